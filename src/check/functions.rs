@@ -1,0 +1,604 @@
+//! Functions to permission sets: AWS's format rules and quotas (A200–A207),
+//! managed-policy names (A306), and the function-level lints (A501–A504, A507).
+
+use super::names::Kind;
+use super::statements::{non_whitespace_chars, policy_document};
+use super::Checker;
+use crate::ast::*;
+use crate::catalog;
+use crate::diagnostic::Diagnostic;
+use crate::model::*;
+use crate::span::Span;
+use indexmap::IndexMap;
+use std::collections::HashMap;
+
+/// AWS's limits on an inline policy: bytes as sent, and non-whitespace characters.
+pub const INLINE_MAX_BYTES: usize = 32_768;
+pub const INLINE_MAX_CHARS: usize = 10_240;
+
+/// Why a tag key is rejected by AWS, if it is.
+pub fn tag_key_problem(k: &str) -> Option<&'static str> {
+    if k.is_empty() || k.chars().count() > 128 {
+        return Some("keys are 1 to 128 characters");
+    }
+    if k.to_ascii_lowercase().starts_with("aws:") {
+        return Some("the `aws:` prefix is reserved for AWS");
+    }
+    if !k.chars().all(tag_char) {
+        return Some("keys may hold letters, digits, spaces and `_ . : / = + - @`");
+    }
+    None
+}
+
+fn tag_char(c: char) -> bool {
+    c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c)
+}
+
+impl<'a> Checker<'a> {
+    pub(super) fn lower_functions(&mut self) {
+        let items: Vec<&'a Item> = self.items().collect();
+        for item in items {
+            let ItemKind::Function(f) = &item.kind else {
+                continue;
+            };
+            if self
+                .names
+                .get(Kind::Function, &f.name.name)
+                .is_some_and(|d| d.span != f.name.span)
+            {
+                continue;
+            }
+            let def = self.lower_function(f, item);
+            self.model.functions.insert(def.name.clone(), def);
+        }
+        self.check_team_suffixes();
+    }
+
+    fn lower_function(&mut self, f: &Function, item: &Item) -> FunctionDef {
+        let mut seen: HashMap<&'static str, Span> = HashMap::new();
+        let mut def = FunctionDef {
+            name: f.name.name.clone(),
+            aws_name: f.name.name.clone(),
+            description: item.doc.as_ref().map(|d| d.value.clone()),
+            session_minutes: 60,
+            relay: None,
+            managed: Vec::new(),
+            customer: Vec::new(),
+            boundary: None,
+            inline: None,
+            inline_sources: Vec::new(),
+            tags: IndexMap::new(),
+            break_glass: None,
+            span: f.name.span,
+            from_std: self.is_std(item.span),
+        };
+        let mut name_span = f.name.span;
+        let mut desc_span = item.doc.as_ref().map(|d| d.span);
+        let mut statements = Vec::new();
+        let mut allow_all: Option<Span> = None;
+        let mut admin: Option<Span> = None;
+        let mut managed_count_span: Option<Span> = None;
+        for prop in &f.props {
+            let kw = prop.keyword();
+            let prop_span = prop_span(prop);
+            if let Some(prev) = seen.get(kw) {
+                let prev = *prev;
+                self.err(
+                    Diagnostic::error(
+                        "A101",
+                        prop_span,
+                        format!("`{kw}` is given twice in function `{}`", f.name.name),
+                    )
+                    .with_related(prev, "first given here")
+                    .with_help(match kw {
+                        "managed" | "customer" | "inline" | "tags" => {
+                            format!("list every value in one `{kw}` line, separated by commas")
+                        }
+                        _ => format!("keep one `{kw}`"),
+                    }),
+                );
+                continue;
+            }
+            seen.insert(kw, prop_span);
+            match prop {
+                FunctionProp::Description(s) => {
+                    def.description = Some(s.value.clone());
+                    desc_span = Some(s.span);
+                }
+                FunctionProp::Name(s) => {
+                    def.aws_name = s.value.clone();
+                    name_span = s.span;
+                }
+                FunctionProp::Session(d) => {
+                    def.session_minutes = d.minutes;
+                    if !(60..=720).contains(&d.minutes) {
+                        self.err(
+                            Diagnostic::error(
+                                "A202",
+                                d.span,
+                                format!(
+                                    "session `{}` is {}; AWS allows 1h to 12h",
+                                    d.text,
+                                    human_minutes(d.minutes)
+                                ),
+                            )
+                            .with_help(if d.minutes > 720 {
+                                "use at most `12h` (PT12H); shorter sessions are safer"
+                            } else {
+                                "use at least `1h` (PT1H)"
+                            }),
+                        );
+                    }
+                }
+                FunctionProp::Relay(s) => {
+                    def.relay = Some(s.value.clone());
+                    if s.value.chars().count() > 240
+                        || !s.value.starts_with("https://")
+                        || s.value.len() <= 8
+                    {
+                        self.err(
+                            Diagnostic::error("A205", s.span, "relay state must be an `https://` URL of at most 240 characters")
+                                .with_help("point it at a console page, e.g. \"https://console.aws.amazon.com/lambda/home\""),
+                        );
+                    }
+                }
+                FunctionProp::Managed(refs) => {
+                    managed_count_span = Some(prop_span);
+                    for r in refs {
+                        if let Some(m) = self.resolve_aws_managed(r) {
+                            if m.name == "AdministratorAccess" {
+                                admin = Some(r.span());
+                            }
+                            if def.managed.iter().any(|x| x.arn == m.arn) {
+                                self.err(Diagnostic::error(
+                                    "A101",
+                                    r.span(),
+                                    format!("`{}` is listed twice", m.name),
+                                ));
+                                continue;
+                            }
+                            def.managed.push(m);
+                        }
+                    }
+                }
+                FunctionProp::Customer(names) => {
+                    managed_count_span = Some(prop_span);
+                    for n in names {
+                        if self.resolve(Kind::ManagedPolicy, n).is_some() {
+                            if def.customer.contains(&n.name) {
+                                self.err(Diagnostic::error(
+                                    "A101",
+                                    n.span,
+                                    format!("`{}` is listed twice", n.name),
+                                ));
+                                continue;
+                            }
+                            def.customer.push(n.name.clone());
+                        }
+                    }
+                }
+                FunctionProp::Boundary(r) => def.boundary = self.resolve_boundary(r),
+                FunctionProp::Inline(names) => {
+                    for n in names {
+                        if self.resolve(Kind::Policy, n).is_some() {
+                            if let Some(p) = self.model.policies.get(&n.name) {
+                                statements.extend(p.statements.iter().cloned());
+                            }
+                            if let Some(s) = self
+                                .statement_allow_all
+                                .get(&(Kind::Policy, n.name.clone()))
+                            {
+                                allow_all.get_or_insert(*s);
+                            }
+                            def.inline_sources.push(n.name.clone());
+                        }
+                    }
+                }
+                FunctionProp::Tags(tags) => {
+                    if tags.len() > 50 {
+                        self.err(
+                            Diagnostic::error(
+                                "A206",
+                                prop_span,
+                                format!("{} tags; AWS allows 50 on a permission set", tags.len()),
+                            )
+                            .with_help("drop tags that no policy or report reads"),
+                        );
+                    }
+                    for t in tags {
+                        if let Some(why) = tag_key_problem(&t.key.name) {
+                            self.err(Diagnostic::error(
+                                "A206",
+                                t.key.span,
+                                format!("tag key `{}` is rejected by AWS: {why}", t.key.name),
+                            ));
+                        }
+                        if t.value.value.chars().count() > 256
+                            || !t.value.value.chars().all(tag_char)
+                        {
+                            self.err(
+                                Diagnostic::error("A206", t.value.span, "tag value is rejected by AWS")
+                                    .with_help("values are at most 256 letters, digits, spaces and `_ . : / = + - @`"),
+                            );
+                        }
+                        if def
+                            .tags
+                            .insert(t.key.name.clone(), t.value.value.clone())
+                            .is_some()
+                        {
+                            self.err(Diagnostic::error(
+                                "A206",
+                                t.key.span,
+                                format!("tag `{}` is given twice", t.key.name),
+                            ));
+                        }
+                    }
+                }
+                FunctionProp::BreakGlass { notify, span } => {
+                    def.break_glass = Some(BreakGlass {
+                        notify: notify.as_ref().map(|n| n.value.clone()),
+                    });
+                    match notify {
+                        None => {
+                            if !def.from_std {
+                                self.err(
+                                    Diagnostic::warning("A503", *span, "break-glass function without `notify`")
+                                        .with_help("add `notify \"arn:aws:sns:REGION:ACCOUNT:TOPIC\"` so every use pages security"),
+                                );
+                            }
+                        }
+                        Some(n) if !is_sns_arn(&n.value) => self.err(
+                            Diagnostic::error("A302", n.span, format!("`{}` is not an SNS topic ARN", n.value))
+                                .with_help("it looks like \"arn:aws:sns:ap-northeast-1:444444444444:security-pager\""),
+                        ),
+                        Some(_) => {}
+                    }
+                }
+            }
+        }
+        for st in &f.statements {
+            let (v, facts) = self.lower_statement(st);
+            if let Some(s) = facts.allow_all {
+                allow_all.get_or_insert(s);
+            }
+            statements.push(v);
+        }
+        // A200, A207: the AWS name.
+        let n = &def.aws_name;
+        if n.is_empty()
+            || n.chars().count() > 32
+            || !n
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
+        {
+            self.err(
+                Diagnostic::error(
+                    "A200",
+                    name_span,
+                    format!("permission set name `{n}` is not accepted by AWS"),
+                )
+                .with_help(if n.chars().count() > 32 {
+                    format!(
+                        "it is {} characters; AWS allows 32: shorten it or give `name \"…\"`",
+                        n.chars().count()
+                    )
+                } else {
+                    "use 1–32 letters, digits and `_+=,.@-`".to_string()
+                }),
+            );
+        }
+        if n.starts_with("AWS") {
+            self.err(
+                Diagnostic::error("A207", name_span, format!("`{n}` is a Control Tower name"))
+                    .with_help("permission sets named `AWS…` belong to AWS Control Tower: choose another name, or `name \"…\"`"),
+            );
+        }
+        // A201
+        if let (Some(d), Some(span)) = (&def.description, desc_span) {
+            let count = d.chars().count();
+            if count > 700 {
+                self.err(
+                    Diagnostic::error(
+                        "A201",
+                        span,
+                        format!("description is {count} characters; AWS allows 700"),
+                    )
+                    .with_help(
+                        "shorten it; long explanations belong in the `///` comment of a policy",
+                    ),
+                );
+            } else if !d
+                .chars()
+                .all(|c| matches!(c as u32, 0x09 | 0x0a | 0x0d | 0x20..=0x7e | 0xa1..=0xff))
+            {
+                self.err(
+                    Diagnostic::error("A201", span, "description has characters AWS rejects")
+                        .with_help("AWS accepts Latin-1 text in permission set descriptions"),
+                );
+            }
+        }
+        // A204
+        let count = def.managed.len() + def.customer.len();
+        let quota = self.model.quotas.managed_policies as usize;
+        if count > quota {
+            let span = managed_count_span.unwrap_or(f.name.span);
+            self.err(
+                Diagnostic::error(
+                    "A204",
+                    span,
+                    format!("{count} managed policies on `{}`; the quota is {quota}", f.name.name),
+                )
+                .with_help(if quota < 20 {
+                    "consolidate into a customer managed policy, or raise the IAM quota in every member account and write `quotas { managed_policies 20 }`"
+                } else {
+                    "20 is AWS's hard limit: consolidate into a customer managed policy"
+                }),
+            );
+        }
+        // A203, A507
+        if !statements.is_empty() {
+            let doc = policy_document(statements);
+            let text = serde_json::to_string(&doc).unwrap_or_default();
+            let chars = non_whitespace_chars(&doc);
+            if text.len() > INLINE_MAX_BYTES || chars > INLINE_MAX_CHARS {
+                let what = if chars > INLINE_MAX_CHARS {
+                    format!("{chars} non-whitespace characters; IAM allows {INLINE_MAX_CHARS}")
+                } else {
+                    format!("{} bytes; AWS allows {INLINE_MAX_BYTES}", text.len())
+                };
+                self.err(
+                    Diagnostic::error("A203", f.name.span, format!("the inline policy of `{}` is {what}", f.name.name))
+                        .with_help("move statements into a customer managed policy (`managed_policy` + `customer`)"),
+                );
+            } else if chars > INLINE_MAX_CHARS / 2 && !def.from_std {
+                self.err(
+                    Diagnostic::warning(
+                        "A507",
+                        f.name.span,
+                        format!("the inline policy of `{}` is {chars} non-whitespace characters, over half of IAM's {INLINE_MAX_CHARS}", f.name.name),
+                    )
+                    .with_help("move it to a customer managed policy: reviewable in IAM, and room to grow"),
+                );
+            }
+            def.inline = Some(doc);
+        }
+        // A501, A502
+        if def.break_glass.is_none() && !def.from_std {
+            if def.boundary.is_none() {
+                self.err(
+                    Diagnostic::warning("A501", f.name.span, format!("function `{}` has no permissions boundary", f.name.name))
+                        .with_help("add `boundary NAME` (a managed_policy or an AWS-managed policy) to cap what the role can ever do"),
+                );
+            }
+            if let Some(span) = admin.or(allow_all) {
+                let what = if admin.is_some() {
+                    "`AdministratorAccess`"
+                } else {
+                    "`allow * on *`"
+                };
+                self.err(
+                    Diagnostic::warning("A502", span, format!("{what} in `{}`, which is not a break-glass function", f.name.name))
+                        .with_help("grant the job's actions instead; keep full admin in one `break_glass` function"),
+                );
+            }
+        }
+        def
+    }
+
+    /// An AWS-managed policy by name or quoted ARN.
+    fn resolve_aws_managed(&mut self, r: &PolicyRef) -> Option<ManagedRef> {
+        let cat = catalog::managed_policies();
+        match r {
+            PolicyRef::Name(n) => {
+                if let Some(arn) = cat.arn(&n.name) {
+                    return Some(ManagedRef {
+                        name: n.name.clone(),
+                        arn: arn.to_string(),
+                        span: n.span,
+                    });
+                }
+                if self.names.get(Kind::ManagedPolicy, &n.name).is_some() {
+                    self.used.insert((Kind::ManagedPolicy, n.name.clone()));
+                    self.err(
+                        Diagnostic::error(
+                            "A103",
+                            n.span,
+                            format!(
+                                "`{}` is a customer managed policy, not an AWS-managed one",
+                                n.name
+                            ),
+                        )
+                        .with_help(format!("reference it with `customer {}`", n.name)),
+                    );
+                    return None;
+                }
+                let mut d = Diagnostic::error(
+                    "A306",
+                    n.span,
+                    format!("unknown AWS-managed policy `{}`", n.name),
+                );
+                d = match cat.suggest(&n.name) {
+                    Some(s) => d.with_suggestion(n.span, s),
+                    None => d.with_help("AWS-managed policy names are listed in the AWS Managed Policy Reference; a policy of your own is a `managed_policy`"),
+                };
+                self.err(d);
+                None
+            }
+            PolicyRef::Arn(s) => {
+                if let Some(name) = cat.by_arn(&s.value) {
+                    return Some(ManagedRef {
+                        name: name.to_string(),
+                        arn: s.value.clone(),
+                        span: s.span,
+                    });
+                }
+                if s.value.contains(":iam::aws:policy/") {
+                    self.err(
+                        Diagnostic::error(
+                            "A306",
+                            s.span,
+                            format!("unknown AWS-managed policy `{}`", s.value),
+                        )
+                        .with_help("check the name in the AWS Managed Policy Reference"),
+                    );
+                } else if s.value.starts_with("arn:") && s.value.contains(":policy/") {
+                    self.err(
+                        Diagnostic::error("A103", s.span, "a customer managed policy cannot be attached by ARN")
+                            .with_help("permission sets reference customer managed policies by name and path: declare it `managed_policy NAME { path \"/…/\" external }` and write `customer NAME`"),
+                    );
+                } else {
+                    self.err(
+                        Diagnostic::error(
+                            "A302",
+                            s.span,
+                            format!("`{}` is not a managed policy ARN", s.value),
+                        )
+                        .with_help("write an AWS-managed policy's name, e.g. `ReadOnlyAccess`"),
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    fn resolve_boundary(&mut self, r: &PolicyRef) -> Option<BoundaryRef> {
+        if let PolicyRef::Name(n) = r {
+            if let Some(d) = self.names.get(Kind::ManagedPolicy, &n.name).copied() {
+                self.used.insert((Kind::ManagedPolicy, n.name.clone()));
+                self.index
+                    .references
+                    .push((Kind::ManagedPolicy, n.name.clone(), n.span));
+                let path = match &d.item.kind {
+                    ItemKind::ManagedPolicy(mp) => {
+                        mp.path.as_ref().map_or("/".into(), |p| p.value.clone())
+                    }
+                    _ => "/".into(),
+                };
+                return Some(BoundaryRef::Customer {
+                    name: n.name.clone(),
+                    path,
+                });
+            }
+            if catalog::managed_policies().arn(&n.name).is_none() {
+                let declared: Vec<String> = self
+                    .names
+                    .names_of(Kind::ManagedPolicy)
+                    .map(str::to_string)
+                    .collect();
+                let mut d = Diagnostic::error(
+                    "A102",
+                    n.span,
+                    format!("unknown boundary policy `{}`", n.name),
+                );
+                let suggestion =
+                    crate::diagnostic::did_you_mean(&n.name, declared.iter().map(String::as_str))
+                        .or_else(|| {
+                            catalog::managed_policies()
+                                .suggest(&n.name)
+                                .map(str::to_string)
+                        });
+                d = match suggestion {
+                    Some(s) => d.with_suggestion(n.span, s),
+                    None => d.with_help(
+                        "a boundary is a declared `managed_policy` or an AWS-managed policy name",
+                    ),
+                };
+                self.err(d);
+                return None;
+            }
+        }
+        self.resolve_aws_managed(r).map(|m| BoundaryRef::Aws {
+            name: m.name,
+            arn: m.arn,
+        })
+    }
+
+    /// A504: `X-TeamA`, `X-TeamB` with the same shape: one function plus ABAC.
+    fn check_team_suffixes(&mut self) {
+        let mut groups: IndexMap<(String, String), Vec<&FunctionDef>> = IndexMap::new();
+        for f in self.model.functions.values() {
+            if f.from_std {
+                continue;
+            }
+            let Some(i) = f.name.rfind(['-', '_']) else {
+                continue;
+            };
+            let (base, suffix) = (&f.name[..i], &f.name[i + 1..]);
+            if base.is_empty() || suffix.is_empty() {
+                continue;
+            }
+            let shape = format!(
+                "{}|{:?}|{:?}|{:?}|{}",
+                f.session_minutes,
+                f.managed.iter().map(|m| &m.arn).collect::<Vec<_>>(),
+                f.customer,
+                f.boundary.as_ref().map(|b| format!("{b:?}")),
+                f.break_glass.is_some()
+            );
+            groups.entry((base.to_string(), shape)).or_default().push(f);
+        }
+        let mut out = Vec::new();
+        for ((base, _), fs) in groups {
+            if fs.len() < 2 {
+                continue;
+            }
+            let names: Vec<String> = fs.iter().map(|f| format!("`{}`", f.name)).collect();
+            for f in fs.iter().skip(1) {
+                out.push(
+                    Diagnostic::warning(
+                        "A504",
+                        f.span,
+                        format!("{} differ only by a team suffix", names.join(", ")),
+                    )
+                    .with_related(fs[0].span, "a sibling is defined here")
+                    .with_help(format!(
+                        "keep one `{base}` and scope it with ABAC: `when resource.tag.Team == principal.tag.Team`"
+                    )),
+                );
+            }
+        }
+        self.diags.extend(out);
+    }
+}
+
+fn prop_span(p: &FunctionProp) -> Span {
+    match p {
+        FunctionProp::Description(s) | FunctionProp::Relay(s) | FunctionProp::Name(s) => s.span,
+        FunctionProp::Session(d) => d.span,
+        FunctionProp::Managed(r) => r
+            .iter()
+            .map(PolicyRef::span)
+            .reduce(Span::to)
+            .unwrap_or_default(),
+        FunctionProp::Customer(v) | FunctionProp::Inline(v) => v
+            .iter()
+            .map(|i| i.span)
+            .reduce(Span::to)
+            .unwrap_or_default(),
+        FunctionProp::Boundary(r) => r.span(),
+        FunctionProp::Tags(t) => t
+            .iter()
+            .map(|t| t.span)
+            .reduce(Span::to)
+            .unwrap_or_default(),
+        FunctionProp::BreakGlass { span, .. } => *span,
+    }
+}
+
+fn human_minutes(m: u64) -> String {
+    match (m / 60, m % 60) {
+        (0, m) => format!("{m} minutes"),
+        (h, 0) => format!("{h} hours"),
+        (h, m) => format!("{h}h{m:02}m"),
+    }
+}
+
+fn is_sns_arn(s: &str) -> bool {
+    let parts: Vec<&str> = s.split(':').collect();
+    parts.len() == 6
+        && parts[0] == "arn"
+        && parts[2] == "sns"
+        && super::is_region(parts[3])
+        && super::is_account_id(parts[4])
+        && !parts[5].is_empty()
+}

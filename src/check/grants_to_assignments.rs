@@ -1,0 +1,596 @@
+//! Grants to assignments: targets resolved and expanded to accounts, the
+//! (principal × function × account) product, and everything decided on it:
+//! user grants (A400, A401, A506), CMP coverage (A402), rules (A403),
+//! duplicates (A404), quotas (A208) and the management account (A508).
+
+use super::names::Kind;
+use super::Checker;
+use crate::ast::*;
+use crate::diagnostic::{did_you_mean, Diagnostic};
+use crate::model::*;
+use crate::span::Span;
+use std::collections::{HashMap, HashSet};
+
+/// Days before `until` when a user grant starts to warn (A506).
+pub const EXPIRY_WARNING_DAYS: i64 = 14;
+
+impl<'a> Checker<'a> {
+    /// Resolve an OU path (absolute, or relative to `parent`).
+    pub(super) fn resolve_ou(&mut self, path: &OuPath, parent: Option<OuIdx>) -> Option<OuIdx> {
+        let text = path.text();
+        if let Some(p) = parent {
+            let rel = format!("{}/{text}", self.model.org.ous[p].path);
+            if let Some(i) = self.model.org.ou_by_path(&rel) {
+                self.index.references.push((Kind::Ou, rel, path.span));
+                return Some(i);
+            }
+        }
+        if let Some(i) = self.model.org.ou_by_path(&text) {
+            self.index.references.push((Kind::Ou, text, path.span));
+            return Some(i);
+        }
+        if !self.model.org.declared {
+            self.no_org(path.span);
+            return None;
+        }
+        let mut d = Diagnostic::error("A102", path.span, format!("unknown OU `{text}`"));
+        // A path that names an OU from below the root (`NonProd` for `Workloads/NonProd`).
+        let suffix = format!("/{text}");
+        let tails: Vec<&str> = self
+            .model
+            .org
+            .ous
+            .iter()
+            .filter(|o| o.path.ends_with(&suffix))
+            .map(|o| o.path.as_str())
+            .collect();
+        d = if tails.len() == 1 {
+            d.with_suggestion(path.span, tails[0])
+        } else if let Some(s) =
+            did_you_mean(&text, self.model.org.ous.iter().map(|o| o.path.as_str()))
+        {
+            d.with_suggestion(path.span, s)
+        } else if let Some(a) = self.model.org.accounts.iter().find(|a| a.name == text) {
+            d.with_help(format!(
+                "`{}` is an account: write `account {}`",
+                a.name, a.name
+            ))
+        } else {
+            d.with_help("OU paths start at the root: `Workloads/NonProd`")
+        };
+        self.err(d);
+        None
+    }
+
+    fn no_org(&mut self, span: Span) {
+        if self
+            .diags
+            .iter()
+            .any(|d| d.code == "A102" && d.message.starts_with("no org"))
+        {
+            return;
+        }
+        self.err(
+            Diagnostic::error(
+                "A102",
+                span,
+                "no org is declared, so no OU or account can be named",
+            )
+            .with_help("declare the organization: `org { … }` or `org from \"org.json\"`"),
+        );
+    }
+
+    /// The accounts a list of targets covers, in org order, without repeats.
+    pub(super) fn expand_targets(&mut self, targets: &[Target]) -> Vec<AccountIdx> {
+        let mut out = Vec::new();
+        for t in targets {
+            match t {
+                Target::Root(span) => {
+                    if !self.model.org.declared {
+                        self.no_org(*span);
+                    }
+                    out.extend(0..self.model.org.accounts.len());
+                }
+                Target::Ou(p) => {
+                    if let Some(o) = self.resolve_ou(p, None) {
+                        self.model.org.accounts_under(o, &mut out);
+                    }
+                }
+                Target::Account(n) => {
+                    if let Some(i) = self
+                        .model
+                        .org
+                        .accounts
+                        .iter()
+                        .position(|a| a.name == n.name)
+                    {
+                        self.index
+                            .references
+                            .push((Kind::Account, n.name.clone(), n.span));
+                        out.push(i);
+                    } else if !self.model.org.declared {
+                        self.no_org(n.span);
+                    } else {
+                        let mut d = Diagnostic::error(
+                            "A102",
+                            n.span,
+                            format!("unknown account `{}`", n.name),
+                        );
+                        d = match did_you_mean(
+                            &n.name,
+                            self.model.org.accounts.iter().map(|a| a.name.as_str()),
+                        ) {
+                            Some(s) => d.with_suggestion(n.span, s),
+                            None => {
+                                d.with_help("accounts are named in the `org` block or snapshot")
+                            }
+                        };
+                        self.err(d);
+                    }
+                }
+                Target::AccountId(s) => {
+                    if let Some(i) = self.model.org.accounts.iter().position(|a| a.id == s.value) {
+                        out.push(i);
+                    } else if !super::is_account_id(&s.value) {
+                        self.err(
+                            Diagnostic::error(
+                                "A302",
+                                s.span,
+                                format!("`{}` is not an account id", s.value),
+                            )
+                            .with_help("an account id is 12 digits"),
+                        );
+                    } else if !self.model.org.declared {
+                        self.no_org(s.span);
+                    } else {
+                        self.err(
+                            Diagnostic::error("A102", s.span, format!("account `{}` is not in the org", s.value))
+                                .with_help("add it to the `org` block, or refresh the snapshot with `accessc org snapshot`"),
+                        );
+                    }
+                }
+            }
+        }
+        let mut seen = HashSet::new();
+        out.retain(|a| seen.insert(*a));
+        out
+    }
+
+    pub(super) fn lower_grants(&mut self) {
+        let items: Vec<&'a Item> = self.items().collect();
+        let today = self.opts.today;
+        let mut seen: HashMap<(PrincipalIdx, FnIdx, AccountIdx), usize> = HashMap::new();
+        for item in items {
+            let ItemKind::Grant(g) = &item.kind else {
+                continue;
+            };
+            let gi = self.model.grants.len();
+            let mut functions = Vec::new();
+            for f in &g.functions {
+                if self.resolve(Kind::Function, f).is_some() {
+                    if let Some(i) = self.model.functions.get_index_of(&f.name) {
+                        functions.push(i);
+                    }
+                }
+            }
+            let mut principals = Vec::new();
+            for p in &g.principals {
+                let kind = if p.kind == PrincipalKind::User {
+                    Kind::User
+                } else {
+                    Kind::Group
+                };
+                if self.resolve(kind, &p.name).is_some() {
+                    if let Some(i) = self.principal_index(p.kind, &p.name.name) {
+                        principals.push(i);
+                    }
+                }
+            }
+            let mut accounts = self.expand_targets(&g.targets);
+            if !g.except.is_empty() {
+                let except: HashSet<AccountIdx> =
+                    self.expand_targets(&g.except).into_iter().collect();
+                accounts.retain(|a| !except.contains(a));
+            }
+            if let Some(d) = &g.until {
+                if !super::valid_date(d.year, d.month, d.day) {
+                    self.err(
+                        Diagnostic::error("A100", d.span, "not a calendar date")
+                            .with_help("write `YYYY-MM-DD`"),
+                    );
+                }
+            }
+            // User grants: owner, until, expiry.
+            for p in &g.principals {
+                if p.kind != PrincipalKind::User {
+                    continue;
+                }
+                let missing: Vec<&str> =
+                    [("owner", g.owner.is_none()), ("until", g.until.is_none())]
+                        .iter()
+                        .filter(|(_, m)| *m)
+                        .map(|(k, _)| *k)
+                        .collect();
+                if !missing.is_empty() {
+                    self.err(
+                        Diagnostic::error(
+                            "A400",
+                            p.name.span,
+                            format!("grant to user `{}` without {}", p.name.name, missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(" and ")),
+                        )
+                        .with_help("user grants are exceptions: name who answers for it and when it ends, e.g. `owner \"secops@example.com\" until 2026-12-31`"),
+                    );
+                }
+            }
+            let has_user = g.principals.iter().any(|p| p.kind == PrincipalKind::User);
+            if let (Some(d), true) = (&g.until, has_user) {
+                if super::valid_date(d.year, d.month, d.day) {
+                    let days = super::days_from_civil(d.year, d.month, d.day) - today.days();
+                    if days < 0 {
+                        self.err(
+                            Diagnostic::error("A401", d.span, format!("this grant expired on {:04}-{:02}-{:02}", d.year, d.month, d.day))
+                                .with_help(format!("remove the grant (today is {today}), or extend `until` after review")),
+                        );
+                    } else if days <= EXPIRY_WARNING_DAYS {
+                        self.err(
+                            Diagnostic::warning(
+                                "A506",
+                                d.span,
+                                format!(
+                                    "this user grant expires in {days} day{}",
+                                    if days == 1 { "" } else { "s" }
+                                ),
+                            )
+                            .with_help("renew it with its owner, or let it lapse and remove it"),
+                        );
+                    }
+                }
+            }
+            let span = item.span;
+            // The product, with duplicates (A404) reported once per grant pair.
+            let mut dup_with: Vec<usize> = Vec::new();
+            for &p in &principals {
+                for &f in &functions {
+                    for &a in &accounts {
+                        match seen.get(&(p, f, a)) {
+                            Some(&earlier) => {
+                                if !dup_with.contains(&earlier) {
+                                    dup_with.push(earlier);
+                                }
+                            }
+                            None => {
+                                seen.insert((p, f, a), gi);
+                                self.model.assignments.push(Assignment {
+                                    principal: p,
+                                    function: f,
+                                    account: a,
+                                    grant: gi,
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+            for earlier in dup_with {
+                let prev = self.model.grants[earlier].span;
+                let head = Span::new(span.file, span.start as usize, span.start as usize + 5);
+                let related = if earlier == gi {
+                    self.err(
+                        Diagnostic::warning("A404", head, "this grant names the same (principal, function, account) more than once")
+                            .with_help("an OU and an account under it, or overlapping OUs, reach the same account: drop the narrower target"),
+                    );
+                    continue;
+                } else {
+                    prev
+                };
+                self.err(
+                    Diagnostic::warning(
+                        "A404",
+                        head,
+                        "this grant repeats assignments already granted",
+                    )
+                    .with_related(related, "already granted here")
+                    .with_help(
+                        "remove the overlap; each (principal, function, account) needs one grant",
+                    ),
+                );
+            }
+            self.model.grants.push(GrantDef {
+                functions,
+                principals,
+                accounts,
+                owner: g.owner.as_ref().map(|o| o.value.clone()),
+                until: g.until.as_ref().map(|d| (d.year, d.month, d.day)),
+                span,
+            });
+        }
+        self.check_assignments();
+    }
+
+    /// A402 (CMP coverage) and A508 (management account), once per grant and function.
+    fn check_assignments(&mut self) {
+        let org = &self.model.org;
+        let mut reported: HashSet<(usize, FnIdx, String)> = HashSet::new();
+        let mut out = Vec::new();
+        for a in &self.model.assignments {
+            let f = &self.model.functions[a.function];
+            let g = &self.model.grants[a.grant];
+            let acct = &org.accounts[a.account];
+            let is_mgmt = org.management == Some(a.account);
+            if is_mgmt
+                && f.break_glass.is_none()
+                && reported.insert((a.grant, a.function, "mgmt".into()))
+            {
+                out.push(
+                    Diagnostic::warning(
+                        "A508",
+                        g.span,
+                        format!("`{}` reaches the management account `{}`", f.name, acct.name),
+                    )
+                    .with_help("keep the management account for break-glass only: add `except account NAME` (a delegated administrator cannot manage sets provisioned there)"),
+                );
+            }
+            for dep in f.cmp_dependencies() {
+                let Some(mp) = self.model.managed_policies.get(dep) else {
+                    continue;
+                };
+                if mp.external {
+                    continue;
+                }
+                let deployed = !is_mgmt && mp.body_for(org, a.account).is_some();
+                if deployed || !reported.insert((a.grant, a.function, dep.to_string())) {
+                    continue;
+                }
+                let why = if is_mgmt {
+                    "service-managed StackSets never deploy to the management account".to_string()
+                } else {
+                    "no `in` block of it covers that account".to_string()
+                };
+                out.push(
+                    Diagnostic::error(
+                        "A402",
+                        g.span,
+                        format!(
+                            "`{}` needs customer managed policy `{dep}` in account `{}`, where it is not deployed",
+                            f.name, acct.name
+                        ),
+                    )
+                    .with_related(mp.span, format!("`{dep}` is declared here; {why}"))
+                    .with_help(if is_mgmt {
+                        format!("exclude the management account (`except account {}`), or mark `{dep}` `external` and create it there yourself", acct.name)
+                    } else {
+                        format!("add a body for that account's OU to `{dep}` (or a body outside `in` blocks), or narrow the grant")
+                    }),
+                );
+            }
+        }
+        self.diags.extend(out);
+    }
+
+    /// `forbid` and `limit` (A403), against the expanded assignments.
+    pub(super) fn check_rules(&mut self) {
+        let items: Vec<&'a Item> = self.items().collect();
+        for item in items {
+            match &item.kind {
+                ItemKind::Forbid(rule) => self.check_forbid(rule, item.span),
+                ItemKind::Limit(rule) => self.check_limit(rule, item.span),
+                _ => {}
+            }
+        }
+    }
+
+    fn function_set(&mut self, names: &[Ident]) -> HashSet<FnIdx> {
+        let mut out = HashSet::new();
+        for n in names {
+            if self.resolve(Kind::Function, n).is_some() {
+                if let Some(i) = self.model.functions.get_index_of(&n.name) {
+                    out.insert(i);
+                }
+            }
+        }
+        out
+    }
+
+    fn scope(&mut self, targets: &[Target]) -> Option<HashSet<AccountIdx>> {
+        if targets.is_empty() {
+            return None;
+        }
+        Some(self.expand_targets(targets).into_iter().collect())
+    }
+
+    fn check_forbid(&mut self, rule: &Forbid, rule_span: Span) {
+        let mut broken: Vec<(usize, String)> = Vec::new();
+        match rule {
+            Forbid::Combination {
+                left,
+                right,
+                targets,
+            } => {
+                let l = self.function_set(left);
+                let r = self.function_set(right);
+                let scope = self.scope(targets);
+                let mut held: HashMap<
+                    (PrincipalIdx, AccountIdx),
+                    (Vec<(FnIdx, usize)>, Vec<(FnIdx, usize)>),
+                > = HashMap::new();
+                for a in &self.model.assignments {
+                    if scope.as_ref().is_some_and(|s| !s.contains(&a.account)) {
+                        continue;
+                    }
+                    let e = held.entry((a.principal, a.account)).or_default();
+                    if l.contains(&a.function) {
+                        e.0.push((a.function, a.grant));
+                    }
+                    if r.contains(&a.function) {
+                        e.1.push((a.function, a.grant));
+                    }
+                }
+                let mut keys: Vec<_> = held
+                    .into_iter()
+                    .filter(|(_, (x, y))| !x.is_empty() && !y.is_empty())
+                    .collect();
+                keys.sort_by_key(|(k, _)| *k);
+                for ((p, acct), (x, y)) in keys {
+                    for &(fx, gx) in &x {
+                        for &(fy, gy) in &y {
+                            if fx == fy {
+                                continue;
+                            }
+                            let g = gx.max(gy);
+                            broken.push((
+                                g,
+                                format!(
+                                    "`{}` holds both `{}` and `{}` in account `{}`",
+                                    self.model.principals[p].name,
+                                    self.model.functions[fx].name,
+                                    self.model.functions[fy].name,
+                                    self.model.org.accounts[acct].name
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+            Forbid::User { functions, targets } => {
+                let fs = self.function_set(functions);
+                let scope = self.scope(targets);
+                for a in &self.model.assignments {
+                    let p = &self.model.principals[a.principal];
+                    if p.kind != PrincipalKind::User
+                        || (!fs.is_empty() && !fs.contains(&a.function))
+                        || scope.as_ref().is_some_and(|s| !s.contains(&a.account))
+                    {
+                        continue;
+                    }
+                    broken.push((
+                        a.grant,
+                        format!(
+                            "user `{}` is granted `{}` in account `{}`",
+                            p.name,
+                            self.model.functions[a.function].name,
+                            self.model.org.accounts[a.account].name
+                        ),
+                    ));
+                }
+            }
+            Forbid::Functions { functions, targets } => {
+                let fs = self.function_set(functions);
+                let scope = self.scope(targets).unwrap_or_default();
+                for a in &self.model.assignments {
+                    if fs.contains(&a.function) && scope.contains(&a.account) {
+                        broken.push((
+                            a.grant,
+                            format!(
+                                "`{}` is granted in account `{}`",
+                                self.model.functions[a.function].name,
+                                self.model.org.accounts[a.account].name
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        self.report_broken(broken, rule_span);
+    }
+
+    fn check_limit(&mut self, rule: &Limit, rule_span: Span) {
+        let fs = self.function_set(&rule.functions);
+        let scope: HashSet<AccountIdx> = self.expand_targets(&rule.targets).into_iter().collect();
+        let mut broken = Vec::new();
+        for a in &self.model.assignments {
+            if fs.contains(&a.function) && !scope.contains(&a.account) {
+                broken.push((
+                    a.grant,
+                    format!(
+                        "`{}` reaches account `{}`, outside its limit",
+                        self.model.functions[a.function].name,
+                        self.model.org.accounts[a.account].name
+                    ),
+                ));
+            }
+        }
+        self.report_broken(broken, rule_span);
+    }
+
+    /// One A403 per grant that breaks a rule, naming the first instance and a count.
+    fn report_broken(&mut self, broken: Vec<(usize, String)>, rule_span: Span) {
+        let mut by_grant: Vec<(usize, String, usize)> = Vec::new();
+        for (g, msg) in broken {
+            match by_grant.iter_mut().find(|(x, _, _)| *x == g) {
+                Some(e) => e.2 += 1,
+                None => by_grant.push((g, msg, 1)),
+            }
+        }
+        by_grant.sort_by_key(|(g, _, _)| *g);
+        let rule_text = self
+            .program
+            .sources
+            .snippet(rule_span)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        for (g, msg, n) in by_grant {
+            let more = if n > 1 {
+                format!(" (and {} more)", n - 1)
+            } else {
+                String::new()
+            };
+            let span = self.model.grants[g].span;
+            let head = Span::new(span.file, span.start as usize, span.start as usize + 5);
+            self.err(
+                Diagnostic::error("A403", head, format!("this grant breaks `{rule_text}`: {msg}{more}"))
+                    .with_related(rule_span, "the rule")
+                    .with_help("narrow the grant with `except`, or change the rule if the separation is no longer wanted"),
+            );
+        }
+    }
+
+    /// A208: permission sets per instance and per account.
+    pub(super) fn check_quotas(&mut self) {
+        let q = self.model.quotas;
+        let used: Vec<FnIdx> = {
+            let mut v: Vec<FnIdx> = self.model.assignments.iter().map(|a| a.function).collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let total = self.model.functions.len() as u64;
+        if total > q.permission_sets {
+            if let Some((_, f)) = self.model.functions.get_index(q.permission_sets as usize) {
+                let span = f.span;
+                self.err(
+                    Diagnostic::error("A208", span, format!("{total} permission sets; the instance quota is {}", q.permission_sets))
+                        .with_help("merge functions that differ by team into one with ABAC, or raise the quota and write `quotas { permission_sets N }`"),
+                );
+            }
+        }
+        let _ = used;
+        let mut per_account: HashMap<AccountIdx, Vec<FnIdx>> = HashMap::new();
+        let mut over: Vec<(AccountIdx, usize)> = Vec::new();
+        for a in &self.model.assignments {
+            let v = per_account.entry(a.account).or_default();
+            if !v.contains(&a.function) {
+                v.push(a.function);
+                if v.len() as u64 == q.provisioned_per_account + 1 {
+                    over.push((a.account, a.grant));
+                }
+            }
+        }
+        for (acct, g) in over {
+            let n = per_account[&acct].len();
+            let span = self.model.grants[g].span;
+            let head = Span::new(span.file, span.start as usize, span.start as usize + 5);
+            let name = self.model.org.accounts[acct].name.clone();
+            self.err(
+                Diagnostic::error(
+                    "A208",
+                    head,
+                    format!("account `{name}` gets {n} permission sets; the per-account quota is {}", q.provisioned_per_account),
+                )
+                .with_help("fewer functions per account (ABAC instead of per-team sets), or raise the quota and write `quotas { provisioned_per_account N }`"),
+            );
+        }
+    }
+}

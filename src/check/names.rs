@@ -1,0 +1,225 @@
+//! The namespaces of a program: one per kind of name. Duplicate definitions
+//! (A101), unknown names with a did-you-mean (A102) and names of the wrong
+//! kind (A103) are decided here.
+
+use super::Checker;
+use crate::ast::*;
+use crate::diagnostic::{did_you_mean, Diagnostic};
+use crate::span::Span;
+use indexmap::IndexMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Function,
+    Policy,
+    ManagedPolicy,
+    Group,
+    User,
+    Attribute,
+    Ou,
+    Account,
+}
+
+impl Kind {
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::Function => "function",
+            Kind::Policy => "policy",
+            Kind::ManagedPolicy => "managed policy",
+            Kind::Group => "group",
+            Kind::User => "user",
+            Kind::Attribute => "attribute",
+            Kind::Ou => "OU",
+            Kind::Account => "account",
+        }
+    }
+
+    fn article(self) -> &'static str {
+        match self {
+            Kind::Attribute | Kind::Account | Kind::Ou => "an",
+            _ => "a",
+        }
+    }
+}
+
+/// Where a name of some kind is defined.
+#[derive(Debug, Clone, Copy)]
+pub struct Def<'a> {
+    pub span: Span,
+    pub item: &'a Item,
+}
+
+#[derive(Debug, Default)]
+pub struct Names<'a> {
+    pub defs: IndexMap<(Kind, String), Def<'a>>,
+}
+
+impl<'a> Names<'a> {
+    pub fn get(&self, kind: Kind, name: &str) -> Option<&Def<'a>> {
+        self.defs.get(&(kind, name.to_string()))
+    }
+
+    pub fn names_of(&self, kind: Kind) -> impl Iterator<Item = &str> {
+        self.defs
+            .keys()
+            .filter(move |(k, _)| *k == kind)
+            .map(|(_, n)| n.as_str())
+    }
+}
+
+impl<'a> Checker<'a> {
+    pub(super) fn collect_names(&mut self) {
+        let items: Vec<&'a Item> = self.items().collect();
+        for item in items {
+            let (kind, ident) = match &item.kind {
+                ItemKind::Function(f) => (Kind::Function, &f.name),
+                ItemKind::Policy(p) => (Kind::Policy, &p.name),
+                ItemKind::ManagedPolicy(m) => (Kind::ManagedPolicy, &m.name),
+                ItemKind::Group(g) => (Kind::Group, &g.name),
+                ItemKind::User(u) => (Kind::User, &u.name),
+                _ => continue,
+            };
+            self.define(kind, ident, item);
+        }
+    }
+
+    pub(super) fn define(&mut self, kind: Kind, ident: &Ident, item: &'a Item) -> bool {
+        let key = (kind, ident.name.clone());
+        if let Some(prev) = self.names.defs.get(&key) {
+            let prev = prev.span;
+            let where_ = if self.is_std(prev) {
+                " (in the standard library)"
+            } else {
+                ""
+            };
+            self.err(
+                Diagnostic::error(
+                    "A101",
+                    ident.span,
+                    format!("{} `{}` is defined twice", kind.noun(), ident.name),
+                )
+                .with_related(prev, format!("first defined here{where_}"))
+                .with_help(format!(
+                    "rename one of them or remove the duplicate {}",
+                    kind.noun()
+                )),
+            );
+            return false;
+        }
+        self.index
+            .definitions
+            .push((kind, ident.name.clone(), ident.span));
+        self.names.defs.insert(
+            key,
+            Def {
+                span: ident.span,
+                item,
+            },
+        );
+        true
+    }
+
+    /// Look up a name that must be of `kind`; reports A102/A103 when it is not.
+    pub(super) fn resolve(&mut self, kind: Kind, ident: &Ident) -> Option<Def<'a>> {
+        self.resolve_any(&[kind], ident)
+    }
+
+    /// Look up a name that may be of any of `kinds` (the first that matches wins).
+    pub(super) fn resolve_any(&mut self, kinds: &[Kind], ident: &Ident) -> Option<Def<'a>> {
+        for &k in kinds {
+            if let Some(d) = self.names.get(k, &ident.name).copied() {
+                self.used.insert((k, ident.name.clone()));
+                self.index
+                    .references
+                    .push((k, ident.name.clone(), ident.span));
+                return Some(d);
+            }
+        }
+        let want = kinds[0];
+        // A name of another kind?
+        for other in [
+            Kind::Function,
+            Kind::Policy,
+            Kind::ManagedPolicy,
+            Kind::Group,
+            Kind::User,
+        ] {
+            if kinds.contains(&other) {
+                continue;
+            }
+            if self.names.get(other, &ident.name).is_some() {
+                let def = self.names.get(other, &ident.name).map(|d| d.span);
+                let mut d = Diagnostic::error(
+                    "A103",
+                    ident.span,
+                    format!(
+                        "`{}` is {} {}, not {} {}",
+                        ident.name,
+                        other.article(),
+                        other.noun(),
+                        want.article(),
+                        want.noun()
+                    ),
+                )
+                .with_help(wrong_kind_help(want, other, &ident.name));
+                if let Some(def) = def {
+                    d = d.with_related(def, format!("`{}` is defined here", ident.name));
+                }
+                self.err(d);
+                return None;
+            }
+        }
+        let candidates: Vec<String> = kinds
+            .iter()
+            .flat_map(|k| {
+                self.names
+                    .names_of(*k)
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let mut d = Diagnostic::error(
+            "A102",
+            ident.span,
+            format!("unknown {} `{}`", want.noun(), ident.name),
+        );
+        d = match did_you_mean(&ident.name, candidates.iter().map(String::as_str)) {
+            Some(s) => d.with_suggestion(ident.span, s),
+            None => d.with_help(format!(
+                "declare it: `{}`",
+                declaration_example(want, &ident.name)
+            )),
+        };
+        self.err(d);
+        None
+    }
+}
+
+fn declaration_example(kind: Kind, name: &str) -> String {
+    match kind {
+        Kind::Function => format!("function {name} {{ … }}"),
+        Kind::Policy => format!("policy {name} {{ allow … on … }}"),
+        Kind::ManagedPolicy => format!("managed_policy {name} {{ path \"/\" … }}"),
+        Kind::Group => format!("group {name}"),
+        Kind::User => format!("user {name} \"user@example.com\""),
+        Kind::Attribute => format!("attributes {{ {name} = \"${{path:…}}\" }}"),
+        Kind::Ou => format!("ou {name} \"ou-…\" {{ … }}"),
+        Kind::Account => format!("account {name} \"123456789012\""),
+    }
+}
+
+fn wrong_kind_help(want: Kind, found: Kind, name: &str) -> String {
+    match (want, found) {
+        (Kind::Policy, Kind::ManagedPolicy) => {
+            format!("a managed policy is attached by reference: write `customer {name}`")
+        }
+        (Kind::ManagedPolicy, Kind::Policy) => {
+            format!("a policy is merged into the inline policy: write `inline {name}`")
+        }
+        (Kind::Group, Kind::User) => format!("write `user {name}` to grant to a user"),
+        (Kind::User, Kind::Group) => {
+            format!("write `group {name}` (or just `{name}`) to grant to a group")
+        }
+        _ => format!("use {} {} here", want.article(), want.noun()),
+    }
+}

@@ -1,0 +1,889 @@
+//! Policy statements to IAM JSON, validated against the IAM catalog:
+//! actions (A300–A302), resources and values (A302), operators (A303),
+//! principal tags (A304), duplicate conditions (A305) and broad grants (A500).
+
+use super::names::Kind;
+use super::Checker;
+use crate::ast::*;
+use crate::catalog;
+use crate::diagnostic::{did_you_mean, Diagnostic};
+use crate::load::External;
+use crate::model::*;
+use crate::span::Span;
+use indexmap::IndexMap;
+use serde_json::{json, Map, Value};
+
+/// The condition operators of IAM, without `IfExists` and set prefixes.
+pub const OPERATORS: &[&str] = &[
+    "StringEquals",
+    "StringNotEquals",
+    "StringEqualsIgnoreCase",
+    "StringNotEqualsIgnoreCase",
+    "StringLike",
+    "StringNotLike",
+    "NumericEquals",
+    "NumericNotEquals",
+    "NumericLessThan",
+    "NumericLessThanEquals",
+    "NumericGreaterThan",
+    "NumericGreaterThanEquals",
+    "DateEquals",
+    "DateNotEquals",
+    "DateLessThan",
+    "DateLessThanEquals",
+    "DateGreaterThan",
+    "DateGreaterThanEquals",
+    "Bool",
+    "BinaryEquals",
+    "IpAddress",
+    "NotIpAddress",
+    "ArnEquals",
+    "ArnLike",
+    "ArnNotEquals",
+    "ArnNotLike",
+    "Null",
+];
+
+/// The base operator of `ForAnyValue:StringEqualsIfExists`, if it is one.
+pub fn base_operator(op: &str) -> Option<&'static str> {
+    let op = op
+        .strip_prefix("ForAnyValue:")
+        .or_else(|| op.strip_prefix("ForAllValues:"))
+        .unwrap_or(op);
+    let (op, if_exists) = match op.strip_suffix("IfExists") {
+        Some(o) => (o, true),
+        None => (op, false),
+    };
+    let base = OPERATORS.iter().find(|o| **o == op)?;
+    if if_exists && *base == "Null" {
+        return None;
+    }
+    Some(base)
+}
+
+/// What a statement contributed, for the checks that need the function.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct StatementFacts {
+    pub allow_all: Option<Span>,
+}
+
+impl<'a> Checker<'a> {
+    pub(super) fn lower_policies(&mut self) {
+        let items: Vec<&'a Item> = self.items().collect();
+        for item in items {
+            let ItemKind::Policy(p) = &item.kind else {
+                continue;
+            };
+            if self
+                .names
+                .get(Kind::Policy, &p.name.name)
+                .is_some_and(|d| d.span != p.name.span)
+            {
+                continue;
+            }
+            let from_std = self.is_std(item.span);
+            let statements = match &p.body {
+                PolicyBody::Statements(sts) => {
+                    let mut out = Vec::new();
+                    for st in sts {
+                        let (v, facts) = self.lower_statement(st);
+                        if let Some(span) = facts.allow_all {
+                            self.statement_allow_all
+                                .entry((Kind::Policy, p.name.name.clone()))
+                                .or_insert(span);
+                        }
+                        out.push(v);
+                    }
+                    if sts.is_empty() {
+                        self.err(
+                            Diagnostic::error(
+                                "A302",
+                                p.name.span,
+                                format!("policy `{}` has no statements", p.name.name),
+                            )
+                            .with_help(
+                                "add a statement (`allow s3:GetObject on *`) or remove the policy",
+                            ),
+                        );
+                    }
+                    out
+                }
+                PolicyBody::FromJson(path) => self.lower_json_policy(path, &p.name),
+            };
+            self.model.policies.insert(
+                p.name.name.clone(),
+                PolicyDef {
+                    name: p.name.name.clone(),
+                    statements,
+                    span: p.name.span,
+                    from_std,
+                },
+            );
+        }
+    }
+
+    pub(super) fn lower_managed_policies(&mut self) {
+        let items: Vec<&'a Item> = self.items().collect();
+        for item in items {
+            let ItemKind::ManagedPolicy(mp) = &item.kind else {
+                continue;
+            };
+            if self
+                .names
+                .get(Kind::ManagedPolicy, &mp.name.name)
+                .is_some_and(|d| d.span != mp.name.span)
+            {
+                continue;
+            }
+            let name = &mp.name;
+            if !is_iam_name(&name.name, 128) {
+                self.err(
+                    Diagnostic::error(
+                        "A302",
+                        name.span,
+                        format!("`{}` is not a valid IAM policy name", name.name),
+                    )
+                    .with_help(
+                        "IAM policy names are 1–128 characters of letters, digits and `_+=,.@-`",
+                    ),
+                );
+            }
+            let path = mp
+                .path
+                .as_ref()
+                .map_or("/".to_string(), |p| p.value.clone());
+            if let Some(p) = &mp.path {
+                if !is_iam_path(&p.value) {
+                    self.err(
+                        Diagnostic::error(
+                            "A302",
+                            p.span,
+                            format!("`{}` is not a valid IAM path", p.value),
+                        )
+                        .with_help("a path starts and ends with `/`, e.g. \"/boundaries/\""),
+                    );
+                }
+            }
+            let external = mp.external.is_some();
+            self.current_managed = Some(name.name.clone());
+            if external && (!mp.statements.is_empty() || !mp.blocks.is_empty()) {
+                self.err(
+                    Diagnostic::error(
+                        "A302",
+                        name.span,
+                        format!("managed policy `{}` is `external` but has statements", name.name),
+                    )
+                    .with_help("an external policy already exists in every account and is never deployed: remove its statements or `external`"),
+                );
+            }
+            if !external && mp.statements.is_empty() && mp.blocks.is_empty() {
+                self.err(
+                    Diagnostic::error("A302", name.span, format!("managed policy `{}` has no statements", name.name))
+                        .with_help("give it statements, `in OU { … }` blocks, or mark it `external` if it already exists in every account"),
+                );
+            }
+            let mut default_body = None;
+            if !mp.statements.is_empty() {
+                let body: Vec<Value> = mp
+                    .statements
+                    .iter()
+                    .map(|s| self.lower_statement(s).0)
+                    .collect();
+                self.check_managed_size(&body, name.span, &name.name);
+                default_body = Some(body);
+            }
+            let mut ou_bodies = Vec::new();
+            for b in &mp.blocks {
+                self.lower_in_block(b, None, &name.name, &mut ou_bodies);
+            }
+            self.current_managed = None;
+            self.model.managed_policies.insert(
+                name.name.clone(),
+                ManagedPolicyDef {
+                    name: name.name.clone(),
+                    path,
+                    description: mp.description.as_ref().map(|d| d.value.clone()),
+                    external,
+                    default_body,
+                    ou_bodies,
+                    span: name.span,
+                    from_std: self.is_std(item.span),
+                },
+            );
+        }
+    }
+
+    fn lower_in_block(
+        &mut self,
+        b: &InBlock,
+        parent: Option<OuIdx>,
+        mp: &str,
+        out: &mut Vec<OuBody>,
+    ) {
+        let ou = self.resolve_ou(&b.ou, parent);
+        let statements: Vec<Value> = b
+            .statements
+            .iter()
+            .map(|s| self.lower_statement(s).0)
+            .collect();
+        if let Some(ou) = ou {
+            if !statements.is_empty() {
+                self.check_managed_size(&statements, b.ou.span, mp);
+                out.push(OuBody {
+                    ou,
+                    statements,
+                    span: b.ou.span,
+                });
+            }
+            for inner in &b.blocks {
+                self.lower_in_block(inner, Some(ou), mp, out);
+            }
+        }
+    }
+
+    fn check_managed_size(&mut self, body: &[Value], span: Span, name: &str) {
+        let doc = policy_document(body.to_vec());
+        let chars = non_whitespace_chars(&doc);
+        if chars > 6144 {
+            self.err(
+                Diagnostic::error(
+                    "A203",
+                    span,
+                    format!("managed policy `{name}` is {chars} non-whitespace characters; IAM allows 6,144"),
+                )
+                .with_help("split it into two managed policies"),
+            );
+        }
+    }
+
+    /// Lower one statement, reporting what is wrong with it.
+    pub(super) fn lower_statement(&mut self, st: &Statement) -> (Value, StatementFacts) {
+        let mut obj = Map::new();
+        if let Some(sid) = &st.sid {
+            if !sid.name.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                let fixed: String = sid
+                    .name
+                    .chars()
+                    .filter(|c| c.is_ascii_alphanumeric())
+                    .collect();
+                self.err(
+                    Diagnostic::error(
+                        "A302",
+                        sid.span,
+                        format!("statement id `{}` has characters IAM rejects", sid.name),
+                    )
+                    .with_suggestion(sid.span, fixed),
+                );
+            }
+            obj.insert("Sid".into(), Value::String(sid.name.clone()));
+        }
+        obj.insert(
+            "Effect".into(),
+            Value::String(
+                if st.effect == Effect::Allow {
+                    "Allow"
+                } else {
+                    "Deny"
+                }
+                .into(),
+            ),
+        );
+        for a in &st.actions {
+            self.check_action(&a.text, a.span);
+        }
+        let actions: Vec<Value> = st
+            .actions
+            .iter()
+            .map(|a| Value::String(a.text.clone()))
+            .collect();
+        obj.insert(
+            if st.not_action { "NotAction" } else { "Action" }.into(),
+            one_or_many(actions),
+        );
+        for r in &st.resources {
+            self.check_resource(&r.text, r.span);
+        }
+        let resources: Vec<Value> = st
+            .resources
+            .iter()
+            .map(|r| Value::String(r.text.clone()))
+            .collect();
+        obj.insert(
+            if st.not_resource {
+                "NotResource"
+            } else {
+                "Resource"
+            }
+            .into(),
+            one_or_many(resources),
+        );
+        let mut cond: IndexMap<String, IndexMap<String, (Value, Span)>> = IndexMap::new();
+        for c in &st.conditions {
+            let Some((op, key, value)) = self.lower_condition(c) else {
+                continue;
+            };
+            let slot = cond.entry(op.clone()).or_default();
+            if let Some((_, prev)) = slot.get(&key) {
+                let prev = *prev;
+                self.err(
+                    Diagnostic::error("A305", c.span(), format!("`{op}` on `{key}` appears twice in one statement"))
+                        .with_related(prev, "first here")
+                        .with_help("IAM keeps only one of them; list every value in one condition: `StringEquals \"key\" [\"a\", \"b\"]`, or split the statement"),
+                );
+                continue;
+            }
+            slot.insert(key, (value, c.span()));
+        }
+        if !cond.is_empty() {
+            let mut m = Map::new();
+            for (op, keys) in cond {
+                let mut km = Map::new();
+                for (k, (v, _)) in keys {
+                    km.insert(k, v);
+                }
+                m.insert(op, Value::Object(km));
+            }
+            obj.insert("Condition".into(), Value::Object(m));
+        }
+        let broad_action = st
+            .actions
+            .iter()
+            .find(|a| a.text == "*" || a.text.ends_with(":*"));
+        let any_resource = !st.not_resource && st.resources.iter().any(|r| r.text == "*");
+        let mut facts = StatementFacts::default();
+        if st.effect == Effect::Allow && !st.not_action && any_resource && st.conditions.is_empty()
+        {
+            if let Some(a) = broad_action {
+                if !self.is_std(a.span) {
+                    let d = Diagnostic::warning(
+                        "A500",
+                        a.span,
+                        format!("allows `{}` on every resource", a.text),
+                    )
+                    .with_label("over-permissioned")
+                    .with_help("name the actions the job needs and scope `on` to resource ARNs, or add a `when` condition (ABAC)");
+                    match &self.current_managed {
+                        Some(mp) => self.pending_broad.push((mp.clone(), d)),
+                        None => self.err(d),
+                    }
+                }
+                if st.actions.iter().any(|a| a.text == "*") {
+                    facts.allow_all = Some(st.span);
+                }
+            }
+        }
+        (Value::Object(obj), facts)
+    }
+
+    /// Validate one action pattern.
+    pub(super) fn check_action(&mut self, text: &str, span: Span) {
+        if text == "*" {
+            return;
+        }
+        let Some((prefix, name)) = text.split_once(':') else {
+            self.err(
+                Diagnostic::error("A302", span, format!("`{text}` is not an action"))
+                    .with_help("an action is `service:Action`, e.g. `s3:GetObject`, or `*`"),
+            );
+            return;
+        };
+        let prefix_ok = !prefix.is_empty()
+            && prefix
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        let name_ok = !name.is_empty()
+            && name.bytes().all(|b| {
+                b.is_ascii_alphanumeric() || b == b'*' || b == b'?' || b == b'_' || b == b'-'
+            });
+        if !prefix_ok || !name_ok {
+            self.err(
+                Diagnostic::error("A302", span, format!("`{text}` is not a well-formed action"))
+                    .with_help("an action is `service:Action` with letters, digits and the wildcards `*` and `?`"),
+            );
+            return;
+        }
+        let Some(service) = catalog::iam().service(prefix) else {
+            let prefix_span = Span::new(
+                span.file,
+                span.start as usize,
+                span.start as usize + prefix.len(),
+            );
+            let mut d = Diagnostic::error(
+                "A300",
+                prefix_span,
+                format!("unknown service prefix `{prefix}`"),
+            );
+            d = match catalog::iam().suggest_prefix(prefix) {
+                Some(s) => d.with_suggestion(prefix_span, s),
+                None => d.with_help(
+                    "service prefixes are listed in the IAM Service Authorization Reference",
+                ),
+            };
+            self.err(d);
+            return;
+        };
+        let name_span = Span::new(span.file, span.end as usize - name.len(), span.end as usize);
+        if name.contains('*') || name.contains('?') {
+            if service.matching(name).next().is_none() {
+                self.err(
+                    Diagnostic::error(
+                        "A301",
+                        name_span,
+                        format!("`{text}` matches no action of `{}`", service.prefix),
+                    )
+                    .with_help(format!(
+                        "`{}:*` lists every action of the service",
+                        service.prefix
+                    )),
+                );
+            }
+        } else if service.action(name).is_none() {
+            let mut d = Diagnostic::error(
+                "A301",
+                name_span,
+                format!("unknown action `{name}` of service `{}`", service.prefix),
+            );
+            d = match service.suggest_action(name) {
+                Some(s) => d.with_suggestion(name_span, s),
+                None => d.with_help(format!(
+                    "see the actions of `{}` in the IAM Service Authorization Reference",
+                    service.prefix
+                )),
+            };
+            self.err(d);
+        }
+    }
+
+    fn check_resource(&mut self, text: &str, span: Span) {
+        self.note_principal_tags(text, span);
+        if text == "*" || is_arn_pattern(text) {
+            return;
+        }
+        self.err(
+            Diagnostic::error("A302", span, format!("`{text}` is not a resource ARN"))
+                .with_help("write `*` or an ARN such as \"arn:aws:s3:::my-bucket/*\""),
+        );
+    }
+
+    /// `(operator, key, value)` of a condition, after checking it.
+    fn lower_condition(&mut self, c: &Condition) -> Option<(String, String, Value)> {
+        match c {
+            Condition::Tag {
+                lhs,
+                negated,
+                rhs,
+                span,
+            } => {
+                let op = if *negated {
+                    "StringNotEquals"
+                } else {
+                    "StringEquals"
+                };
+                let key = format!("{}/{}", lhs.scope.condition_key(), lhs.key.name);
+                if lhs.scope == TagScope::Principal {
+                    self.use_principal_tag(&lhs.key.name, lhs.key.span);
+                }
+                let value = match rhs {
+                    TagValue::Tag(t) => {
+                        if t.scope != TagScope::Principal {
+                            self.err(
+                                Diagnostic::error(
+                                    "A302",
+                                    t.span,
+                                    format!("`{}.tag.{}` cannot be a condition value", t.scope.keyword(), t.key.name),
+                                )
+                                .with_help("IAM substitutes only principal tags into values: compare with `principal.tag.KEY` or a string"),
+                            );
+                            return None;
+                        }
+                        self.use_principal_tag(&t.key.name, t.key.span);
+                        format!("${{aws:PrincipalTag/{}}}", t.key.name)
+                    }
+                    TagValue::Literal(s) => {
+                        self.note_principal_tags(&s.value, s.span);
+                        s.value.clone()
+                    }
+                };
+                let _ = span;
+                Some((op.to_string(), key, Value::String(value)))
+            }
+            Condition::General {
+                operator,
+                key,
+                values,
+                list,
+                ..
+            } => {
+                let Some(base) = base_operator(&operator.name) else {
+                    let candidates: Vec<String> = OPERATORS
+                        .iter()
+                        .flat_map(|o| [o.to_string(), format!("{o}IfExists")])
+                        .collect();
+                    let mut d = Diagnostic::error(
+                        "A303",
+                        operator.span,
+                        format!("unknown condition operator `{}`", operator.name),
+                    );
+                    d = match did_you_mean(&operator.name, candidates.iter().map(String::as_str)) {
+                        Some(s) => d.with_suggestion(operator.span, s),
+                        None => d.with_help("IAM's operators are StringEquals, StringLike, ArnLike, Bool, NumericLessThan, DateGreaterThan, IpAddress, Null, … (with `IfExists` and `ForAnyValue:`/`ForAllValues:`)"),
+                    };
+                    self.err(d);
+                    return None;
+                };
+                self.check_condition_key(&key.value, key.span);
+                for v in values {
+                    self.check_condition_value(base, &v.value, v.span);
+                }
+                if values.is_empty() {
+                    self.err(Diagnostic::error(
+                        "A302",
+                        key.span,
+                        "a condition needs at least one value",
+                    ));
+                }
+                let vals: Vec<Value> = values
+                    .iter()
+                    .map(|v| Value::String(v.value.clone()))
+                    .collect();
+                let value = if *list || vals.len() != 1 {
+                    Value::Array(vals)
+                } else {
+                    vals.into_iter().next().unwrap_or(Value::Null)
+                };
+                Some((operator.name.clone(), key.value.clone(), value))
+            }
+        }
+    }
+
+    fn check_condition_key(&mut self, key: &str, span: Span) {
+        let well_formed = key.split_once(':').is_some_and(|(p, k)| {
+            !p.is_empty()
+                && !k.is_empty()
+                && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+        if !well_formed {
+            self.err(
+                Diagnostic::error("A302", span, format!("`{key}` is not a condition key"))
+                    .with_help("a condition key is `service:name`, e.g. \"aws:RequestedRegion\""),
+            );
+            return;
+        }
+        if let Some(tag) = key.strip_prefix("aws:PrincipalTag/") {
+            self.use_principal_tag(tag, span);
+        }
+    }
+
+    fn check_condition_value(&mut self, base: &str, v: &str, span: Span) {
+        self.note_principal_tags(v, span);
+        if v.contains("${") {
+            return;
+        }
+        let problem = match base {
+            "Bool" | "Null" => (v != "true" && v != "false").then_some("`true` or `false`"),
+            b if b.starts_with("Numeric") => v.parse::<f64>().is_err().then_some("a number"),
+            b if b.starts_with("Date") => (!is_iso_date(v) && v.parse::<i64>().is_err())
+                .then_some("an ISO 8601 date (\"2026-12-31T00:00:00Z\") or epoch seconds"),
+            "IpAddress" | "NotIpAddress" => {
+                (!is_cidr(v)).then_some("an IP address or CIDR block (\"203.0.113.0/24\")")
+            }
+            b if b.starts_with("Arn") => (!is_arn_pattern(v) && v != "*").then_some("an ARN"),
+            _ => None,
+        };
+        if let Some(expected) = problem {
+            self.err(
+                Diagnostic::error(
+                    "A302",
+                    span,
+                    format!("`{v}` is not a valid value for `{base}`"),
+                )
+                .with_help(format!("`{base}` compares against {expected}")),
+            );
+        }
+    }
+
+    /// Record every `${aws:PrincipalTag/K}` inside a string.
+    fn note_principal_tags(&mut self, text: &str, span: Span) {
+        let mut rest = text;
+        while let Some(i) = rest.find("aws:PrincipalTag/") {
+            let after = &rest[i + "aws:PrincipalTag/".len()..];
+            let key: String = after
+                .chars()
+                .take_while(|c| *c != '}' && *c != '"')
+                .collect();
+            if !key.is_empty() {
+                self.use_principal_tag(&key, span);
+            }
+            rest = after;
+        }
+    }
+
+    /// A304: a principal tag must be fed by an `attributes` mapping.
+    pub(super) fn use_principal_tag(&mut self, key: &str, span: Span) {
+        self.principal_tags_used
+            .entry(key.to_string())
+            .or_insert(span);
+        if self.model.attributes.contains_key(key) {
+            self.used.insert((Kind::Attribute, key.to_string()));
+            self.index
+                .references
+                .push((Kind::Attribute, key.to_string(), span));
+            return;
+        }
+        let mut d = Diagnostic::error(
+            "A304",
+            span,
+            format!("principal tag `{key}` has no `attributes` mapping"),
+        );
+        let known: Vec<&str> = self.model.attributes.keys().map(String::as_str).collect();
+        d = match did_you_mean(key, known.iter().copied()) {
+            Some(s) if span.len() == key.len() => d.with_suggestion(span, s),
+            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+            None => d.with_help(format!(
+                "no session carries this tag, so the condition never matches: map it in `attributes {{ {key} = \"${{path:…}}\" }}`"
+            )),
+        };
+        self.err(d);
+    }
+
+    fn lower_json_policy(&mut self, path: &Str, name: &Ident) -> Vec<Value> {
+        let text = match self.program.externals.get(&path.span) {
+            Some(External::Loaded(id)) => self.program.sources.get(*id).text.clone(),
+            Some(External::Failed(why)) => {
+                self.err(
+                    Diagnostic::error(
+                        "A104",
+                        path.span,
+                        format!("cannot read policy `{}`: {why}", path.value),
+                    )
+                    .with_help("the path is relative to the directory of this file"),
+                );
+                return Vec::new();
+            }
+            None => return Vec::new(),
+        };
+        let doc: Value = match serde_json::from_str(&text) {
+            Ok(v) => v,
+            Err(e) => {
+                self.err(Diagnostic::error(
+                    "A104",
+                    path.span,
+                    format!("policy `{}` is not valid JSON: {e}", path.value),
+                ));
+                return Vec::new();
+            }
+        };
+        let statements = match doc.get("Statement") {
+            Some(Value::Array(a)) => a.clone(),
+            Some(o @ Value::Object(_)) => vec![o.clone()],
+            _ => {
+                self.err(
+                    Diagnostic::error(
+                        "A104",
+                        path.span,
+                        format!("policy `{}` has no `Statement` list", path.value),
+                    )
+                    .with_help("an IAM policy document is `{\"Version\": \"2012-10-17\", \"Statement\": [ … ]}`"),
+                );
+                return Vec::new();
+            }
+        };
+        if let Some(v) = doc.get("Version") {
+            if v != "2012-10-17" {
+                self.err(
+                    Diagnostic::error(
+                        "A104",
+                        path.span,
+                        format!("policy `{}` has Version {v}", path.value),
+                    )
+                    .with_help(
+                        "use \"2012-10-17\": older versions do not support policy variables",
+                    ),
+                );
+            }
+        }
+        let mut out = Vec::new();
+        for (i, st) in statements.iter().enumerate() {
+            match self.check_json_statement(st, path.span) {
+                Ok((facts, st)) => {
+                    if let Some(span) = facts.allow_all {
+                        self.statement_allow_all
+                            .entry((Kind::Policy, name.name.clone()))
+                            .or_insert(span);
+                    }
+                    out.push(st);
+                }
+                Err(why) => self.err(Diagnostic::error(
+                    "A104",
+                    path.span,
+                    format!(
+                        "statement {} of `{}` is malformed: {why}",
+                        i + 1,
+                        path.value
+                    ),
+                )),
+            }
+        }
+        out
+    }
+
+    /// Validate a statement from a JSON document; spans all point at the file name.
+    fn check_json_statement(
+        &mut self,
+        st: &Value,
+        span: Span,
+    ) -> Result<(StatementFacts, Value), String> {
+        let obj = st.as_object().ok_or("a statement must be an object")?;
+        for k in obj.keys() {
+            if ![
+                "Sid",
+                "Effect",
+                "Action",
+                "NotAction",
+                "Resource",
+                "NotResource",
+                "Condition",
+            ]
+            .contains(&k.as_str())
+            {
+                return Err(format!(
+                    "unexpected field `{k}` (permission set policies have no `Principal`)"
+                ));
+            }
+        }
+        let effect = obj
+            .get("Effect")
+            .and_then(Value::as_str)
+            .ok_or("`Effect` is missing")?;
+        if effect != "Allow" && effect != "Deny" {
+            return Err(format!("`Effect` is `{effect}`, not `Allow` or `Deny`"));
+        }
+        let strings = |v: Option<&Value>| -> Option<Vec<String>> {
+            match v? {
+                Value::String(s) => Some(vec![s.clone()]),
+                Value::Array(a) => a.iter().map(|x| x.as_str().map(str::to_string)).collect(),
+                _ => None,
+            }
+        };
+        let actions = strings(obj.get("Action"))
+            .or_else(|| strings(obj.get("NotAction")))
+            .ok_or("`Action` or `NotAction` must be a string or a list of strings")?;
+        let resources = strings(obj.get("Resource"))
+            .or_else(|| strings(obj.get("NotResource")))
+            .ok_or("`Resource` or `NotResource` must be a string or a list of strings")?;
+        for a in &actions {
+            self.check_action(a, span);
+        }
+        for r in &resources {
+            self.check_resource(r, span);
+        }
+        if let Some(c) = obj.get("Condition") {
+            let c = c.as_object().ok_or("`Condition` must be an object")?;
+            for (op, keys) in c {
+                let Some(base) = base_operator(op) else {
+                    self.err(Diagnostic::error(
+                        "A303",
+                        span,
+                        format!("unknown condition operator `{op}`"),
+                    ));
+                    continue;
+                };
+                let keys = keys
+                    .as_object()
+                    .ok_or("each condition operator maps keys to values")?;
+                for (k, v) in keys {
+                    self.check_condition_key(k, span);
+                    let vals = strings(Some(v))
+                        .or_else(|| match v {
+                            Value::Bool(b) => Some(vec![b.to_string()]),
+                            Value::Number(n) => Some(vec![n.to_string()]),
+                            _ => None,
+                        })
+                        .ok_or("a condition value must be a string or a list of strings")?;
+                    for v in vals {
+                        self.check_condition_value(base, &v, span);
+                    }
+                }
+            }
+        }
+        let mut facts = StatementFacts::default();
+        if effect == "Allow"
+            && obj.contains_key("Action")
+            && actions.iter().any(|a| a == "*")
+            && obj.contains_key("Resource")
+            && resources.iter().any(|r| r == "*")
+            && !obj.contains_key("Condition")
+        {
+            facts.allow_all = Some(span);
+        }
+        Ok((facts, st.clone()))
+    }
+}
+
+fn one_or_many(mut v: Vec<Value>) -> Value {
+    if v.len() == 1 {
+        v.pop().unwrap_or(Value::Null)
+    } else {
+        Value::Array(v)
+    }
+}
+
+/// `{"Version": "2012-10-17", "Statement": [...]}`
+pub fn policy_document(statements: Vec<Value>) -> Value {
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+/// Characters IAM counts against its size limits (whitespace outside strings is free).
+pub fn non_whitespace_chars(doc: &Value) -> usize {
+    serde_json::to_string(doc)
+        .map(|s| s.chars().filter(|c| !c.is_whitespace()).count())
+        .unwrap_or(0)
+}
+
+pub fn is_arn_pattern(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix("arn:") else {
+        return false;
+    };
+    let parts: Vec<&str> = rest.splitn(5, ':').collect();
+    parts.len() == 5 && !parts[0].is_empty() && !parts[1].is_empty() && !parts[4].is_empty()
+}
+
+fn is_iso_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 10
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[5..7].iter().all(u8::is_ascii_digit)
+        && b[7] == b'-'
+        && b[8..10].iter().all(u8::is_ascii_digit)
+        && (b.len() == 10 || b[10] == b'T')
+}
+
+fn is_cidr(s: &str) -> bool {
+    let (addr, prefix) = match s.split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (s, None),
+    };
+    match addr.parse::<std::net::IpAddr>() {
+        Ok(ip) => {
+            let max = if ip.is_ipv4() { 32 } else { 128 };
+            prefix.is_none_or(|p| p.parse::<u32>().is_ok_and(|n| n <= max))
+        }
+        Err(_) => false,
+    }
+}
+
+pub fn is_iam_name(s: &str, max: usize) -> bool {
+    !s.is_empty()
+        && s.chars().count() <= max
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
+}
+
+fn is_iam_path(s: &str) -> bool {
+    s == "/"
+        || (s.len() <= 512
+            && s.starts_with('/')
+            && s.ends_with('/')
+            && s.bytes().all(|b| (0x21..=0x7e).contains(&b)))
+}

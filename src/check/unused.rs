@@ -1,0 +1,43 @@
+//! A505: what is declared and never used.
+
+use super::names::Kind;
+use super::Checker;
+use crate::diagnostic::Diagnostic;
+
+impl<'a> Checker<'a> {
+    pub(super) fn check_unused(&mut self) {
+        let mut out = Vec::new();
+        for ((kind, name), def) in &self.names.defs {
+            if matches!(kind, Kind::Function) || self.is_std(def.span) {
+                continue;
+            }
+            if !self.used.contains(&(*kind, name.clone())) {
+                let how = match kind {
+                    Kind::Policy => format!("add it to a function (`inline {name}`) or remove it"),
+                    Kind::ManagedPolicy => format!(
+                        "reference it (`customer {name}` or `boundary {name}`) or remove it"
+                    ),
+                    Kind::Group | Kind::User => format!("grant it something or remove it"),
+                    _ => "remove it".to_string(),
+                };
+                out.push(
+                    Diagnostic::warning(
+                        "A505",
+                        def.span,
+                        format!("{} `{name}` is never used", kind.noun()),
+                    )
+                    .with_help(how),
+                );
+            }
+        }
+        for (key, a) in &self.model.attributes {
+            if !self.used.contains(&(Kind::Attribute, key.clone())) {
+                out.push(
+                    Diagnostic::warning("A505", a.span, format!("attribute `{key}` is never used"))
+                        .with_help(format!("no statement reads `principal.tag.{key}`: use it in a `when` condition or remove the mapping")),
+                );
+            }
+        }
+        self.diags.extend(out);
+    }
+}

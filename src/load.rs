@@ -1,0 +1,262 @@
+//! Gathering a program: the files of a directory (or one file), the standard
+//! library modules it uses, and the JSON files it names. All file access goes
+//! through [`FileSystem`], so the language server can serve unsaved buffers.
+
+use crate::ast::{ItemKind, Module, OrgDecl, PolicyBody, Use};
+use crate::diagnostic::Diagnostic;
+use crate::parse::parse_file;
+use crate::span::{FileId, SourceFile, SourceMap, Span};
+use std::collections::HashMap;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Input files larger than this are refused with a diagnostic.
+pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Where source text comes from.
+pub trait FileSystem {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    fn is_dir(&self, path: &Path) -> bool;
+    /// The `*.access` files directly in `dir`, sorted.
+    fn access_files(&self, dir: &Path) -> io::Result<Vec<PathBuf>>;
+}
+
+/// The real file system.
+pub struct RealFs;
+
+impl FileSystem for RealFs {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        let meta = std::fs::metadata(path)?;
+        if meta.is_dir() {
+            return Err(io::Error::other("is a directory"));
+        }
+        if meta.len() as usize > MAX_FILE_BYTES {
+            return Err(io::Error::other(format!(
+                "larger than {} MiB",
+                MAX_FILE_BYTES / 1024 / 1024
+            )));
+        }
+        std::fs::read(path)
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        path.is_dir()
+    }
+
+    fn access_files(&self, dir: &Path) -> io::Result<Vec<PathBuf>> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir)? {
+            let p = entry?.path();
+            if p.extension().is_some_and(|e| e == "access") && p.is_file() {
+                out.push(p);
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+}
+
+/// A JSON file named by `org from` or `policy … from json`.
+#[derive(Debug, Clone)]
+pub enum External {
+    Loaded(FileId),
+    Failed(String),
+}
+
+/// Every source of one compilation, parsed.
+#[derive(Debug, Clone, Default)]
+pub struct Program {
+    pub sources: SourceMap,
+    /// User modules first (in path order), then used files, then std modules.
+    pub modules: Vec<Module>,
+    /// Which std module each module is, if any (`guards` for `std::guards`).
+    pub std_name: HashMap<FileId, String>,
+    /// JSON files, keyed by the span of the string that names them.
+    pub externals: HashMap<Span, External>,
+    /// Parse and load diagnostics.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The files of the program itself (not std, not `use`d files).
+    pub roots: Vec<FileId>,
+}
+
+/// The standard library: module name → source.
+pub const STD_MODULES: &[(&str, &str)] = &[
+    ("guards", include_str!("../stdlib/guards.access")),
+    ("functions", include_str!("../stdlib/functions.access")),
+];
+
+/// Display name of a std module's file.
+pub fn std_file_name(module: &str) -> String {
+    format!("<std>/{module}.access")
+}
+
+impl Program {
+    fn add_text(&mut self, name: String, bytes: Vec<u8>) -> FileId {
+        match String::from_utf8(bytes) {
+            Ok(text) => self.sources.add(SourceFile::new(name, text)),
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                let bad = e.as_bytes().get(at).copied().unwrap_or(0);
+                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                // The lossy text has the same prefix, so `at` is still valid there.
+                let id = self.sources.add(SourceFile::new(name, text));
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "A100",
+                        Span::new(id, at, at + 1),
+                        format!("file is not valid UTF-8 (byte 0x{bad:02x})"),
+                    )
+                    .with_help("save the file as UTF-8"),
+                );
+                id
+            }
+        }
+    }
+
+    fn parse_added(&mut self, id: FileId) -> usize {
+        let text = self.sources.get(id).text.clone();
+        let (module, diags) = parse_file(id, &text);
+        self.diagnostics.extend(diags);
+        self.modules.push(module);
+        self.modules.len() - 1
+    }
+}
+
+/// Load a program from files in memory: `(name, text)` pairs, every one a root.
+/// Paths named inside resolve against `base` through `fs`.
+pub fn load_texts(fs: &dyn FileSystem, base: &Path, files: Vec<(String, String)>) -> Program {
+    let mut prog = Program::default();
+    for (name, text) in files {
+        let id = prog.sources.add(SourceFile::new(name, text));
+        prog.roots.push(id);
+        prog.parse_added(id);
+    }
+    resolve_references(fs, &mut prog, base);
+    prog
+}
+
+/// Load the program at `path` (a file or a directory). Errors only when the
+/// path itself cannot be read; everything else becomes a diagnostic.
+pub fn load(fs: &dyn FileSystem, path: &Path) -> io::Result<Program> {
+    let mut prog = Program::default();
+    let (files, base) = if fs.is_dir(path) {
+        let files = fs.access_files(path)?;
+        (files, path.to_path_buf())
+    } else {
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        (vec![path.to_path_buf()], base)
+    };
+    for f in &files {
+        let bytes = fs.read(f)?;
+        let id = prog.add_text(f.display().to_string(), bytes);
+        prog.roots.push(id);
+        prog.parse_added(id);
+    }
+    resolve_references(fs, &mut prog, &base);
+    Ok(prog)
+}
+
+/// Load `use`d files and std modules (transitively) and the JSON files named
+/// by `org from` / `from json`.
+fn resolve_references(fs: &dyn FileSystem, prog: &mut Program, base: &Path) {
+    let mut seen_files: HashMap<PathBuf, FileId> = HashMap::new();
+    let mut i = 0;
+    while i < prog.modules.len() {
+        let file = prog.modules[i].file;
+        let dir = dir_of(prog, file, base);
+        let mut uses = Vec::new();
+        let mut jsons = Vec::new();
+        for item in &prog.modules[i].items {
+            match &item.kind {
+                ItemKind::Use(u) => uses.push(u.clone()),
+                ItemKind::Org(OrgDecl::From(s)) => jsons.push(s.clone()),
+                ItemKind::Policy(p) => {
+                    if let PolicyBody::FromJson(s) = &p.body {
+                        jsons.push(s.clone())
+                    }
+                }
+                _ => {}
+            }
+        }
+        for u in uses {
+            match u {
+                Use::Std { module, .. } => {
+                    let name = std_file_name(&module.name);
+                    if prog.sources.find(&name).is_some() {
+                        continue;
+                    }
+                    if let Some((_, text)) = STD_MODULES.iter().find(|(m, _)| *m == module.name) {
+                        let id = prog.sources.add(SourceFile::new(name, *text));
+                        prog.std_name.insert(id, module.name.clone());
+                        prog.parse_added(id);
+                    }
+                    // An unknown module is reported by the checker (A102).
+                }
+                Use::File(s) => {
+                    let path = dir.join(&s.value);
+                    let key = normalize(&path);
+                    if seen_files.contains_key(&key) {
+                        continue;
+                    }
+                    if prog
+                        .sources
+                        .files()
+                        .any(|(_, f)| normalize(Path::new(&f.name)) == key)
+                    {
+                        continue;
+                    }
+                    match fs.read(&path) {
+                        Ok(bytes) => {
+                            let id = prog.add_text(path.display().to_string(), bytes);
+                            seen_files.insert(key, id);
+                            prog.parse_added(id);
+                        }
+                        Err(e) => prog.diagnostics.push(
+                            Diagnostic::error(
+                                "A104",
+                                s.span,
+                                format!("cannot read `{}`: {e}", s.value),
+                            )
+                            .with_help("the path is relative to the directory of this file"),
+                        ),
+                    }
+                }
+            }
+        }
+        for s in jsons {
+            let path = dir.join(&s.value);
+            let ext = match fs.read(&path) {
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(text) => {
+                        let name = path.display().to_string();
+                        let id = match prog.sources.find(&name) {
+                            Some(id) => id,
+                            None => prog.sources.add(SourceFile::new(name, text)),
+                        };
+                        External::Loaded(id)
+                    }
+                    Err(_) => External::Failed("the file is not valid UTF-8".into()),
+                },
+                Err(e) => External::Failed(e.to_string()),
+            };
+            prog.externals.insert(s.span, ext);
+        }
+        i += 1;
+    }
+}
+
+fn dir_of(prog: &Program, file: FileId, base: &Path) -> PathBuf {
+    if prog.std_name.contains_key(&file) {
+        return base.to_path_buf();
+    }
+    let name = &prog.sources.get(file).name;
+    match Path::new(name).parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        Some(_) => base.to_path_buf(),
+        None => base.to_path_buf(),
+    }
+}
+
+fn normalize(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}

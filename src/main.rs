@@ -1,0 +1,194 @@
+//! The `accessc` command line.
+
+use accessc::diagnostic::Severity;
+use accessc::render::{render_human, render_json, render_sarif, summary, HumanOptions};
+use accessc::{check, load, CheckOptions, RealFs, Today};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "accessc",
+    version,
+    about = "Check and compile .access programs for AWS IAM Identity Center"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a program (a .access file or a directory of them) and report every problem.
+    Check {
+        /// A .access file, or a directory: every *.access file directly in it is one program.
+        path: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// The date user-grant expiry is judged against (YYYY-MM-DD); default: today (UTC).
+        #[arg(long, value_parser = parse_today)]
+        today: Option<Today>,
+        /// Treat warnings as errors: `--deny warnings`.
+        #[arg(long, value_enum)]
+        deny: Option<Deny>,
+    },
+    /// Rewrite .access files in the canonical layout (comments kept).
+    Fmt {
+        /// A .access file or a directory.
+        path: PathBuf,
+        /// Write nothing; exit 1 if any file is not formatted.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Explain a diagnostic code: what it means, an example, and the fix.
+    Explain {
+        /// A code such as A402; `all` lists every code.
+        code: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Human,
+    Json,
+    Sarif,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Deny {
+    Warnings,
+}
+
+fn parse_today(s: &str) -> Result<Today, String> {
+    Today::parse(s).ok_or_else(|| format!("`{s}` is not a date: write YYYY-MM-DD"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check {
+            path,
+            format,
+            today,
+            deny,
+        } => cmd_check(
+            &path,
+            format,
+            today.unwrap_or_else(Today::now),
+            deny.is_some(),
+        ),
+        Command::Fmt { path, check } => cmd_fmt(&path, check),
+        Command::Explain { code } => cmd_explain(&code),
+    }
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> ExitCode {
+    eprintln!("error: cannot read `{}`: {e}", path.display());
+    ExitCode::from(2)
+}
+
+fn cmd_check(path: &Path, format: Format, today: Today, deny_warnings: bool) -> ExitCode {
+    let program = match load(&RealFs, path) {
+        Ok(p) => p,
+        Err(e) => return io_error(path, e),
+    };
+    if program.roots.is_empty() {
+        eprintln!("error: no .access files in `{}`", path.display());
+        return ExitCode::from(2);
+    }
+    let checked = check(&program, &CheckOptions { today });
+    let mut diags = checked.diagnostics;
+    if deny_warnings {
+        for d in &mut diags {
+            d.severity = Severity::Error;
+        }
+    }
+    let out = match format {
+        Format::Human => {
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let width = if color { 120 } else { 100 };
+            let mut s = render_human(&diags, &program.sources, HumanOptions { color, width });
+            s.push_str(&summary(&diags));
+            s.push('\n');
+            s
+        }
+        Format::Json => render_json(&diags, &program.sources),
+        Format::Sarif => render_sarif(&diags, &program.sources),
+    };
+    print!("{out}");
+    if diags.iter().any(|d| d.severity == Severity::Error) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn cmd_fmt(path: &Path, check_only: bool) -> ExitCode {
+    let program = match load(&RealFs, path) {
+        Ok(p) => p,
+        Err(e) => return io_error(path, e),
+    };
+    let mut status = ExitCode::SUCCESS;
+    for &file in &program.roots {
+        let src = program.sources.get(file);
+        let syntax: Vec<_> = program
+            .diagnostics
+            .iter()
+            .filter(|d| d.span.file == file && d.code == "A100")
+            .cloned()
+            .collect();
+        if !syntax.is_empty() {
+            print!(
+                "{}",
+                render_human(&syntax, &program.sources, HumanOptions::default())
+            );
+            eprintln!("error: `{}` has syntax errors; not formatted", src.name);
+            status = ExitCode::from(1);
+            continue;
+        }
+        let Some(module) = program.modules.iter().find(|m| m.file == file) else {
+            continue;
+        };
+        let formatted = accessc::fmt::format_module(module, &src.text);
+        if formatted == *src.text {
+            continue;
+        }
+        if check_only {
+            println!("{}", src.name);
+            status = ExitCode::from(1);
+        } else if let Err(e) = std::fs::write(&src.name, formatted) {
+            eprintln!("error: cannot write `{}`: {e}", src.name);
+            return ExitCode::from(2);
+        }
+    }
+    status
+}
+
+fn cmd_explain(code: &str) -> ExitCode {
+    if code.eq_ignore_ascii_case("all") {
+        for info in accessc::explain::all() {
+            let sev = match info.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            println!("{}  {:<7}  {}", info.code, sev, info.title);
+        }
+        return ExitCode::SUCCESS;
+    }
+    match accessc::explain::lookup(code) {
+        Some(info) => {
+            print!("{}", info.page);
+            if !info.page.ends_with('\n') {
+                println!();
+            }
+            ExitCode::SUCCESS
+        }
+        None => {
+            eprintln!("error: unknown code `{code}`; `accessc explain all` lists them");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,255 @@
+//! The checked program: every name resolved, grants expanded to assignments.
+//! Backends lower this (through the IR) and the language server queries it.
+
+use crate::ast::PrincipalKind;
+use crate::span::Span;
+use indexmap::IndexMap;
+use serde_json::Value;
+
+pub type OuIdx = usize;
+pub type AccountIdx = usize;
+pub type FnIdx = usize;
+pub type PrincipalIdx = usize;
+
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    pub instance: InstanceSettings,
+    /// ABAC: session tag key → identity-source attribute path.
+    pub attributes: IndexMap<String, AttributeDef>,
+    pub org: Org,
+    pub principals: Vec<PrincipalDef>,
+    pub policies: IndexMap<String, PolicyDef>,
+    pub managed_policies: IndexMap<String, ManagedPolicyDef>,
+    pub functions: IndexMap<String, FunctionDef>,
+    pub grants: Vec<GrantDef>,
+    /// Distinct (principal, function, account) triples, in grant order.
+    pub assignments: Vec<Assignment>,
+    pub quotas: Quotas,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct InstanceSettings {
+    pub arn: Option<String>,
+    pub identity_store: Option<String>,
+    pub region: Option<String>,
+    pub replicas: Vec<String>,
+    pub span: Option<Span>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AttributeDef {
+    pub key: String,
+    pub value: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Org {
+    pub root_id: Option<String>,
+    pub management: Option<AccountIdx>,
+    pub ous: Vec<OuNode>,
+    pub accounts: Vec<AccountNode>,
+    /// Where the org was declared (an `org { }` block or `org from`).
+    pub span: Option<Span>,
+    pub declared: bool,
+    /// Identity-store ids from a snapshot: display name → id.
+    pub group_ids: IndexMap<String, String>,
+    pub user_ids: IndexMap<String, String>,
+    pub identity_store: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct OuNode {
+    pub name: String,
+    /// `Workloads/NonProd`
+    pub path: String,
+    pub id: Option<String>,
+    pub parent: Option<OuIdx>,
+    pub children: Vec<OuIdx>,
+    pub accounts: Vec<AccountIdx>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct AccountNode {
+    pub name: String,
+    pub id: String,
+    pub ou: Option<OuIdx>,
+    pub span: Span,
+}
+
+impl Org {
+    pub fn ou_by_path(&self, path: &str) -> Option<OuIdx> {
+        self.ous.iter().position(|o| o.path == path)
+    }
+
+    /// Every account under an OU, at any depth, in tree order.
+    pub fn accounts_under(&self, ou: OuIdx, out: &mut Vec<AccountIdx>) {
+        out.extend(self.ous[ou].accounts.iter().copied());
+        for &c in &self.ous[ou].children {
+            self.accounts_under(c, out);
+        }
+    }
+
+    /// The OUs from the root down to the account's OU.
+    pub fn ancestry(&self, account: AccountIdx) -> Vec<OuIdx> {
+        let mut chain = Vec::new();
+        let mut cur = self.accounts[account].ou;
+        while let Some(o) = cur {
+            chain.push(o);
+            cur = self.ous[o].parent;
+        }
+        chain.reverse();
+        chain
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PrincipalDef {
+    pub kind: PrincipalKind,
+    pub name: String,
+    /// Identity-store DisplayName (groups) or UserName (users).
+    pub display_name: String,
+    /// GroupId / UserId when known (from the program or the org snapshot).
+    pub id: Option<String>,
+    pub span: Span,
+}
+
+/// A `policy`: statements that become part of an inline policy.
+#[derive(Debug, Clone)]
+pub struct PolicyDef {
+    pub name: String,
+    pub statements: Vec<Value>,
+    pub span: Span,
+    pub from_std: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ManagedPolicyDef {
+    pub name: String,
+    pub path: String,
+    pub description: Option<String>,
+    pub external: bool,
+    /// Statements for accounts no `in` block covers (None: deployed only by `in` blocks).
+    pub default_body: Option<Vec<Value>>,
+    /// `in` blocks, most general first; an account takes the most specific one.
+    pub ou_bodies: Vec<OuBody>,
+    pub span: Span,
+    pub from_std: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct OuBody {
+    pub ou: OuIdx,
+    pub statements: Vec<Value>,
+    pub span: Span,
+}
+
+impl ManagedPolicyDef {
+    /// The body an account receives: `Some(None)` for the default body,
+    /// `Some(Some(i))` for `ou_bodies[i]`, `None` when not deployed there.
+    pub fn body_for(&self, org: &Org, account: AccountIdx) -> Option<Option<usize>> {
+        let chain = org.ancestry(account);
+        let mut best: Option<(usize, usize)> = None; // (depth, body index)
+        for (i, b) in self.ou_bodies.iter().enumerate() {
+            if let Some(depth) = chain.iter().position(|&o| o == b.ou) {
+                if best.is_none_or(|(d, _)| depth >= d) {
+                    best = Some((depth, i));
+                }
+            }
+        }
+        match best {
+            Some((_, i)) => Some(Some(i)),
+            None if self.default_body.is_some() => Some(None),
+            None => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum BoundaryRef {
+    Aws { name: String, arn: String },
+    Customer { name: String, path: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct ManagedRef {
+    pub name: String,
+    pub arn: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct FunctionDef {
+    pub name: String,
+    /// The permission set's name in AWS.
+    pub aws_name: String,
+    pub description: Option<String>,
+    pub session_minutes: u64,
+    pub relay: Option<String>,
+    pub managed: Vec<ManagedRef>,
+    /// Declared managed policies referenced as CustomerManagedPolicyReferences.
+    pub customer: Vec<String>,
+    pub boundary: Option<BoundaryRef>,
+    /// The inline policy document, if there are any statements.
+    pub inline: Option<Value>,
+    pub inline_sources: Vec<String>,
+    pub tags: IndexMap<String, String>,
+    pub break_glass: Option<BreakGlass>,
+    pub span: Span,
+    pub from_std: bool,
+}
+
+impl FunctionDef {
+    /// The customer managed policies the set needs in each account (references and boundary).
+    pub fn cmp_dependencies(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self.customer.iter().map(String::as_str).collect();
+        if let Some(BoundaryRef::Customer { name, .. }) = &self.boundary {
+            if !v.contains(&name.as_str()) {
+                v.push(name);
+            }
+        }
+        v
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct BreakGlass {
+    pub notify: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct GrantDef {
+    pub functions: Vec<FnIdx>,
+    pub principals: Vec<PrincipalIdx>,
+    pub accounts: Vec<AccountIdx>,
+    pub owner: Option<String>,
+    /// `(year, month, day)`
+    pub until: Option<(i32, u32, u32)>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Assignment {
+    pub principal: PrincipalIdx,
+    pub function: FnIdx,
+    pub account: AccountIdx,
+    pub grant: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Quotas {
+    pub managed_policies: u64,
+    pub permission_sets: u64,
+    pub provisioned_per_account: u64,
+}
+
+impl Default for Quotas {
+    fn default() -> Quotas {
+        Quotas {
+            managed_policies: 10,
+            permission_sets: 3500,
+            provisioned_per_account: 500,
+        }
+    }
+}

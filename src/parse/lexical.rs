@@ -1,0 +1,202 @@
+//! The lexical pre-pass: finds comments and splits a file into item chunks at
+//! item keywords, so the grammar can parse (and fail) one item at a time.
+
+use crate::ast::Comment;
+use crate::span::{FileId, Span};
+
+/// Blocks may nest this deep; deeper input is rejected before parsing, so no
+/// input can exhaust the stack.
+pub const MAX_NESTING: usize = 48;
+
+const ITEM_KEYWORDS: &[&str] = &[
+    "use",
+    "instance",
+    "attributes",
+    "org",
+    "group",
+    "user",
+    "policy",
+    "managed_policy",
+    "function",
+    "grant",
+    "forbid",
+    "limit",
+    "quotas",
+];
+
+/// Words after which `group`/`user` at the start of a line continue a list.
+const CONTINUES: &[&str] = &["to", "with", "on", "except", "forbid"];
+
+/// One item's text range, with the deepest brace nesting inside it.
+#[derive(Debug, Clone, Copy)]
+pub struct Chunk {
+    pub start: usize,
+    pub end: usize,
+    pub max_depth: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct Lexed {
+    pub chunks: Vec<Chunk>,
+    pub comments: Vec<Comment>,
+}
+
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+}
+
+/// Scan `text`, tracking strings, comments and braces.
+pub fn lex(file: FileId, text: &str) -> Lexed {
+    let bytes = text.as_bytes();
+    let mut out = Lexed::default();
+    let mut depth = 0usize;
+    let mut max_depth = 0usize;
+    let mut chunk_start: Option<usize> = None;
+    // Start of the current line's first token, if nothing but blanks came before.
+    let mut line_start = true;
+    // The last significant token (a word or a punctuation byte).
+    let mut last_token: &str = "";
+    let mut i = 0;
+    let close = |out: &mut Lexed, start: Option<usize>, end: usize, max_depth: usize| {
+        if let Some(start) = start {
+            let mut e = end;
+            while e > start && bytes[e - 1].is_ascii_whitespace() {
+                e -= 1;
+            }
+            out.chunks.push(Chunk {
+                start,
+                end: e,
+                max_depth,
+            });
+        }
+    };
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'\n' => {
+                line_start = true;
+                i += 1;
+            }
+            b' ' | b'\t' | b'\r' => i += 1,
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                let end = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
+                out.comments.push(Comment {
+                    span: Span::new(file, i, end),
+                    text: text[i..end].trim_end().to_string(),
+                });
+                i = end;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let end = text[i + 2..]
+                    .find("*/")
+                    .map_or(bytes.len(), |n| i + 2 + n + 2);
+                out.comments.push(Comment {
+                    span: Span::new(file, i, end),
+                    text: text[i..end].to_string(),
+                });
+                i = end;
+            }
+            b'"' => {
+                if chunk_start.is_none() {
+                    chunk_start = Some(i);
+                }
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    if bytes[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                i = (i + 1).min(bytes.len());
+                last_token = "\"";
+                line_start = false;
+            }
+            _ if is_ident_byte(b) => {
+                let s = i;
+                while i < bytes.len() && is_ident_byte(bytes[i]) {
+                    i += 1;
+                }
+                let word = &text[s..i];
+                let starts_item = depth == 0
+                    && line_start
+                    && ITEM_KEYWORDS.contains(&word)
+                    && !((word == "group" || word == "user")
+                        && (CONTINUES.contains(&last_token) || last_token == ","));
+                let starts_item = starts_item || (chunk_start.is_none() && depth == 0);
+                if starts_item {
+                    close(&mut out, chunk_start, s, max_depth);
+                    chunk_start = Some(s);
+                    max_depth = 0;
+                }
+                last_token = word;
+                line_start = false;
+            }
+            _ => {
+                if chunk_start.is_none() {
+                    chunk_start = Some(i);
+                }
+                if b == b'{' {
+                    depth += 1;
+                    max_depth = max_depth.max(depth);
+                } else if b == b'}' {
+                    depth = depth.saturating_sub(1);
+                }
+                last_token = match b {
+                    b',' => ",",
+                    _ => "",
+                };
+                line_start = false;
+                // Skip a whole UTF-8 character.
+                i += 1;
+                while i < bytes.len() && !text.is_char_boundary(i) {
+                    i += 1;
+                }
+            }
+        }
+    }
+    close(&mut out, chunk_start, bytes.len(), max_depth);
+    out
+}
+
+/// The `///` doc comment directly above `offset`: consecutive `///` lines with
+/// nothing but blanks between them and the item.
+pub fn doc_comment_before(
+    text: &str,
+    comments: &[Comment],
+    offset: usize,
+) -> Option<(Span, String)> {
+    let idx = comments.partition_point(|c| (c.span.end as usize) <= offset);
+    let mut lines = Vec::new();
+    let mut first_span = None;
+    let mut next_start = offset;
+    for c in comments[..idx].iter().rev() {
+        if !c.text.starts_with("///") || c.text.starts_with("////") {
+            break;
+        }
+        let between = &text[c.span.end as usize..next_start];
+        if !between.chars().all(char::is_whitespace) || between.matches('\n').count() > 1 {
+            break;
+        }
+        // The comment must begin its own line.
+        let line_begin = text[..c.span.start as usize]
+            .rfind('\n')
+            .map_or(0, |n| n + 1);
+        if !text[line_begin..c.span.start as usize].trim().is_empty() {
+            break;
+        }
+        lines.push(
+            c.text[3..]
+                .strip_prefix(' ')
+                .unwrap_or(&c.text[3..])
+                .to_string(),
+        );
+        first_span = Some(match first_span {
+            None => c.span,
+            Some(s) => c.span.to(s),
+        });
+        next_start = c.span.start as usize;
+    }
+    let span = first_span?;
+    lines.reverse();
+    Some((span, lines.join("\n")))
+}

@@ -1,0 +1,231 @@
+//! Text to syntax tree. `parse_file` never fails: it returns every item it
+//! could read and an A100 diagnostic for every one it could not.
+
+mod lexical;
+pub mod text_to_ast;
+
+use crate::ast::{Item, Module};
+use crate::diagnostic::Diagnostic;
+use crate::span::{FileId, Span};
+pub use lexical::MAX_NESTING;
+use pest::Parser;
+use text_to_ast::{AccessParser, Builder, Rule};
+
+/// Parse one file's text.
+pub fn parse_file(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
+    let lexed = lexical::lex(file, text);
+    let mut items: Vec<Item> = Vec::new();
+    let mut diags = Vec::new();
+    for chunk in &lexed.chunks {
+        let src = &text[chunk.start..chunk.end];
+        if chunk.max_depth > MAX_NESTING {
+            diags.push(
+                Diagnostic::error(
+                    "A100",
+                    Span::new(file, chunk.start, chunk.start + first_word_len(src)),
+                    format!("blocks nested more than {MAX_NESTING} levels deep"),
+                )
+                .with_help("flatten the nesting; no organization needs OUs this deep"),
+            );
+            continue;
+        }
+        match AccessParser::parse(Rule::item_only, src) {
+            Ok(mut pairs) => {
+                let builder = Builder {
+                    file,
+                    base: chunk.start,
+                };
+                if let Some(p) = pairs.next() {
+                    let mut item = builder.item(p);
+                    if let Some((span, doc)) =
+                        lexical::doc_comment_before(text, &lexed.comments, chunk.start)
+                    {
+                        item.doc = Some(crate::ast::Str { value: doc, span });
+                    }
+                    items.push(item);
+                }
+            }
+            Err(e) => diags.push(syntax_error(file, chunk.start, src, e)),
+        }
+    }
+    (
+        Module {
+            file,
+            items,
+            comments: lexed.comments,
+        },
+        diags,
+    )
+}
+
+fn first_word_len(s: &str) -> usize {
+    s.find(|c: char| c.is_whitespace())
+        .unwrap_or(s.len())
+        .max(1)
+        .min(s.len())
+}
+
+/// A pest error as an A100 diagnostic with a readable message.
+fn syntax_error(file: FileId, base: usize, src: &str, e: pest::error::Error<Rule>) -> Diagnostic {
+    use pest::error::{ErrorVariant, InputLocation};
+    let pos = match e.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    let found = describe_at(src, pos);
+    let message = match &e.variant {
+        ErrorVariant::ParsingError { positives, .. } => {
+            let mut names: Vec<&str> = positives.iter().filter_map(|r| rule_name(*r)).collect();
+            names.sort();
+            names.dedup();
+            if pos == 0 {
+                format!("expected an item (`function`, `grant`, `policy`, …), found {found}")
+            } else if names.is_empty() {
+                format!("unexpected {found}")
+            } else {
+                format!("expected {}, found {found}", join_or(&names))
+            }
+        }
+        ErrorVariant::CustomError { message } => message.clone(),
+    };
+    let end = pos + src[pos..].chars().next().map_or(0, char::len_utf8);
+    let mut d = Diagnostic::error("A100", Span::new(file, base + pos, base + end), message)
+        .with_label("here");
+    if let Some(help) = hint(src, pos) {
+        d = d.with_help(help);
+    }
+    d
+}
+
+fn describe_at(src: &str, pos: usize) -> String {
+    let rest = &src[pos..];
+    match rest.chars().next() {
+        None => "end of input".to_string(),
+        Some(c) if c.is_alphanumeric() || c == '_' => {
+            let w: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
+                .take(40)
+                .collect();
+            format!("`{w}`")
+        }
+        Some('\n') => "end of line".to_string(),
+        Some(c) => format!("`{}`", c.escape_debug()),
+    }
+}
+
+/// A fix for the commonest mistakes.
+fn hint(src: &str, pos: usize) -> Option<String> {
+    let before = src[..pos].trim_end();
+    let rest = &src[pos..];
+    if before.ends_with("allow")
+        || before.ends_with("deny")
+        || rest.starts_with('"') && before.contains(" allow ")
+    {
+        return None;
+    }
+    if src.trim_start().starts_with("grant") && !src.contains(" on ") && !src.contains("\non ") {
+        return Some("a grant reads `grant FUNCTION to PRINCIPAL on TARGET`".into());
+    }
+    if (src.contains("allow") || src.contains("deny")) && !src.contains(" on ") {
+        return Some("every statement names its resources: `allow s3:GetObject on *`".into());
+    }
+    if rest.starts_with('"') && before.ends_with("session") {
+        return Some("write a session as `4h`, `90m` or `PT4H`, without quotes".into());
+    }
+    None
+}
+
+fn join_or(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// Human names for the grammar rules an error may expect.
+fn rule_name(r: Rule) -> Option<&'static str> {
+    Some(match r {
+        Rule::ident | Rule::mp_name | Rule::ident_list => "a name",
+        Rule::string | Rule::target_id => "a string",
+        Rule::duration => "a duration (`4h`, `90m`, `PT4H`)",
+        Rule::date => "a date (`2026-12-31`)",
+        Rule::number => "a number",
+        Rule::statement | Rule::sid | Rule::effect => "a statement (`allow … on …`)",
+        Rule::action | Rule::action_word | Rule::action_list => "an action (`s3:GetObject`)",
+        Rule::resource | Rule::star | Rule::resource_list => "a resource (`*` or \"arn:…\")",
+        Rule::condition | Rule::tag_condition | Rule::general_condition | Rule::tag_ref => {
+            "a condition"
+        }
+        Rule::operator => "a condition operator",
+        Rule::compare => "`==` or `!=`",
+        Rule::value_list => "a list of strings",
+        Rule::kw_on => "`on`",
+        Rule::kw_to => "`to`",
+        Rule::kw_with => "`with`",
+        Rule::kw_when => "`when`",
+        Rule::kw_and => "`and`",
+        Rule::kw_except => "`except`",
+        Rule::kw_owner => "`owner`",
+        Rule::kw_until => "`until`",
+        Rule::kw_from => "`from`",
+        Rule::kw_json => "`json`",
+        Rule::kw_notify => "`notify`",
+        Rule::kw_id => "`id`",
+        Rule::kw_not => "`not`",
+        Rule::principal | Rule::principal_list | Rule::principal_kind => "a group or user",
+        Rule::target
+        | Rule::target_list
+        | Rule::ou_path
+        | Rule::target_root
+        | Rule::target_account => "a target (`root`, an OU path, `account NAME` or an account id)",
+        Rule::ou | Rule::kw_ou => "`ou`",
+        Rule::account | Rule::kw_account => "`account`",
+        Rule::org_root | Rule::kw_root => "`root`",
+        Rule::org_management => "`management`",
+        Rule::in_block | Rule::kw_in => "`in`",
+        Rule::mp_path => "`path`",
+        Rule::mp_description | Rule::fp_description => "`description`",
+        Rule::mp_external | Rule::kw_external => "`external`",
+        Rule::attribute => "an attribute (`Department = \"${path:…}\"`)",
+        Rule::quota => "a quota (`managed_policies 20`)",
+        Rule::tag | Rule::tag_name => "a tag (`Key = \"value\"`)",
+        Rule::policy_ref => "a managed policy name or ARN",
+        Rule::fp_session
+        | Rule::fp_relay
+        | Rule::fp_managed
+        | Rule::fp_customer
+        | Rule::fp_boundary
+        | Rule::fp_inline
+        | Rule::fp_tags
+        | Rule::fp_break_glass
+        | Rule::fp_name
+        | Rule::kw_session
+        | Rule::kw_relay
+        | Rule::kw_managed
+        | Rule::kw_customer
+        | Rule::kw_boundary
+        | Rule::kw_inline
+        | Rule::kw_tags
+        | Rule::kw_break_glass
+        | Rule::kw_name => "a function property",
+        Rule::kw_description => "`description`",
+        Rule::kw_path => "`path`",
+        Rule::kw_management => "`management`",
+        Rule::kw_arn | Rule::kw_identity_store | Rule::kw_region | Rule::kw_replicas => {
+            "an instance setting (`arn`, `identity_store`, `region`, `replicas`)"
+        }
+        Rule::instance_arn
+        | Rule::instance_store
+        | Rule::instance_region
+        | Rule::instance_replicas => {
+            "an instance setting (`arn`, `identity_store`, `region`, `replicas`)"
+        }
+        Rule::std_path => "`std::MODULE`",
+        Rule::EOI => "end of item",
+        Rule::grant_owner | Rule::grant_until => "`owner` or `until`",
+        Rule::org_body | Rule::org_from | Rule::policy_body | Rule::policy_from => "`{` or `from`",
+        _ => return None,
+    })
+}
