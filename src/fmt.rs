@@ -159,8 +159,9 @@ impl<'a> Formatter<'a> {
         );
         let doc_start = item.doc.as_ref().map_or(start, |d| d.span.start as usize);
         if block {
-            self.flush_comments(doc_start, 0);
+            // A block stands apart, with the comments directly above it.
             self.blank();
+            let _ = doc_start;
         }
         match &item.kind {
             ItemKind::Use(u) => {
@@ -398,56 +399,8 @@ impl<'a> Formatter<'a> {
                 }
                 self.end(end);
             }
-            ItemKind::Forbid(rule) => {
-                let line = match rule {
-                    Forbid::Combination {
-                        left,
-                        right,
-                        targets: t,
-                    } => {
-                        let mut l = format!(
-                            "forbid {} with {}",
-                            list(left.iter().map(|f| f.name.clone())),
-                            list(right.iter().map(|f| f.name.clone()))
-                        );
-                        if !t.is_empty() {
-                            l.push_str(&format!(" on {}", targets(t)));
-                        }
-                        l
-                    }
-                    Forbid::User {
-                        functions,
-                        targets: t,
-                    } => {
-                        let mut l = "forbid user".to_string();
-                        if !functions.is_empty() {
-                            l.push(' ');
-                            l.push_str(&list(functions.iter().map(|f| f.name.clone())));
-                        }
-                        if !t.is_empty() {
-                            l.push_str(&format!(" on {}", targets(t)));
-                        }
-                        l
-                    }
-                    Forbid::Functions {
-                        functions,
-                        targets: t,
-                    } => format!(
-                        "forbid {} on {}",
-                        list(functions.iter().map(|f| f.name.clone())),
-                        targets(t)
-                    ),
-                };
-                self.begin(start, 0);
-                self.fill_line(0, &line);
-                self.end(end);
-            }
-            ItemKind::Limit(l) => {
-                let line = format!(
-                    "limit {} to {}",
-                    list(l.functions.iter().map(|f| f.name.clone())),
-                    targets(&l.targets)
-                );
+            ItemKind::Forbid(_) | ItemKind::Limit(_) => {
+                let line = rule_line(&item.kind).unwrap_or_default();
                 self.begin(start, 0);
                 self.fill_line(0, &line);
                 self.end(end);
@@ -543,9 +496,22 @@ impl<'a> Formatter<'a> {
         self.close_block(end, depth);
     }
 
+    /// A statement on one line when it fits; otherwise the actions, then
+    /// `on …` and each condition on lines of their own.
     fn statement(&mut self, st: &Statement, depth: usize) {
         self.begin(st.span.start as usize, depth);
-        self.fill_line(depth, &statement_text(st));
+        let one = statement_text(st);
+        if depth * INDENT.len() + one.len() <= WIDTH {
+            self.push_line(depth, &one);
+        } else {
+            let (head, on, conds) = statement_parts(st);
+            self.fill_line(depth, &head);
+            self.fill_line(depth + 1, &on);
+            for (i, c) in conds.iter().enumerate() {
+                let kw = if i == 0 { "when" } else { "and" };
+                self.fill_line(depth + 1, &format!("{kw} {c}"));
+            }
+        }
         self.end(st.span.end as usize);
     }
 
@@ -621,6 +587,55 @@ fn split_breakable(line: &str) -> Vec<String> {
     pieces
 }
 
+/// The canonical one-line text of a `forbid` or `limit` rule.
+pub fn rule_line(kind: &ItemKind) -> Option<String> {
+    Some(match kind {
+        ItemKind::Forbid(Forbid::Combination {
+            left,
+            right,
+            targets: t,
+        }) => {
+            let mut l = format!(
+                "forbid {} with {}",
+                list(left.iter().map(|f| f.name.clone())),
+                list(right.iter().map(|f| f.name.clone()))
+            );
+            if !t.is_empty() {
+                l.push_str(&format!(" on {}", targets(t)));
+            }
+            l
+        }
+        ItemKind::Forbid(Forbid::User {
+            functions,
+            targets: t,
+        }) => {
+            let mut l = "forbid user".to_string();
+            if !functions.is_empty() {
+                l.push(' ');
+                l.push_str(&list(functions.iter().map(|f| f.name.clone())));
+            }
+            if !t.is_empty() {
+                l.push_str(&format!(" on {}", targets(t)));
+            }
+            l
+        }
+        ItemKind::Forbid(Forbid::Functions {
+            functions,
+            targets: t,
+        }) => format!(
+            "forbid {} on {}",
+            list(functions.iter().map(|f| f.name.clone())),
+            targets(t)
+        ),
+        ItemKind::Limit(l) => format!(
+            "limit {} to {}",
+            list(l.functions.iter().map(|f| f.name.clone())),
+            targets(&l.targets)
+        ),
+        _ => return None,
+    })
+}
+
 /// A string literal with escapes.
 pub fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
@@ -670,6 +685,17 @@ fn targets(ts: &[Target]) -> String {
 }
 
 fn statement_text(st: &Statement) -> String {
+    let (head, on, conds) = statement_parts(st);
+    let mut s = format!("{head} {on}");
+    for (i, c) in conds.iter().enumerate() {
+        s.push_str(if i == 0 { " when " } else { " and " });
+        s.push_str(c);
+    }
+    s
+}
+
+/// `(Sid: allow actions, on resources, conditions)`
+fn statement_parts(st: &Statement) -> (String, String, Vec<String>) {
     let mut s = String::new();
     if let Some(sid) = &st.sid {
         s.push_str(&sid.name);
@@ -690,22 +716,18 @@ fn statement_text(st: &Statement) -> String {
             quote(&a.text)
         }
     })));
-    s.push_str(" on ");
+    let mut on = "on ".to_string();
     if st.not_resource {
-        s.push_str("not ");
+        on.push_str("not ");
     }
-    s.push_str(&list(st.resources.iter().map(|r| {
+    on.push_str(&list(st.resources.iter().map(|r| {
         if r.quoted {
             quote(&r.text)
         } else {
             r.text.clone()
         }
     })));
-    for (i, c) in st.conditions.iter().enumerate() {
-        s.push_str(if i == 0 { " when " } else { " and " });
-        s.push_str(&condition_text(c));
-    }
-    s
+    (s, on, st.conditions.iter().map(condition_text).collect())
 }
 
 fn is_bare_action(a: &str) -> bool {

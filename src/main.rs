@@ -24,7 +24,9 @@ enum Command {
     /// Check a program (a .access file or a directory of them) and report every problem.
     Check {
         /// A .access file, or a directory: every *.access file directly in it is one program.
-        path: PathBuf,
+        /// Several paths are several programs.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
@@ -70,12 +72,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check {
-            path,
+            paths,
             format,
             today,
             deny,
         } => cmd_check(
-            &path,
+            &paths,
             format,
             today.unwrap_or_else(Today::now),
             deny.is_some(),
@@ -85,41 +87,91 @@ fn main() -> ExitCode {
     }
 }
 
+/// Write to standard output; a closed pipe (`| head`) is not an error.
+fn out(s: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(s.as_bytes()).and_then(|_| stdout.flush());
+}
+
 fn io_error(path: &Path, e: std::io::Error) -> ExitCode {
     eprintln!("error: cannot read `{}`: {e}", path.display());
     ExitCode::from(2)
 }
 
-fn cmd_check(path: &Path, format: Format, today: Today, deny_warnings: bool) -> ExitCode {
-    let program = match load(&RealFs, path) {
-        Ok(p) => p,
-        Err(e) => return io_error(path, e),
-    };
-    if program.roots.is_empty() {
-        eprintln!("error: no .access files in `{}`", path.display());
-        return ExitCode::from(2);
-    }
-    let checked = check(&program, &CheckOptions { today });
-    let mut diags = checked.diagnostics;
-    if deny_warnings {
-        for d in &mut diags {
-            d.severity = Severity::Error;
+fn cmd_check(paths: &[PathBuf], format: Format, today: Today, deny_warnings: bool) -> ExitCode {
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut human = String::new();
+    let mut json: Vec<serde_json::Value> = Vec::new();
+    let mut sarif: Option<serde_json::Value> = None;
+    let mut all = Vec::new();
+    for path in paths {
+        let program = match load(&RealFs, path) {
+            Ok(p) => p,
+            Err(e) => return io_error(path, e),
+        };
+        if program.roots.is_empty() {
+            eprintln!("error: no .access files in `{}`", path.display());
+            return ExitCode::from(2);
         }
+        let checked = check(&program, &CheckOptions { today });
+        let mut diags = checked.diagnostics;
+        if deny_warnings {
+            for d in &mut diags {
+                d.severity = Severity::Error;
+            }
+        }
+        match format {
+            Format::Human => {
+                let width = if color { 120 } else { 100 };
+                human.push_str(&render_human(
+                    &diags,
+                    &program.sources,
+                    HumanOptions { color, width },
+                ));
+            }
+            Format::Json => {
+                let v: serde_json::Value =
+                    serde_json::from_str(&render_json(&diags, &program.sources))
+                        .unwrap_or_default();
+                if let serde_json::Value::Array(items) = v {
+                    json.extend(items);
+                }
+            }
+            Format::Sarif => {
+                let v: serde_json::Value =
+                    serde_json::from_str(&render_sarif(&diags, &program.sources))
+                        .unwrap_or_default();
+                match &mut sarif {
+                    None => sarif = Some(v),
+                    Some(doc) => {
+                        if let (Some(into), Some(from)) = (
+                            doc["runs"][0]["results"].as_array_mut(),
+                            v["runs"][0]["results"].as_array(),
+                        ) {
+                            into.extend(from.iter().cloned());
+                        }
+                    }
+                }
+            }
+        }
+        all.extend(diags);
     }
-    let out = match format {
+    match format {
         Format::Human => {
-            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            let width = if color { 120 } else { 100 };
-            let mut s = render_human(&diags, &program.sources, HumanOptions { color, width });
-            s.push_str(&summary(&diags));
-            s.push('\n');
-            s
+            human.push_str(&summary(&all));
+            out(&format!("{human}\n"));
         }
-        Format::Json => render_json(&diags, &program.sources),
-        Format::Sarif => render_sarif(&diags, &program.sources),
-    };
-    print!("{out}");
-    if diags.iter().any(|d| d.severity == Severity::Error) {
+        Format::Json => out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&json).unwrap_or_else(|_| "[]".into())
+        )),
+        Format::Sarif => out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&sarif.unwrap_or_default()).unwrap_or_default()
+        )),
+    }
+    if all.iter().any(|d| d.severity == Severity::Error) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -141,10 +193,11 @@ fn cmd_fmt(path: &Path, check_only: bool) -> ExitCode {
             .cloned()
             .collect();
         if !syntax.is_empty() {
-            print!(
-                "{}",
-                render_human(&syntax, &program.sources, HumanOptions::default())
-            );
+            out(&render_human(
+                &syntax,
+                &program.sources,
+                HumanOptions::default(),
+            ));
             eprintln!("error: `{}` has syntax errors; not formatted", src.name);
             status = ExitCode::from(1);
             continue;
@@ -157,7 +210,7 @@ fn cmd_fmt(path: &Path, check_only: bool) -> ExitCode {
             continue;
         }
         if check_only {
-            println!("{}", src.name);
+            out(&format!("{}\n", src.name));
             status = ExitCode::from(1);
         } else if let Err(e) = std::fs::write(&src.name, formatted) {
             eprintln!("error: cannot write `{}`: {e}", src.name);
@@ -174,15 +227,15 @@ fn cmd_explain(code: &str) -> ExitCode {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
             };
-            println!("{}  {:<7}  {}", info.code, sev, info.title);
+            out(&format!("{}  {:<7}  {}\n", info.code, sev, info.title));
         }
         return ExitCode::SUCCESS;
     }
     match accessc::explain::lookup(code) {
         Some(info) => {
-            print!("{}", info.page);
+            out(info.page);
             if !info.page.ends_with('\n') {
-                println!();
+                out("\n");
             }
             ExitCode::SUCCESS
         }

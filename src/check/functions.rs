@@ -52,6 +52,29 @@ impl<'a> Checker<'a> {
             self.model.functions.insert(def.name.clone(), def);
         }
         self.check_team_suffixes();
+        self.check_aws_names();
+    }
+
+    /// Two functions may not become permission sets of the same name.
+    fn check_aws_names(&mut self) {
+        let mut seen: HashMap<String, (String, Span)> = HashMap::new();
+        let mut out = Vec::new();
+        for f in self.model.functions.values() {
+            if let Some((first, span)) = seen.get(&f.aws_name) {
+                out.push(
+                    Diagnostic::error(
+                        "A101",
+                        f.span,
+                        format!("`{}` and `{first}` are both permission set `{}`", f.name, f.aws_name),
+                    )
+                    .with_related(*span, format!("`{first}` is defined here"))
+                    .with_help("permission set names are unique in an instance: give one of them another `name`"),
+                );
+            } else {
+                seen.insert(f.aws_name.clone(), (f.name.clone(), f.span));
+            }
+        }
+        self.diags.extend(out);
     }
 
     fn lower_function(&mut self, f: &Function, item: &Item) -> FunctionDef {
@@ -333,6 +356,30 @@ impl<'a> Checker<'a> {
                 } else {
                     "20 is AWS's hard limit: consolidate into a customer managed policy"
                 }),
+            );
+        }
+        // IAM rejects an inline policy whose statement ids repeat.
+        let mut sids: Vec<&str> = Vec::new();
+        let mut dups: Vec<String> = Vec::new();
+        for st in &statements {
+            if let Some(sid) = st.get("Sid").and_then(|v| v.as_str()) {
+                if sids.contains(&sid) {
+                    if !dups.iter().any(|d| d == sid) {
+                        dups.push(sid.to_string());
+                    }
+                } else {
+                    sids.push(sid);
+                }
+            }
+        }
+        for sid in dups {
+            self.err(
+                Diagnostic::error(
+                    "A101",
+                    f.name.span,
+                    format!("statement id `{sid}` appears twice in the inline policy of `{}`", f.name.name),
+                )
+                .with_help("IAM rejects repeated statement ids in one policy: rename one of the statements"),
             );
         }
         // A203, A507

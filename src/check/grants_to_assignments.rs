@@ -372,8 +372,14 @@ impl<'a> Checker<'a> {
         let items: Vec<&'a Item> = self.items().collect();
         for item in items {
             match &item.kind {
-                ItemKind::Forbid(rule) => self.check_forbid(rule, item.span),
-                ItemKind::Limit(rule) => self.check_limit(rule, item.span),
+                ItemKind::Forbid(rule) => {
+                    let text = crate::fmt::rule_line(&item.kind).unwrap_or_default();
+                    self.check_forbid(rule, item.span, &text)
+                }
+                ItemKind::Limit(rule) => {
+                    let text = crate::fmt::rule_line(&item.kind).unwrap_or_default();
+                    self.check_limit(rule, item.span, &text)
+                }
                 _ => {}
             }
         }
@@ -398,7 +404,7 @@ impl<'a> Checker<'a> {
         Some(self.expand_targets(targets).into_iter().collect())
     }
 
-    fn check_forbid(&mut self, rule: &Forbid, rule_span: Span) {
+    fn check_forbid(&mut self, rule: &Forbid, rule_span: Span, rule_text: &str) {
         let mut broken: Vec<(usize, String)> = Vec::new();
         match rule {
             Forbid::Combination {
@@ -490,10 +496,10 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        self.report_broken(broken, rule_span);
+        self.report_broken(broken, rule_span, rule_text);
     }
 
-    fn check_limit(&mut self, rule: &Limit, rule_span: Span) {
+    fn check_limit(&mut self, rule: &Limit, rule_span: Span, rule_text: &str) {
         let fs = self.function_set(&rule.functions);
         let scope: HashSet<AccountIdx> = self.expand_targets(&rule.targets).into_iter().collect();
         let mut broken = Vec::new();
@@ -509,11 +515,11 @@ impl<'a> Checker<'a> {
                 ));
             }
         }
-        self.report_broken(broken, rule_span);
+        self.report_broken(broken, rule_span, rule_text);
     }
 
     /// One A403 per grant that breaks a rule, naming the first instance and a count.
-    fn report_broken(&mut self, broken: Vec<(usize, String)>, rule_span: Span) {
+    fn report_broken(&mut self, broken: Vec<(usize, String)>, rule_span: Span, rule_text: &str) {
         let mut by_grant: Vec<(usize, String, usize)> = Vec::new();
         for (g, msg) in broken {
             match by_grant.iter_mut().find(|(x, _, _)| *x == g) {
@@ -522,15 +528,6 @@ impl<'a> Checker<'a> {
             }
         }
         by_grant.sort_by_key(|(g, _, _)| *g);
-        let rule_text = self
-            .program
-            .sources
-            .snippet(rule_span)
-            .lines()
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_string();
         for (g, msg, n) in by_grant {
             let more = if n > 1 {
                 format!(" (and {} more)", n - 1)

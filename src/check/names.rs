@@ -87,6 +87,10 @@ impl<'a> Checker<'a> {
         let key = (kind, ident.name.clone());
         if let Some(prev) = self.names.defs.get(&key) {
             let prev = prev.span;
+            // A program's own definition shadows the standard library's.
+            if self.is_std(ident.span) && !self.is_std(prev) {
+                return false;
+            }
             let where_ = if self.is_std(prev) {
                 " (in the standard library)"
             } else {

@@ -34,6 +34,8 @@ pub fn parse_file(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
                 let builder = Builder {
                     file,
                     base: chunk.start,
+                    text,
+                    comments: &lexed.comments,
                 };
                 if let Some(p) = pairs.next() {
                     let mut item = builder.item(p);

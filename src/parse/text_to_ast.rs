@@ -10,17 +10,39 @@ use pest_derive::Parser;
 pub struct AccessParser;
 
 /// Converts pairs of one chunk; `base` is the chunk's offset in the file.
-pub struct Builder {
+pub struct Builder<'s> {
     pub file: FileId,
     pub base: usize,
+    /// The whole file's text and comments: spans never end in trailing
+    /// whitespace or comments (pest's implicit skipping can leave them there).
+    pub text: &'s str,
+    pub comments: &'s [Comment],
 }
 
 type P<'a> = Pair<'a, Rule>;
 
-impl Builder {
+impl Builder<'_> {
     fn span(&self, p: &P) -> Span {
         let s = p.as_span();
-        Span::new(self.file, self.base + s.start(), self.base + s.end())
+        let start = self.base + s.start();
+        let mut end = self.base + s.end();
+        let bytes = self.text.as_bytes();
+        while end > start {
+            if bytes[end - 1].is_ascii_whitespace() {
+                end -= 1;
+                continue;
+            }
+            let i = self
+                .comments
+                .partition_point(|c| (c.span.end as usize) < end);
+            match self.comments.get(i) {
+                Some(c) if c.span.end as usize == end && c.span.start as usize >= start => {
+                    end = c.span.start as usize
+                }
+                _ => break,
+            }
+        }
+        Span::new(self.file, start, end)
     }
 
     fn ident(&self, p: P) -> Ident {

@@ -1,0 +1,227 @@
+//! The command line as users drive it: exit codes, output formats, bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn accessc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_accessc"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run accessc")
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn write(dir: &Path, name: &str, text: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("write");
+    p
+}
+
+const GOOD: &str = r#"org {
+  management "999999999999"
+  ou Workloads "ou-ab12-11111111" { account app-dev "111111111111" }
+  account management "999999999999"
+}
+group devs
+function Dev {
+  session 2h
+  managed ReadOnlyAccess
+  boundary PowerUserAccess
+}
+grant Dev to devs on Workloads
+"#;
+
+#[test]
+fn clean_program_exits_zero() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = write(dir.path(), "a.access", GOOD.as_bytes());
+    let out = accessc(&["check", p.to_str().expect("utf8"), "--today", "2026-11-28"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 errors, 0 warnings"));
+}
+
+#[test]
+fn errors_exit_one_and_json_has_the_documented_shape() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let text = GOOD.replace("session 2h", "session 13h");
+    let p = write(dir.path(), "a.access", text.as_bytes());
+    let out = accessc(&["check", p.to_str().expect("utf8"), "--format", "json", "--today", "2026-11-28"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let arr = v.as_array().expect("array");
+    assert_eq!(arr.len(), 1);
+    let d = arr[0].as_object().expect("object");
+    let mut keys: Vec<&str> = d.keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["code", "column", "end_column", "end_line", "file", "help", "line", "message", "severity"]
+    );
+    assert_eq!(d["code"], "A202");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["line"], 8);
+    assert_eq!(d["column"], 11);
+    assert_eq!(d["end_column"], 14);
+}
+
+#[test]
+fn deny_warnings_turns_warnings_into_failure() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let text = GOOD.replace("  boundary PowerUserAccess\n", "");
+    let p = write(dir.path(), "a.access", text.as_bytes());
+    let path = p.to_str().expect("utf8");
+    let out = accessc(&["check", path, "--today", "2026-11-28"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("A501"));
+    let out = accessc(&["check", path, "--today", "2026-11-28", "--deny", "warnings"]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn unreadable_path_exits_two() {
+    let out = accessc(&["check", "/nonexistent/nowhere.access"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    assert_eq!(accessc(&["check"]).status.code(), Some(2));
+    assert_eq!(accessc(&["check", ".", "--today", "2026-13-01"]).status.code(), Some(2));
+    assert_eq!(accessc(&["explain", "A999"]).status.code(), Some(2));
+}
+
+#[test]
+fn non_utf8_input_is_a_diagnostic() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut bytes = GOOD.as_bytes().to_vec();
+    bytes.extend_from_slice(b"group \xff\xfe bad\n");
+    let p = write(dir.path(), "a.access", &bytes);
+    let out = accessc(&["check", p.to_str().expect("utf8"), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(v.as_array().expect("array").iter().any(|d| d["code"] == "A100"
+        && d["message"].as_str().unwrap_or("").contains("UTF-8")));
+}
+
+#[test]
+fn deep_nesting_is_a_diagnostic_not_a_crash() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut text = String::from("org {\n");
+    for i in 0..5000 {
+        text.push_str(&format!("ou O{i} {{\n"));
+    }
+    for _ in 0..5000 {
+        text.push('}');
+    }
+    text.push_str("\n}\n");
+    let p = write(dir.path(), "deep.access", text.as_bytes());
+    let out = accessc(&["check", p.to_str().expect("utf8"), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains("nested more than"), "{s}");
+}
+
+#[test]
+fn ten_megabyte_file_is_handled() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut text = String::with_capacity(10 << 20);
+    let mut i = 0;
+    while text.len() < 10 << 20 {
+        text.push_str(&format!("group g{i} \"Group number {i}\"\n"));
+        i += 1;
+    }
+    let p = write(dir.path(), "big.access", text.as_bytes());
+    let out = accessc(&["check", p.to_str().expect("utf8"), "--format", "json"]);
+    // Every group is unused (A505 warnings): exit 0, no crash.
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    // And 10 MB of garbage is a list of syntax errors.
+    let junk: Vec<u8> = (0..(10u32 << 20)).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let p = write(dir.path(), "junk.access", &junk);
+    let out = accessc(&["check", p.to_str().expect("utf8"), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn sarif_is_2_1_0() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let text = GOOD.replace("session 2h", "session 13h");
+    let p = write(dir.path(), "a.access", text.as_bytes());
+    let out = accessc(&["check", p.to_str().expect("utf8"), "--format", "sarif", "--today", "2026-11-28"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["version"], "2.1.0");
+    let run = &v["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "accessc");
+    assert_eq!(run["results"][0]["ruleId"], "A202");
+    let idx = run["results"][0]["ruleIndex"].as_u64().expect("index") as usize;
+    assert_eq!(run["tool"]["driver"]["rules"][idx]["id"], "A202");
+}
+
+#[test]
+fn explain_prints_every_code() {
+    for info in accessc::explain::all() {
+        let out = accessc(&["explain", info.code]);
+        assert_eq!(out.status.code(), Some(0));
+        let s = String::from_utf8_lossy(&out.stdout);
+        assert!(s.starts_with(&format!("# {}", info.code)), "{s}");
+        assert!(s.contains("## Example") && s.contains("## Fix"), "{}: incomplete page", info.code);
+    }
+    let out = accessc(&["explain", "a402"]);
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn fmt_check_and_write() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let messy = "group   devs // the devs\nfunction Dev {  session 2h\n managed ReadOnlyAccess ,AmazonS3ReadOnlyAccess\nboundary PowerUserAccess }\n";
+    let p = write(dir.path(), "a.access", messy.as_bytes());
+    let path = p.to_str().expect("utf8");
+    let out = accessc(&["fmt", path, "--check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&p).expect("read"), messy, "--check wrote");
+    let out = accessc(&["fmt", path]);
+    assert_eq!(out.status.code(), Some(0));
+    let formatted = std::fs::read_to_string(&p).expect("read");
+    assert_eq!(
+        formatted,
+        "group devs // the devs\n\nfunction Dev {\n  session 2h\n  managed ReadOnlyAccess, AmazonS3ReadOnlyAccess\n  boundary PowerUserAccess\n}\n"
+    );
+    assert_eq!(accessc(&["fmt", path, "--check"]).status.code(), Some(0));
+}
+
+#[test]
+fn fmt_refuses_files_with_syntax_errors() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let text = "function Dev { session }\n";
+    let p = write(dir.path(), "a.access", text.as_bytes());
+    let out = accessc(&["fmt", p.to_str().expect("utf8")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&p).expect("read"), text);
+}
+
+#[test]
+fn shipped_examples_check_without_errors() {
+    let examples = root().join("examples");
+    let mut n = 0;
+    for e in std::fs::read_dir(&examples).expect("examples") {
+        let p = e.expect("entry").path();
+        if !p.is_dir() {
+            continue;
+        }
+        n += 1;
+        let out = accessc(&["check", p.to_str().expect("utf8"), "--today", "2026-11-28"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}:\n{}",
+            p.display(),
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    assert!(n >= 6, "expected the six guide examples, found {n}");
+}

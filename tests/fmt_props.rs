@@ -1,0 +1,267 @@
+//! `accessc fmt` is idempotent and preserves meaning: on every corpus program
+//! and example, and on randomly generated programs with random layout
+//! (whitespace, line breaks and comments between tokens).
+
+use accessc::load::{load_texts, RealFs};
+use accessc::{check, CheckOptions, Today};
+use proptest::prelude::*;
+use std::path::Path;
+
+fn today() -> Today {
+    Today::parse("2026-11-28").expect("date")
+}
+
+/// Everything a program means, without source positions.
+fn meaning(text: &str) -> (String, Vec<(String, String)>) {
+    let prog = load_texts(&RealFs, Path::new("."), vec![("p.access".into(), text.to_string())]);
+    let c = check(&prog, &CheckOptions { today: today() });
+    let m = &c.model;
+    let mut s = String::new();
+    for f in m.functions.values() {
+        s.push_str(&format!(
+            "fn {} {} {:?} {} {:?} {:?} {:?} {:?} {} {:?} {:?}\n",
+            f.name,
+            f.aws_name,
+            f.description,
+            f.session_minutes,
+            f.relay,
+            f.managed.iter().map(|x| &x.arn).collect::<Vec<_>>(),
+            f.customer,
+            f.boundary,
+            f.inline.as_ref().map(|v| v.to_string()).unwrap_or_default(),
+            f.tags,
+            f.break_glass.as_ref().map(|b| b.notify.clone())
+        ));
+    }
+    for mp in m.managed_policies.values() {
+        s.push_str(&format!(
+            "mp {} {} {} {:?} {:?}\n",
+            mp.name,
+            mp.path,
+            mp.external,
+            mp.default_body,
+            mp.ou_bodies.iter().map(|b| (b.ou, &b.statements)).collect::<Vec<_>>()
+        ));
+    }
+    for a in &m.assignments {
+        s.push_str(&format!(
+            "as {} {} {}\n",
+            m.principals[a.principal].name, m.functions[a.function].name, m.org.accounts[a.account].id
+        ));
+    }
+    for (k, v) in &m.attributes {
+        s.push_str(&format!("attr {k} {}\n", v.value));
+    }
+    for o in &m.org.ous {
+        s.push_str(&format!("ou {} {:?}\n", o.path, o.id));
+    }
+    for g in &m.grants {
+        s.push_str(&format!("grant {:?} {:?}\n", g.owner, g.until));
+    }
+    let mut diags: Vec<(String, String)> = c
+        .diagnostics
+        .iter()
+        .map(|d| (d.code.to_string(), d.message.clone()))
+        .collect();
+    diags.sort();
+    (s, diags)
+}
+
+fn format_text(text: &str) -> Option<String> {
+    let prog = load_texts(&RealFs, Path::new("."), vec![("p.access".into(), text.to_string())]);
+    if prog.diagnostics.iter().any(|d| d.code == "A100") {
+        return None;
+    }
+    Some(accessc::fmt::format_module(&prog.modules[0], text))
+}
+
+fn assert_fmt_ok(name: &str, text: &str) {
+    let Some(once) = format_text(text) else { return };
+    let twice = format_text(&once).unwrap_or_else(|| panic!("{name}: formatted text does not parse:\n{once}"));
+    assert_eq!(once, twice, "{name}: fmt is not idempotent");
+    let (before, after) = (meaning(text), meaning(&once));
+    assert!(before == after, "{name}: fmt changed the meaning:\n{once}\nbefore: {before:#?}\nafter: {after:#?}");
+    // Every comment survives.
+    let count = |t: &str| t.matches("//").count() + t.matches("/*").count();
+    assert_eq!(count(text), count(&once), "{name}: fmt lost a comment:\n{once}");
+}
+
+#[test]
+fn fmt_on_corpus_and_examples() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut n = 0;
+    for dir in ["tests/corpus", "examples", "stdlib"] {
+        let mut stack = vec![root.join(dir)];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).expect("dir") {
+                let p = e.expect("entry").path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|e| e == "access") {
+                    let Ok(text) = std::fs::read_to_string(&p) else { continue };
+                    // Single-file meaning only makes sense for self-contained files.
+                    if text.contains("org from") || text.contains("from json") || text.contains("use \"") {
+                        continue;
+                    }
+                    assert_fmt_ok(&p.display().to_string(), &text);
+                    n += 1;
+                }
+            }
+        }
+    }
+    assert!(n > 20, "only {n} files formatted");
+}
+
+// ---------------------------------------------------------------- generated programs
+
+fn name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("AppDeveloper".to_string()),
+        Just("SecOps".to_string()),
+        Just("Reader".to_string()),
+        Just("team-a".to_string()),
+        Just("Ops_2".to_string()),
+    ]
+}
+
+fn action() -> impl Strategy<Value = &'static str> {
+    prop_oneof![
+        Just("s3:GetObject"),
+        Just("s3:Get*"),
+        Just("lambda:InvokeFunction"),
+        Just("logs:*"),
+        Just("*"),
+        Just("ec2:*Vpc*"),
+        Just("s4:Nope"),
+    ]
+}
+
+fn condition() -> impl Strategy<Value = Vec<String>> {
+    prop_oneof![
+        Just(vec!["resource.tag.Team".into(), "==".into(), "principal.tag.Team".into()]),
+        Just(vec!["principal.tag.Dept".into(), "!=".into(), "\"x\"".into()]),
+        Just(vec!["StringEquals".into(), "\"aws:RequestedRegion\"".into(), "[".into(), "\"eu-west-1\"".into(), ",".into(), "\"us-east-1\"".into(), "]".into()]),
+        Just(vec!["Bool".into(), "\"aws:MultiFactorAuthPresent\"".into(), "\"true\"".into()]),
+    ]
+}
+
+fn statement() -> impl Strategy<Value = Vec<String>> {
+    (
+        proptest::option::of(Just("Sid1")),
+        prop::bool::ANY,
+        prop::collection::vec(action(), 1..4),
+        prop::bool::ANY,
+        prop::collection::vec(condition(), 0..3),
+    )
+        .prop_map(|(sid, allow, actions, star, conds)| {
+            let mut t: Vec<String> = Vec::new();
+            if let Some(s) = sid {
+                t.push(s.into());
+                t.push(":".into());
+            }
+            t.push(if allow { "allow" } else { "deny" }.into());
+            for (i, a) in actions.iter().enumerate() {
+                if i > 0 {
+                    t.push(",".into());
+                }
+                t.push(a.to_string());
+            }
+            t.push("on".into());
+            t.push(if star { "*".into() } else { "\"arn:aws:s3:::bucket/*\"".into() });
+            for (i, c) in conds.into_iter().enumerate() {
+                t.push(if i == 0 { "when" } else { "and" }.into());
+                t.extend(c);
+            }
+            t
+        })
+}
+
+fn item() -> impl Strategy<Value = Vec<String>> {
+    prop_oneof![
+        name().prop_map(|n| vec!["group".into(), n]),
+        (name(), prop::collection::vec(statement(), 1..3)).prop_map(|(n, sts)| {
+            let mut t = vec!["policy".to_string(), format!("P{n}"), "{".into()];
+            for s in sts {
+                t.extend(s);
+            }
+            t.push("}".into());
+            t
+        }),
+        (name(), 1u32..14, prop::collection::vec(statement(), 0..2), prop::bool::ANY).prop_map(|(n, h, sts, bg)| {
+            let mut t = vec!["function".to_string(), n, "{".into(), "session".into(), format!("{h}h")];
+            t.extend(["managed".into(), "ReadOnlyAccess".into(), ",".into(), "SecurityAudit".into()]);
+            t.extend(["tags".into(), "Owner".into(), "=".into(), "\"platform\"".into()]);
+            if bg {
+                t.extend(["break_glass".into(), "notify".into(), "\"arn:aws:sns:us-east-1:999999999999:p\"".into()]);
+            } else {
+                t.extend(["boundary".into(), "PowerUserAccess".into()]);
+            }
+            for s in sts {
+                t.extend(s);
+            }
+            t.push("}".into());
+            t
+        }),
+        (name(), name()).prop_map(|(f, g)| {
+            vec!["grant".into(), f, "to".into(), g, "on".into(), "Workloads/NonProd".into(), ",".into(), "account".into(), "audit".into()]
+        }),
+        name().prop_map(|f| {
+            vec!["grant".into(), f, "to".into(), "user".into(), "ext".into(), "on".into(), "Security".into(),
+                 "owner".into(), "\"secops@example.com\"".into(), "until".into(), "2030-01-01".into()]
+        }),
+        (name(), name()).prop_map(|(a, b)| vec!["forbid".into(), a, "with".into(), b, "on".into(), "Workloads".into()]),
+        name().prop_map(|a| vec!["limit".into(), a, "to".into(), "Workloads".into()]),
+    ]
+}
+
+const PRELUDE: &str = "attributes { Team = \"${path:enterprise.team}\" Dept = \"${path:enterprise.department}\" }\n\
+org {\n  management \"999999999999\"\n  ou Workloads \"ou-ab12-11111111\" { ou NonProd \"ou-ab12-22222222\" { account dev \"111111111111\" } }\n  ou Security \"ou-ab12-44444444\" { account audit \"444444444444\" }\n  account management \"999999999999\"\n}\nuser ext \"ext@example.com\"\n";
+
+fn separator() -> impl Strategy<Value = &'static str> {
+    prop_oneof![
+        6 => Just(" "),
+        1 => Just("   "),
+        2 => Just("\n  "),
+        1 => Just("\n\n"),
+        1 => Just(" /* note */ "),
+        1 => Just(" // note\n"),
+    ]
+}
+
+fn program() -> impl Strategy<Value = String> {
+    prop::collection::vec(item(), 1..8).prop_flat_map(|items| {
+        let tokens: Vec<String> = items
+            .into_iter()
+            .enumerate()
+            .flat_map(|(i, mut t)| {
+                if i > 0 {
+                    t.insert(0, "\n".into());
+                }
+                t
+            })
+            .collect();
+        let n = tokens.len();
+        prop::collection::vec(separator(), n).prop_map(move |seps| {
+            let mut out = PRELUDE.to_string();
+            for (t, sep) in tokens.iter().zip(seps) {
+                if t == "\n" {
+                    out.push('\n');
+                    continue;
+                }
+                out.push_str(t);
+                out.push_str(sep);
+            }
+            out.push('\n');
+            out
+        })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, .. ProptestConfig::default() })]
+
+    #[test]
+    fn fmt_is_idempotent_and_keeps_meaning(text in program()) {
+        assert_fmt_ok("generated", &text);
+    }
+}
