@@ -7,6 +7,7 @@
 //! | load | [`load::load`] | [`load::Program`]: sources, parsed modules, JSON inputs |
 //! | parse | [`parse::parse_file`] | [`ast::Module`] and A100 diagnostics |
 //! | check | [`check::check`] | [`model::Model`] and every other diagnostic |
+//! | lower | [`model_to_ir::lower`] | [`ir::Ir`]: what every backend reads |
 //! | format | [`fmt::format_module`] | canonical source text |
 //! | render | [`render`] | human, JSON and SARIF diagnostics |
 
@@ -16,10 +17,14 @@ pub mod ast;
 pub mod catalog;
 pub mod check;
 pub mod diagnostic;
+pub mod emit;
 pub mod explain;
 pub mod fmt;
+pub mod ir;
 pub mod load;
 pub mod model;
+pub mod model_to_ir;
+pub mod output;
 pub mod parse;
 pub mod render;
 pub mod span;

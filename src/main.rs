@@ -37,6 +37,23 @@ enum Command {
         #[arg(long, value_enum)]
         deny: Option<Deny>,
     },
+    /// Check a program and generate what AWS runs: the IR, CloudFormation or Terraform.
+    Build {
+        /// A .access file or a directory.
+        path: PathBuf,
+        /// What to generate.
+        #[arg(long, value_enum)]
+        target: Target,
+        /// The output directory (created if missing; only files accessc wrote are replaced).
+        #[arg(short = 'o', long = "out")]
+        out: PathBuf,
+        /// CloudFormation template format.
+        #[arg(long, value_enum, default_value_t = TemplateFormat::Yaml)]
+        format: TemplateFormat,
+        /// The date user-grant expiry is judged against (YYYY-MM-DD); default: today (UTC).
+        #[arg(long, value_parser = parse_today)]
+        today: Option<Today>,
+    },
     /// Rewrite .access files in the canonical layout (comments kept).
     Fmt {
         /// A .access file or a directory.
@@ -57,6 +74,19 @@ enum Format {
     Human,
     Json,
     Sarif,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Target {
+    Ir,
+    Cfn,
+    Terraform,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum TemplateFormat {
+    Yaml,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -82,6 +112,13 @@ fn main() -> ExitCode {
             today.unwrap_or_else(Today::now),
             deny.is_some(),
         ),
+        Command::Build {
+            path,
+            target,
+            out,
+            format,
+            today,
+        } => cmd_build(&path, target, &out, format, today.unwrap_or_else(Today::now)),
         Command::Fmt { path, check } => cmd_fmt(&path, check),
         Command::Explain { code } => cmd_explain(&code),
     }
@@ -175,6 +212,61 @@ fn cmd_check(paths: &[PathBuf], format: Format, today: Today, deny_warnings: boo
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+fn cmd_build(
+    path: &Path,
+    target: Target,
+    out_dir: &Path,
+    format: TemplateFormat,
+    today: Today,
+) -> ExitCode {
+    let program = match load(&RealFs, path) {
+        Ok(p) => p,
+        Err(e) => return io_error(path, e),
+    };
+    if program.roots.is_empty() {
+        eprintln!("error: no .access files in `{}`", path.display());
+        return ExitCode::from(2);
+    }
+    let checked = check(&program, &CheckOptions { today });
+    if checked.has_errors() {
+        let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        let mut s = render_human(
+            &checked.diagnostics,
+            &program.sources,
+            HumanOptions { color, width: 100 },
+        );
+        s.push_str(&summary(&checked.diagnostics));
+        eprintln!("{s}");
+        eprintln!("error: the program has errors; nothing was written");
+        return ExitCode::from(1);
+    }
+    let ir = accessc::model_to_ir::lower(&checked.model);
+    let files = match target {
+        Target::Ir => accessc::emit::emit_ir(&ir),
+        Target::Cfn | Target::Terraform => {
+            let _ = format;
+            eprintln!("error: this target is not available yet");
+            return ExitCode::from(2);
+        }
+    };
+    match accessc::output::write_files(out_dir, &files) {
+        Ok(report) => {
+            eprintln!(
+                "wrote {} file(s) to {} ({} unchanged, {} removed)",
+                report.written.len(),
+                out_dir.display(),
+                report.unchanged.len(),
+                report.removed.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: cannot write to `{}`: {e}", out_dir.display());
+            ExitCode::from(2)
+        }
     }
 }
 

@@ -1,0 +1,24 @@
+//! Backends: each turns the IR (and nothing else) into files.
+
+use crate::ir::Ir;
+
+/// One generated file: a path relative to the output directory, and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutFile {
+    pub path: String,
+    pub contents: String,
+}
+
+impl OutFile {
+    pub fn new(path: impl Into<String>, contents: impl Into<String>) -> OutFile {
+        OutFile {
+            path: path.into(),
+            contents: contents.into(),
+        }
+    }
+}
+
+/// `--target ir`: the IR as JSON.
+pub fn emit_ir(ir: &Ir) -> Vec<OutFile> {
+    vec![OutFile::new("accessc.ir.json", ir.to_json())]
+}

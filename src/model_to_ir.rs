@@ -1,0 +1,316 @@
+//! Checked model to IR: functions become permission sets, grants become
+//! sorted assignments, customer managed policy bodies become deployments with
+//! the StackSet targets that reach exactly their accounts.
+
+use crate::ast::PrincipalKind;
+use crate::ir::*;
+use crate::model::{self, Model};
+use std::collections::{BTreeSet, HashSet};
+
+/// Lower a checked model (it must have no errors) to the IR.
+pub fn lower(m: &Model) -> Ir {
+    let granted: HashSet<usize> = m.assignments.iter().map(|a| a.function).collect();
+    // Standard-library functions become permission sets only when granted.
+    let functions: Vec<(usize, &model::FunctionDef)> = m
+        .functions
+        .values()
+        .enumerate()
+        .filter(|(i, f)| !f.from_std || granted.contains(i))
+        .collect();
+    let mut permission_sets: Vec<PermissionSet> =
+        functions.iter().map(|(_, f)| permission_set(m, f)).collect();
+    permission_sets.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let referenced: HashSet<&str> = functions
+        .iter()
+        .flat_map(|(_, f)| f.cmp_dependencies())
+        .collect();
+    let mut cmps = Vec::new();
+    for mp in m.managed_policies.values() {
+        if mp.external || (mp.from_std && !referenced.contains(mp.name.as_str())) {
+            continue;
+        }
+        cmps.extend(deployments(m, mp));
+    }
+    cmps.sort_by(|a, b| (&a.name, &a.body).cmp(&(&b.name, &b.body)));
+
+    let mut assignments: Vec<Assignment> = m
+        .assignments
+        .iter()
+        .map(|a| {
+            let p = &m.principals[a.principal];
+            let g = &m.grants[a.grant];
+            Assignment {
+                permission_set: m.functions[a.function].aws_name.clone(),
+                principal_type: principal_type(p.kind),
+                principal: p.name.clone(),
+                principal_id: p.id.clone(),
+                account_id: m.org.accounts[a.account].id.clone(),
+                until: g.until.map(|(y, mo, d)| format!("{y:04}-{mo:02}-{d:02}")),
+                owner: g.owner.clone(),
+            }
+        })
+        .collect();
+    assignments.sort();
+    assignments.dedup_by(|a, b| {
+        a.permission_set == b.permission_set
+            && a.principal_type == b.principal_type
+            && a.principal == b.principal
+            && a.account_id == b.account_id
+    });
+
+    let used: HashSet<(PrincipalType, &str)> = assignments
+        .iter()
+        .map(|a| (a.principal_type, a.principal.as_str()))
+        .collect();
+    let mut principals: Vec<Principal> = m
+        .principals
+        .iter()
+        .filter(|p| used.contains(&(principal_type(p.kind), p.name.as_str())))
+        .map(|p| Principal {
+            kind: principal_type(p.kind),
+            name: p.name.clone(),
+            display_name: p.display_name.clone(),
+            id: p.id.clone(),
+        })
+        .collect();
+    principals.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
+
+    let mut accounts: Vec<Account> = m
+        .org
+        .accounts
+        .iter()
+        .map(|a| Account {
+            id: a.id.clone(),
+            name: a.name.clone(),
+            ou_path: a.ou.map(|o| m.org.ous[o].path.clone()).unwrap_or_default(),
+        })
+        .collect();
+    accounts.sort_by(|a, b| a.id.cmp(&b.id));
+
+    Ir {
+        format: IR_FORMAT.to_string(),
+        instance: Instance {
+            arn: m.instance.arn.clone(),
+            identity_store_id: m.instance.identity_store.clone().or_else(|| m.org.identity_store.clone()),
+            region: m.instance.region.clone(),
+            replica_regions: m.instance.replicas.clone(),
+        },
+        org: OrgSummary {
+            root_id: m.org.root_id.clone(),
+            management_account_id: m.org.management.map(|i| m.org.accounts[i].id.clone()),
+            accounts,
+            ous: m
+                .org
+                .ous
+                .iter()
+                .map(|o| Ou {
+                    path: o.path.clone(),
+                    id: o.id.clone(),
+                })
+                .collect(),
+        },
+        attributes: m
+            .attributes
+            .values()
+            .map(|a| Attribute {
+                key: a.key.clone(),
+                value: a.value.clone(),
+            })
+            .collect(),
+        permission_sets,
+        principals,
+        assignments,
+        customer_managed_policies: cmps,
+    }
+}
+
+fn principal_type(k: PrincipalKind) -> PrincipalType {
+    match k {
+        PrincipalKind::Group => PrincipalType::Group,
+        PrincipalKind::User => PrincipalType::User,
+    }
+}
+
+/// `PT4H`, `PT1H30M`.
+pub fn iso_duration(minutes: u64) -> String {
+    match (minutes / 60, minutes % 60) {
+        (h, 0) => format!("PT{h}H"),
+        (0, m) => format!("PT{m}M"),
+        (h, m) => format!("PT{h}H{m}M"),
+    }
+}
+
+fn permission_set(m: &Model, f: &model::FunctionDef) -> PermissionSet {
+    let mut tags: Vec<Tag> = f
+        .tags
+        .iter()
+        .map(|(k, v)| Tag {
+            key: k.clone(),
+            value: v.clone(),
+        })
+        .collect();
+    if !tags.iter().any(|t| t.key == OWNERSHIP_TAG.0) {
+        tags.push(Tag {
+            key: OWNERSHIP_TAG.0.into(),
+            value: OWNERSHIP_TAG.1.into(),
+        });
+    }
+    tags.sort_by(|a, b| a.key.cmp(&b.key));
+    PermissionSet {
+        name: f.aws_name.clone(),
+        function: f.name.clone(),
+        description: f.description.clone(),
+        session_duration: iso_duration(f.session_minutes),
+        relay_state: f.relay.clone(),
+        managed_policies: f.managed.iter().map(|m| m.arn.clone()).collect(),
+        customer_managed_policies: f
+            .customer
+            .iter()
+            .map(|c| PolicyReference {
+                name: c.clone(),
+                path: m
+                    .managed_policies
+                    .get(c)
+                    .map_or_else(|| "/".to_string(), |p| p.path.clone()),
+            })
+            .collect(),
+        permissions_boundary: f.boundary.as_ref().map(|b| match b {
+            model::BoundaryRef::Aws { arn, .. } => Boundary::ManagedPolicyArn(arn.clone()),
+            model::BoundaryRef::Customer { name, path } => Boundary::CustomerManagedPolicy(PolicyReference {
+                name: name.clone(),
+                path: path.clone(),
+            }),
+        }),
+        inline_policy: f.inline.as_ref().and_then(|v| serde_json::to_string(v).ok()),
+        tags,
+        break_glass: f.break_glass.as_ref().map(|b| BreakGlass { notify: b.notify.clone() }),
+    }
+}
+
+/// A placeholder for an OU or root whose id the program does not give;
+/// backends turn it into a parameter.
+pub fn id_placeholder(path: &str) -> String {
+    format!("{{{path}}}")
+}
+
+fn deployments(m: &Model, mp: &model::ManagedPolicyDef) -> Vec<CmpDeployment> {
+    let org = &m.org;
+    let body_ous: Vec<usize> = mp.ou_bodies.iter().map(|b| b.ou).collect();
+    let mut out = Vec::new();
+    let mut push = |body: String, statements: &[serde_json::Value], scope: Option<usize>, excluded: &BTreeSet<usize>| {
+        let doc = serde_json::json!({"Version": "2012-10-17", "Statement": statements});
+        let mut targets = Vec::new();
+        cover(m, scope, excluded, &mut targets);
+        let mut account_ids: Vec<String> = (0..org.accounts.len())
+            .filter(|&a| Some(a) != org.management)
+            .filter(|&a| {
+                let choice = mp.body_for(org, a);
+                match (&choice, scope) {
+                    (Some(None), None) => true,
+                    (Some(Some(i)), Some(ou)) => mp.ou_bodies[*i].ou == ou,
+                    _ => false,
+                }
+            })
+            .map(|a| org.accounts[a].id.clone())
+            .collect();
+        account_ids.sort();
+        account_ids.dedup();
+        out.push(CmpDeployment {
+            name: mp.name.clone(),
+            path: mp.path.clone(),
+            description: mp.description.clone(),
+            body,
+            document: serde_json::to_string(&doc).unwrap_or_default(),
+            targets,
+            account_ids,
+        });
+    };
+    if let Some(body) = &mp.default_body {
+        let excluded: BTreeSet<usize> = body_ous.iter().copied().collect();
+        push("default".into(), body, None, &excluded);
+    }
+    for b in &mp.ou_bodies {
+        // More specific bodies inside this one's OU take their accounts.
+        let excluded: BTreeSet<usize> = body_ous
+            .iter()
+            .copied()
+            .filter(|&o| o != b.ou && is_under(org, o, b.ou))
+            .collect();
+        push(org.ous[b.ou].path.clone(), &b.statements, Some(b.ou), &excluded);
+    }
+    out
+}
+
+/// True when OU `inner` is `outer` or below it.
+fn is_under(org: &model::Org, inner: usize, outer: usize) -> bool {
+    let mut cur = Some(inner);
+    while let Some(o) = cur {
+        if o == outer {
+            return true;
+        }
+        cur = org.ous[o].parent;
+    }
+    false
+}
+
+fn subtree_hits(org: &model::Org, node: Option<usize>, excluded: &BTreeSet<usize>) -> bool {
+    excluded.iter().any(|&e| match node {
+        None => true,
+        Some(n) => is_under(org, e, n),
+    })
+}
+
+/// The smallest set of targets that reaches every account under `node`
+/// (the root when `None`) except those under `excluded` OUs.
+fn cover(m: &Model, node: Option<usize>, excluded: &BTreeSet<usize>, out: &mut Vec<DeploymentTarget>) {
+    let org = &m.org;
+    let id_of = |n: Option<usize>| match n {
+        None => org.root_id.clone().unwrap_or_else(|| id_placeholder("root")),
+        Some(o) => org.ous[o].id.clone().unwrap_or_else(|| id_placeholder(&org.ous[o].path)),
+    };
+    if !subtree_hits(org, node, excluded) {
+        out.push(DeploymentTarget {
+            ou_ids: vec![id_of(node)],
+            account_ids: Vec::new(),
+        });
+        return;
+    }
+    let (children, direct): (Vec<usize>, Vec<usize>) = match node {
+        None => (
+            (0..org.ous.len()).filter(|&o| org.ous[o].parent.is_none()).collect(),
+            (0..org.accounts.len()).filter(|&a| org.accounts[a].ou.is_none()).collect(),
+        ),
+        Some(o) => (org.ous[o].children.clone(), org.ous[o].accounts.clone()),
+    };
+    let direct: Vec<String> = direct
+        .into_iter()
+        .filter(|&a| Some(a) != org.management)
+        .map(|a| org.accounts[a].id.clone())
+        .collect();
+    if !direct.is_empty() && node.is_none_or(|n| !excluded.contains(&n)) {
+        let mut ids = direct;
+        ids.sort();
+        out.push(DeploymentTarget {
+            ou_ids: vec![id_of(node)],
+            account_ids: ids,
+        });
+    }
+    let mut whole = Vec::new();
+    for c in children {
+        if excluded.contains(&c) {
+            continue;
+        }
+        if subtree_hits(org, Some(c), excluded) {
+            cover(m, Some(c), excluded, out);
+        } else {
+            whole.push(id_of(Some(c)));
+        }
+    }
+    if !whole.is_empty() {
+        out.push(DeploymentTarget {
+            ou_ids: whole,
+            account_ids: Vec::new(),
+        });
+    }
+}
