@@ -25,6 +25,10 @@ pub struct Module {
     pub items: Vec<Item>,
     /// Every comment in the file, in order (for `fmt`).
     pub comments: Vec<Comment>,
+    /// Items that did not parse, by keyword and name where those could be
+    /// read: their names are known, so a syntax error does not cascade into
+    /// unknown-name errors wherever they are used.
+    pub broken: Vec<(String, Ident)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -99,8 +99,10 @@ impl<'a> Formatter<'a> {
         self.last_end = end;
         if let Some(c) = self.comments.get(self.next_comment) {
             let cs = c.span.start as usize;
+            let between = self.text.get(end..cs).unwrap_or("\n");
             if cs >= end
-                && !self.text.get(end..cs).unwrap_or("\n").contains('\n')
+                && between.trim().is_empty()
+                && !between.contains('\n')
                 && !c.text.contains('\n')
             {
                 if self.out.ends_with('\n') {
@@ -577,7 +579,7 @@ fn split_breakable(line: &str) -> Vec<String> {
         let next_is_kw = words
             .get(wi + 1)
             .is_some_and(|n| *n == "when" || *n == "and");
-        if !in_str && bracket == 0 && w.ends_with(',') || (next_is_kw && !in_str && bracket == 0) {
+        if !in_str && bracket == 0 && (w.ends_with(',') || next_is_kw) {
             pieces.push(std::mem::take(&mut cur));
         }
     }

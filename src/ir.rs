@@ -207,7 +207,9 @@ impl Ir {
     }
 
     pub fn principal(&self, kind: PrincipalType, name: &str) -> Option<&Principal> {
-        self.principals.iter().find(|p| p.kind == kind && p.name == name)
+        self.principals
+            .iter()
+            .find(|p| p.kind == kind && p.name == name)
     }
 
     pub fn account_name(&self, id: &str) -> Option<&str> {

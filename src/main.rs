@@ -118,7 +118,13 @@ fn main() -> ExitCode {
             out,
             format,
             today,
-        } => cmd_build(&path, target, &out, format, today.unwrap_or_else(Today::now)),
+        } => cmd_build(
+            &path,
+            target,
+            &out,
+            format,
+            today.unwrap_or_else(Today::now),
+        ),
         Command::Fmt { path, check } => cmd_fmt(&path, check),
         Command::Explain { code } => cmd_explain(&code),
     }

@@ -17,8 +17,10 @@ pub fn lower(m: &Model) -> Ir {
         .enumerate()
         .filter(|(i, f)| !f.from_std || granted.contains(i))
         .collect();
-    let mut permission_sets: Vec<PermissionSet> =
-        functions.iter().map(|(_, f)| permission_set(m, f)).collect();
+    let mut permission_sets: Vec<PermissionSet> = functions
+        .iter()
+        .map(|(_, f)| permission_set(m, f))
+        .collect();
     permission_sets.sort_by(|a, b| a.name.cmp(&b.name));
 
     let referenced: HashSet<&str> = functions
@@ -92,7 +94,11 @@ pub fn lower(m: &Model) -> Ir {
         format: IR_FORMAT.to_string(),
         instance: Instance {
             arn: m.instance.arn.clone(),
-            identity_store_id: m.instance.identity_store.clone().or_else(|| m.org.identity_store.clone()),
+            identity_store_id: m
+                .instance
+                .identity_store
+                .clone()
+                .or_else(|| m.org.identity_store.clone()),
             region: m.instance.region.clone(),
             replica_regions: m.instance.replicas.clone(),
         },
@@ -177,14 +183,21 @@ fn permission_set(m: &Model, f: &model::FunctionDef) -> PermissionSet {
             .collect(),
         permissions_boundary: f.boundary.as_ref().map(|b| match b {
             model::BoundaryRef::Aws { arn, .. } => Boundary::ManagedPolicyArn(arn.clone()),
-            model::BoundaryRef::Customer { name, path } => Boundary::CustomerManagedPolicy(PolicyReference {
-                name: name.clone(),
-                path: path.clone(),
-            }),
+            model::BoundaryRef::Customer { name, path } => {
+                Boundary::CustomerManagedPolicy(PolicyReference {
+                    name: name.clone(),
+                    path: path.clone(),
+                })
+            }
         }),
-        inline_policy: f.inline.as_ref().and_then(|v| serde_json::to_string(v).ok()),
+        inline_policy: f
+            .inline
+            .as_ref()
+            .and_then(|v| serde_json::to_string(v).ok()),
         tags,
-        break_glass: f.break_glass.as_ref().map(|b| BreakGlass { notify: b.notify.clone() }),
+        break_glass: f.break_glass.as_ref().map(|b| BreakGlass {
+            notify: b.notify.clone(),
+        }),
     }
 }
 
@@ -198,7 +211,10 @@ fn deployments(m: &Model, mp: &model::ManagedPolicyDef) -> Vec<CmpDeployment> {
     let org = &m.org;
     let body_ous: Vec<usize> = mp.ou_bodies.iter().map(|b| b.ou).collect();
     let mut out = Vec::new();
-    let mut push = |body: String, statements: &[serde_json::Value], scope: Option<usize>, excluded: &BTreeSet<usize>| {
+    let mut push = |body: String,
+                    statements: &[serde_json::Value],
+                    scope: Option<usize>,
+                    excluded: &BTreeSet<usize>| {
         let doc = serde_json::json!({"Version": "2012-10-17", "Statement": statements});
         let mut targets = Vec::new();
         cover(m, scope, excluded, &mut targets);
@@ -237,7 +253,12 @@ fn deployments(m: &Model, mp: &model::ManagedPolicyDef) -> Vec<CmpDeployment> {
             .copied()
             .filter(|&o| o != b.ou && is_under(org, o, b.ou))
             .collect();
-        push(org.ous[b.ou].path.clone(), &b.statements, Some(b.ou), &excluded);
+        push(
+            org.ous[b.ou].path.clone(),
+            &b.statements,
+            Some(b.ou),
+            &excluded,
+        );
     }
     out
 }
@@ -263,11 +284,22 @@ fn subtree_hits(org: &model::Org, node: Option<usize>, excluded: &BTreeSet<usize
 
 /// The smallest set of targets that reaches every account under `node`
 /// (the root when `None`) except those under `excluded` OUs.
-fn cover(m: &Model, node: Option<usize>, excluded: &BTreeSet<usize>, out: &mut Vec<DeploymentTarget>) {
+fn cover(
+    m: &Model,
+    node: Option<usize>,
+    excluded: &BTreeSet<usize>,
+    out: &mut Vec<DeploymentTarget>,
+) {
     let org = &m.org;
     let id_of = |n: Option<usize>| match n {
-        None => org.root_id.clone().unwrap_or_else(|| id_placeholder("root")),
-        Some(o) => org.ous[o].id.clone().unwrap_or_else(|| id_placeholder(&org.ous[o].path)),
+        None => org
+            .root_id
+            .clone()
+            .unwrap_or_else(|| id_placeholder("root")),
+        Some(o) => org.ous[o]
+            .id
+            .clone()
+            .unwrap_or_else(|| id_placeholder(&org.ous[o].path)),
     };
     if !subtree_hits(org, node, excluded) {
         out.push(DeploymentTarget {
@@ -278,8 +310,12 @@ fn cover(m: &Model, node: Option<usize>, excluded: &BTreeSet<usize>, out: &mut V
     }
     let (children, direct): (Vec<usize>, Vec<usize>) = match node {
         None => (
-            (0..org.ous.len()).filter(|&o| org.ous[o].parent.is_none()).collect(),
-            (0..org.accounts.len()).filter(|&a| org.accounts[a].ou.is_none()).collect(),
+            (0..org.ous.len())
+                .filter(|&o| org.ous[o].parent.is_none())
+                .collect(),
+            (0..org.accounts.len())
+                .filter(|&a| org.accounts[a].ou.is_none())
+                .collect(),
         ),
         Some(o) => (org.ous[o].children.clone(), org.ous[o].accounts.clone()),
     };

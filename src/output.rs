@@ -9,7 +9,8 @@ use std::io;
 use std::path::{Component, Path};
 
 pub const MANIFEST: &str = ".accessc-manifest";
-const MANIFEST_HEADER: &str = "# files written by accessc build; it replaces and removes only these\n";
+const MANIFEST_HEADER: &str =
+    "# files written by accessc build; it replaces and removes only these\n";
 
 /// What a write did.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -21,14 +22,13 @@ pub struct WriteReport {
 
 fn check_relative(p: &str) -> io::Result<()> {
     let path = Path::new(p);
-    let ok = !p.is_empty()
-        && path
-            .components()
-            .all(|c| matches!(c, Component::Normal(_)));
+    let ok = !p.is_empty() && path.components().all(|c| matches!(c, Component::Normal(_)));
     if ok && p != MANIFEST {
         Ok(())
     } else {
-        Err(io::Error::other(format!("refusing to write `{p}`: not a plain relative path")))
+        Err(io::Error::other(format!(
+            "refusing to write `{p}`: not a plain relative path"
+        )))
     }
 }
 
@@ -74,7 +74,9 @@ pub fn write_files(dir: &Path, files: &[OutFile]) -> io::Result<WriteReport> {
         }
         let tmp = p.with_file_name(format!(
             ".{}.accessc-tmp",
-            p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+            p.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
         ));
         std::fs::write(&tmp, &f.contents)?;
         std::fs::rename(&tmp, &p)?;

@@ -30,8 +30,22 @@ fn ir_is_deterministic_and_snapshotted() {
         let a = tempfile::tempdir().expect("tmp");
         let b = tempfile::tempdir().expect("tmp");
         for d in [&a, &b] {
-            let out = accessc(&["build", s(&ex), "--target", "ir", "-o", s(d.path()), "--today", "2026-11-28"]);
-            assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+            let out = accessc(&[
+                "build",
+                s(&ex),
+                "--target",
+                "ir",
+                "-o",
+                s(d.path()),
+                "--today",
+                "2026-11-28",
+            ]);
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         let ja = std::fs::read(a.path().join("accessc.ir.json")).expect("ir");
         let jb = std::fs::read(b.path().join("accessc.ir.json")).expect("ir");
@@ -49,16 +63,43 @@ fn ir_is_deterministic_and_snapshotted() {
 #[test]
 fn ir_contents_match_the_program() {
     let dir = tempfile::tempdir().expect("tmp");
-    let out = accessc(&["build", s(&root().join("examples/secops-responder")), "--target", "ir", "-o", s(dir.path()), "--today", "2026-11-28"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let ir: accessc::ir::Ir =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("accessc.ir.json")).expect("read")).expect("ir");
-    let ps = ir.permission_set("SecOpsResponder").expect("the permission set");
+    let out = accessc(&[
+        "build",
+        s(&root().join("examples/secops-responder")),
+        "--target",
+        "ir",
+        "-o",
+        s(dir.path()),
+        "--today",
+        "2026-11-28",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ir: accessc::ir::Ir = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("accessc.ir.json")).expect("read"),
+    )
+    .expect("ir");
+    let ps = ir
+        .permission_set("SecOpsResponder")
+        .expect("the permission set");
     assert_eq!(ps.session_duration, "PT2H");
-    assert_eq!(ps.managed_policies, ["arn:aws:iam::aws:policy/SecurityAudit"]);
-    assert_eq!(ps.customer_managed_policies[0].name, "SecOpsResponderActions");
+    assert_eq!(
+        ps.managed_policies,
+        ["arn:aws:iam::aws:policy/SecurityAudit"]
+    );
+    assert_eq!(
+        ps.customer_managed_policies[0].name,
+        "SecOpsResponderActions"
+    );
     assert_eq!(ps.customer_managed_policies[0].path, "/security/");
-    assert!(ps.tags.iter().any(|t| t.key == "ManagedBy" && t.value == "accessc"));
+    assert!(ps
+        .tags
+        .iter()
+        .any(|t| t.key == "ManagedBy" && t.value == "accessc"));
     // The per-OU policy has one deployment per body, each targeting its OU.
     let bodies: Vec<(&str, &Vec<accessc::ir::DeploymentTarget>)> = ir
         .customer_managed_policies
@@ -67,10 +108,15 @@ fn ir_contents_match_the_program() {
         .map(|c| (c.body.as_str(), &c.targets))
         .collect();
     assert_eq!(bodies.len(), 2);
-    assert!(bodies.iter().any(|(b, t)| *b == "Security" && t[0].ou_ids == ["ou-ab12-44444444"]));
+    assert!(bodies
+        .iter()
+        .any(|(b, t)| *b == "Security" && t[0].ou_ids == ["ou-ab12-44444444"]));
     // No assignment reaches the management account, every one names a real account.
     for a in &ir.assignments {
-        assert_ne!(Some(a.account_id.as_str()), ir.org.management_account_id.as_deref());
+        assert_ne!(
+            Some(a.account_id.as_str()),
+            ir.org.management_account_id.as_deref()
+        );
         assert!(ir.account_name(&a.account_id).is_some());
     }
 }
@@ -105,13 +151,41 @@ grant Operator to ops on Workloads, Security, account sandbox
 "#;
     std::fs::write(dir.path().join("main.access"), program).expect("write");
     let out_dir = dir.path().join("out");
-    let out = accessc(&["build", s(dir.path()), "--target", "ir", "-o", s(&out_dir), "--today", "2026-11-28"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let ir: accessc::ir::Ir =
-        serde_json::from_str(&std::fs::read_to_string(out_dir.join("accessc.ir.json")).expect("read")).expect("ir");
-    let default = ir.customer_managed_policies.iter().find(|c| c.body == "default").expect("default body");
+    let out = accessc(&[
+        "build",
+        s(dir.path()),
+        "--target",
+        "ir",
+        "-o",
+        s(&out_dir),
+        "--today",
+        "2026-11-28",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ir: accessc::ir::Ir = serde_json::from_str(
+        &std::fs::read_to_string(out_dir.join("accessc.ir.json")).expect("read"),
+    )
+    .expect("ir");
+    let default = ir
+        .customer_managed_policies
+        .iter()
+        .find(|c| c.body == "default")
+        .expect("default body");
     // Every account but Prod's and the management account's.
-    assert_eq!(default.account_ids, ["111111111111", "444444444444", "777777777777", "888888888888"]);
+    assert_eq!(
+        default.account_ids,
+        [
+            "111111111111",
+            "444444444444",
+            "777777777777",
+            "888888888888"
+        ]
+    );
     let t = serde_json::to_value(&default.targets).expect("json");
     assert_eq!(
         t,
@@ -122,9 +196,16 @@ grant Operator to ops on Workloads, Security, account sandbox
             {"ou_ids": ["ou-ab12-44444444"]}
         ])
     );
-    let prod = ir.customer_managed_policies.iter().find(|c| c.body == "Workloads/Prod").expect("prod body");
+    let prod = ir
+        .customer_managed_policies
+        .iter()
+        .find(|c| c.body == "Workloads/Prod")
+        .expect("prod body");
     assert_eq!(prod.account_ids, ["333333333333"]);
-    assert_eq!(serde_json::to_value(&prod.targets).expect("json"), serde_json::json!([{"ou_ids": ["ou-ab12-33333333"]}]));
+    assert_eq!(
+        serde_json::to_value(&prod.targets).expect("json"),
+        serde_json::json!([{"ou_ids": ["ou-ab12-33333333"]}])
+    );
 }
 
 #[test]
@@ -137,25 +218,67 @@ fn failing_build_writes_nothing_and_foreign_files_survive() {
     let out_dir = dir.path().join("out");
     std::fs::create_dir(&out_dir).expect("mkdir");
     std::fs::write(out_dir.join("README.txt"), "mine").expect("write");
-    let out = accessc(&["build", s(&src), "--target", "ir", "-o", s(&out_dir), "--today", "2026-11-28"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = accessc(&[
+        "build",
+        s(&src),
+        "--target",
+        "ir",
+        "-o",
+        s(&out_dir),
+        "--today",
+        "2026-11-28",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let ir_path = out_dir.join("accessc.ir.json");
     let first = std::fs::read(&ir_path).expect("ir");
     // A broken program: exit 1 and the previous output is untouched.
-    std::fs::write(src.join("main.access"), good.replace("session 2h", "session 13h")).expect("write");
-    let out = accessc(&["build", s(&src), "--target", "ir", "-o", s(&out_dir), "--today", "2026-11-28"]);
+    std::fs::write(
+        src.join("main.access"),
+        good.replace("session 2h", "session 13h"),
+    )
+    .expect("write");
+    let out = accessc(&[
+        "build",
+        s(&src),
+        "--target",
+        "ir",
+        "-o",
+        s(&out_dir),
+        "--today",
+        "2026-11-28",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("A202"));
     assert_eq!(std::fs::read(&ir_path).expect("ir"), first);
-    assert_eq!(std::fs::read_to_string(out_dir.join("README.txt")).expect("mine"), "mine");
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("README.txt")).expect("mine"),
+        "mine"
+    );
     // A file of the same name accessc did not write is never overwritten.
     let other = dir.path().join("other");
     std::fs::create_dir(&other).expect("mkdir");
     std::fs::write(other.join("accessc.ir.json"), "hand-written").expect("write");
     std::fs::write(src.join("main.access"), good).expect("write");
-    let out = accessc(&["build", s(&src), "--target", "ir", "-o", s(&other), "--today", "2026-11-28"]);
+    let out = accessc(&[
+        "build",
+        s(&src),
+        "--target",
+        "ir",
+        "-o",
+        s(&other),
+        "--today",
+        "2026-11-28",
+    ]);
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(std::fs::read_to_string(other.join("accessc.ir.json")).expect("read"), "hand-written");
+    assert_eq!(
+        std::fs::read_to_string(other.join("accessc.ir.json")).expect("read"),
+        "hand-written"
+    );
 }
 
 #[test]
@@ -164,12 +287,25 @@ fn manifest_removes_only_stale_files_accessc_wrote() {
     use accessc::output::write_files;
     let dir = tempfile::tempdir().expect("tmp");
     std::fs::write(dir.path().join("notes.md"), "keep").expect("write");
-    let r = write_files(dir.path(), &[OutFile::new("a.yaml", "a"), OutFile::new("stacks/b.yaml", "b")]).expect("write");
+    let r = write_files(
+        dir.path(),
+        &[
+            OutFile::new("a.yaml", "a"),
+            OutFile::new("stacks/b.yaml", "b"),
+        ],
+    )
+    .expect("write");
     assert_eq!(r.written, ["a.yaml", "stacks/b.yaml"]);
     let r = write_files(dir.path(), &[OutFile::new("a.yaml", "a")]).expect("write");
     assert_eq!(r.unchanged, ["a.yaml"]);
     assert_eq!(r.removed, ["stacks/b.yaml"]);
-    assert!(!dir.path().join("stacks").exists(), "the emptied directory is removed");
-    assert_eq!(std::fs::read_to_string(dir.path().join("notes.md")).expect("keep"), "keep");
+    assert!(
+        !dir.path().join("stacks").exists(),
+        "the emptied directory is removed"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("notes.md")).expect("keep"),
+        "keep"
+    );
     assert!(write_files(dir.path(), &[OutFile::new("../escape", "x")]).is_err());
 }

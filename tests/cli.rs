@@ -40,7 +40,12 @@ fn clean_program_exits_zero() {
     let dir = tempfile::tempdir().expect("tmp");
     let p = write(dir.path(), "a.access", GOOD.as_bytes());
     let out = accessc(&["check", p.to_str().expect("utf8"), "--today", "2026-11-28"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("0 errors, 0 warnings"));
 }
 
@@ -49,7 +54,14 @@ fn errors_exit_one_and_json_has_the_documented_shape() {
     let dir = tempfile::tempdir().expect("tmp");
     let text = GOOD.replace("session 2h", "session 13h");
     let p = write(dir.path(), "a.access", text.as_bytes());
-    let out = accessc(&["check", p.to_str().expect("utf8"), "--format", "json", "--today", "2026-11-28"]);
+    let out = accessc(&[
+        "check",
+        p.to_str().expect("utf8"),
+        "--format",
+        "json",
+        "--today",
+        "2026-11-28",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let arr = v.as_array().expect("array");
@@ -59,7 +71,17 @@ fn errors_exit_one_and_json_has_the_documented_shape() {
     keys.sort();
     assert_eq!(
         keys,
-        ["code", "column", "end_column", "end_line", "file", "help", "line", "message", "severity"]
+        [
+            "code",
+            "column",
+            "end_column",
+            "end_line",
+            "file",
+            "help",
+            "line",
+            "message",
+            "severity"
+        ]
     );
     assert_eq!(d["code"], "A202");
     assert_eq!(d["severity"], "error");
@@ -91,7 +113,12 @@ fn unreadable_path_exits_two() {
 #[test]
 fn usage_errors_exit_two() {
     assert_eq!(accessc(&["check"]).status.code(), Some(2));
-    assert_eq!(accessc(&["check", ".", "--today", "2026-13-01"]).status.code(), Some(2));
+    assert_eq!(
+        accessc(&["check", ".", "--today", "2026-13-01"])
+            .status
+            .code(),
+        Some(2)
+    );
     assert_eq!(accessc(&["explain", "A999"]).status.code(), Some(2));
 }
 
@@ -104,8 +131,11 @@ fn non_utf8_input_is_a_diagnostic() {
     let out = accessc(&["check", p.to_str().expect("utf8"), "--format", "json"]);
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert!(v.as_array().expect("array").iter().any(|d| d["code"] == "A100"
-        && d["message"].as_str().unwrap_or("").contains("UTF-8")));
+    assert!(v
+        .as_array()
+        .expect("array")
+        .iter()
+        .any(|d| d["code"] == "A100" && d["message"].as_str().unwrap_or("").contains("UTF-8")));
 }
 
 #[test]
@@ -121,7 +151,12 @@ fn deep_nesting_is_a_diagnostic_not_a_crash() {
     text.push_str("\n}\n");
     let p = write(dir.path(), "deep.access", text.as_bytes());
     let out = accessc(&["check", p.to_str().expect("utf8"), "--format", "json"]);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let s = String::from_utf8_lossy(&out.stdout);
     assert!(s.contains("nested more than"), "{s}");
 }
@@ -138,12 +173,24 @@ fn ten_megabyte_file_is_handled() {
     let p = write(dir.path(), "big.access", text.as_bytes());
     let out = accessc(&["check", p.to_str().expect("utf8"), "--format", "json"]);
     // Every group is unused (A505 warnings): exit 0, no crash.
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // And 10 MB of garbage is a list of syntax errors.
-    let junk: Vec<u8> = (0..(10u32 << 20)).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let junk: Vec<u8> = (0..(10u32 << 20))
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     let p = write(dir.path(), "junk.access", &junk);
     let out = accessc(&["check", p.to_str().expect("utf8"), "--format", "json"]);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -151,7 +198,14 @@ fn sarif_is_2_1_0() {
     let dir = tempfile::tempdir().expect("tmp");
     let text = GOOD.replace("session 2h", "session 13h");
     let p = write(dir.path(), "a.access", text.as_bytes());
-    let out = accessc(&["check", p.to_str().expect("utf8"), "--format", "sarif", "--today", "2026-11-28"]);
+    let out = accessc(&[
+        "check",
+        p.to_str().expect("utf8"),
+        "--format",
+        "sarif",
+        "--today",
+        "2026-11-28",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["version"], "2.1.0");
@@ -169,7 +223,11 @@ fn explain_prints_every_code() {
         assert_eq!(out.status.code(), Some(0));
         let s = String::from_utf8_lossy(&out.stdout);
         assert!(s.starts_with(&format!("# {}", info.code)), "{s}");
-        assert!(s.contains("## Example") && s.contains("## Fix"), "{}: incomplete page", info.code);
+        assert!(
+            s.contains("## Example") && s.contains("## Fix"),
+            "{}: incomplete page",
+            info.code
+        );
     }
     let out = accessc(&["explain", "a402"]);
     assert_eq!(out.status.code(), Some(0));
@@ -183,7 +241,11 @@ fn fmt_check_and_write() {
     let path = p.to_str().expect("utf8");
     let out = accessc(&["fmt", path, "--check"]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(std::fs::read_to_string(&p).expect("read"), messy, "--check wrote");
+    assert_eq!(
+        std::fs::read_to_string(&p).expect("read"),
+        messy,
+        "--check wrote"
+    );
     let out = accessc(&["fmt", path]);
     assert_eq!(out.status.code(), Some(0));
     let formatted = std::fs::read_to_string(&p).expect("read");

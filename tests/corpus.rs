@@ -28,7 +28,11 @@ fn programs() -> Vec<PathBuf> {
 
 /// The `// expect:` header of a program (of its `main.access` for a directory).
 fn expected(path: &Path) -> BTreeSet<String> {
-    let file = if path.is_dir() { path.join("main.access") } else { path.to_path_buf() };
+    let file = if path.is_dir() {
+        path.join("main.access")
+    } else {
+        path.to_path_buf()
+    };
     let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     let first = text.lines().next().unwrap_or("");
     let spec = first
@@ -53,7 +57,11 @@ fn corpus_codes_match_headers() {
     for p in &programs {
         let prog = load(&RealFs, p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
         let checked = check(&prog, &CheckOptions { today: today() });
-        let got: BTreeSet<String> = checked.diagnostics.iter().map(|d| d.code.to_string()).collect();
+        let got: BTreeSet<String> = checked
+            .diagnostics
+            .iter()
+            .map(|d| d.code.to_string())
+            .collect();
         let want = expected(p);
         if got != want {
             let detail: Vec<String> = checked
@@ -74,7 +82,12 @@ fn corpus_codes_match_headers() {
             ));
         }
     }
-    assert!(failures.is_empty(), "{} corpus programs disagree:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} corpus programs disagree:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -83,18 +96,29 @@ fn every_code_has_a_trigger_and_a_near_miss() {
     let mut missing = Vec::new();
     for info in accessc::explain::all() {
         let trigger = programs.iter().any(|p| {
-            let name = p.file_name().unwrap_or_default().to_string_lossy().to_string();
+            let name = p
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .to_string();
             name.starts_with(info.code) && expected(p).contains(info.code)
         });
         let near = programs.iter().any(|p| {
-            let name = p.file_name().unwrap_or_default().to_string_lossy().to_string();
+            let name = p
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .to_string();
             name.starts_with(&format!("{}-near", info.code)) && !expected(p).contains(info.code)
         });
         if !trigger {
             missing.push(format!("{}: no trigger", info.code));
         }
         if !near {
-            missing.push(format!("{}: no near miss (`{}-near-….access`)", info.code, info.code));
+            missing.push(format!(
+                "{}: no near miss (`{}-near-….access`)",
+                info.code, info.code
+            ));
         }
     }
     assert!(missing.is_empty(), "{}", missing.join("\n"));
@@ -105,11 +129,22 @@ fn rendered_diagnostics_snapshots() {
     for p in programs() {
         let prog = load(&RealFs, &p).expect("load");
         let checked = check(&prog, &CheckOptions { today: today() });
-        let rendered = render_human(&checked.diagnostics, &prog.sources, HumanOptions { color: false, width: 100 });
+        let rendered = render_human(
+            &checked.diagnostics,
+            &prog.sources,
+            HumanOptions {
+                color: false,
+                width: 100,
+            },
+        );
         // File names in the rendering are absolute; make them relative to the corpus.
         let base = format!("{}/", corpus_dir().display());
         let rendered = rendered.replace(&base, "");
-        let name = p.file_stem().unwrap_or_default().to_string_lossy().to_string();
+        let name = p
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
         insta::with_settings!({snapshot_path => "snapshots/corpus", prepend_module_to_snapshot => false, omit_expression => true}, {
             insta::assert_snapshot!(name, rendered);
         });

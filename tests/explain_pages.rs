@@ -6,7 +6,11 @@ use accessc::{check, CheckOptions, Today};
 use std::path::Path;
 
 fn codes(text: &str) -> Vec<String> {
-    let prog = load_texts(&RealFs, Path::new("."), vec![("example.access".into(), text.to_string())]);
+    let prog = load_texts(
+        &RealFs,
+        Path::new("."),
+        vec![("example.access".into(), text.to_string())],
+    );
     let today = Today::parse("2026-11-28").expect("date");
     check(&prog, &CheckOptions { today })
         .diagnostics
@@ -36,7 +40,10 @@ fn examples_trigger_and_fixes_clear_their_code() {
                 problems.push(format!("{}: fix still reports it", info.code));
             }
             if got.iter().any(|c| c.starts_with("A1")) {
-                problems.push(format!("{}: fix does not parse or resolve: {got:?}", info.code));
+                problems.push(format!(
+                    "{}: fix does not parse or resolve: {got:?}",
+                    info.code
+                ));
             }
         }
     }
@@ -47,6 +54,11 @@ fn examples_trigger_and_fixes_clear_their_code() {
 #[test]
 fn titles_are_lowercase_sentences() {
     for info in accessc::explain::all() {
-        assert!(!info.title.is_empty() && !info.title.ends_with('.'), "{}: {}", info.code, info.title);
+        assert!(
+            !info.title.is_empty() && !info.title.ends_with('.'),
+            "{}: {}",
+            info.code,
+            info.title
+        );
     }
 }

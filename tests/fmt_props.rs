@@ -13,7 +13,11 @@ fn today() -> Today {
 
 /// Everything a program means, without source positions.
 fn meaning(text: &str) -> (String, Vec<(String, String)>) {
-    let prog = load_texts(&RealFs, Path::new("."), vec![("p.access".into(), text.to_string())]);
+    let prog = load_texts(
+        &RealFs,
+        Path::new("."),
+        vec![("p.access".into(), text.to_string())],
+    );
     let c = check(&prog, &CheckOptions { today: today() });
     let m = &c.model;
     let mut s = String::new();
@@ -40,13 +44,18 @@ fn meaning(text: &str) -> (String, Vec<(String, String)>) {
             mp.path,
             mp.external,
             mp.default_body,
-            mp.ou_bodies.iter().map(|b| (b.ou, &b.statements)).collect::<Vec<_>>()
+            mp.ou_bodies
+                .iter()
+                .map(|b| (b.ou, &b.statements))
+                .collect::<Vec<_>>()
         ));
     }
     for a in &m.assignments {
         s.push_str(&format!(
             "as {} {} {}\n",
-            m.principals[a.principal].name, m.functions[a.function].name, m.org.accounts[a.account].id
+            m.principals[a.principal].name,
+            m.functions[a.function].name,
+            m.org.accounts[a.account].id
         ));
     }
     for (k, v) in &m.attributes {
@@ -68,7 +77,11 @@ fn meaning(text: &str) -> (String, Vec<(String, String)>) {
 }
 
 fn format_text(text: &str) -> Option<String> {
-    let prog = load_texts(&RealFs, Path::new("."), vec![("p.access".into(), text.to_string())]);
+    let prog = load_texts(
+        &RealFs,
+        Path::new("."),
+        vec![("p.access".into(), text.to_string())],
+    );
     if prog.diagnostics.iter().any(|d| d.code == "A100") {
         return None;
     }
@@ -76,14 +89,24 @@ fn format_text(text: &str) -> Option<String> {
 }
 
 fn assert_fmt_ok(name: &str, text: &str) {
-    let Some(once) = format_text(text) else { return };
-    let twice = format_text(&once).unwrap_or_else(|| panic!("{name}: formatted text does not parse:\n{once}"));
+    let Some(once) = format_text(text) else {
+        return;
+    };
+    let twice = format_text(&once)
+        .unwrap_or_else(|| panic!("{name}: formatted text does not parse:\n{once}"));
     assert_eq!(once, twice, "{name}: fmt is not idempotent");
     let (before, after) = (meaning(text), meaning(&once));
-    assert!(before == after, "{name}: fmt changed the meaning:\n{once}\nbefore: {before:#?}\nafter: {after:#?}");
+    assert!(
+        before == after,
+        "{name}: fmt changed the meaning:\n{once}\nbefore: {before:#?}\nafter: {after:#?}"
+    );
     // Every comment survives.
     let count = |t: &str| t.matches("//").count() + t.matches("/*").count();
-    assert_eq!(count(text), count(&once), "{name}: fmt lost a comment:\n{once}");
+    assert_eq!(
+        count(text),
+        count(&once),
+        "{name}: fmt lost a comment:\n{once}"
+    );
 }
 
 #[test]
@@ -98,9 +121,14 @@ fn fmt_on_corpus_and_examples() {
                 if p.is_dir() {
                     stack.push(p);
                 } else if p.extension().is_some_and(|e| e == "access") {
-                    let Ok(text) = std::fs::read_to_string(&p) else { continue };
+                    let Ok(text) = std::fs::read_to_string(&p) else {
+                        continue;
+                    };
                     // Single-file meaning only makes sense for self-contained files.
-                    if text.contains("org from") || text.contains("from json") || text.contains("use \"") {
+                    if text.contains("org from")
+                        || text.contains("from json")
+                        || text.contains("use \"")
+                    {
                         continue;
                     }
                     assert_fmt_ok(&p.display().to_string(), &text);
@@ -138,10 +166,30 @@ fn action() -> impl Strategy<Value = &'static str> {
 
 fn condition() -> impl Strategy<Value = Vec<String>> {
     prop_oneof![
-        Just(vec!["resource.tag.Team".into(), "==".into(), "principal.tag.Team".into()]),
-        Just(vec!["principal.tag.Dept".into(), "!=".into(), "\"x\"".into()]),
-        Just(vec!["StringEquals".into(), "\"aws:RequestedRegion\"".into(), "[".into(), "\"eu-west-1\"".into(), ",".into(), "\"us-east-1\"".into(), "]".into()]),
-        Just(vec!["Bool".into(), "\"aws:MultiFactorAuthPresent\"".into(), "\"true\"".into()]),
+        Just(vec![
+            "resource.tag.Team".into(),
+            "==".into(),
+            "principal.tag.Team".into()
+        ]),
+        Just(vec![
+            "principal.tag.Dept".into(),
+            "!=".into(),
+            "\"x\"".into()
+        ]),
+        Just(vec![
+            "StringEquals".into(),
+            "\"aws:RequestedRegion\"".into(),
+            "[".into(),
+            "\"eu-west-1\"".into(),
+            ",".into(),
+            "\"us-east-1\"".into(),
+            "]".into()
+        ]),
+        Just(vec![
+            "Bool".into(),
+            "\"aws:MultiFactorAuthPresent\"".into(),
+            "\"true\"".into()
+        ]),
     ]
 }
 
@@ -167,7 +215,11 @@ fn statement() -> impl Strategy<Value = Vec<String>> {
                 t.push(a.to_string());
             }
             t.push("on".into());
-            t.push(if star { "*".into() } else { "\"arn:aws:s3:::bucket/*\"".into() });
+            t.push(if star {
+                "*".into()
+            } else {
+                "\"arn:aws:s3:::bucket/*\"".into()
+            });
             for (i, c) in conds.into_iter().enumerate() {
                 t.push(if i == 0 { "when" } else { "and" }.into());
                 t.extend(c);
@@ -187,29 +239,83 @@ fn item() -> impl Strategy<Value = Vec<String>> {
             t.push("}".into());
             t
         }),
-        (name(), 1u32..14, prop::collection::vec(statement(), 0..2), prop::bool::ANY).prop_map(|(n, h, sts, bg)| {
-            let mut t = vec!["function".to_string(), n, "{".into(), "session".into(), format!("{h}h")];
-            t.extend(["managed".into(), "ReadOnlyAccess".into(), ",".into(), "SecurityAudit".into()]);
-            t.extend(["tags".into(), "Owner".into(), "=".into(), "\"platform\"".into()]);
-            if bg {
-                t.extend(["break_glass".into(), "notify".into(), "\"arn:aws:sns:us-east-1:999999999999:p\"".into()]);
-            } else {
-                t.extend(["boundary".into(), "PowerUserAccess".into()]);
-            }
-            for s in sts {
-                t.extend(s);
-            }
-            t.push("}".into());
-            t
-        }),
+        (
+            name(),
+            1u32..14,
+            prop::collection::vec(statement(), 0..2),
+            prop::bool::ANY
+        )
+            .prop_map(|(n, h, sts, bg)| {
+                let mut t = vec![
+                    "function".to_string(),
+                    n,
+                    "{".into(),
+                    "session".into(),
+                    format!("{h}h"),
+                ];
+                t.extend([
+                    "managed".into(),
+                    "ReadOnlyAccess".into(),
+                    ",".into(),
+                    "SecurityAudit".into(),
+                ]);
+                t.extend([
+                    "tags".into(),
+                    "Owner".into(),
+                    "=".into(),
+                    "\"platform\"".into(),
+                ]);
+                if bg {
+                    t.extend([
+                        "break_glass".into(),
+                        "notify".into(),
+                        "\"arn:aws:sns:us-east-1:999999999999:p\"".into(),
+                    ]);
+                } else {
+                    t.extend(["boundary".into(), "PowerUserAccess".into()]);
+                }
+                for s in sts {
+                    t.extend(s);
+                }
+                t.push("}".into());
+                t
+            }),
         (name(), name()).prop_map(|(f, g)| {
-            vec!["grant".into(), f, "to".into(), g, "on".into(), "Workloads/NonProd".into(), ",".into(), "account".into(), "audit".into()]
+            vec![
+                "grant".into(),
+                f,
+                "to".into(),
+                g,
+                "on".into(),
+                "Workloads/NonProd".into(),
+                ",".into(),
+                "account".into(),
+                "audit".into(),
+            ]
         }),
         name().prop_map(|f| {
-            vec!["grant".into(), f, "to".into(), "user".into(), "ext".into(), "on".into(), "Security".into(),
-                 "owner".into(), "\"secops@example.com\"".into(), "until".into(), "2030-01-01".into()]
+            vec![
+                "grant".into(),
+                f,
+                "to".into(),
+                "user".into(),
+                "ext".into(),
+                "on".into(),
+                "Security".into(),
+                "owner".into(),
+                "\"secops@example.com\"".into(),
+                "until".into(),
+                "2030-01-01".into(),
+            ]
         }),
-        (name(), name()).prop_map(|(a, b)| vec!["forbid".into(), a, "with".into(), b, "on".into(), "Workloads".into()]),
+        (name(), name()).prop_map(|(a, b)| vec![
+            "forbid".into(),
+            a,
+            "with".into(),
+            b,
+            "on".into(),
+            "Workloads".into()
+        ]),
         name().prop_map(|a| vec!["limit".into(), a, "to".into(), "Workloads".into()]),
     ]
 }

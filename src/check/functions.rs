@@ -142,7 +142,11 @@ impl<'a> Checker<'a> {
                                 format!(
                                     "session `{}` is {}; AWS allows 1h to 12h",
                                     d.text,
-                                    human_minutes(d.minutes)
+                                    if d.minutes > 100_000 {
+                                        "far too long".to_string()
+                                    } else {
+                                        human_minutes(d.minutes)
+                                    }
                                 ),
                             )
                             .with_help(if d.minutes > 720 {
@@ -155,12 +159,19 @@ impl<'a> Checker<'a> {
                 }
                 FunctionProp::Relay(s) => {
                     def.relay = Some(s.value.clone());
-                    if s.value.chars().count() > 240
-                        || !s.value.starts_with("https://")
-                        || s.value.len() <= 8
-                    {
+                    let len = s.value.chars().count();
+                    if len > 240 {
                         self.err(
-                            Diagnostic::error("A205", s.span, "relay state must be an `https://` URL of at most 240 characters")
+                            Diagnostic::error(
+                                "A205",
+                                s.span,
+                                format!("relay state is {len} characters; AWS allows 240"),
+                            )
+                            .with_help("link to a shorter console URL"),
+                        );
+                    } else if !s.value.starts_with("https://") || s.value.len() <= 8 {
+                        self.err(
+                            Diagnostic::error("A205", s.span, "relay state must be an `https://` URL")
                                 .with_help("point it at a console page, e.g. \"https://console.aws.amazon.com/lambda/home\""),
                         );
                     }
@@ -230,18 +241,25 @@ impl<'a> Checker<'a> {
                     }
                     for t in tags {
                         if let Some(why) = tag_key_problem(&t.key.name) {
-                            self.err(Diagnostic::error(
-                                "A206",
-                                t.key.span,
-                                format!("tag key `{}` is rejected by AWS: {why}", t.key.name),
-                            ));
-                        }
-                        if t.value.value.chars().count() > 256
-                            || !t.value.value.chars().all(tag_char)
-                        {
                             self.err(
-                                Diagnostic::error("A206", t.value.span, "tag value is rejected by AWS")
-                                    .with_help("values are at most 256 letters, digits, spaces and `_ . : / = + - @`"),
+                                Diagnostic::error(
+                                    "A206",
+                                    t.key.span,
+                                    format!("tag key `{}` is rejected by AWS: {why}", t.key.name),
+                                )
+                                .with_help("tag keys are 1–128 letters, digits, spaces and `_ . : / = + - @`, not starting with `aws:`"),
+                            );
+                        }
+                        let vlen = t.value.value.chars().count();
+                        if vlen > 256 {
+                            self.err(
+                                Diagnostic::error("A206", t.value.span, format!("the value of tag `{}` is {vlen} characters; AWS allows 256", t.key.name))
+                                    .with_help("shorten the value"),
+                            );
+                        } else if let Some(bad) = t.value.value.chars().find(|c| !tag_char(*c)) {
+                            self.err(
+                                Diagnostic::error("A206", t.value.span, format!("the value of tag `{}` contains `{bad}`, which AWS rejects", t.key.name))
+                                    .with_help("tag values may hold letters, digits, spaces and `_ . : / = + - @`"),
                             );
                         }
                         if def
@@ -271,8 +289,12 @@ impl<'a> Checker<'a> {
                             }
                         }
                         Some(n) if !is_sns_arn(&n.value) => self.err(
-                            Diagnostic::error("A302", n.span, format!("`{}` is not an SNS topic ARN", n.value))
-                                .with_help("it looks like \"arn:aws:sns:ap-northeast-1:444444444444:security-pager\""),
+                            Diagnostic::error(
+                                "A302",
+                                n.span,
+                                format!("`{}` is not an SNS topic ARN", n.value),
+                            )
+                            .with_help("an SNS topic ARN is `arn:aws:sns:REGION:ACCOUNT:TOPIC`"),
                         ),
                         Some(_) => {}
                     }
@@ -327,7 +349,7 @@ impl<'a> Checker<'a> {
                         format!("description is {count} characters; AWS allows 700"),
                     )
                     .with_help(
-                        "shorten it; long explanations belong in the `///` comment of a policy",
+                        "shorten it: give a short `description \"…\"` (it wins over the `///` comment) and keep the long text in `//` comments",
                     ),
                 );
             } else if !d
@@ -389,9 +411,17 @@ impl<'a> Checker<'a> {
             let chars = non_whitespace_chars(&doc);
             if text.len() > INLINE_MAX_BYTES || chars > INLINE_MAX_CHARS {
                 let what = if chars > INLINE_MAX_CHARS {
-                    format!("{chars} non-whitespace characters; IAM allows {INLINE_MAX_CHARS}")
+                    format!(
+                        "{} non-whitespace characters; IAM allows {}",
+                        thousands(chars),
+                        thousands(INLINE_MAX_CHARS)
+                    )
                 } else {
-                    format!("{} bytes; AWS allows {INLINE_MAX_BYTES}", text.len())
+                    format!(
+                        "{} bytes; AWS allows {}",
+                        thousands(text.len()),
+                        thousands(INLINE_MAX_BYTES)
+                    )
                 };
                 self.err(
                     Diagnostic::error("A203", f.name.span, format!("the inline policy of `{}` is {what}", f.name.name))
@@ -402,7 +432,7 @@ impl<'a> Checker<'a> {
                     Diagnostic::warning(
                         "A507",
                         f.name.span,
-                        format!("the inline policy of `{}` is {chars} non-whitespace characters, over half of IAM's {INLINE_MAX_CHARS}", f.name.name),
+                        format!("the inline policy of `{}` is {} non-whitespace characters, over half of IAM's {}", f.name.name, thousands(chars), thousands(INLINE_MAX_CHARS)),
                     )
                     .with_help("move it to a customer managed policy: reviewable in IAM, and room to grow"),
                 );
@@ -411,7 +441,7 @@ impl<'a> Checker<'a> {
         }
         // A501, A502
         if def.break_glass.is_none() && !def.from_std {
-            if def.boundary.is_none() {
+            if !seen.contains_key("boundary") {
                 self.err(
                     Diagnostic::warning("A501", f.name.span, format!("function `{}` has no permissions boundary", f.name.name))
                         .with_help("add `boundary NAME` (a managed_policy or an AWS-managed policy) to cap what the role can ever do"),
@@ -479,30 +509,35 @@ impl<'a> Checker<'a> {
                         span: s.span,
                     });
                 }
-                if s.value.contains(":iam::aws:policy/") {
+                let parts: Vec<&str> = s.value.splitn(6, ':').collect();
+                let well_formed = parts.len() == 6
+                    && parts[0] == "arn"
+                    && matches!(parts[1], "aws" | "aws-cn" | "aws-us-gov")
+                    && parts[2] == "iam"
+                    && parts[3].is_empty()
+                    && parts[5].starts_with("policy/")
+                    && parts[5].len() > "policy/".len();
+                if !well_formed {
                     self.err(
-                        Diagnostic::error(
-                            "A306",
-                            s.span,
-                            format!("unknown AWS-managed policy `{}`", s.value),
-                        )
-                        .with_help("check the name in the AWS Managed Policy Reference"),
+                        Diagnostic::error("A302", s.span, format!("`{}` is not a managed policy ARN", s.value))
+                            .with_help("an AWS-managed policy ARN looks like \"arn:aws:iam::aws:policy/job-function/ViewOnlyAccess\"; or write its name"),
                     );
-                } else if s.value.starts_with("arn:") && s.value.contains(":policy/") {
-                    self.err(
-                        Diagnostic::error("A103", s.span, "a customer managed policy cannot be attached by ARN")
-                            .with_help("permission sets reference customer managed policies by name and path: declare it `managed_policy NAME { path \"/…/\" external }` and write `customer NAME`"),
-                    );
-                } else {
-                    self.err(
-                        Diagnostic::error(
-                            "A302",
-                            s.span,
-                            format!("`{}` is not a managed policy ARN", s.value),
-                        )
-                        .with_help("write an AWS-managed policy's name, e.g. `ReadOnlyAccess`"),
-                    );
+                    return None;
                 }
+                if parts[4] == "aws" {
+                    // An AWS-managed policy newer than the catalog: the quoted
+                    // ARN is the documented way to reference it.
+                    let name = parts[5].rsplit('/').next().unwrap_or_default().to_string();
+                    return Some(ManagedRef {
+                        name,
+                        arn: s.value.clone(),
+                        span: s.span,
+                    });
+                }
+                self.err(
+                    Diagnostic::error("A103", s.span, "a customer managed policy cannot be attached by ARN")
+                        .with_help("permission sets reference customer managed policies by name and path: declare it `managed_policy NAME { path \"/…/\" external }` and write `customer NAME`"),
+                );
                 None
             }
         }
@@ -526,25 +561,42 @@ impl<'a> Checker<'a> {
                     path,
                 });
             }
+            if let Some(def) = self.names.get(Kind::Policy, &n.name).map(|d| d.span) {
+                self.used.insert((Kind::Policy, n.name.clone()));
+                self.err(
+                    Diagnostic::error("A103", n.span, format!("`{}` is a policy, not a managed policy", n.name))
+                        .with_related(def, format!("`{}` is defined here", n.name))
+                        .with_help("a boundary is a managed policy: declare it with `managed_policy`, or name an AWS-managed policy"),
+                );
+                return None;
+            }
             if catalog::managed_policies().arn(&n.name).is_none() {
                 let declared: Vec<String> = self
                     .names
                     .names_of(Kind::ManagedPolicy)
                     .map(str::to_string)
                     .collect();
-                let mut d = Diagnostic::error(
-                    "A102",
-                    n.span,
-                    format!("unknown boundary policy `{}`", n.name),
-                );
-                let suggestion =
+                // A typo of a declared policy is an unknown name; anything else
+                // is taken for an AWS-managed name.
+                if let Some(s) =
                     crate::diagnostic::did_you_mean(&n.name, declared.iter().map(String::as_str))
-                        .or_else(|| {
-                            catalog::managed_policies()
-                                .suggest(&n.name)
-                                .map(str::to_string)
-                        });
-                d = match suggestion {
+                {
+                    self.err(
+                        Diagnostic::error(
+                            "A102",
+                            n.span,
+                            format!("unknown managed policy `{}`", n.name),
+                        )
+                        .with_suggestion(n.span, s),
+                    );
+                    return None;
+                }
+                let mut d = Diagnostic::error(
+                    "A306",
+                    n.span,
+                    format!("unknown AWS-managed policy `{}`", n.name),
+                );
+                d = match catalog::managed_policies().suggest(&n.name) {
                     Some(s) => d.with_suggestion(n.span, s),
                     None => d.with_help(
                         "a boundary is a declared `managed_policy` or an AWS-managed policy name",
@@ -630,6 +682,19 @@ fn prop_span(p: &FunctionProp) -> Span {
             .unwrap_or_default(),
         FunctionProp::BreakGlass { span, .. } => *span,
     }
+}
+
+/// `10240` → `10,240`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn human_minutes(m: u64) -> String {

@@ -11,7 +11,10 @@ use crate::model::*;
 use crate::span::Span;
 use std::collections::{HashMap, HashSet};
 
-/// Days before `until` when a user grant starts to warn (A506).
+/// The (function, grant) pairs one side of a `forbid … with …` rule holds.
+type Held = Vec<(FnIdx, usize)>;
+
+/// Days before `until` when a grant starts to warn (A506).
 pub const EXPIRY_WARNING_DAYS: i64 = 14;
 
 impl<'a> Checker<'a> {
@@ -31,6 +34,22 @@ impl<'a> Checker<'a> {
         }
         if !self.model.org.declared {
             self.no_org(path.span);
+            return None;
+        }
+        if self.org_failed {
+            return None;
+        }
+        if let Some(a) = self.model.org.accounts.iter().find(|a| a.name == text) {
+            let span = a.span;
+            self.err(
+                Diagnostic::error(
+                    "A103",
+                    path.span,
+                    format!("`{text}` is an account, not an OU"),
+                )
+                .with_related(span, format!("`{text}` is defined here"))
+                .with_help(format!("write `account {text}` to target one account")),
+            );
             return None;
         }
         let mut d = Diagnostic::error("A102", path.span, format!("unknown OU `{text}`"));
@@ -78,6 +97,38 @@ impl<'a> Checker<'a> {
             )
             .with_help("declare the organization: `org { … }` or `org from \"org.json\"`"),
         );
+    }
+
+    /// The name of an account that two of `targets` both reach, if any
+    /// (resolution errors are reported by `expand_targets`).
+    fn overlapping_target(&self, targets: &[Target]) -> Option<String> {
+        let org = &self.model.org;
+        let mut seen: HashSet<AccountIdx> = HashSet::new();
+        for t in targets {
+            let mut accts = Vec::new();
+            match t {
+                Target::Root(_) => accts.extend(0..org.accounts.len()),
+                Target::Ou(p) => {
+                    if let Some(o) = org.ou_by_path(&p.text()) {
+                        org.accounts_under(o, &mut accts);
+                    }
+                }
+                Target::Account(n) => {
+                    accts.extend(org.accounts.iter().position(|a| a.name == n.name))
+                }
+                Target::AccountId(s) => {
+                    accts.extend(org.accounts.iter().position(|a| a.id == s.value))
+                }
+            }
+            accts.sort_unstable();
+            accts.dedup();
+            for a in accts {
+                if !seen.insert(a) {
+                    return Some(org.accounts[a].name.clone());
+                }
+            }
+        }
+        None
     }
 
     /// The accounts a list of targets covers, in org order, without repeats.
@@ -142,6 +193,7 @@ impl<'a> Checker<'a> {
                         );
                     } else if !self.model.org.declared {
                         self.no_org(s.span);
+                    } else if self.org_failed {
                     } else {
                         self.err(
                             Diagnostic::error("A102", s.span, format!("account `{}` is not in the org", s.value))
@@ -222,8 +274,7 @@ impl<'a> Checker<'a> {
                     );
                 }
             }
-            let has_user = g.principals.iter().any(|p| p.kind == PrincipalKind::User);
-            if let (Some(d), true) = (&g.until, has_user) {
+            if let Some(d) = &g.until {
                 if super::valid_date(d.year, d.month, d.day) {
                     let days = super::days_from_civil(d.year, d.month, d.day) - today.days();
                     if days < 0 {
@@ -232,14 +283,16 @@ impl<'a> Checker<'a> {
                                 .with_help(format!("remove the grant (today is {today}), or extend `until` after review")),
                         );
                     } else if days <= EXPIRY_WARNING_DAYS {
+                        let when = match days {
+                            0 => "today".to_string(),
+                            1 => "tomorrow".to_string(),
+                            n => format!("in {n} days"),
+                        };
                         self.err(
                             Diagnostic::warning(
                                 "A506",
                                 d.span,
-                                format!(
-                                    "this user grant expires in {days} day{}",
-                                    if days == 1 { "" } else { "s" }
-                                ),
+                                format!("this grant expires {when}"),
                             )
                             .with_help("renew it with its owner, or let it lapse and remove it"),
                         );
@@ -247,17 +300,48 @@ impl<'a> Checker<'a> {
                 }
             }
             let span = item.span;
-            // The product, with duplicates (A404) reported once per grant pair.
-            let mut dup_with: Vec<usize> = Vec::new();
+            let head = Span::new(span.file, span.start as usize, span.start as usize + 5);
+            // Repeats inside this grant: a name listed twice, or targets that overlap.
+            let mut repeated: Vec<String> = Vec::new();
+            for (i, f) in g.functions.iter().enumerate() {
+                if g.functions[..i].iter().any(|x| x.name == f.name) {
+                    repeated.push(format!("function `{}` is listed twice", f.name));
+                }
+            }
+            for (i, p) in g.principals.iter().enumerate() {
+                if g.principals[..i]
+                    .iter()
+                    .any(|x| x.name.name == p.name.name && x.kind == p.kind)
+                {
+                    repeated.push(format!(
+                        "{} `{}` is listed twice",
+                        p.kind.keyword(),
+                        p.name.name
+                    ));
+                }
+            }
+            if let Some(acct) = self.overlapping_target(&g.targets) {
+                repeated.push(format!("the targets reach account `{acct}` more than once"));
+            }
+            for why in repeated {
+                self.err(
+                    Diagnostic::warning("A404", head, format!("this grant repeats itself: {why}"))
+                        .with_help("each (principal, function, account) needs one grant: drop the repeated name or the narrower target"),
+                );
+            }
+            // The product; a triple an earlier grant already gave is A404,
+            // once per earlier grant, naming the first such triple.
+            let mut dup_with: Vec<(usize, (PrincipalIdx, FnIdx, AccountIdx))> = Vec::new();
             for &p in &principals {
                 for &f in &functions {
                     for &a in &accounts {
                         match seen.get(&(p, f, a)) {
-                            Some(&earlier) => {
-                                if !dup_with.contains(&earlier) {
-                                    dup_with.push(earlier);
+                            Some(&earlier) if earlier != gi => {
+                                if !dup_with.iter().any(|(e, _)| *e == earlier) {
+                                    dup_with.push((earlier, (p, f, a)));
                                 }
                             }
+                            Some(_) => {}
                             None => {
                                 seen.insert((p, f, a), gi);
                                 self.model.assignments.push(Assignment {
@@ -271,25 +355,21 @@ impl<'a> Checker<'a> {
                     }
                 }
             }
-            for earlier in dup_with {
+            for (earlier, (p, f, a)) in dup_with {
                 let prev = self.model.grants[earlier].span;
-                let head = Span::new(span.file, span.start as usize, span.start as usize + 5);
-                let related = if earlier == gi {
-                    self.err(
-                        Diagnostic::warning("A404", head, "this grant names the same (principal, function, account) more than once")
-                            .with_help("an OU and an account under it, or overlapping OUs, reach the same account: drop the narrower target"),
-                    );
-                    continue;
-                } else {
-                    prev
-                };
+                let msg = format!(
+                    "`{}` already has `{}` in account `{}`",
+                    self.model.principals[p].name,
+                    self.model.functions[f].name,
+                    self.model.org.accounts[a].name
+                );
                 self.err(
                     Diagnostic::warning(
                         "A404",
                         head,
-                        "this grant repeats assignments already granted",
+                        format!("this grant repeats an earlier one: {msg}"),
                     )
-                    .with_related(related, "already granted here")
+                    .with_related(prev, "already granted here")
                     .with_help(
                         "remove the overlap; each (principal, function, account) needs one grant",
                     ),
@@ -317,6 +397,22 @@ impl<'a> Checker<'a> {
             let g = &self.model.grants[a.grant];
             let acct = &org.accounts[a.account];
             let is_mgmt = org.management == Some(a.account);
+            if f.from_std
+                && f.break_glass.as_ref().is_some_and(|b| b.notify.is_none())
+                && reported.insert((usize::MAX, a.function, "notify".into()))
+            {
+                out.push(
+                    Diagnostic::warning(
+                        "A503",
+                        g.span,
+                        format!("`{}` from the standard library is a break-glass function without `notify`", f.name),
+                    )
+                    .with_help(format!(
+                        "define your own `function {} {{ … break_glass notify \"arn:aws:sns:…\" }}` (it shadows the standard one) so every use pages security",
+                        f.name
+                    )),
+                );
+            }
             if is_mgmt
                 && f.break_glass.is_none()
                 && reported.insert((a.grant, a.function, "mgmt".into()))
@@ -415,10 +511,7 @@ impl<'a> Checker<'a> {
                 let l = self.function_set(left);
                 let r = self.function_set(right);
                 let scope = self.scope(targets);
-                let mut held: HashMap<
-                    (PrincipalIdx, AccountIdx),
-                    (Vec<(FnIdx, usize)>, Vec<(FnIdx, usize)>),
-                > = HashMap::new();
+                let mut held: HashMap<(PrincipalIdx, AccountIdx), (Held, Held)> = HashMap::new();
                 for a in &self.model.assignments {
                     if scope.as_ref().is_some_and(|s| !s.contains(&a.account)) {
                         continue;

@@ -143,6 +143,7 @@ pub fn check(program: &Program, opts: &CheckOptions) -> Checked {
         statement_allow_all: HashMap::new(),
         current_managed: None,
         pending_broad: Vec::new(),
+        org_failed: false,
     };
     c.run();
     let Checker {
@@ -181,6 +182,9 @@ pub(crate) struct Checker<'a> {
     /// A500 warnings of managed policies: reported only for those attached
     /// as `customer` (a boundary allows broadly by design).
     pub pending_broad: Vec<(String, Diagnostic)>,
+    /// The org snapshot could not be read (A104): names of OUs and accounts
+    /// are then not reported as unknown.
+    pub org_failed: bool,
 }
 
 impl<'a> Checker<'a> {
@@ -231,7 +235,7 @@ impl<'a> Checker<'a> {
     fn check_uses(&mut self) {
         let names: Vec<&str> = crate::load::STD_MODULES.iter().map(|(n, _)| *n).collect();
         for item in self.items() {
-            if let ItemKind::Use(Use::Std { module, .. }) = &item.kind {
+            if let ItemKind::Use(Use::Std { module, span }) = &item.kind {
                 if !names.contains(&module.name.as_str()) {
                     let mut d = Diagnostic::error(
                         "A102",
@@ -239,7 +243,7 @@ impl<'a> Checker<'a> {
                         format!("unknown standard library module `std::{}`", module.name),
                     );
                     d = match crate::diagnostic::did_you_mean(&module.name, names.iter().copied()) {
-                        Some(s) => d.with_suggestion(module.span, s),
+                        Some(s) => d.with_suggestion(*span, format!("std::{s}")),
                         None => d.with_help(format!(
                             "the standard library has {}",
                             names
@@ -422,6 +426,14 @@ impl<'a> Checker<'a> {
                 return;
             }
         };
+        if q.value == u64::MAX {
+            self.diags.push(Diagnostic::error(
+                "A302",
+                q.span,
+                format!("quota `{}` is too large", q.key.name),
+            ));
+            return;
+        }
         *value = q.value;
         if let Some(hard) = hard {
             if q.value > hard {

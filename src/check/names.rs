@@ -52,6 +52,8 @@ pub struct Def<'a> {
 #[derive(Debug, Default)]
 pub struct Names<'a> {
     pub defs: IndexMap<(Kind, String), Def<'a>>,
+    /// Names of items that failed to parse: known, but with no definition.
+    pub broken: std::collections::HashSet<(Kind, String)>,
 }
 
 impl<'a> Names<'a> {
@@ -80,6 +82,18 @@ impl<'a> Checker<'a> {
                 _ => continue,
             };
             self.define(kind, ident, item);
+        }
+        for m in &self.program.modules {
+            for (kw, ident) in &m.broken {
+                let kind = match kw.as_str() {
+                    "function" => Kind::Function,
+                    "policy" => Kind::Policy,
+                    "managed_policy" => Kind::ManagedPolicy,
+                    "group" => Kind::Group,
+                    _ => Kind::User,
+                };
+                self.names.broken.insert((kind, ident.name.clone()));
+            }
         }
     }
 
@@ -139,6 +153,13 @@ impl<'a> Checker<'a> {
                 return Some(d);
             }
         }
+        // A name whose item did not parse: the syntax error says enough.
+        if kinds
+            .iter()
+            .any(|k| self.names.broken.contains(&(*k, ident.name.clone())))
+        {
+            return None;
+        }
         let want = kinds[0];
         // A name of another kind?
         for other in [
@@ -152,6 +173,8 @@ impl<'a> Checker<'a> {
                 continue;
             }
             if self.names.get(other, &ident.name).is_some() {
+                // Used, if wrongly: no "never used" on top of this error.
+                self.used.insert((other, ident.name.clone()));
                 let def = self.names.get(other, &ident.name).map(|d| d.span);
                 let mut d = Diagnostic::error(
                     "A103",

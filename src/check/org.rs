@@ -147,6 +147,7 @@ impl<'a> Checker<'a> {
     }
 
     fn lower_json_org(&mut self, path: &Str) {
+        self.org_failed = true;
         let text = match self.program.externals.get(&path.span) {
             Some(External::Loaded(id)) => self.program.sources.get(*id).text.clone(),
             Some(External::Failed(why)) => {
@@ -192,6 +193,7 @@ impl<'a> Checker<'a> {
                 .definitions
                 .push((Kind::Ou, o.path.clone(), path.span));
         }
+        self.org_failed = false;
         let span = self.model.org.span;
         self.model.org = org;
         self.model.org.span = span;

@@ -413,7 +413,18 @@ impl<'a> Checker<'a> {
                 prefix_span,
                 format!("unknown service prefix `{prefix}`"),
             );
-            d = match catalog::iam().suggest_prefix(prefix) {
+            // Names people reach for that are not IAM's prefixes.
+            let alias = match prefix.to_ascii_lowercase().as_str() {
+                "cloudwatchlogs" | "cloudwatch-logs" | "log" => Some("logs"),
+                "cloudwatchevents" | "eventbridge" => Some("events"),
+                "stepfunctions" | "sfn" => Some("states"),
+                "elb" | "alb" | "nlb" => Some("elasticloadbalancing"),
+                "identitycenter" | "identity-center" => Some("sso"),
+                "systemsmanager" => Some("ssm"),
+                "apigatewayv2" => Some("apigateway"),
+                _ => None,
+            };
+            d = match alias.or_else(|| catalog::iam().suggest_prefix(prefix)) {
                 Some(s) => d.with_suggestion(prefix_span, s),
                 None => d.with_help(
                     "service prefixes are listed in the IAM Service Authorization Reference",
@@ -630,16 +641,24 @@ impl<'a> Checker<'a> {
                 .push((Kind::Attribute, key.to_string(), span));
             return;
         }
-        let mut d = Diagnostic::error(
-            "A304",
-            span,
-            format!("principal tag `{key}` has no `attributes` mapping"),
-        );
         let known: Vec<&str> = self.model.attributes.keys().map(String::as_str).collect();
-        d = match did_you_mean(key, known.iter().copied()) {
-            Some(s) if span.len() == key.len() => d.with_suggestion(span, s),
-            Some(s) => d.with_help(format!("did you mean `{s}`?")),
-            None => d.with_help(format!(
+        // A near-miss of a mapped key is a typo (an unknown name); anything
+        // else is a tag no attribute feeds.
+        let d = match did_you_mean(key, known.iter().copied()) {
+            Some(s) => {
+                let d = Diagnostic::error("A102", span, format!("unknown attribute `{key}`"));
+                if span.len() == key.len() {
+                    d.with_suggestion(span, s)
+                } else {
+                    d.with_help(format!("did you mean `{s}`?"))
+                }
+            }
+            None => Diagnostic::error(
+                "A304",
+                span,
+                format!("principal tag `{key}` has no `attributes` mapping"),
+            )
+            .with_help(format!(
                 "no session carries this tag, so the condition never matches: map it in `attributes {{ {key} = \"${{path:…}}\" }}`"
             )),
         };

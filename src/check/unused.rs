@@ -6,6 +6,10 @@ use crate::diagnostic::Diagnostic;
 
 impl<'a> Checker<'a> {
     pub(super) fn check_unused(&mut self) {
+        // With a syntax error somewhere, a use may sit in the part that did not parse.
+        if self.program.diagnostics.iter().any(|d| d.code == "A100") {
+            return;
+        }
         let mut out = Vec::new();
         for ((kind, name), def) in &self.names.defs {
             if matches!(kind, Kind::Function) || self.is_std(def.span) {
@@ -17,7 +21,7 @@ impl<'a> Checker<'a> {
                     Kind::ManagedPolicy => format!(
                         "reference it (`customer {name}` or `boundary {name}`) or remove it"
                     ),
-                    Kind::Group | Kind::User => format!("grant it something or remove it"),
+                    Kind::Group | Kind::User => "grant it something or remove it".to_string(),
                     _ => "remove it".to_string(),
                 };
                 out.push(

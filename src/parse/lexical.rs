@@ -39,6 +39,8 @@ pub struct Chunk {
 pub struct Lexed {
     pub chunks: Vec<Chunk>,
     pub comments: Vec<Comment>,
+    /// Start offsets of block comments that never close.
+    pub unclosed_comments: Vec<usize>,
 }
 
 fn is_ident_byte(b: u8) -> bool {
@@ -87,9 +89,13 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
                 i = end;
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                let end = text[i + 2..]
-                    .find("*/")
-                    .map_or(bytes.len(), |n| i + 2 + n + 2);
+                let end = match text[i + 2..].find("*/") {
+                    Some(n) => i + 2 + n + 2,
+                    None => {
+                        out.unclosed_comments.push(i);
+                        bytes.len()
+                    }
+                };
                 out.comments.push(Comment {
                     span: Span::new(file, i, end),
                     text: text[i..end].to_string(),

@@ -15,7 +15,19 @@ use text_to_ast::{AccessParser, Builder, Rule};
 pub fn parse_file(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
     let lexed = lexical::lex(file, text);
     let mut items: Vec<Item> = Vec::new();
+    let mut broken = Vec::new();
     let mut diags = Vec::new();
+    for &start in &lexed.unclosed_comments {
+        diags.push(
+            Diagnostic::error(
+                "A100",
+                Span::new(file, start, start + 2),
+                "this block comment is never closed",
+            )
+            .with_label("everything after this is part of the comment")
+            .with_help("close it with `*/`"),
+        );
+    }
     for chunk in &lexed.chunks {
         let src = &text[chunk.start..chunk.end];
         if chunk.max_depth > MAX_NESTING {
@@ -47,7 +59,12 @@ pub fn parse_file(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
                     items.push(item);
                 }
             }
-            Err(e) => diags.push(syntax_error(file, chunk.start, src, e)),
+            Err(e) => {
+                diags.push(syntax_error(file, chunk.start, src, e));
+                if let Some(b) = broken_name(file, chunk.start, src) {
+                    broken.push(b);
+                }
+            }
         }
     }
     (
@@ -55,9 +72,30 @@ pub fn parse_file(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
             file,
             items,
             comments: lexed.comments,
+            broken,
         },
         diags,
     )
+}
+
+/// `function AppDeveloper { …broken… }` → `("function", AppDeveloper)`.
+fn broken_name(file: FileId, base: usize, src: &str) -> Option<(String, crate::ast::Ident)> {
+    let kw_end = src.find(|c: char| c.is_whitespace())?;
+    let kw = &src[..kw_end];
+    if !["function", "policy", "managed_policy", "group", "user"].contains(&kw) {
+        return None;
+    }
+    let rest = &src[kw_end..];
+    let start = kw_end + (rest.len() - rest.trim_start().len());
+    let name: String = src[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .collect();
+    if name.is_empty() {
+        return None;
+    }
+    let span = Span::new(file, base + start, base + start + name.len());
+    Some((kw.to_string(), crate::ast::Ident { name, span }))
 }
 
 fn first_word_len(s: &str) -> usize {

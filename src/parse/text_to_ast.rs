@@ -361,11 +361,7 @@ impl Builder<'_> {
         for q in p.into_inner() {
             match q.as_rule() {
                 Rule::sid => st.sid = q.into_inner().next().map(|i| self.ident(i)),
-                Rule::effect => {
-                    if q.as_str() == "deny" {
-                        st.effect = Effect::Deny
-                    }
-                }
+                Rule::effect if q.as_str() == "deny" => st.effect = Effect::Deny,
                 Rule::not_action => st.not_action = true,
                 Rule::not_resource => st.not_resource = true,
                 Rule::action_list => {
