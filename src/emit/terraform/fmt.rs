@@ -218,7 +218,11 @@ fn align_comments(lines: &mut [Line], width: impl Fn(&Line) -> usize) {
             start += 1;
             continue;
         }
-        let end = start + lines[start..].iter().take_while(|l| l.comment.is_some()).count();
+        let end = start
+            + lines[start..]
+                .iter()
+                .take_while(|l| l.comment.is_some())
+                .count();
         let widest = lines[start..end].iter().map(&width).max().unwrap_or(0);
         for l in &mut lines[start..end] {
             let pad = " ".repeat(widest - width(l) + 1);
@@ -251,7 +255,10 @@ mod tests {
     #[test]
     fn comments_align_after_code() {
         let input = "x = [\n\"1\", # one\n\"22\", # two\n]\n";
-        assert_eq!(format(input), "x = [\n  \"1\",  # one\n  \"22\", # two\n]\n");
+        assert_eq!(
+            format(input),
+            "x = [\n  \"1\",  # one\n  \"22\", # two\n]\n"
+        );
     }
 
     #[test]

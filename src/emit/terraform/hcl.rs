@@ -34,6 +34,15 @@ pub fn string(s: &str) -> String {
     out
 }
 
+/// Text for a `#` comment: one line, whatever the input holds.
+pub fn comment(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
 /// An object key: bare when it is a plain identifier, else quoted.
 pub fn key(s: &str) -> String {
     let mut chars = s.chars();
@@ -41,7 +50,10 @@ pub fn key(s: &str) -> String {
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !matches!(s, "true" | "false" | "null" | "for" | "in" | "if" | "else" | "endif" | "endfor");
+        && !matches!(
+            s,
+            "true" | "false" | "null" | "for" | "in" | "if" | "else" | "endif" | "endfor"
+        );
     if ident {
         s.to_string()
     } else {
@@ -150,9 +162,17 @@ mod tests {
 
     #[test]
     fn strings_escape_template_sequences() {
-        assert_eq!(string("${aws:PrincipalTag/Dept}"), "\"$${aws:PrincipalTag/Dept}\"");
+        assert_eq!(
+            string("${aws:PrincipalTag/Dept}"),
+            "\"$${aws:PrincipalTag/Dept}\""
+        );
         assert_eq!(string("100%{x} $5"), "\"100%%{x} $5\"");
         assert_eq!(string("a\"b\\c\nd"), "\"a\\\"b\\\\c\\nd\"");
+    }
+
+    #[test]
+    fn comments_stay_on_one_line() {
+        assert_eq!(comment("owner a\nb\r"), "owner a b");
     }
 
     #[test]

@@ -1,0 +1,16 @@
+{{ header }}
+
+{%- for v in variables %}
+
+variable "{{ v.name }}" {
+  description = {{ v.description }}
+  type = {{ v.type_ }}
+  {%- if let Some(check) = v.validation %}
+
+  validation {
+    condition = {{ check.condition }}
+    error_message = {{ check.message }}
+  }
+  {%- endif %}
+}
+{%- endfor %}
