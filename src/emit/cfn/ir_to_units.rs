@@ -1,0 +1,749 @@
+//! IR to CloudFormation resources, grouped into units: one per permission set
+//! (with its break-glass metric filter and alarm and its export), one for the
+//! ABAC configuration, one per assignment, one StackSet per customer managed
+//! policy body. Also the parameters they use.
+
+use super::names::{pascal, stable_hash, unique_names, MAX_ID_LEN};
+use super::template::{render, Param, Unit};
+use super::CfnFormat;
+use crate::ir::{
+    Assignment, Boundary, CmpDeployment, Ir, PermissionSet, PrincipalType, OWNERSHIP_TAG,
+};
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// The tag that marks a break-glass permission set (the guard rules read it).
+pub const BREAK_GLASS_TAG: &str = "accessc:BreakGlass";
+/// Namespace of the break-glass sign-in metrics.
+pub const METRIC_NAMESPACE: &str = "accessc/BreakGlass";
+/// The default of the `NamePrefix` parameter.
+pub const DEFAULT_PREFIX: &str = "accessc";
+
+const INSTANCE_ARN_PATTERN: &str =
+    "^arn:aws(-[a-z]{1,5}){0,3}:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$";
+const PRINCIPAL_ID_PATTERN: &str =
+    "^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$";
+
+/// What the IR becomes: units per stack family, and every parameter.
+pub struct Units {
+    pub permission_sets: Vec<Unit>,
+    /// Per permission set (in IR order): its readable id, its name and its assignments.
+    pub assignments: Vec<(String, String, Vec<Unit>)>,
+    pub policies: Vec<Unit>,
+    pub params: BTreeMap<String, Param>,
+    /// A readable note per principal parameter: (parameter, kind, display name).
+    pub principal_params: Vec<(String, PrincipalType, String)>,
+    /// OU parameters: (parameter, OU path or `root`).
+    pub org_params: Vec<(String, String)>,
+    pub errors: Vec<String>,
+}
+
+struct Ctx<'a> {
+    ir: &'a Ir,
+    format: CfnFormat,
+    ps_ids: HashMap<String, String>,
+    params: BTreeMap<String, Param>,
+    principal_params: HashMap<(PrincipalType, String), String>,
+    org_params: HashMap<String, String>,
+    errors: Vec<String>,
+}
+
+fn fixed_params() -> BTreeMap<String, Param> {
+    let mut p = BTreeMap::new();
+    p.insert(
+        "InstanceArn".to_string(),
+        Param {
+            class: 0,
+            definition: json!({
+                "Type": "String",
+                "Description": "ARN of the IAM Identity Center organization instance (aws sso-admin list-instances)",
+                "AllowedPattern": INSTANCE_ARN_PATTERN,
+            }),
+        },
+    );
+    p.insert(
+        "NamePrefix".to_string(),
+        Param {
+            class: 0,
+            definition: json!({
+                "Type": "String",
+                "Default": DEFAULT_PREFIX,
+                "Description": "Prefix of the export, alarm and StackSet names: give every accessc stack the same value",
+                "AllowedPattern": "^[A-Za-z][A-Za-z0-9-]{0,31}$",
+            }),
+        },
+    );
+    p.insert(
+        "CloudTrailLogGroupName".to_string(),
+        Param {
+            class: 1,
+            definition: json!({
+                "Type": "String",
+                "Description": "CloudWatch Logs log group of the organization CloudTrail trail, in this Region: the break-glass metric filters read it",
+                "AllowedPattern": "^[.\\-_/#A-Za-z0-9]{1,512}$",
+            }),
+        },
+    );
+    p.insert(
+        "HomeRegion".to_string(),
+        Param {
+            class: 1,
+            definition: json!({
+                "Type": "String",
+                "Description": "The IAM Identity Center home Region: the one Region where each customer managed policy's stack instances are created",
+                "AllowedPattern": "^[a-z]{2}(-[a-z]+)+-[0-9]$",
+            }),
+        },
+    );
+    p
+}
+
+/// Builds every unit of the IR.
+pub fn build(ir: &Ir, format: CfnFormat) -> Units {
+    let ps_items: Vec<(String, String)> = ir
+        .permission_sets
+        .iter()
+        .map(|p| (p.name.clone(), pascal(&p.name)))
+        .collect();
+    let ps_ids = unique_names(&ps_items, 64);
+    let mut cx = Ctx {
+        ir,
+        format,
+        ps_ids,
+        params: fixed_params(),
+        principal_params: HashMap::new(),
+        org_params: HashMap::new(),
+        errors: Vec::new(),
+    };
+    cx.name_principal_params();
+    cx.name_org_params();
+
+    let mut permission_sets: Vec<Unit> = ir
+        .permission_sets
+        .iter()
+        .map(|p| cx.permission_set_unit(p))
+        .collect();
+    if let Some(u) = cx.abac_unit() {
+        permission_sets.insert(0, u);
+    }
+
+    let assignment_ids = assignment_ids(ir, &cx.ps_ids);
+    let mut by_ps: BTreeMap<&str, Vec<Unit>> = BTreeMap::new();
+    for a in &ir.assignments {
+        let id = assignment_ids
+            .get(&assignment_key(a))
+            .cloned()
+            .unwrap_or_default();
+        by_ps
+            .entry(a.permission_set.as_str())
+            .or_default()
+            .push(cx.assignment_unit(a, id));
+    }
+    let mut assignments = Vec::new();
+    for p in &ir.permission_sets {
+        if let Some(units) = by_ps.remove(p.name.as_str()) {
+            assignments.push((cx.ps_id(&p.name), p.name.clone(), units));
+        }
+    }
+    for (name, _) in by_ps {
+        cx.errors.push(format!(
+            "the IR assigns permission set `{name}`, which it does not define"
+        ));
+    }
+
+    let cmp_items: Vec<(String, String)> = ir
+        .customer_managed_policies
+        .iter()
+        .map(|c| {
+            (
+                cmp_key(c),
+                format!("{}{}", pascal(&c.name), body_id(&c.body)),
+            )
+        })
+        .collect();
+    let cmp_ids = unique_names(&cmp_items, 80);
+    let policies: Vec<Unit> = ir
+        .customer_managed_policies
+        .iter()
+        .filter(|c| !c.targets.is_empty())
+        .map(|c| {
+            let id = cmp_ids.get(&cmp_key(c)).cloned().unwrap_or_default();
+            cx.stackset_unit(c, &id)
+        })
+        .collect();
+
+    let mut principal_params: Vec<(String, PrincipalType, String)> = ir
+        .principals
+        .iter()
+        .filter_map(|p| {
+            cx.principal_params
+                .get(&(p.kind, p.name.clone()))
+                .map(|n| (n.clone(), p.kind, p.display_name.clone()))
+        })
+        .collect();
+    principal_params.sort();
+    let mut org_params: Vec<(String, String)> = cx
+        .org_params
+        .iter()
+        .map(|(placeholder, n)| (n.clone(), placeholder.trim_matches(['{', '}']).to_string()))
+        .collect();
+    org_params.sort();
+    Units {
+        permission_sets,
+        assignments,
+        policies,
+        params: cx.params,
+        principal_params,
+        org_params,
+        errors: cx.errors,
+    }
+}
+
+fn assignment_key(a: &Assignment) -> String {
+    format!(
+        "{}\u{1f}{}\u{1f}{}\u{1f}{}",
+        a.permission_set,
+        a.principal_type.as_str(),
+        a.principal,
+        a.account_id
+    )
+}
+
+fn cmp_key(c: &CmpDeployment) -> String {
+    format!("{}\u{1f}{}\u{1f}{}", c.path, c.name, c.body)
+}
+
+/// `default` → `Default`; an OU path → its PascalCase.
+fn body_id(body: &str) -> String {
+    pascal(body)
+}
+
+/// `AssignmentAppDeveloperAwsTeamAEngineers111111111111`; users get `User` before their name.
+fn assignment_ids(ir: &Ir, ps_ids: &HashMap<String, String>) -> HashMap<String, String> {
+    let items: Vec<(String, String)> = ir
+        .assignments
+        .iter()
+        .map(|a| {
+            let ps = ps_ids
+                .get(&a.permission_set)
+                .cloned()
+                .unwrap_or_else(|| pascal(&a.permission_set));
+            let kind = match a.principal_type {
+                PrincipalType::Group => "",
+                PrincipalType::User => "User",
+            };
+            (
+                assignment_key(a),
+                format!(
+                    "Assignment{ps}{kind}{}{}",
+                    pascal(&a.principal),
+                    a.account_id
+                ),
+            )
+        })
+        .collect();
+    unique_names(&items, MAX_ID_LEN)
+}
+
+impl Ctx<'_> {
+    fn ps_id(&self, name: &str) -> String {
+        self.ps_ids
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| pascal(name))
+    }
+
+    fn instance_arn(&self, params: &mut BTreeSet<String>) -> Value {
+        match &self.ir.instance.arn {
+            Some(arn) => json!(arn),
+            None => {
+                params.insert("InstanceArn".into());
+                json!({"Ref": "InstanceArn"})
+            }
+        }
+    }
+
+    fn name_principal_params(&mut self) {
+        let mut needed: BTreeSet<(PrincipalType, String)> = BTreeSet::new();
+        for a in &self.ir.assignments {
+            let known = a.principal_id.is_some()
+                || self
+                    .ir
+                    .principal(a.principal_type, &a.principal)
+                    .is_some_and(|p| p.id.is_some());
+            if !known {
+                needed.insert((a.principal_type, a.principal.clone()));
+            }
+        }
+        let items: Vec<(String, String)> = needed
+            .iter()
+            .map(|(k, n)| {
+                let prefix = match k {
+                    PrincipalType::Group => "GroupId",
+                    PrincipalType::User => "UserId",
+                };
+                (
+                    format!("{}\u{1f}{n}", k.as_str()),
+                    format!("{prefix}{}", pascal(n)),
+                )
+            })
+            .collect();
+        let names = unique_names(&items, MAX_ID_LEN);
+        for (k, n) in needed {
+            let Some(param) = names.get(&format!("{}\u{1f}{n}", k.as_str())) else {
+                continue;
+            };
+            let display = self
+                .ir
+                .principal(k, &n)
+                .map_or_else(|| n.clone(), |p| p.display_name.clone());
+            let what = match k {
+                PrincipalType::Group => {
+                    format!("Identity-store GroupId of the group `{n}` (DisplayName \"{display}\")")
+                }
+                PrincipalType::User => {
+                    format!("Identity-store UserId of the user `{n}` (UserName \"{display}\")")
+                }
+            };
+            self.params.insert(
+                param.clone(),
+                Param {
+                    class: 3,
+                    definition: json!({
+                        "Type": "String",
+                        "Description": what,
+                        "AllowedPattern": PRINCIPAL_ID_PATTERN,
+                    }),
+                },
+            );
+            self.principal_params.insert((k, n), param.clone());
+        }
+    }
+
+    /// OU and root ids the program does not give appear in the IR as
+    /// `{path}`; each becomes a parameter.
+    fn name_org_params(&mut self) {
+        let mut placeholders: BTreeSet<String> = BTreeSet::new();
+        for c in &self.ir.customer_managed_policies {
+            for t in &c.targets {
+                for id in &t.ou_ids {
+                    if is_placeholder(id) {
+                        placeholders.insert(id.clone());
+                    }
+                }
+            }
+        }
+        let items: Vec<(String, String)> = placeholders
+            .iter()
+            .map(|p| {
+                let path = p.trim_matches(['{', '}']);
+                let cand = if path == "root" {
+                    "RootId".to_string()
+                } else {
+                    format!("OuId{}", pascal(path))
+                };
+                (p.clone(), cand)
+            })
+            .collect();
+        let names = unique_names(&items, MAX_ID_LEN);
+        for p in placeholders {
+            let Some(param) = names.get(&p) else { continue };
+            let path = p.trim_matches(['{', '}']);
+            let definition = if path == "root" {
+                json!({
+                    "Type": "String",
+                    "Description": "Id of the organization root (aws organizations list-roots)",
+                    "AllowedPattern": "^r-[a-z0-9]{4,32}$",
+                })
+            } else {
+                json!({
+                    "Type": "String",
+                    "Description": format!("Id of the organizational unit {path} (aws organizations list-organizational-units-for-parent)"),
+                    "AllowedPattern": "^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$",
+                })
+            };
+            self.params.insert(
+                param.clone(),
+                Param {
+                    class: 2,
+                    definition,
+                },
+            );
+            self.org_params.insert(p, param.clone());
+        }
+    }
+
+    fn permission_set_unit(&mut self, p: &PermissionSet) -> Unit {
+        let id = self.ps_id(&p.name);
+        let logical = format!("PermissionSet{id}");
+        let mut params = BTreeSet::new();
+        let mut props = Map::new();
+        props.insert("Name".into(), json!(p.name));
+        props.insert("InstanceArn".into(), self.instance_arn(&mut params));
+        if let Some(d) = &p.description {
+            props.insert("Description".into(), json!(d));
+        }
+        props.insert("SessionDuration".into(), json!(p.session_duration));
+        if let Some(r) = &p.relay_state {
+            props.insert("RelayStateType".into(), json!(r));
+        }
+        if !p.managed_policies.is_empty() {
+            props.insert("ManagedPolicies".into(), json!(p.managed_policies));
+        }
+        if !p.customer_managed_policies.is_empty() {
+            let refs: Vec<Value> = p
+                .customer_managed_policies
+                .iter()
+                .map(|c| json!({"Name": c.name, "Path": c.path}))
+                .collect();
+            props.insert("CustomerManagedPolicyReferences".into(), Value::Array(refs));
+        }
+        match &p.permissions_boundary {
+            Some(Boundary::ManagedPolicyArn(arn)) => {
+                props.insert(
+                    "PermissionsBoundary".into(),
+                    json!({"ManagedPolicyArn": arn}),
+                );
+            }
+            Some(Boundary::CustomerManagedPolicy(c)) => {
+                props.insert(
+                    "PermissionsBoundary".into(),
+                    json!({"CustomerManagedPolicyReference": {"Name": c.name, "Path": c.path}}),
+                );
+            }
+            None => {}
+        }
+        if let Some(doc) = &p.inline_policy {
+            // An object, not a string: reviewable line by line, and cfn-lint
+            // checks its actions. CloudFormation serializes it for the API.
+            let v = serde_json::from_str::<Value>(doc).unwrap_or_else(|_| json!(doc));
+            props.insert("InlinePolicy".into(), v);
+        }
+        let mut tags: Vec<(String, String)> = p
+            .tags
+            .iter()
+            .filter(|t| t.key != BREAK_GLASS_TAG)
+            .map(|t| (t.key.clone(), t.value.clone()))
+            .collect();
+        if !tags.iter().any(|(k, _)| k == OWNERSHIP_TAG.0) {
+            tags.push((OWNERSHIP_TAG.0.into(), OWNERSHIP_TAG.1.into()));
+        }
+        if p.break_glass.is_some() {
+            tags.push((BREAK_GLASS_TAG.into(), "true".into()));
+        }
+        tags.sort();
+        if tags.len() > 50 {
+            self.errors.push(format!(
+                "permission set `{}` would carry {} tags (with `{}`{}); AWS allows 50",
+                p.name,
+                tags.len(),
+                OWNERSHIP_TAG.0,
+                if p.break_glass.is_some() {
+                    format!(" and `{BREAK_GLASS_TAG}`")
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        let tags: Vec<Value> = tags
+            .iter()
+            .map(|(k, v)| json!({"Key": k, "Value": v}))
+            .collect();
+        props.insert("Tags".into(), Value::Array(tags));
+
+        let mut resources = vec![(
+            logical.clone(),
+            json!({"Type": "AWS::SSO::PermissionSet", "Properties": Value::Object(props)}),
+        )];
+        if let Some(bg) = &p.break_glass {
+            resources.extend(self.break_glass(p, &id, bg.notify.as_deref(), &mut params));
+        }
+        params.insert("NamePrefix".into());
+        let output = json!({
+            "Description": format!("ARN of permission set {}", p.name),
+            "Value": {"Fn::GetAtt": [logical, "PermissionSetArn"]},
+            "Export": {"Name": {"Fn::Sub": export_name(&id)}},
+        });
+        Unit {
+            hash: stable_hash(&[&p.name]),
+            resources,
+            outputs: vec![(format!("PermissionSet{id}Arn"), output)],
+            params,
+        }
+    }
+
+    /// The metric filter and alarm that page on every sign-in to a break-glass set.
+    fn break_glass(
+        &self,
+        p: &PermissionSet,
+        id: &str,
+        notify: Option<&str>,
+        params: &mut BTreeSet<String>,
+    ) -> Vec<(String, Value)> {
+        params.insert("CloudTrailLogGroupName".into());
+        let metadata = json!({"accessc": {"BreakGlassPermissionSet": p.name}});
+        let filter = json!({
+            "Type": "AWS::Logs::MetricFilter",
+            "Metadata": metadata,
+            "Properties": {
+                "FilterName": {"Fn::Sub": format!("${{NamePrefix}}-break-glass-{}", p.name)},
+                "LogGroupName": {"Ref": "CloudTrailLogGroupName"},
+                "FilterPattern": break_glass_filter_pattern(&p.name),
+                "MetricTransformations": [{
+                    "MetricNamespace": METRIC_NAMESPACE,
+                    "MetricName": p.name,
+                    "MetricValue": "1",
+                }],
+            },
+        });
+        let mut alarm = Map::new();
+        alarm.insert(
+            "AlarmName".into(),
+            json!({"Fn::Sub": format!("${{NamePrefix}}-break-glass-{}", p.name)}),
+        );
+        alarm.insert(
+            "AlarmDescription".into(),
+            json!(format!(
+                "Break-glass permission set {} was used: AssumeRoleWithSAML of an AWSReservedSSO_{}_ role in some account",
+                p.name, p.name
+            )),
+        );
+        alarm.insert("Namespace".into(), json!(METRIC_NAMESPACE));
+        alarm.insert("MetricName".into(), json!(p.name));
+        alarm.insert("Statistic".into(), json!("Sum"));
+        alarm.insert("Period".into(), json!(60));
+        alarm.insert("EvaluationPeriods".into(), json!(1));
+        alarm.insert("Threshold".into(), json!(1));
+        alarm.insert(
+            "ComparisonOperator".into(),
+            json!("GreaterThanOrEqualToThreshold"),
+        );
+        alarm.insert("TreatMissingData".into(), json!("notBreaching"));
+        if let Some(topic) = notify {
+            alarm.insert("AlarmActions".into(), json!([topic]));
+        }
+        vec![
+            (format!("BreakGlassMetricFilter{id}"), filter),
+            (
+                format!("BreakGlassAlarm{id}"),
+                json!({"Type": "AWS::CloudWatch::Alarm", "Metadata": metadata, "Properties": Value::Object(alarm)}),
+            ),
+        ]
+    }
+
+    fn abac_unit(&self) -> Option<Unit> {
+        if self.ir.attributes.is_empty() {
+            return None;
+        }
+        let mut params = BTreeSet::new();
+        let attrs: Vec<Value> = self
+            .ir
+            .attributes
+            .iter()
+            .map(|a| json!({"Key": a.key, "Value": {"Source": [a.value]}}))
+            .collect();
+        let resource = json!({
+            "Type": "AWS::SSO::InstanceAccessControlAttributeConfiguration",
+            "Properties": {
+                "InstanceArn": self.instance_arn(&mut params),
+                "AccessControlAttributes": attrs,
+            },
+        });
+        Some(Unit {
+            // Hash 0: bucket 0 at every depth, so it never moves.
+            hash: 0,
+            resources: vec![("InstanceAccessControlAttributes".into(), resource)],
+            outputs: vec![],
+            params,
+        })
+    }
+
+    fn assignment_unit(&self, a: &Assignment, logical: String) -> Unit {
+        let mut params = BTreeSet::new();
+        let ps = self.ps_id(&a.permission_set);
+        let principal_id = a.principal_id.clone().or_else(|| {
+            self.ir
+                .principal(a.principal_type, &a.principal)
+                .and_then(|p| p.id.clone())
+        });
+        let principal = match principal_id {
+            Some(id) => json!(id),
+            None => match self
+                .principal_params
+                .get(&(a.principal_type, a.principal.clone()))
+            {
+                Some(p) => {
+                    params.insert(p.clone());
+                    json!({"Ref": p})
+                }
+                None => json!(""),
+            },
+        };
+        params.insert("NamePrefix".into());
+        let mut meta = Map::new();
+        meta.insert("Principal".into(), json!(a.principal));
+        if let Some(name) = self.ir.account_name(&a.account_id) {
+            meta.insert("Account".into(), json!(name));
+        }
+        if let Some(o) = &a.owner {
+            meta.insert("Owner".into(), json!(o));
+        }
+        if let Some(u) = &a.until {
+            meta.insert("Until".into(), json!(u));
+        }
+        let resource = json!({
+            "Type": "AWS::SSO::Assignment",
+            "Metadata": {"accessc": Value::Object(meta)},
+            "Properties": {
+                "InstanceArn": self.instance_arn(&mut params),
+                "PermissionSetArn": {"Fn::ImportValue": {"Fn::Sub": export_name(&ps)}},
+                "PrincipalType": a.principal_type.as_str(),
+                "PrincipalId": principal,
+                "TargetType": "AWS_ACCOUNT",
+                "TargetId": a.account_id,
+            },
+        });
+        Unit {
+            hash: stable_hash(&[a.principal_type.as_str(), &a.principal, &a.account_id]),
+            resources: vec![(logical, resource)],
+            outputs: vec![],
+            params,
+        }
+    }
+
+    fn stackset_unit(&mut self, c: &CmpDeployment, id: &str) -> Unit {
+        let mut params = BTreeSet::new();
+        params.insert("NamePrefix".to_string());
+        let region = match &self.ir.instance.region {
+            Some(r) => json!(r),
+            None => {
+                params.insert("HomeRegion".into());
+                json!({"Ref": "HomeRegion"})
+            }
+        };
+        let groups: Vec<Value> = c
+            .targets
+            .iter()
+            .map(|t| {
+                let ous: Vec<Value> = t
+                    .ou_ids
+                    .iter()
+                    .map(|o| match self.org_params.get(o) {
+                        Some(p) => {
+                            params.insert(p.clone());
+                            json!({"Ref": p})
+                        }
+                        None => json!(o),
+                    })
+                    .collect();
+                let mut targets = Map::new();
+                targets.insert("OrganizationalUnitIds".into(), Value::Array(ous));
+                if !t.account_ids.is_empty() {
+                    targets.insert("Accounts".into(), json!(t.account_ids));
+                    targets.insert("AccountFilterType".into(), json!("INTERSECTION"));
+                }
+                json!({"DeploymentTargets": Value::Object(targets), "Regions": [region]})
+            })
+            .collect();
+        if let Some(d) = c
+            .description
+            .as_deref()
+            .filter(|d| d.chars().count() > 1000)
+        {
+            self.errors.push(format!(
+                "customer managed policy `{}`: its description is {} characters; IAM allows 1,000",
+                c.name,
+                d.chars().count()
+            ));
+        }
+        let body = self.policy_template(c);
+        if body.len() > 51_200 {
+            self.errors.push(format!(
+                "customer managed policy `{}` (body `{}`): the StackSet template is {} bytes; CloudFormation allows 51,200",
+                c.name,
+                c.body,
+                body.len()
+            ));
+        }
+        let description = format!(
+            "accessc: customer managed policy {}{} ({} body) in every account it reaches",
+            c.path,
+            c.name,
+            if c.body == "default" {
+                "default".to_string()
+            } else {
+                format!("{} OU", c.body)
+            }
+        );
+        let resource = json!({
+            "Type": "AWS::CloudFormation::StackSet",
+            "Properties": {
+                "StackSetName": {"Fn::Sub": format!("${{NamePrefix}}-policy-{id}")},
+                "Description": description,
+                "PermissionModel": "SERVICE_MANAGED",
+                "AutoDeployment": {"Enabled": true, "RetainStacksOnAccountRemoval": false},
+                "Capabilities": ["CAPABILITY_NAMED_IAM"],
+                "ManagedExecution": {"Active": true},
+                // Every account at once, stopping at the first failure.
+                "OperationPreferences": {
+                    "ConcurrencyMode": "SOFT_FAILURE_TOLERANCE",
+                    "FailureToleranceCount": 0,
+                    "MaxConcurrentPercentage": 100,
+                },
+                "StackInstancesGroup": groups,
+                "Tags": [{"Key": OWNERSHIP_TAG.0, "Value": OWNERSHIP_TAG.1}],
+                "TemplateBody": body,
+            },
+        });
+        Unit {
+            hash: stable_hash(&[&c.path, &c.name, &c.body]),
+            resources: vec![(format!("PolicyStackSet{id}"), resource)],
+            outputs: vec![],
+            params,
+        }
+    }
+
+    /// The template each stack instance deploys: one `AWS::IAM::ManagedPolicy`.
+    fn policy_template(&self, c: &CmpDeployment) -> String {
+        let doc = serde_json::from_str::<Value>(&c.document).unwrap_or_else(|_| json!(c.document));
+        let mut props = Map::new();
+        props.insert("ManagedPolicyName".into(), json!(c.name));
+        props.insert("Path".into(), json!(c.path));
+        if let Some(d) = &c.description {
+            props.insert("Description".into(), json!(d));
+        }
+        props.insert("PolicyDocument".into(), doc);
+        let t = json!({
+            "AWSTemplateFormatVersion": "2010-09-09",
+            "Description": format!("accessc: customer managed policy {}{} ({} body)", c.path, c.name, c.body),
+            "Resources": {
+                "ManagedPolicy": {"Type": "AWS::IAM::ManagedPolicy", "Properties": Value::Object(props)},
+            },
+        });
+        render(&t, self.format)
+    }
+}
+
+fn is_placeholder(id: &str) -> bool {
+    id.starts_with('{') && id.ends_with('}')
+}
+
+/// The `Fn::Sub` string of a permission set's export name.
+fn export_name(ps_id: &str) -> String {
+    format!("${{NamePrefix}}:PermissionSetArn:{ps_id}")
+}
+
+/// The CloudWatch Logs filter pattern that matches every `AssumeRoleWithSAML`
+/// of the role Identity Center provisions for permission set `name`, in any
+/// account, with or without the Region path segment.
+pub fn break_glass_filter_pattern(name: &str) -> String {
+    format!(
+        "{{ ($.eventSource = \"sts.amazonaws.com\") && ($.eventName = \"AssumeRoleWithSAML\") && ($.requestParameters.roleArn = \"{}\") }}",
+        break_glass_role_glob(name)
+    )
+}
+
+/// The role-ARN glob of the filter pattern: `*/AWSReservedSSO_<name>_*`.
+pub fn break_glass_role_glob(name: &str) -> String {
+    format!("*/AWSReservedSSO_{name}_*")
+}

@@ -1,0 +1,173 @@
+//! `--target cfn`: the IR as CloudFormation templates for the management
+//! account (or a delegated administrator), split into stacks that stay inside
+//! CloudFormation's limits, plus the deploy order. Every template passes the
+//! organisation's guard rules before it is returned. See
+//! `docs/cloudformation.md` for the layout and its reasons.
+//!
+//! | file | builds |
+//! |---|---|
+//! | `ir_to_units.rs` | resources and parameters from the IR, grouped into units |
+//! | `split.rs` | units into stacks (extendible hashing under the limits) |
+//! | `template.rs` | a stack's template as a JSON value and text |
+//! | `yaml.rs` | deterministic YAML for a JSON value |
+//! | `names.rs` | logical IDs, parameter names, the stable hash |
+//! | `guard.rs` | the guard rules run on each template |
+//! | `deploy.rs` | `DEPLOY.md` and `deploy-order.json` |
+
+mod deploy;
+mod guard;
+mod ir_to_units;
+pub mod names;
+mod split;
+mod template;
+mod yaml;
+
+use crate::emit::OutFile;
+use crate::ir::Ir;
+pub use guard::RULE_FILES as GUARD_RULE_FILES;
+pub use ir_to_units::{
+    break_glass_filter_pattern, break_glass_role_glob, BREAK_GLASS_TAG, DEFAULT_PREFIX,
+};
+pub use split::{MAX_BYTES, MAX_OUTPUTS, MAX_PARAMETERS, MAX_RESOURCES};
+use template::Template;
+
+/// The text format of the templates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CfnFormat {
+    #[default]
+    Yaml,
+    Json,
+}
+
+impl CfnFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            CfnFormat::Yaml => "yaml",
+            CfnFormat::Json => "json",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CfnOptions {
+    pub format: CfnFormat,
+}
+
+/// The deployment stage of a stack: policies, then permission sets, then assignments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Stage {
+    Policies = 1,
+    PermissionSets = 2,
+    Assignments = 3,
+}
+
+/// One stack of the output.
+pub(crate) struct Stack {
+    pub stage: Stage,
+    /// `permission-sets`, `assignments-AppDeveloper-3`: the file name without
+    /// `.template.yaml`, and the stack name after the prefix.
+    pub stem: String,
+    pub file: String,
+    pub params: Vec<String>,
+}
+
+/// Runs the organisation's guard rules on `(file name, template text)` pairs
+/// (YAML or JSON); returns the violations, each naming the rule, its file, the
+/// template and the resource. `emit_cfn` runs this on every template it emits.
+pub fn check_guard_rules(templates: &[(String, String)]) -> Vec<String> {
+    guard::check(templates)
+}
+
+/// Every file of the CloudFormation output, or the guard-rule violations that forbid it.
+pub fn emit_cfn(ir: &Ir, opts: &CfnOptions) -> Result<Vec<OutFile>, Vec<String>> {
+    let format = opts.format;
+    let units = ir_to_units::build(ir, format);
+    let mut errors = units.errors.clone();
+    let region = ir.instance.region.clone();
+
+    let mut plan: Vec<(Stage, String, Template)> = Vec::new();
+    let mut add = |stage: Stage, base: &str, t: Template| {
+        for (bucket, part) in split::split(t, &units.params) {
+            let stem = if bucket == 0 {
+                base.to_string()
+            } else {
+                format!("{base}-{bucket}")
+            };
+            plan.push((stage, stem, part));
+        }
+    };
+    add(
+        Stage::Policies,
+        "policies",
+        Template {
+            description: "accessc: customer managed policies, one service-managed StackSet per policy body (stage 1 of the deploy order)".into(),
+            home_region: None,
+            units: units.policies.clone(),
+        },
+    );
+    add(
+        Stage::PermissionSets,
+        "permission-sets",
+        Template {
+            description: "accessc: IAM Identity Center permission sets, ABAC attributes and break-glass alarms (stage 2 of the deploy order)".into(),
+            home_region: region.clone(),
+            units: units.permission_sets.clone(),
+        },
+    );
+    for (ps, name, list) in &units.assignments {
+        add(
+            Stage::Assignments,
+            &format!("assignments-{ps}"),
+            Template {
+                description: format!("accessc: account assignments of permission set {name} (stage 3 of the deploy order)"),
+                home_region: region.clone(),
+                units: list.clone(),
+            },
+        );
+    }
+
+    let mut files = Vec::new();
+    let mut stacks = Vec::new();
+    let mut rendered = Vec::new();
+    let mut embedded = Vec::new();
+    for (stage, stem, t) in &plan {
+        let file = format!("{stem}.template.{}", format.extension());
+        if let Some(why) = split::over_limit(t, &units.params) {
+            errors.push(format!("`{file}` cannot be split further and has {why}"));
+        }
+        let value = t.to_value(&units.params);
+        let text = template::render(&value, format);
+        for (id, r) in value["Resources"].as_object().into_iter().flatten() {
+            if let Some(body) = r
+                .pointer("/Properties/TemplateBody")
+                .and_then(|b| b.as_str())
+            {
+                embedded.push((format!("{file}#{id}"), body.to_string()));
+            }
+        }
+        stacks.push(Stack {
+            stage: *stage,
+            stem: stem.clone(),
+            file: file.clone(),
+            params: t.param_names().into_iter().map(str::to_string).collect(),
+        });
+        rendered.push((file, text));
+    }
+    // The guard rules also see each StackSet's embedded template.
+    let mut checked = rendered.clone();
+    checked.extend(embedded);
+    errors.extend(guard::check(&checked));
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    files.push(OutFile::new(
+        "DEPLOY.md",
+        deploy::deploy_md(ir, &stacks, &units),
+    ));
+    files.push(OutFile::new(
+        "deploy-order.json",
+        deploy::deploy_order_json(&stacks, &units, format),
+    ));
+    files.extend(rendered.into_iter().map(|(f, t)| OutFile::new(f, t)));
+    Ok(files)
+}
