@@ -36,9 +36,29 @@ pub fn lower(m: &Model) -> Ir {
     }
     cmps.sort_by(|a, b| (&a.name, &a.body).cmp(&(&b.name, &b.body)));
 
-    let mut assignments: Vec<Assignment> = m
-        .assignments
-        .iter()
+    // Sort by ranks (permission set name, principal, account id) computed once,
+    // rather than by comparing strings hundreds of thousands of times.
+    let rank = |keys: Vec<String>| -> Vec<usize> {
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+        let mut r = vec![0; keys.len()];
+        for (pos, i) in order.into_iter().enumerate() {
+            r[i] = pos;
+        }
+        r
+    };
+    let fn_rank = rank(m.functions.values().map(|f| f.aws_name.clone()).collect());
+    let p_rank = rank(
+        m.principals
+            .iter()
+            .map(|p| format!("{}\u{0}{}", principal_type(p.kind).as_str(), p.name))
+            .collect(),
+    );
+    let a_rank = rank(m.org.accounts.iter().map(|a| a.id.clone()).collect());
+    let mut order: Vec<&model::Assignment> = m.assignments.iter().collect();
+    order.sort_unstable_by_key(|a| (fn_rank[a.function], p_rank[a.principal], a_rank[a.account]));
+    let mut assignments: Vec<Assignment> = order
+        .into_iter()
         .map(|a| {
             let p = &m.principals[a.principal];
             let g = &m.grants[a.grant];
@@ -53,7 +73,6 @@ pub fn lower(m: &Model) -> Ir {
             }
         })
         .collect();
-    assignments.sort();
     assignments.dedup_by(|a, b| {
         a.permission_set == b.permission_set
             && a.principal_type == b.principal_type

@@ -309,3 +309,41 @@ fn manifest_removes_only_stale_files_accessc_wrote() {
     );
     assert!(write_files(dir.path(), &[OutFile::new("../escape", "x")]).is_err());
 }
+
+#[test]
+fn one_grant_edit_only_adds_that_grants_lines() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).expect("mkdir");
+    let ex = root().join("examples/org-matrix");
+    for e in std::fs::read_dir(&ex).expect("example") {
+        let p = e.expect("entry").path();
+        if p.is_file() {
+            std::fs::copy(&p, src.join(p.file_name().expect("name"))).expect("copy");
+        }
+    }
+    let build = |out: &Path| {
+        let o = accessc(&["build", s(&src), "--target", "ir", "-o", s(out), "--today", "2026-11-28"]);
+        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+        std::fs::read_to_string(out.join("accessc.ir.json")).expect("ir")
+    };
+    let before = build(&dir.path().join("a"));
+    let grants = src.join("grants.access");
+    let mut text = std::fs::read_to_string(&grants).expect("grants");
+    text.push_str("\ngrant AppDeveloper to aws-team-a-leads on Workloads/NonProd\n");
+    std::fs::write(&grants, text).expect("write");
+    let after = build(&dir.path().join("b"));
+    assert_ne!(before, after, "the edit changed nothing");
+    // Every line of the old IR is still there, in order: the edit only inserted lines.
+    let old: Vec<&str> = before.lines().collect();
+    let new: Vec<&str> = after.lines().collect();
+    let mut i = 0;
+    for line in &new {
+        if i < old.len() && *line == old[i] {
+            i += 1;
+        }
+    }
+    assert_eq!(i, old.len(), "the edit changed or removed existing lines");
+    let added = new.len() - old.len();
+    assert!(added > 0 && added < 40, "{added} lines added for one grant");
+}

@@ -229,16 +229,6 @@ impl<'a> Checker<'a> {
                     }
                 }
                 FunctionProp::Tags(tags) => {
-                    if tags.len() > 50 {
-                        self.err(
-                            Diagnostic::error(
-                                "A206",
-                                prop_span,
-                                format!("{} tags; AWS allows 50 on a permission set", tags.len()),
-                            )
-                            .with_help("drop tags that no policy or report reads"),
-                        );
-                    }
                     for t in tags {
                         if let Some(why) = tag_key_problem(&t.key.name) {
                             self.err(
@@ -299,6 +289,22 @@ impl<'a> Checker<'a> {
                         Some(_) => {}
                     }
                 }
+            }
+        }
+        // A206: accessc adds its ownership tag (and a break-glass marker) to the user's.
+        if let Some(span) = seen.get("tags") {
+            let added = usize::from(!def.tags.contains_key(crate::ir::OWNERSHIP_TAG.0))
+                + usize::from(def.break_glass.is_some());
+            let total = def.tags.len() + added;
+            if total > 50 {
+                self.err(
+                    Diagnostic::error(
+                        "A206",
+                        *span,
+                        format!("{} tags, {total} with the {added} accessc adds; AWS allows 50 on a permission set", def.tags.len()),
+                    )
+                    .with_help("drop tags that no policy or report reads (accessc adds `ManagedBy`, and `accessc:BreakGlass` on break-glass functions)"),
+                );
             }
         }
         for st in &f.statements {

@@ -9,7 +9,7 @@ use crate::ast::*;
 use crate::diagnostic::{did_you_mean, Diagnostic};
 use crate::model::*;
 use crate::span::Span;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// The (function, grant) pairs one side of a `forbid … with …` rule holds.
 type Held = Vec<(FnIdx, usize)>;
@@ -103,7 +103,7 @@ impl<'a> Checker<'a> {
     /// (resolution errors are reported by `expand_targets`).
     fn overlapping_target(&self, targets: &[Target]) -> Option<String> {
         let org = &self.model.org;
-        let mut seen: HashSet<AccountIdx> = HashSet::new();
+        let mut seen: HashSet<AccountIdx> = HashSet::default();
         for t in targets {
             let mut accts = Vec::new();
             match t {
@@ -203,7 +203,7 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         out.retain(|a| seen.insert(*a));
         out
     }
@@ -211,7 +211,7 @@ impl<'a> Checker<'a> {
     pub(super) fn lower_grants(&mut self) {
         let items: Vec<&'a Item> = self.items().collect();
         let today = self.opts.today;
-        let mut seen: HashMap<(PrincipalIdx, FnIdx, AccountIdx), usize> = HashMap::new();
+        let mut seen: HashMap<(PrincipalIdx, FnIdx, AccountIdx), usize> = HashMap::default();
         for item in items {
             let ItemKind::Grant(g) = &item.kind else {
                 continue;
@@ -390,7 +390,25 @@ impl<'a> Checker<'a> {
     /// A402 (CMP coverage) and A508 (management account), once per grant and function.
     fn check_assignments(&mut self) {
         let org = &self.model.org;
-        let mut reported: HashSet<(usize, FnIdx, String)> = HashSet::new();
+        // Tags for `reported`, beside managed-policy indices.
+        const NOTIFY: usize = usize::MAX;
+        const MGMT: usize = usize::MAX - 1;
+        let mut reported: HashSet<(usize, FnIdx, usize)> = HashSet::default();
+        // The customer managed policies each function needs (deployed ones only).
+        let deps: Vec<Vec<usize>> = self
+            .model
+            .functions
+            .values()
+            .map(|f| {
+                f.cmp_dependencies()
+                    .into_iter()
+                    .filter_map(|d| self.model.managed_policies.get_index_of(d))
+                    .filter(|&i| !self.model.managed_policies[i].external)
+                    .collect()
+            })
+            .collect();
+        // Per managed policy, whether each account receives a body.
+        let mut covered: HashMap<usize, Vec<bool>> = HashMap::default();
         let mut out = Vec::new();
         for a in &self.model.assignments {
             let f = &self.model.functions[a.function];
@@ -399,7 +417,7 @@ impl<'a> Checker<'a> {
             let is_mgmt = org.management == Some(a.account);
             if f.from_std
                 && f.break_glass.as_ref().is_some_and(|b| b.notify.is_none())
-                && reported.insert((usize::MAX, a.function, "notify".into()))
+                && reported.insert((NOTIFY, a.function, NOTIFY))
             {
                 out.push(
                     Diagnostic::warning(
@@ -415,7 +433,7 @@ impl<'a> Checker<'a> {
             }
             if is_mgmt
                 && f.break_glass.is_none()
-                && reported.insert((a.grant, a.function, "mgmt".into()))
+                && reported.insert((a.grant, a.function, MGMT))
             {
                 out.push(
                     Diagnostic::warning(
@@ -426,15 +444,16 @@ impl<'a> Checker<'a> {
                     .with_help("keep the management account for break-glass only: add `except account NAME` (a delegated administrator cannot manage sets provisioned there)"),
                 );
             }
-            for dep in f.cmp_dependencies() {
-                let Some(mp) = self.model.managed_policies.get(dep) else {
-                    continue;
-                };
-                if mp.external {
-                    continue;
-                }
-                let deployed = !is_mgmt && mp.body_for(org, a.account).is_some();
-                if deployed || !reported.insert((a.grant, a.function, dep.to_string())) {
+            for &mi in &deps[a.function] {
+                let mp = &self.model.managed_policies[mi];
+                let dep = mp.name.as_str();
+                let cover = covered.entry(mi).or_insert_with(|| {
+                    (0..org.accounts.len())
+                        .map(|acct| mp.body_for(org, acct).is_some())
+                        .collect()
+                });
+                let deployed = !is_mgmt && cover[a.account];
+                if deployed || !reported.insert((a.grant, a.function, mi)) {
                     continue;
                 }
                 let why = if is_mgmt {
@@ -482,7 +501,7 @@ impl<'a> Checker<'a> {
     }
 
     fn function_set(&mut self, names: &[Ident]) -> HashSet<FnIdx> {
-        let mut out = HashSet::new();
+        let mut out = HashSet::default();
         for n in names {
             if self.resolve(Kind::Function, n).is_some() {
                 if let Some(i) = self.model.functions.get_index_of(&n.name) {
@@ -511,7 +530,7 @@ impl<'a> Checker<'a> {
                 let l = self.function_set(left);
                 let r = self.function_set(right);
                 let scope = self.scope(targets);
-                let mut held: HashMap<(PrincipalIdx, AccountIdx), (Held, Held)> = HashMap::new();
+                let mut held: HashMap<(PrincipalIdx, AccountIdx), (Held, Held)> = HashMap::default();
                 for a in &self.model.assignments {
                     if scope.as_ref().is_some_and(|s| !s.contains(&a.account)) {
                         continue;
@@ -657,7 +676,7 @@ impl<'a> Checker<'a> {
             }
         }
         let _ = used;
-        let mut per_account: HashMap<AccountIdx, Vec<FnIdx>> = HashMap::new();
+        let mut per_account: HashMap<AccountIdx, Vec<FnIdx>> = HashMap::default();
         let mut over: Vec<(AccountIdx, usize)> = Vec::new();
         for a in &self.model.assignments {
             let v = per_account.entry(a.account).or_default();

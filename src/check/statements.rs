@@ -164,6 +164,15 @@ impl<'a> Checker<'a> {
                     );
                 }
             }
+            if let Some(d) = &mp.description {
+                let n = d.value.chars().count();
+                if n > 1000 {
+                    self.err(
+                        Diagnostic::error("A201", d.span, format!("description is {n} characters; IAM allows 1,000 on a managed policy"))
+                            .with_help("shorten it: a managed policy's description cannot change after creation without replacing the policy"),
+                    );
+                }
+            }
             let external = mp.external.is_some();
             self.current_managed = Some(name.name.clone());
             if external && (!mp.statements.is_empty() || !mp.blocks.is_empty()) {

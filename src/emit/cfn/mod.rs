@@ -81,7 +81,7 @@ pub fn check_guard_rules(templates: &[(String, String)]) -> Vec<String> {
 /// Every file of the CloudFormation output, or the guard-rule violations that forbid it.
 pub fn emit_cfn(ir: &Ir, opts: &CfnOptions) -> Result<Vec<OutFile>, Vec<String>> {
     let format = opts.format;
-    let units = ir_to_units::build(ir, format);
+    let mut units = ir_to_units::build(ir, format);
     let mut errors = units.errors.clone();
     let region = ir.instance.region.clone();
 
@@ -102,7 +102,7 @@ pub fn emit_cfn(ir: &Ir, opts: &CfnOptions) -> Result<Vec<OutFile>, Vec<String>>
         Template {
             description: "accessc: customer managed policies, one service-managed StackSet per policy body (stage 1 of the deploy order)".into(),
             home_region: None,
-            units: units.policies.clone(),
+            units: std::mem::take(&mut units.policies),
         },
     );
     add(
@@ -111,17 +111,17 @@ pub fn emit_cfn(ir: &Ir, opts: &CfnOptions) -> Result<Vec<OutFile>, Vec<String>>
         Template {
             description: "accessc: IAM Identity Center permission sets, ABAC attributes and break-glass alarms (stage 2 of the deploy order)".into(),
             home_region: region.clone(),
-            units: units.permission_sets.clone(),
+            units: std::mem::take(&mut units.permission_sets),
         },
     );
-    for (ps, name, list) in &units.assignments {
+    for (ps, name, list) in std::mem::take(&mut units.assignments) {
         add(
             Stage::Assignments,
             &format!("assignments-{ps}"),
             Template {
                 description: format!("accessc: account assignments of permission set {name} (stage 3 of the deploy order)"),
                 home_region: region.clone(),
-                units: list.clone(),
+                units: list,
             },
         );
     }
@@ -130,9 +130,18 @@ pub fn emit_cfn(ir: &Ir, opts: &CfnOptions) -> Result<Vec<OutFile>, Vec<String>>
     let mut stacks = Vec::new();
     let mut rendered = Vec::new();
     let mut embedded = Vec::new();
+    // Assignment resources differ only in ids; the guard rules read their
+    // principal and target types. One resource of each distinct shape, from
+    // every assignment template, is checked in one run (with hundreds of
+    // thousands of assignments, one guard run per template would dominate
+    // the build).
+    let mut assignment_shapes: std::collections::BTreeMap<(String, String), (String, serde_json::Value)> =
+        std::collections::BTreeMap::new();
+    let mut guarded = Vec::new();
     for (stage, stem, t) in &plan {
         let file = format!("{stem}.template.{}", format.extension());
-        if let Some(why) = split::over_limit(t, &units.params) {
+        let single = t.units.len() == 1;
+        if let Some(why) = single.then(|| split::over_limit(t, &units.params)).flatten() {
             errors.push(format!("`{file}` cannot be split further and has {why}"));
         }
         let value = t.to_value(&units.params);
@@ -145,6 +154,16 @@ pub fn emit_cfn(ir: &Ir, opts: &CfnOptions) -> Result<Vec<OutFile>, Vec<String>>
                 embedded.push((format!("{file}#{id}"), body.to_string()));
             }
         }
+        if *stage == Stage::Assignments {
+            for (id, r) in value["Resources"].as_object().into_iter().flatten() {
+                let shape = |k: &str| r.pointer(&format!("/Properties/{k}")).map(|v| v.to_string()).unwrap_or_default();
+                assignment_shapes
+                    .entry((shape("PrincipalType"), shape("TargetType")))
+                    .or_insert_with(|| (format!("{stem}{id}"), r.clone()));
+            }
+        } else {
+            guarded.push((file.clone(), text.clone()));
+        }
         stacks.push(Stack {
             stage: *stage,
             stem: stem.clone(),
@@ -154,8 +173,19 @@ pub fn emit_cfn(ir: &Ir, opts: &CfnOptions) -> Result<Vec<OutFile>, Vec<String>>
         rendered.push((file, text));
     }
     // The guard rules also see each StackSet's embedded template.
-    let mut checked = rendered.clone();
+    let mut checked = guarded;
     checked.extend(embedded);
+    if !assignment_shapes.is_empty() {
+        let resources: serde_json::Map<String, serde_json::Value> = assignment_shapes
+            .into_values()
+            .map(|(id, r)| (names::pascal(&id), r))
+            .collect();
+        let doc = serde_json::json!({"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources});
+        checked.push((
+            "assignments-*.template (one resource of each distinct shape)".to_string(),
+            serde_json::to_string_pretty(&doc).unwrap_or_default(),
+        ));
+    }
     errors.extend(guard::check(&checked));
     if !errors.is_empty() {
         return Err(errors);

@@ -50,6 +50,18 @@ pub fn over_limit(t: &Template, params: &BTreeMap<String, Param>) -> Option<Stri
             "{parameters} parameters (accessc keeps at most {MAX_PARAMETERS} of CloudFormation's 200)"
         ));
     }
+    // Rendering is costly: first a cheap bound from the compact JSON of each
+    // unit (indentation and YAML quoting at most quadruple it, plus the fixed
+    // parts); render only when the bound does not already prove a fit.
+    let compact: usize = t
+        .units
+        .iter()
+        .flat_map(|u| u.resources.iter().chain(u.outputs.iter()))
+        .map(|(id, v)| id.len() + serde_json::to_string(v).map_or(usize::MAX / 8, |s| s.len()))
+        .sum();
+    if compact.saturating_mul(4).saturating_add(64 * 1024) <= MAX_BYTES {
+        return None;
+    }
     let bytes = template_bytes(t, params);
     if bytes > MAX_BYTES {
         return Some(format!(
