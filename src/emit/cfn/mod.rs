@@ -138,39 +138,51 @@ pub fn emit_cfn(ir: &Ir, opts: &CfnOptions) -> Result<Vec<OutFile>, Vec<String>>
     let mut assignment_shapes: std::collections::BTreeMap<(String, String), (String, serde_json::Value)> =
         std::collections::BTreeMap::new();
     let mut guarded = Vec::new();
-    for (stage, stem, t) in &plan {
-        let file = format!("{stem}.template.{}", format.extension());
-        let single = t.units.len() == 1;
-        if let Some(why) = single.then(|| split::over_limit(t, &units.params)).flatten() {
-            errors.push(format!("`{file}` cannot be split further and has {why}"));
-        }
-        let value = t.to_value(&units.params);
-        let text = template::render(&value, format);
-        for (id, r) in value["Resources"].as_object().into_iter().flatten() {
-            if let Some(body) = r
-                .pointer("/Properties/TemplateBody")
-                .and_then(|b| b.as_str())
-            {
-                embedded.push((format!("{file}#{id}"), body.to_string()));
-            }
-        }
-        if *stage == Stage::Assignments {
-            for (id, r) in value["Resources"].as_object().into_iter().flatten() {
-                let shape = |k: &str| r.pointer(&format!("/Properties/{k}")).map(|v| v.to_string()).unwrap_or_default();
-                assignment_shapes
-                    .entry((shape("PrincipalType"), shape("TargetType")))
-                    .or_insert_with(|| (format!("{stem}{id}"), r.clone()));
+    // Render every template (in parallel: this is the bulk of the work),
+    // consuming the units as it goes so their values are freed early.
+    let params = &units.params;
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 8);
+    let mut indexed: Vec<(usize, (Stage, String, Template))> = plan.into_iter().enumerate().collect();
+    let mut parts: Vec<Vec<(usize, (Stage, String, Template))>> = (0..workers).map(|_| Vec::new()).collect();
+    for (n, item) in indexed.drain(..).enumerate() {
+        parts[n % workers].push(item);
+    }
+    let mut done: Vec<(usize, RenderedStack)> = std::thread::scope(|sc| {
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|part| {
+                sc.spawn(move || {
+                    part.into_iter()
+                        .map(|(i, (stage, stem, t))| (i, render_stack(stage, stem, t, params, format)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    for (_, r) in done {
+        errors.extend(r.error);
+        embedded.extend(r.embedded);
+        if r.stage == Stage::Assignments {
+            for (key, v) in r.shapes {
+                assignment_shapes.entry(key).or_insert(v);
             }
         } else {
-            guarded.push((file.clone(), text.clone()));
+            guarded.push((r.file.clone(), r.text.clone()));
         }
         stacks.push(Stack {
-            stage: *stage,
-            stem: stem.clone(),
-            file: file.clone(),
-            params: t.param_names().into_iter().map(str::to_string).collect(),
+            stage: r.stage,
+            stem: r.stem,
+            file: r.file.clone(),
+            params: r.params,
         });
-        rendered.push((file, text));
+        rendered.push((r.file, r.text));
     }
     // The guard rules also see each StackSet's embedded template.
     let mut checked = guarded;
@@ -200,4 +212,58 @@ pub fn emit_cfn(ir: &Ir, opts: &CfnOptions) -> Result<Vec<OutFile>, Vec<String>>
     ));
     files.extend(rendered.into_iter().map(|(f, t)| OutFile::new(f, t)));
     Ok(files)
+}
+
+/// One rendered stack and what the guard rules need from it.
+struct RenderedStack {
+    stage: Stage,
+    stem: String,
+    file: String,
+    text: String,
+    params: Vec<String>,
+    embedded: Vec<(String, String)>,
+    shapes: Vec<((String, String), (String, serde_json::Value))>,
+    error: Option<String>,
+}
+
+fn render_stack(
+    stage: Stage,
+    stem: String,
+    t: Template,
+    params: &std::collections::BTreeMap<String, template::Param>,
+    format: CfnFormat,
+) -> RenderedStack {
+    let file = format!("{stem}.template.{}", format.extension());
+    let error = if t.units.len() == 1 {
+        split::over_limit(&t, params).map(|why| format!("`{file}` cannot be split further and has {why}"))
+    } else {
+        None
+    };
+    let stack_params: Vec<String> = t.param_names().into_iter().map(str::to_string).collect();
+    let value = t.into_value(params);
+    let text = template::render(&value, format);
+    let mut embedded = Vec::new();
+    let mut shapes = Vec::new();
+    for (id, r) in value["Resources"].as_object().into_iter().flatten() {
+        if let Some(body) = r.pointer("/Properties/TemplateBody").and_then(|b| b.as_str()) {
+            embedded.push((format!("{file}#{id}"), body.to_string()));
+        }
+        if stage == Stage::Assignments {
+            let shape = |k: &str| r.pointer(&format!("/Properties/{k}")).map(|v| v.to_string()).unwrap_or_default();
+            let key = (shape("PrincipalType"), shape("TargetType"));
+            if !shapes.iter().any(|(k, _)| *k == key) {
+                shapes.push((key, (format!("{stem}{id}"), r.clone())));
+            }
+        }
+    }
+    RenderedStack {
+        stage,
+        stem,
+        file,
+        text,
+        params: stack_params,
+        embedded,
+        shapes,
+        error,
+    }
 }

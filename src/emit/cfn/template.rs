@@ -51,37 +51,31 @@ impl Template {
             .collect()
     }
 
+    /// Like [`Template::to_value`], consuming the units instead of copying them.
+    pub fn into_value(self, params: &BTreeMap<String, Param>) -> Value {
+        let names: Vec<String> = self.param_names().into_iter().map(str::to_string).collect();
+        let mut t = header(&self.description, self.home_region.as_deref(), &names, params);
+        let mut r = Map::new();
+        let mut o = Map::new();
+        for u in self.units {
+            for (id, v) in u.resources {
+                r.insert(id, v);
+            }
+            for (id, v) in u.outputs {
+                o.insert(id, v);
+            }
+        }
+        t.insert("Resources".into(), Value::Object(r));
+        if !o.is_empty() {
+            t.insert("Outputs".into(), Value::Object(o));
+        }
+        Value::Object(t)
+    }
+
     /// The template as a JSON value, keys in CloudFormation's usual order.
     pub fn to_value(&self, params: &BTreeMap<String, Param>) -> Value {
-        let mut t = Map::new();
-        t.insert("AWSTemplateFormatVersion".into(), json!("2010-09-09"));
-        t.insert("Description".into(), json!(self.description));
-        let mut names: Vec<&str> = self.param_names().into_iter().collect();
-        names.sort_by_key(|n| (params.get(*n).map_or(u8::MAX, |p| p.class), *n));
-        if !names.is_empty() {
-            let mut p = Map::new();
-            for n in names {
-                if let Some(def) = params.get(n) {
-                    p.insert(n.to_string(), def.definition.clone());
-                }
-            }
-            t.insert("Parameters".into(), Value::Object(p));
-        }
-        if let Some(region) = &self.home_region {
-            t.insert(
-                "Rules".into(),
-                json!({
-                    "HomeRegion": {
-                        "Assertions": [{
-                            "Assert": {"Fn::Equals": [{"Ref": "AWS::Region"}, region]},
-                            "AssertDescription": format!(
-                                "IAM Identity Center resources are created in the instance's home Region, {region}"
-                            )
-                        }]
-                    }
-                }),
-            );
-        }
+        let names: Vec<String> = self.param_names().into_iter().map(str::to_string).collect();
+        let mut t = header(&self.description, self.home_region.as_deref(), &names, params);
         let mut r = Map::new();
         let mut o = Map::new();
         for u in &self.units {
@@ -98,6 +92,45 @@ impl Template {
         }
         Value::Object(t)
     }
+}
+
+/// Everything before `Resources`: version, description, parameters, rules.
+fn header(
+    description: &str,
+    home_region: Option<&str>,
+    names: &[String],
+    params: &BTreeMap<String, Param>,
+) -> Map<String, Value> {
+    let mut t = Map::new();
+    t.insert("AWSTemplateFormatVersion".into(), json!("2010-09-09"));
+    t.insert("Description".into(), json!(description));
+    let mut names: Vec<&str> = names.iter().map(String::as_str).collect();
+    names.sort_by_key(|n| (params.get(*n).map_or(u8::MAX, |p| p.class), *n));
+    if !names.is_empty() {
+        let mut p = Map::new();
+        for n in names {
+            if let Some(def) = params.get(n) {
+                p.insert(n.to_string(), def.definition.clone());
+            }
+        }
+        t.insert("Parameters".into(), Value::Object(p));
+    }
+    if let Some(region) = home_region {
+        t.insert(
+            "Rules".into(),
+            json!({
+                "HomeRegion": {
+                    "Assertions": [{
+                        "Assert": {"Fn::Equals": [{"Ref": "AWS::Region"}, region]},
+                        "AssertDescription": format!(
+                            "IAM Identity Center resources are created in the instance's home Region, {region}"
+                        )
+                    }]
+                }
+            }),
+        );
+    }
+    t
 }
 
 /// `v` as template text in `format`, ending in a newline.
