@@ -1,0 +1,541 @@
+//! `accessc org snapshot | plan | apply | drift` end to end, on every example,
+//! against a real local AWS endpoint (moto server with the sso-admin
+//! extensions of `tests/support/moto_ext.py`, on a free loopback port):
+//! snapshot → plan → apply → the live state read back through the SDK equals
+//! the IR → a second plan is empty → an out-of-band assignment shows in drift
+//! → a grant removed from the source is deleted only with `--allow-delete`.
+
+#[path = "support/peers.rs"]
+mod peers;
+
+#[path = "support/aws.rs"]
+mod aws_support;
+
+use accessc::ir::PrincipalType;
+use aws_support::*;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// A fixed date, so that `until` dates in the examples never expire under the tests.
+const TODAY: &str = "2026-06-01";
+
+fn json(out: &str) -> Value {
+    serde_json::from_str(out).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+fn end_to_end(example: &str) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join(example);
+    copy_dir(&peers::root().join("examples").join(example), &dir);
+    let d = s(&dir);
+    let seeded = ir_of(&dir, TODAY);
+    let account = seeded
+        .org
+        .management_account_id
+        .clone()
+        .unwrap_or_else(|| "123456789012".to_string());
+    let moto = Moto::start(&account);
+    let url = moto.url();
+    moto.seed_from_ir(&seeded, &["intruders"]);
+
+    // Snapshot: the organization as seeded, the program's principals, the
+    // same bytes twice.
+    let snap = tmp.path().join("snap.json");
+    expect(
+        &mut accessc(&url, &["org", "snapshot", d, "-o", s(&snap)]),
+        0,
+    );
+    let first = std::fs::read_to_string(&snap).expect("snapshot");
+    expect(
+        &mut accessc(&url, &["org", "snapshot", d, "-o", s(&snap)]),
+        0,
+    );
+    assert_eq!(
+        first,
+        std::fs::read_to_string(&snap).expect("snapshot"),
+        "snapshot is not deterministic"
+    );
+    let v = json(&first);
+    assert_eq!(v["format"], "accessc-org/1");
+    let (ous, accounts) = flatten_snapshot(&v);
+    for o in &seeded.org.ous {
+        if let Some(id) = &o.id {
+            assert_eq!(ous.get(&o.path), Some(id), "OU {}", o.path);
+        }
+        assert!(
+            ous.contains_key(&o.path),
+            "OU {} missing from the snapshot",
+            o.path
+        );
+    }
+    for a in &seeded.org.accounts {
+        assert_eq!(
+            accounts.get(&a.id),
+            Some(&(a.name.clone(), a.ou_path.clone())),
+            "account {}",
+            a.id
+        );
+    }
+    if let Some(m) = &seeded.org.management_account_id {
+        assert_eq!(v["management_account"], m.as_str());
+    }
+    for p in &seeded.principals {
+        let map = match p.kind {
+            PrincipalType::Group => &v["identity_store"]["groups"],
+            PrincipalType::User => &v["identity_store"]["users"],
+        };
+        assert!(
+            map[&p.display_name].is_string(),
+            "{} not in the snapshot",
+            p.display_name
+        );
+    }
+    assert!(
+        v["identity_store"]["groups"]["intruders"].is_null(),
+        "only the program's principals"
+    );
+    // A program that reads its organization from a snapshot reads this one.
+    if dir.join("org.json").exists() {
+        std::fs::copy(&snap, dir.join("org.json")).expect("copy snapshot");
+    }
+    let ir = ir_of(&dir, TODAY);
+
+    // Plan: every set and assignment to create.
+    let (out, _) = expect(
+        &mut accessc(&url, &["plan", d, "--today", TODAY, "--format", "json"]),
+        0,
+    );
+    let plan = json(&out);
+    assert_eq!(plan["has_changes"], true);
+    assert_eq!(plan["summary"]["sets_to_create"], ir.permission_sets.len());
+    assert_eq!(
+        plan["summary"]["assignments_to_create"],
+        ir.assignments.len()
+    );
+    let (human, _) = expect(&mut accessc(&url, &["plan", d, "--today", TODAY]), 0);
+    for ps in &ir.permission_sets {
+        assert!(
+            human.contains(&format!("+ permission set {}", ps.name)),
+            "{human}"
+        );
+    }
+    // --dry-run prints the plan and changes nothing.
+    let (dry, _) = expect(
+        &mut accessc(&url, &["apply", d, "--today", TODAY, "--dry-run"]),
+        0,
+    );
+    assert_eq!(dry, human);
+
+    // Apply, then the live state is the IR.
+    let (out, _) = expect(
+        &mut accessc(
+            &url,
+            &[
+                "apply",
+                d,
+                "--today",
+                TODAY,
+                "--poll-interval-ms",
+                "20",
+                "--progress",
+                "plain",
+            ],
+        ),
+        0,
+    );
+    assert!(out.contains("Applied:"), "{out}");
+    let live = read_live(&url, &ir);
+    assert_live_matches(&ir, &live);
+
+    // A second plan is empty; a second apply does nothing and says so.
+    let (out, _) = expect(
+        &mut accessc(&url, &["plan", d, "--today", TODAY, "--format", "json"]),
+        0,
+    );
+    let again = json(&out);
+    assert_eq!(again["has_changes"], false, "{out}");
+    assert!(
+        again["permission_sets"]
+            .as_array()
+            .is_some_and(|a| a.is_empty()),
+        "{out}"
+    );
+    let (out, _) = expect(&mut accessc(&url, &["apply", d, "--today", TODAY]), 0);
+    assert!(
+        out.contains("No changes") && out.contains("Nothing to apply."),
+        "{out}"
+    );
+    expect(&mut accessc(&url, &["drift", d, "--today", TODAY]), 0);
+
+    // An out-of-band assignment shows in drift (exit 3).
+    let set = live
+        .sets
+        .iter()
+        .find(|x| x.owned)
+        .expect("an owned set")
+        .clone();
+    let intruders = live
+        .principals
+        .iter()
+        .find(|p| p.name == "intruders")
+        .expect("intruders group")
+        .id
+        .clone();
+    let target = ir.assignments[0].account_id.clone();
+    let rt = runtime();
+    rt.block_on(async {
+        let aws = sdk(&url).await;
+        aws.sso
+            .create_account_assignment()
+            .instance_arn(&live.instance_arn)
+            .permission_set_arn(&set.arn)
+            .principal_type(aws_sdk_ssoadmin::types::PrincipalType::Group)
+            .principal_id(&intruders)
+            .target_type(aws_sdk_ssoadmin::types::TargetType::AwsAccount)
+            .target_id(&target)
+            .send()
+            .await
+            .expect("out-of-band assignment");
+    });
+    let (out, _) = expect(
+        &mut accessc(&url, &["drift", d, "--today", TODAY, "--format", "json"]),
+        3,
+    );
+    let drift = json(&out);
+    let orphans = drift["orphan_assignments"].as_array().expect("orphans");
+    assert_eq!(orphans.len(), 1, "{out}");
+    assert_eq!(orphans[0]["principal"], "intruders");
+    assert_eq!(orphans[0]["permission_set"], set.name.as_str());
+    assert_eq!(orphans[0]["account_id"], target.as_str());
+    let (human, _) = expect(&mut accessc(&url, &["drift", d, "--today", TODAY]), 3);
+    assert!(
+        human.contains("Orphan assignments") && human.contains("intruders"),
+        "{human}"
+    );
+
+    // A grant removed from the source: pending without --allow-delete,
+    // deleted with it; nothing the source keeps is touched.
+    let removed = remove_a_grant(&dir, TODAY);
+    let after = ir_of(&dir, TODAY);
+    let live = read_live(&url, &after);
+    let gone: BTreeSet<_> = ir_keys(&ir, &live)
+        .difference(&ir_keys(&after, &live))
+        .cloned()
+        .collect();
+    assert!(
+        !gone.is_empty(),
+        "removing `{removed}` removed no assignment"
+    );
+    let (out, _) = expect(
+        &mut accessc(
+            &url,
+            &["apply", d, "--today", TODAY, "--poll-interval-ms", "20"],
+        ),
+        0,
+    );
+    assert!(out.contains("pending: needs --allow-delete"), "{out}");
+    let live = read_live(&url, &after);
+    assert!(
+        live_keys(&live).is_superset(&gone),
+        "deleted without --allow-delete"
+    );
+    let (out, _) = expect(
+        &mut accessc(
+            &url,
+            &[
+                "apply",
+                d,
+                "--today",
+                TODAY,
+                "--allow-delete",
+                "--poll-interval-ms",
+                "20",
+            ],
+        ),
+        0,
+    );
+    assert!(out.contains("Applied:"), "{out}");
+    let live = read_live(&url, &after);
+    assert!(
+        live_keys(&live).is_disjoint(&gone),
+        "still live after --allow-delete"
+    );
+    assert_live_matches(&after, &live);
+    let (out, _) = expect(
+        &mut accessc(&url, &["plan", d, "--today", TODAY, "--format", "json"]),
+        0,
+    );
+    assert_eq!(json(&out)["has_changes"], false, "{out}");
+    expect(&mut accessc(&url, &["drift", d, "--today", TODAY]), 0);
+}
+
+#[test]
+fn every_example_has_an_end_to_end_test() {
+    let mut dirs: Vec<String> = std::fs::read_dir(peers::root().join("examples"))
+        .expect("examples")
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    dirs.sort();
+    let this = include_str!("aws.rs");
+    for d in dirs {
+        let name = d.replace('-', "_");
+        assert!(
+            this.contains(&format!("fn {name}() {{")),
+            "examples/{d} has no end-to-end test in tests/aws.rs"
+        );
+    }
+}
+
+#[test]
+fn abac_team_s3() {
+    end_to_end("abac-team-s3");
+}
+
+#[test]
+fn app_developer() {
+    end_to_end("app-developer");
+}
+
+#[test]
+fn break_glass() {
+    end_to_end("break-glass");
+}
+
+#[test]
+fn external_auditor() {
+    end_to_end("external-auditor");
+}
+
+#[test]
+fn org_matrix() {
+    end_to_end("org-matrix");
+}
+
+#[test]
+fn secops_responder() {
+    end_to_end("secops-responder");
+}
+
+/// A user grant kept past its `until` is stale drift.
+#[test]
+fn a_user_grant_past_until_is_stale_drift() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("external-auditor");
+    copy_dir(&peers::root().join("examples/external-auditor"), &dir);
+    let d = s(&dir);
+    let ir = ir_of(&dir, TODAY);
+    let moto = Moto::start(
+        ir.org
+            .management_account_id
+            .as_deref()
+            .unwrap_or("123456789012"),
+    );
+    let url = moto.url();
+    moto.seed_from_ir(&ir, &[]);
+    expect(
+        &mut accessc(
+            &url,
+            &["apply", d, "--today", TODAY, "--poll-interval-ms", "20"],
+        ),
+        0,
+    );
+    let until = ir.assignments[0]
+        .until
+        .clone()
+        .expect("a user grant with until");
+    // The day after: the checker refuses to plan (A401) but drift reports it.
+    let (_, err) = expect(&mut accessc(&url, &["plan", d, "--today", "2099-01-01"]), 1);
+    assert!(err.contains("A401"), "{err}");
+    let (out, _) = expect(
+        &mut accessc(
+            &url,
+            &["drift", d, "--today", "2099-01-01", "--format", "json"],
+        ),
+        3,
+    );
+    let v = json(&out);
+    let stale = v["stale_grants"].as_array().expect("stale grants");
+    assert_eq!(stale.len(), ir.assignments.len(), "{out}");
+    assert_eq!(stale[0]["until"], until.as_str());
+    assert_eq!(stale[0]["principal_type"], "USER");
+}
+
+/// Fields changed out of band on an owned set are drift, and apply restores
+/// them and re-provisions the set on every account.
+#[test]
+fn an_out_of_band_edit_is_drift_and_apply_restores_and_reprovisions() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("app-developer");
+    copy_dir(&peers::root().join("examples/app-developer"), &dir);
+    let d = s(&dir);
+    let ir = ir_of(&dir, TODAY);
+    let moto = Moto::start(
+        ir.org
+            .management_account_id
+            .as_deref()
+            .unwrap_or("123456789012"),
+    );
+    let url = moto.url();
+    moto.seed_from_ir(&ir, &[]);
+    expect(
+        &mut accessc(
+            &url,
+            &["apply", d, "--today", TODAY, "--poll-interval-ms", "20"],
+        ),
+        0,
+    );
+    let live = read_live(&url, &ir);
+    let set = live.set("AppDeveloper").expect("AppDeveloper").clone();
+    let rt = runtime();
+    rt.block_on(async {
+        let aws = sdk(&url).await;
+        aws.sso
+            .update_permission_set()
+            .instance_arn(&live.instance_arn)
+            .permission_set_arn(&set.arn)
+            .session_duration("PT12H")
+            .send()
+            .await
+            .expect("edit");
+        aws.sso
+            .attach_managed_policy_to_permission_set()
+            .instance_arn(&live.instance_arn)
+            .permission_set_arn(&set.arn)
+            .managed_policy_arn("arn:aws:iam::aws:policy/AdministratorAccess")
+            .send()
+            .await
+            .expect("attach");
+    });
+    let (out, _) = expect(
+        &mut accessc(&url, &["drift", d, "--today", TODAY, "--format", "json"]),
+        3,
+    );
+    let v = json(&out);
+    let changed = &v["changed_sets"][0];
+    assert_eq!(changed["name"], "AppDeveloper", "{out}");
+    let fields: BTreeSet<&str> = changed["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter_map(|c| c["field"].as_str())
+        .collect();
+    assert_eq!(
+        fields,
+        BTreeSet::from(["session_duration", "managed_policy"]),
+        "{out}"
+    );
+    assert!(
+        !changed["outdated_accounts"]
+            .as_array()
+            .expect("outdated")
+            .is_empty(),
+        "{out}"
+    );
+
+    moto.reset_stats();
+    let (out, _) = expect(
+        &mut accessc(
+            &url,
+            &["apply", d, "--today", TODAY, "--poll-interval-ms", "20"],
+        ),
+        0,
+    );
+    assert!(out.contains("~ session_duration: PT12H -> PT4H"), "{out}");
+    assert!(
+        out.contains("- managed_policy: arn:aws:iam::aws:policy/AdministratorAccess"),
+        "{out}"
+    );
+    assert!(out.contains("1 re-provisioned"), "{out}");
+    let stats = moto.stats();
+    assert_eq!(
+        stats["calls"]["sso-admin:ProvisionPermissionSet"], 1,
+        "{stats}"
+    );
+    assert!(
+        stats["calls"]["sso-admin:DescribePermissionSetProvisioningStatus"].as_u64() >= Some(1),
+        "{stats}"
+    );
+    assert_live_matches(&ir, &read_live(&url, &ir));
+}
+
+/// A set that exists live under the program's name but without the ownership
+/// tag is never touched, nor are Control Tower's `AWS…` sets.
+#[test]
+fn unowned_and_control_tower_sets_are_never_touched() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("org-matrix");
+    copy_dir(&peers::root().join("examples/org-matrix"), &dir);
+    let d = s(&dir);
+    let ir = ir_of(&dir, TODAY);
+    let moto = Moto::start(
+        ir.org
+            .management_account_id
+            .as_deref()
+            .unwrap_or("123456789012"),
+    );
+    let url = moto.url();
+    let seeded = moto.seed_from_ir(&ir, &[]);
+    let instance = seeded["instance_arn"]
+        .as_str()
+        .expect("instance")
+        .to_string();
+    // The snapshot's identity store is the program's (org from "org.json").
+    expect(
+        &mut accessc(
+            &url,
+            &["org", "snapshot", d, "-o", s(&dir.join("org.json"))],
+        ),
+        0,
+    );
+    let ir = ir_of(&dir, TODAY);
+    let rt = runtime();
+    let tagged = |k: &str, v: &str| {
+        aws_sdk_ssoadmin::types::Tag::builder()
+            .key(k)
+            .value(v)
+            .build()
+            .expect("tag")
+    };
+    let taken = &ir.permission_sets[0].name;
+    rt.block_on(async {
+        let aws = sdk(&url).await;
+        for (name, tags) in [
+            (taken.as_str(), vec![tagged("Owner", "someone-else")]),
+            (
+                "AWSAdministratorAccess",
+                vec![tagged("ManagedBy", "accessc")],
+            ),
+        ] {
+            aws.sso
+                .create_permission_set()
+                .instance_arn(&instance)
+                .name(name)
+                .session_duration("PT1H")
+                .set_tags(Some(tags))
+                .send()
+                .await
+                .expect("create");
+        }
+    });
+    let (out, _) = expect(
+        &mut accessc(&url, &["plan", d, "--today", TODAY, "--allow-delete"]),
+        0,
+    );
+    assert!(
+        out.contains(&format!("! permission set {taken}: blocked")),
+        "{out}"
+    );
+    assert!(!out.contains("AWSAdministratorAccess"), "{out}");
+    let (_, err) = expect(
+        &mut accessc(&url, &["apply", d, "--today", TODAY, "--allow-delete"]),
+        2,
+    );
+    assert!(err.contains("nothing was changed"), "{err}");
+    let live = read_live(&url, &ir);
+    assert_eq!(live.sets.len(), 2, "apply created or deleted something");
+    let theirs = live.set(taken).expect("their set");
+    assert!(!theirs.owned);
+    assert_eq!(theirs.session_duration, "PT1H");
+}

@@ -1,0 +1,266 @@
+//! Bad input for the direct-API commands: missing or expired credentials, an
+//! unknown instance, a group that does not resolve, an endpoint that does not
+//! answer or stops answering mid-apply. Each ends with one clear message and
+//! exit 2, and leaves no change unreported.
+
+#[path = "support/peers.rs"]
+mod peers;
+
+#[path = "support/aws.rs"]
+mod aws_support;
+
+use aws_support::*;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+const TODAY: &str = "2026-06-01";
+
+fn example(tmp: &tempfile::TempDir, name: &str) -> PathBuf {
+    let dir = tmp.path().join(name);
+    copy_dir(&peers::root().join("examples").join(name), &dir);
+    dir
+}
+
+/// Exactly one `error:` line, and it says `what`.
+fn one_error(err: &str, what: &str) {
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{err}");
+    assert!(errors[0].contains(what), "expected `{what}` in: {err}");
+}
+
+fn no_sets(moto: &Moto) {
+    let calls = moto.stats()["calls"].clone();
+    for op in [
+        "CreatePermissionSet",
+        "CreateAccountAssignment",
+        "DeleteAccountAssignment",
+    ] {
+        assert!(
+            calls.get(format!("sso-admin:{op}")).is_none(),
+            "{op} was called: {calls}"
+        );
+    }
+}
+
+#[test]
+fn missing_credentials() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = example(&tmp, "app-developer");
+    let moto = Moto::start("999999999999");
+    let mut cmd = peers::accessc();
+    isolate(&mut cmd);
+    cmd.env("AWS_REGION", REGION).args([
+        "plan",
+        s(&dir),
+        "--today",
+        TODAY,
+        "--endpoint-url",
+        &moto.url(),
+    ]);
+    let started = Instant::now();
+    let (_, err) = expect(&mut cmd, 2);
+    assert!(started.elapsed() < Duration::from_secs(30));
+    one_error(&err, "no usable AWS credentials");
+    assert!(err.contains("--profile"), "{err}");
+    assert_eq!(
+        moto.stats()["total"],
+        0,
+        "a request was sent without credentials"
+    );
+}
+
+#[test]
+fn a_profile_that_does_not_exist() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = example(&tmp, "app-developer");
+    let mut cmd = peers::accessc();
+    isolate(&mut cmd);
+    cmd.env("AWS_REGION", REGION).args([
+        "apply",
+        s(&dir),
+        "--today",
+        TODAY,
+        "--profile",
+        "nope",
+        "--endpoint-url",
+        "http://127.0.0.1:9",
+    ]);
+    let (_, err) = expect(&mut cmd, 2);
+    one_error(&err, "credentials");
+}
+
+#[test]
+fn expired_credentials() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = example(&tmp, "app-developer");
+    let ir = ir_of(&dir, TODAY);
+    let moto = Moto::start("999999999999");
+    moto.seed_from_ir(&ir, &[]);
+    let mut cmd = accessc(&moto.url(), &["apply", s(&dir), "--today", TODAY]);
+    cmd.env("AWS_ACCESS_KEY_ID", "EXPIREDKEY0000000000");
+    let (_, err) = expect(&mut cmd, 2);
+    one_error(&err, "ExpiredTokenException");
+    no_sets(&moto);
+}
+
+#[test]
+fn an_unknown_instance() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = example(&tmp, "app-developer");
+    let ir = ir_of(&dir, TODAY);
+    let moto = Moto::start("999999999999");
+    moto.seed_from_ir(&ir, &[]);
+    let arn = "arn:aws:sso:::instance/ssoins-0000000000000000";
+    let (_, err) = expect(
+        &mut accessc(
+            &moto.url(),
+            &["apply", s(&dir), "--today", TODAY, "--instance-arn", arn],
+        ),
+        2,
+    );
+    one_error(&err, &format!("instance `{arn}` does not exist"));
+    no_sets(&moto);
+}
+
+#[test]
+fn a_group_that_does_not_resolve() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = example(&tmp, "app-developer");
+    let mut ir = ir_of(&dir, TODAY);
+    let moto = Moto::start("999999999999");
+    ir.principals.clear();
+    moto.seed_from_ir(&ir, &["aws-team-b-engineers"]);
+    for scope in ["store", "program"] {
+        let (_, err) = expect(
+            &mut accessc(
+                &moto.url(),
+                &["apply", s(&dir), "--today", TODAY, "--principals", scope],
+            ),
+            2,
+        );
+        one_error(&err, "group `aws-team-a-engineers` does not resolve");
+    }
+    no_sets(&moto);
+}
+
+#[test]
+fn an_endpoint_that_does_not_answer() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = example(&tmp, "app-developer");
+    let silent = Silent::start();
+    let started = Instant::now();
+    let (_, err) = expect(
+        &mut accessc(
+            &silent.url(),
+            &["plan", s(&dir), "--today", TODAY, "--api-timeout", "1"],
+        ),
+        2,
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        started.elapsed()
+    );
+    one_error(&err, "did not answer");
+}
+
+#[test]
+fn an_endpoint_that_stops_answering_mid_apply_leaves_nothing_unreported() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = example(&tmp, "org-matrix");
+    let ir = ir_of(&dir, TODAY);
+    let moto = Moto::start_with("999999999999", &["--op-delay", "0.3"]);
+    let url = moto.url();
+    moto.seed_from_ir(&ir, &[]);
+    expect(
+        &mut accessc(
+            &url,
+            &["org", "snapshot", s(&dir), "-o", s(&dir.join("org.json"))],
+        ),
+        0,
+    );
+    let ir = ir_of(&dir, TODAY);
+    let child = accessc(
+        &url,
+        &[
+            "apply",
+            s(&dir),
+            "--today",
+            TODAY,
+            "--api-timeout",
+            "1",
+            "--poll-interval-ms",
+            "50",
+            "--progress",
+            "plain",
+        ],
+    )
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .expect("start apply");
+    // Stop the endpoint once some assignments exist.
+    let started = Instant::now();
+    loop {
+        let n = moto.stats()["calls"]["sso-admin:CreateAccountAssignment"]
+            .as_u64()
+            .unwrap_or(0);
+        if n >= 3 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "apply never created assignments"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    moto.server.signal("STOP");
+    let o = child.wait_with_output().expect("apply");
+    moto.server.signal("CONT");
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}\n{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(90),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(out.contains("Partly applied"), "{out}");
+    assert!(
+        out.contains("did not answer") || out.contains("cannot reach"),
+        "{out}"
+    );
+    assert!(
+        out.contains("not attempted") || out.contains("failed"),
+        "{out}"
+    );
+    one_error(&err, "failed");
+
+    // Back up: the next run finishes the job.
+    let (out, _) = expect(
+        &mut accessc(
+            &url,
+            &[
+                "apply",
+                s(&dir),
+                "--today",
+                TODAY,
+                "--poll-interval-ms",
+                "20",
+            ],
+        ),
+        0,
+    );
+    assert!(out.contains("Applied:"), "{out}");
+    assert_live_matches(&ir, &read_live(&url, &ir));
+}
+
+#[test]
+fn program_errors_exit_1_before_any_request() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("bad");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join("main.access"), "grant Nope to nobody on root\n").expect("write");
+    let silent = Silent::start();
+    let (_, err) = expect(&mut accessc(&silent.url(), &["plan", s(&dir)]), 1);
+    assert!(err.contains("nothing was read or changed"), "{err}");
+}
