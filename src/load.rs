@@ -9,6 +9,7 @@ use crate::span::{FileId, SourceFile, SourceMap, Span};
 use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Input files larger than this are refused with a diagnostic.
 pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
@@ -113,12 +114,31 @@ impl Program {
         }
     }
 
-    fn parse_added(&mut self, id: FileId) -> usize {
-        let text = self.sources.get(id).text.clone();
-        let (module, diags) = parse_file(id, &text);
+    fn parse_added(&mut self, id: FileId, parser: &mut dyn ParseFile) -> usize {
+        let file = self.sources.get(id);
+        let (name, text) = (file.name.clone(), file.text.clone());
+        let (module, diags) = parser.parse(id, &name, &text);
         self.diagnostics.extend(diags);
         self.modules.push(module);
         self.modules.len() - 1
+    }
+}
+
+/// How [`load_with`] parses each file: [`parse_file`] itself, or (in the
+/// language server) a cache that returns the module of a file whose text has
+/// not changed since the last load.
+pub trait ParseFile {
+    /// Parse `text`, the file `name`, as file `file` of the program; the
+    /// result must be what [`parse_file`] returns for the same arguments.
+    fn parse(&mut self, file: FileId, name: &str, text: &Arc<str>) -> (Module, Vec<Diagnostic>);
+}
+
+/// Every file parsed afresh.
+pub struct FreshParse;
+
+impl ParseFile for FreshParse {
+    fn parse(&mut self, file: FileId, _name: &str, text: &Arc<str>) -> (Module, Vec<Diagnostic>) {
+        parse_file(file, text)
     }
 }
 
@@ -129,15 +149,25 @@ pub fn load_texts(fs: &dyn FileSystem, base: &Path, files: Vec<(String, String)>
     for (name, text) in files {
         let id = prog.sources.add(SourceFile::new(name, text));
         prog.roots.push(id);
-        prog.parse_added(id);
+        prog.parse_added(id, &mut FreshParse);
     }
-    resolve_references(fs, &mut prog, base);
+    resolve_references(fs, &mut prog, base, &mut FreshParse);
     prog
 }
 
 /// Load the program at `path` (a file or a directory). Errors only when the
 /// path itself cannot be read; everything else becomes a diagnostic.
 pub fn load(fs: &dyn FileSystem, path: &Path) -> io::Result<Program> {
+    load_with(fs, path, &mut FreshParse)
+}
+
+/// [`load`], with every file parsed through `parser`: the same program, but
+/// the language server reuses the modules of unchanged files.
+pub fn load_with(
+    fs: &dyn FileSystem,
+    path: &Path,
+    parser: &mut dyn ParseFile,
+) -> io::Result<Program> {
     let mut prog = Program::default();
     let (files, base) = if fs.is_dir(path) {
         let files = fs.access_files(path)?;
@@ -150,15 +180,20 @@ pub fn load(fs: &dyn FileSystem, path: &Path) -> io::Result<Program> {
         let bytes = fs.read(f)?;
         let id = prog.add_text(f.display().to_string(), bytes);
         prog.roots.push(id);
-        prog.parse_added(id);
+        prog.parse_added(id, parser);
     }
-    resolve_references(fs, &mut prog, &base);
+    resolve_references(fs, &mut prog, &base, parser);
     Ok(prog)
 }
 
 /// Load `use`d files and std modules (transitively) and the JSON files named
 /// by `org from` / `from json`.
-fn resolve_references(fs: &dyn FileSystem, prog: &mut Program, base: &Path) {
+fn resolve_references(
+    fs: &dyn FileSystem,
+    prog: &mut Program,
+    base: &Path,
+    parser: &mut dyn ParseFile,
+) {
     let mut seen_files: HashMap<PathBuf, FileId> = HashMap::new();
     let mut i = 0;
     while i < prog.modules.len() {
@@ -188,7 +223,7 @@ fn resolve_references(fs: &dyn FileSystem, prog: &mut Program, base: &Path) {
                     if let Some((_, text)) = STD_MODULES.iter().find(|(m, _)| *m == module.name) {
                         let id = prog.sources.add(SourceFile::new(name, *text));
                         prog.std_name.insert(id, module.name.clone());
-                        prog.parse_added(id);
+                        prog.parse_added(id, parser);
                     }
                     // An unknown module is reported by the checker (A102).
                 }
@@ -209,7 +244,7 @@ fn resolve_references(fs: &dyn FileSystem, prog: &mut Program, base: &Path) {
                         Ok(bytes) => {
                             let id = prog.add_text(path.display().to_string(), bytes);
                             seen_files.insert(key, id);
-                            prog.parse_added(id);
+                            prog.parse_added(id, parser);
                         }
                         Err(e) => prog.diagnostics.push(
                             Diagnostic::error(

@@ -67,6 +67,23 @@ enum Command {
         /// A code such as A402; `all` lists every code.
         code: String,
     },
+    /// Read the live AWS organization: `accessc org snapshot -o org.json`.
+    Org {
+        #[command(subcommand)]
+        command: accessc::aws::cli::OrgCommand,
+    },
+    /// Diff a program with the live IAM Identity Center instance (through the AWS API).
+    Plan(accessc::aws::cli::PlanArgs),
+    /// Make the live IAM Identity Center instance match a program (through the AWS API).
+    Apply(accessc::aws::cli::ApplyArgs),
+    /// Report what exists live but not in the source; exit 3 when there is drift.
+    Drift(accessc::aws::cli::DriftArgs),
+    /// Run the language server on stdin/stdout (for editors: docs/editors.md).
+    Lsp {
+        /// Accepted for clients that pass it; stdio is the only transport.
+        #[arg(long)]
+        stdio: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -127,6 +144,37 @@ fn main() -> ExitCode {
         ),
         Command::Fmt { path, check } => cmd_fmt(&path, check),
         Command::Explain { code } => cmd_explain(&code),
+        Command::Org { command } => ExitCode::from(accessc::aws::cli::org(command)),
+        Command::Plan(args) => ExitCode::from(accessc::aws::cli::plan(args)),
+        Command::Apply(args) => ExitCode::from(accessc::aws::cli::apply(args)),
+        Command::Drift(args) => ExitCode::from(accessc::aws::cli::drift(args)),
+        Command::Lsp { stdio: _ } => cmd_lsp(),
+    }
+}
+
+/// `ACCESSC_TIMINGS=1` prints how long each stage took, on standard error.
+struct StageTimer {
+    on: bool,
+    last: std::cell::Cell<std::time::Instant>,
+}
+
+impl StageTimer {
+    fn new() -> StageTimer {
+        StageTimer {
+            on: std::env::var_os("ACCESSC_TIMINGS").is_some(),
+            last: std::cell::Cell::new(std::time::Instant::now()),
+        }
+    }
+
+    fn lap(&self, stage: &str) {
+        if self.on {
+            let now = std::time::Instant::now();
+            eprintln!(
+                "timing: {stage:<16} {:>8.1} ms",
+                (now - self.last.get()).as_secs_f64() * 1000.0
+            );
+            self.last.set(now);
+        }
     }
 }
 
@@ -228,6 +276,7 @@ fn cmd_build(
     format: TemplateFormat,
     today: Today,
 ) -> ExitCode {
+    let timer = StageTimer::new();
     let program = match load(&RealFs, path) {
         Ok(p) => p,
         Err(e) => return io_error(path, e),
@@ -236,7 +285,9 @@ fn cmd_build(
         eprintln!("error: no .access files in `{}`", path.display());
         return ExitCode::from(2);
     }
+    timer.lap("load and parse");
     let checked = check(&program, &CheckOptions { today });
+    timer.lap("check");
     if checked.has_errors() {
         let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         let mut s = render_human(
@@ -250,15 +301,36 @@ fn cmd_build(
         return ExitCode::from(1);
     }
     let ir = accessc::model_to_ir::lower(&checked.model);
+    timer.lap("lower to IR");
     let files = match target {
         Target::Ir => accessc::emit::emit_ir(&ir),
-        Target::Cfn | Target::Terraform => {
-            let _ = format;
-            eprintln!("error: this target is not available yet");
-            return ExitCode::from(2);
+        Target::Terraform => accessc::emit::terraform::emit_terraform(&ir),
+        Target::Cfn => {
+            let opts = accessc::emit::cfn::CfnOptions {
+                format: match format {
+                    TemplateFormat::Yaml => accessc::emit::cfn::CfnFormat::Yaml,
+                    TemplateFormat::Json => accessc::emit::cfn::CfnFormat::Json,
+                },
+            };
+            match accessc::emit::cfn::emit_cfn(&ir, &opts) {
+                Ok(files) => files,
+                Err(violations) => {
+                    for v in &violations {
+                        eprintln!("error: {v}");
+                    }
+                    eprintln!(
+                        "error: {} guard-rule violation(s) in the generated templates; nothing was written",
+                        violations.len()
+                    );
+                    return ExitCode::from(1);
+                }
+            }
         }
     };
-    match accessc::output::write_files(out_dir, &files) {
+    timer.lap("emit");
+    let written = accessc::output::write_files(out_dir, &files);
+    timer.lap("write");
+    match written {
         Ok(report) => {
             eprintln!(
                 "wrote {} file(s) to {} ({} unchanged, {} removed)",
@@ -339,6 +411,17 @@ fn cmd_explain(code: &str) -> ExitCode {
         }
         None => {
             eprintln!("error: unknown code `{code}`; `accessc explain all` lists them");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn cmd_lsp() -> ExitCode {
+    match accessc::lsp::run_stdio() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("error: {e}");
             ExitCode::from(2)
         }
     }

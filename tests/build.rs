@@ -323,8 +323,22 @@ fn one_grant_edit_only_adds_that_grants_lines() {
         }
     }
     let build = |out: &Path| {
-        let o = accessc(&["build", s(&src), "--target", "ir", "-o", s(out), "--today", "2026-11-28"]);
-        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+        let o = accessc(&[
+            "build",
+            s(&src),
+            "--target",
+            "ir",
+            "-o",
+            s(out),
+            "--today",
+            "2026-11-28",
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         std::fs::read_to_string(out.join("accessc.ir.json")).expect("ir")
     };
     let before = build(&dir.path().join("a"));

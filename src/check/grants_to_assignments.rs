@@ -431,10 +431,7 @@ impl<'a> Checker<'a> {
                     )),
                 );
             }
-            if is_mgmt
-                && f.break_glass.is_none()
-                && reported.insert((a.grant, a.function, MGMT))
-            {
+            if is_mgmt && f.break_glass.is_none() && reported.insert((a.grant, a.function, MGMT)) {
                 out.push(
                     Diagnostic::warning(
                         "A508",
@@ -530,7 +527,8 @@ impl<'a> Checker<'a> {
                 let l = self.function_set(left);
                 let r = self.function_set(right);
                 let scope = self.scope(targets);
-                let mut held: HashMap<(PrincipalIdx, AccountIdx), (Held, Held)> = HashMap::default();
+                let mut held: HashMap<(PrincipalIdx, AccountIdx), (Held, Held)> =
+                    HashMap::default();
                 for a in &self.model.assignments {
                     if scope.as_ref().is_some_and(|s| !s.contains(&a.account)) {
                         continue;

@@ -16,7 +16,8 @@ use crate::diagnostic::{sort_and_dedup, Diagnostic, Severity};
 use crate::load::Program;
 use crate::model::*;
 use crate::span::{FileId, Span};
-use names::{Kind, Names};
+pub use names::Kind;
+use names::Names;
 use std::collections::{HashMap, HashSet};
 
 /// A calendar date (`--today`).

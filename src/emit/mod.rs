@@ -1,5 +1,8 @@
 //! Backends: each turns the IR (and nothing else) into files.
 
+pub mod cfn;
+pub mod terraform;
+
 use crate::ir::Ir;
 
 /// One generated file: a path relative to the output directory, and its text.

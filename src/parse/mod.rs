@@ -1,6 +1,7 @@
 //! Text to syntax tree. `parse_file` never fails: it returns every item it
 //! could read and an A100 diagnostic for every one it could not.
 
+pub mod incremental;
 mod lexical;
 pub mod text_to_ast;
 
@@ -14,6 +15,76 @@ use text_to_ast::{AccessParser, Builder, Rule};
 /// Parse one file's text.
 pub fn parse_file(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
     let lexed = lexical::lex(file, text);
+    let outcomes: Vec<ChunkOutcome> = lexed
+        .chunks
+        .iter()
+        .map(|chunk| parse_chunk(file, text, &lexed.comments, chunk))
+        .collect();
+    assemble(file, text, lexed, outcomes)
+}
+
+/// What one item chunk parses to. It depends on the chunk's text, its offset
+/// and the file alone, so the incremental parser can reuse it after an edit
+/// elsewhere, moved by the edit's length.
+#[derive(Debug, Clone)]
+pub(crate) enum ChunkOutcome {
+    /// The item, without its doc comment (which lies before the chunk).
+    Item(Item),
+    /// A syntax error, and the name of the broken item when it can be read.
+    Failed {
+        diagnostic: Diagnostic,
+        broken: Option<(String, crate::ast::Ident)>,
+    },
+    /// Nested deeper than [`MAX_NESTING`]: refused before parsing.
+    TooDeep(Diagnostic),
+    /// Parsed to nothing (`item_only` always yields its item, so never seen).
+    Empty,
+}
+
+fn parse_chunk(
+    file: FileId,
+    text: &str,
+    comments: &[crate::ast::Comment],
+    chunk: &lexical::Chunk,
+) -> ChunkOutcome {
+    let src = &text[chunk.start..chunk.end];
+    if chunk.max_depth > MAX_NESTING {
+        return ChunkOutcome::TooDeep(
+            Diagnostic::error(
+                "A100",
+                Span::new(file, chunk.start, chunk.start + first_word_len(src)),
+                format!("blocks nested more than {MAX_NESTING} levels deep"),
+            )
+            .with_help("flatten the nesting; no organization needs OUs this deep"),
+        );
+    }
+    match AccessParser::parse(Rule::item_only, src) {
+        Ok(mut pairs) => {
+            let builder = Builder {
+                file,
+                base: chunk.start,
+                text,
+                comments,
+            };
+            match pairs.next() {
+                Some(p) => ChunkOutcome::Item(builder.item(p)),
+                None => ChunkOutcome::Empty,
+            }
+        }
+        Err(e) => ChunkOutcome::Failed {
+            diagnostic: syntax_error(file, chunk.start, src, e),
+            broken: broken_name(file, chunk.start, src),
+        },
+    }
+}
+
+/// The module and diagnostics of a file from its chunks' outcomes, in order.
+fn assemble(
+    file: FileId,
+    text: &str,
+    lexed: lexical::Lexed,
+    outcomes: Vec<ChunkOutcome>,
+) -> (Module, Vec<Diagnostic>) {
     let mut items: Vec<Item> = Vec::new();
     let mut broken = Vec::new();
     let mut diags = Vec::new();
@@ -28,43 +99,25 @@ pub fn parse_file(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
             .with_help("close it with `*/`"),
         );
     }
-    for chunk in &lexed.chunks {
-        let src = &text[chunk.start..chunk.end];
-        if chunk.max_depth > MAX_NESTING {
-            diags.push(
-                Diagnostic::error(
-                    "A100",
-                    Span::new(file, chunk.start, chunk.start + first_word_len(src)),
-                    format!("blocks nested more than {MAX_NESTING} levels deep"),
-                )
-                .with_help("flatten the nesting; no organization needs OUs this deep"),
-            );
-            continue;
-        }
-        match AccessParser::parse(Rule::item_only, src) {
-            Ok(mut pairs) => {
-                let builder = Builder {
-                    file,
-                    base: chunk.start,
-                    text,
-                    comments: &lexed.comments,
-                };
-                if let Some(p) = pairs.next() {
-                    let mut item = builder.item(p);
-                    if let Some((span, doc)) =
-                        lexical::doc_comment_before(text, &lexed.comments, chunk.start)
-                    {
-                        item.doc = Some(crate::ast::Str { value: doc, span });
-                    }
-                    items.push(item);
+    for (chunk, outcome) in lexed.chunks.iter().zip(outcomes) {
+        match outcome {
+            ChunkOutcome::Item(mut item) => {
+                if let Some((span, doc)) =
+                    lexical::doc_comment_before(text, &lexed.comments, chunk.start)
+                {
+                    item.doc = Some(crate::ast::Str { value: doc, span });
                 }
+                items.push(item);
             }
-            Err(e) => {
-                diags.push(syntax_error(file, chunk.start, src, e));
-                if let Some(b) = broken_name(file, chunk.start, src) {
-                    broken.push(b);
-                }
+            ChunkOutcome::Failed {
+                diagnostic,
+                broken: b,
+            } => {
+                diags.push(diagnostic);
+                broken.extend(b);
             }
+            ChunkOutcome::TooDeep(d) => diags.push(d),
+            ChunkOutcome::Empty => {}
         }
     }
     (

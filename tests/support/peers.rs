@@ -12,7 +12,9 @@ pub fn root() -> PathBuf {
 }
 
 pub fn peers() -> PathBuf {
-    std::env::var_os("ACCESSC_PEERS").map(PathBuf::from).unwrap_or_else(|| root().join(".peers"))
+    std::env::var_os("ACCESSC_PEERS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join(".peers"))
 }
 
 /// A program from the peers' virtualenv (`cfn-lint`, `parliament`, `checkov`, `terraform`, `moto_server`).
@@ -39,13 +41,22 @@ pub fn node_modules() -> PathBuf {
 pub fn run(cmd: &mut Command, stdin: Option<&[u8]>) -> Output {
     use std::io::Write;
     let mut child = cmd
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
     if let Some(data) = stdin {
-        child.stdin.take().expect("stdin").write_all(data).expect("write stdin");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(data)
+            .expect("write stdin");
     }
     child.wait_with_output().expect("wait")
 }
@@ -62,7 +73,9 @@ pub fn files_with_ext(dir: &Path, ext: &str) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in rd.flatten() {
             let p = e.path();
             if p.is_dir() {

@@ -135,8 +135,10 @@ pub fn emit_cfn(ir: &Ir, opts: &CfnOptions) -> Result<Vec<OutFile>, Vec<String>>
     // every assignment template, is checked in one run (with hundreds of
     // thousands of assignments, one guard run per template would dominate
     // the build).
-    let mut assignment_shapes: std::collections::BTreeMap<(String, String), (String, serde_json::Value)> =
-        std::collections::BTreeMap::new();
+    let mut assignment_shapes: std::collections::BTreeMap<
+        (String, String),
+        (String, serde_json::Value),
+    > = std::collections::BTreeMap::new();
     let mut guarded = Vec::new();
     // Render every template (in parallel: this is the bulk of the work),
     // consuming the units as it goes so their values are freed early.
@@ -144,8 +146,10 @@ pub fn emit_cfn(ir: &Ir, opts: &CfnOptions) -> Result<Vec<OutFile>, Vec<String>>
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .clamp(1, 8);
-    let mut indexed: Vec<(usize, (Stage, String, Template))> = plan.into_iter().enumerate().collect();
-    let mut parts: Vec<Vec<(usize, (Stage, String, Template))>> = (0..workers).map(|_| Vec::new()).collect();
+    let mut indexed: Vec<(usize, (Stage, String, Template))> =
+        plan.into_iter().enumerate().collect();
+    let mut parts: Vec<Vec<(usize, (Stage, String, Template))>> =
+        (0..workers).map(|_| Vec::new()).collect();
     for (n, item) in indexed.drain(..).enumerate() {
         parts[n % workers].push(item);
     }
@@ -155,7 +159,9 @@ pub fn emit_cfn(ir: &Ir, opts: &CfnOptions) -> Result<Vec<OutFile>, Vec<String>>
             .map(|part| {
                 sc.spawn(move || {
                     part.into_iter()
-                        .map(|(i, (stage, stem, t))| (i, render_stack(stage, stem, t, params, format)))
+                        .map(|(i, (stage, stem, t))| {
+                            (i, render_stack(stage, stem, t, params, format))
+                        })
                         .collect::<Vec<_>>()
                 })
             })
@@ -192,7 +198,8 @@ pub fn emit_cfn(ir: &Ir, opts: &CfnOptions) -> Result<Vec<OutFile>, Vec<String>>
             .into_values()
             .map(|(id, r)| (names::pascal(&id), r))
             .collect();
-        let doc = serde_json::json!({"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources});
+        let doc =
+            serde_json::json!({"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources});
         checked.push((
             "assignments-*.template (one resource of each distinct shape)".to_string(),
             serde_json::to_string_pretty(&doc).unwrap_or_default(),
@@ -235,7 +242,8 @@ fn render_stack(
 ) -> RenderedStack {
     let file = format!("{stem}.template.{}", format.extension());
     let error = if t.units.len() == 1 {
-        split::over_limit(&t, params).map(|why| format!("`{file}` cannot be split further and has {why}"))
+        split::over_limit(&t, params)
+            .map(|why| format!("`{file}` cannot be split further and has {why}"))
     } else {
         None
     };
@@ -245,11 +253,18 @@ fn render_stack(
     let mut embedded = Vec::new();
     let mut shapes = Vec::new();
     for (id, r) in value["Resources"].as_object().into_iter().flatten() {
-        if let Some(body) = r.pointer("/Properties/TemplateBody").and_then(|b| b.as_str()) {
+        if let Some(body) = r
+            .pointer("/Properties/TemplateBody")
+            .and_then(|b| b.as_str())
+        {
             embedded.push((format!("{file}#{id}"), body.to_string()));
         }
         if stage == Stage::Assignments {
-            let shape = |k: &str| r.pointer(&format!("/Properties/{k}")).map(|v| v.to_string()).unwrap_or_default();
+            let shape = |k: &str| {
+                r.pointer(&format!("/Properties/{k}"))
+                    .map(|v| v.to_string())
+                    .unwrap_or_default()
+            };
             let key = (shape("PrincipalType"), shape("TargetType"));
             if !shapes.iter().any(|(k, _)| *k == key) {
                 shapes.push((key, (format!("{stem}{id}"), r.clone())));

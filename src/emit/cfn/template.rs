@@ -54,7 +54,12 @@ impl Template {
     /// Like [`Template::to_value`], consuming the units instead of copying them.
     pub fn into_value(self, params: &BTreeMap<String, Param>) -> Value {
         let names: Vec<String> = self.param_names().into_iter().map(str::to_string).collect();
-        let mut t = header(&self.description, self.home_region.as_deref(), &names, params);
+        let mut t = header(
+            &self.description,
+            self.home_region.as_deref(),
+            &names,
+            params,
+        );
         let mut r = Map::new();
         let mut o = Map::new();
         for u in self.units {
@@ -75,7 +80,12 @@ impl Template {
     /// The template as a JSON value, keys in CloudFormation's usual order.
     pub fn to_value(&self, params: &BTreeMap<String, Param>) -> Value {
         let names: Vec<String> = self.param_names().into_iter().map(str::to_string).collect();
-        let mut t = header(&self.description, self.home_region.as_deref(), &names, params);
+        let mut t = header(
+            &self.description,
+            self.home_region.as_deref(),
+            &names,
+            params,
+        );
         let mut r = Map::new();
         let mut o = Map::new();
         for u in &self.units {

@@ -1,0 +1,187 @@
+//! Where things are: URIs and paths, the program each file belongs to, the
+//! open buffers laid over the file system, and the standard library written
+//! to disk so that an editor can open it.
+
+use crate::load::{FileSystem, RealFs, STD_MODULES};
+use lsp_types::Uri;
+use std::collections::HashMap;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+
+/// What one program is, for a file opened in the editor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgramMode {
+    /// Every `*.access` file directly in the file's directory (LANGUAGE.md §1):
+    /// the default.
+    Directory,
+    /// Each file on its own, as `accessc check FILE` sees it (for folders of
+    /// unrelated samples, such as a test corpus).
+    File,
+}
+
+/// The identity of one program.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ProgramKey {
+    /// A directory program.
+    Dir(PathBuf),
+    /// A single file on disk.
+    File(PathBuf),
+    /// A buffer with no file behind it (`untitled:` URIs): checked alone.
+    Buffer(String),
+}
+
+impl ProgramKey {
+    /// The program a document belongs to, or `None` for the standard library
+    /// (never checked as a program of its own).
+    pub fn of(uri: &Uri, mode: ProgramMode, std: &StdFiles) -> Option<ProgramKey> {
+        match uri_to_path(uri) {
+            Some(path) => {
+                if std.module_of(&path).is_some() {
+                    return None;
+                }
+                Some(match (mode, path.parent()) {
+                    (ProgramMode::Directory, Some(dir)) if !dir.as_os_str().is_empty() => {
+                        ProgramKey::Dir(dir.to_path_buf())
+                    }
+                    _ => ProgramKey::File(path),
+                })
+            }
+            None => Some(ProgramKey::Buffer(uri.as_str().to_string())),
+        }
+    }
+
+    /// Whether a change to the file at `path` may change this program.
+    pub fn may_read(&self, path: &Path) -> bool {
+        match self {
+            ProgramKey::Dir(d) => path.parent() == Some(d.as_path()),
+            ProgramKey::File(f) => f == path,
+            ProgramKey::Buffer(_) => false,
+        }
+    }
+}
+
+/// The path of a `file:` URI.
+pub fn uri_to_path(uri: &Uri) -> Option<PathBuf> {
+    let url = url::Url::parse(uri.as_str()).ok()?;
+    if url.scheme() != "file" {
+        return None;
+    }
+    url.to_file_path().ok()
+}
+
+/// The `file:` URI of an absolute path.
+pub fn path_to_uri(path: &Path) -> Option<Uri> {
+    let url = url::Url::from_file_path(path).ok()?;
+    Uri::from_str(url.as_str()).ok()
+}
+
+/// The file system as the program sees it: open buffers first, then disk.
+pub struct OverlayFs<'a> {
+    pub open: &'a HashMap<PathBuf, Arc<str>>,
+}
+
+impl FileSystem for OverlayFs<'_> {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        match self.open.get(path) {
+            Some(text) => Ok(text.as_bytes().to_vec()),
+            None => RealFs.read(path),
+        }
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        RealFs.is_dir(path) || self.open.keys().any(|p| p.parent() == Some(path))
+    }
+
+    fn access_files(&self, dir: &Path) -> io::Result<Vec<PathBuf>> {
+        let on_disk = RealFs.access_files(dir);
+        let mut files = match on_disk {
+            Ok(files) => files,
+            Err(e) if !self.open.keys().any(|p| p.parent() == Some(dir)) => return Err(e),
+            Err(_) => Vec::new(),
+        };
+        for p in self.open.keys() {
+            if p.parent() == Some(dir) && p.extension().is_some_and(|e| e == "access") {
+                files.push(p.clone());
+            }
+        }
+        files.sort();
+        files.dedup();
+        Ok(files)
+    }
+}
+
+/// The standard library's sources, written once to a cache directory so that
+/// go-to-definition can open them: `$XDG_CACHE_HOME/accessc/std-VERSION-HASH/`
+/// (or `~/.cache/…`, or the temporary directory). The files are read-only.
+#[derive(Debug, Clone, Default)]
+pub struct StdFiles {
+    dir: Option<PathBuf>,
+}
+
+impl StdFiles {
+    /// Write the std modules (if they are not there already).
+    pub fn install() -> StdFiles {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for (name, text) in STD_MODULES {
+            for b in name.bytes().chain(text.bytes()) {
+                hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        let base = std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+            .unwrap_or_else(std::env::temp_dir);
+        let dir = base.join("accessc").join(format!(
+            "std-{}-{:08x}",
+            env!("CARGO_PKG_VERSION"),
+            hash as u32
+        ));
+        let ok = std::fs::create_dir_all(&dir).is_ok()
+            && STD_MODULES.iter().all(|(name, text)| {
+                let p = dir.join(format!("{name}.access"));
+                if std::fs::read_to_string(&p).is_ok_and(|t| t == *text) {
+                    return true;
+                }
+                // A read-only file from an earlier run with other contents.
+                let _ = std::fs::remove_file(&p);
+                let written = std::fs::write(&p, text).is_ok();
+                if let Ok(meta) = std::fs::metadata(&p) {
+                    let mut perm = meta.permissions();
+                    perm.set_readonly(true);
+                    let _ = std::fs::set_permissions(&p, perm);
+                }
+                written
+            });
+        StdFiles {
+            dir: ok.then_some(dir),
+        }
+    }
+
+    /// Where std module `name` is on disk.
+    pub fn path(&self, module: &str) -> Option<PathBuf> {
+        self.dir
+            .as_ref()
+            .map(|d| d.join(format!("{module}.access")))
+    }
+
+    /// The URI of std module `name`.
+    pub fn uri(&self, module: &str) -> Option<Uri> {
+        self.path(module).and_then(|p| path_to_uri(&p))
+    }
+
+    /// The std module a path is the copy of, if it is one.
+    pub fn module_of(&self, path: &Path) -> Option<&'static str> {
+        let dir = self.dir.as_ref()?;
+        if path.parent() != Some(dir.as_path()) {
+            return None;
+        }
+        let stem = path.file_stem()?.to_str()?;
+        STD_MODULES
+            .iter()
+            .map(|(n, _)| *n)
+            .find(|n| *n == stem && path.extension().is_some_and(|e| e == "access"))
+    }
+}
