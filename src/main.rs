@@ -170,11 +170,32 @@ impl StageTimer {
         if self.on {
             let now = std::time::Instant::now();
             eprintln!(
-                "timing: {stage:<16} {:>8.1} ms",
-                (now - self.last.get()).as_secs_f64() * 1000.0
+                "timing: {stage:<16} {:>8.1} ms{}",
+                (now - self.last.get()).as_secs_f64() * 1000.0,
+                memory_note()
             );
             self.last.set(now);
         }
+    }
+}
+
+/// `  (resident 120 MiB, peak 300 MiB)` from `/proc/self/status`, where the
+/// system has one; empty elsewhere.
+fn memory_note() -> String {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return String::new();
+    };
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+    };
+    match (field("VmRSS:"), field("VmHWM:")) {
+        (Some(rss), Some(hwm)) => {
+            format!("  (resident {} MiB, peak {} MiB)", rss / 1024, hwm / 1024)
+        }
+        _ => String::new(),
     }
 }
 
@@ -301,10 +322,21 @@ fn cmd_build(
         return ExitCode::from(1);
     }
     let ir = accessc::model_to_ir::lower(&checked.model);
+    // The IR is all the backends read: free the rest first.
+    drop(checked);
+    drop(program);
     timer.lap("lower to IR");
-    let files = match target {
-        Target::Ir => accessc::emit::emit_ir(&ir),
-        Target::Terraform => accessc::emit::terraform::emit_terraform(&ir),
+    let written = match target {
+        Target::Ir => {
+            let files = accessc::emit::emit_ir(&ir);
+            timer.lap("emit");
+            accessc::output::write_files(out_dir, &files)
+        }
+        Target::Terraform => {
+            let files = accessc::emit::terraform::emit_terraform(&ir);
+            timer.lap("emit");
+            accessc::output::write_files(out_dir, &files)
+        }
         Target::Cfn => {
             let opts = accessc::emit::cfn::CfnOptions {
                 format: match format {
@@ -312,8 +344,8 @@ fn cmd_build(
                     TemplateFormat::Json => accessc::emit::cfn::CfnFormat::Json,
                 },
             };
-            match accessc::emit::cfn::emit_cfn(&ir, &opts) {
-                Ok(files) => files,
+            let output = match accessc::emit::cfn::prepare_cfn(&ir, &opts) {
+                Ok(output) => output,
                 Err(violations) => {
                     for v in &violations {
                         eprintln!("error: {v}");
@@ -324,12 +356,21 @@ fn cmd_build(
                     );
                     return ExitCode::from(1);
                 }
-            }
+            };
+            timer.lap("emit and check");
+            // Assignment templates are rendered in parallel and written as
+            // they come, so the output is never held whole in memory.
+            accessc::output::OutputWriter::begin(out_dir, output.paths()).and_then(|mut w| {
+                output.for_each_file(|f| w.write(&f.path, &f.contents))?;
+                w.finish()
+            })
         }
     };
-    timer.lap("emit");
-    let written = accessc::output::write_files(out_dir, &files);
-    timer.lap("write");
+    timer.lap(if target == Target::Cfn {
+        "render and write"
+    } else {
+        "write"
+    });
     match written {
         Ok(report) => {
             eprintln!(

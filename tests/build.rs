@@ -311,6 +311,36 @@ fn manifest_removes_only_stale_files_accessc_wrote() {
 }
 
 #[test]
+fn an_interrupted_streaming_write_is_finished_by_the_next_build() {
+    use accessc::output::OutputWriter;
+    let dir = tempfile::tempdir().expect("tmp");
+    let paths = || vec!["a.yaml".to_string(), "b.yaml".to_string()];
+    // The first build writes one file and stops (killed before `finish`).
+    let mut w = OutputWriter::begin(dir.path(), paths()).expect("begin");
+    w.write("a.yaml", "a").expect("write");
+    assert!(
+        w.write("c.yaml", "c").is_err(),
+        "an unannounced path is refused"
+    );
+    assert!(w.write("a.yaml", "a").is_err(), "a path is written once");
+    drop(w);
+    // The manifest already claimed both names, so the re-run replaces them
+    // instead of refusing them as files accessc did not write.
+    let mut w = OutputWriter::begin(dir.path(), paths()).expect("re-run");
+    w.write("a.yaml", "a").expect("write a");
+    w.write("b.yaml", "b").expect("write b");
+    let r = w.finish().expect("finish");
+    assert_eq!(r.unchanged, ["a.yaml"]);
+    assert_eq!(r.written, ["b.yaml"]);
+    let manifest =
+        std::fs::read_to_string(dir.path().join(accessc::output::MANIFEST)).expect("manifest");
+    assert!(manifest.ends_with("a.yaml\nb.yaml\n"), "{manifest}");
+    // A build that announces a file and never writes it fails at `finish`.
+    let w = OutputWriter::begin(dir.path(), paths()).expect("begin");
+    assert!(w.finish().is_err());
+}
+
+#[test]
 fn one_grant_edit_only_adds_that_grants_lines() {
     let dir = tempfile::tempdir().expect("tmp");
     let src = dir.path().join("src");

@@ -3,14 +3,16 @@
 //! ABAC configuration, one per assignment, one StackSet per customer managed
 //! policy body. Also the parameters they use.
 
-use super::names::{pascal, stable_hash, unique_names, MAX_ID_LEN};
-use super::template::{render, Param, Unit};
+use super::names::{pascal, stable_hash, unique_names, unique_names_indexed, MAX_ID_LEN};
+use super::template::{render, AssignmentResource, Param, PrincipalRef, Resource, Unit};
 use super::CfnFormat;
 use crate::ir::{
-    Assignment, Boundary, CmpDeployment, Ir, PermissionSet, PrincipalType, OWNERSHIP_TAG,
+    Assignment, Boundary, CmpDeployment, Ir, PermissionSet, Principal, PrincipalType, OWNERSHIP_TAG,
 };
+use rustc_hash::FxHashMap;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// The tag that marks a break-glass permission set (the guard rules read it).
 pub const BREAK_GLASS_TAG: &str = "accessc:BreakGlass";
@@ -40,6 +42,7 @@ pub struct Units {
 
 struct Ctx<'a> {
     ir: &'a Ir,
+    principals: FxHashMap<(PrincipalType, &'a str), &'a Principal>,
     format: CfnFormat,
     ps_ids: HashMap<String, String>,
     params: BTreeMap<String, Param>,
@@ -108,6 +111,11 @@ pub fn build(ir: &Ir, format: CfnFormat) -> Units {
     let ps_ids = unique_names(&ps_items, 64);
     let mut cx = Ctx {
         ir,
+        principals: ir
+            .principals
+            .iter()
+            .map(|p| ((p.kind, p.name.as_str()), p))
+            .collect(),
         format,
         ps_ids,
         params: fixed_params(),
@@ -129,15 +137,12 @@ pub fn build(ir: &Ir, format: CfnFormat) -> Units {
 
     let assignment_ids = assignment_ids(ir, &cx.ps_ids);
     let mut by_ps: BTreeMap<&str, Vec<Unit>> = BTreeMap::new();
-    for a in &ir.assignments {
-        let id = assignment_ids
-            .get(&assignment_key(a))
-            .cloned()
-            .unwrap_or_default();
+    let mut shared = Shared::new(ir);
+    for (a, id) in ir.assignments.iter().zip(assignment_ids) {
         by_ps
             .entry(a.permission_set.as_str())
             .or_default()
-            .push(cx.assignment_unit(a, id));
+            .push(cx.assignment_unit(a, id, &mut shared));
     }
     let mut assignments = Vec::new();
     for p in &ir.permission_sets {
@@ -218,9 +223,11 @@ fn body_id(body: &str) -> String {
     pascal(body)
 }
 
-/// `AssignmentAppDeveloperAwsTeamAEngineers111111111111`; users get `User` before their name.
-fn assignment_ids(ir: &Ir, ps_ids: &HashMap<String, String>) -> HashMap<String, String> {
-    let items: Vec<(String, String)> = ir
+/// `AssignmentAppDeveloperAwsTeamAEngineers111111111111`; users get `User`
+/// before their name. In the order of `ir.assignments`.
+fn assignment_ids(ir: &Ir, ps_ids: &HashMap<String, String>) -> Vec<String> {
+    let mut principal_parts: FxHashMap<(PrincipalType, &str), String> = FxHashMap::default();
+    let cands: Vec<String> = ir
         .assignments
         .iter()
         .map(|a| {
@@ -228,24 +235,101 @@ fn assignment_ids(ir: &Ir, ps_ids: &HashMap<String, String>) -> HashMap<String, 
                 .get(&a.permission_set)
                 .cloned()
                 .unwrap_or_else(|| pascal(&a.permission_set));
-            let kind = match a.principal_type {
-                PrincipalType::Group => "",
-                PrincipalType::User => "User",
-            };
-            (
-                assignment_key(a),
-                format!(
-                    "Assignment{ps}{kind}{}{}",
-                    pascal(&a.principal),
-                    a.account_id
-                ),
-            )
+            let who = principal_parts
+                .entry((a.principal_type, a.principal.as_str()))
+                .or_insert_with(|| {
+                    let kind = match a.principal_type {
+                        PrincipalType::Group => "",
+                        PrincipalType::User => "User",
+                    };
+                    format!("{kind}{}", pascal(&a.principal))
+                });
+            format!("Assignment{ps}{who}{}", a.account_id)
         })
         .collect();
-    unique_names(&items, MAX_ID_LEN)
+    unique_names_indexed(cands, |i| assignment_key(&ir.assignments[i]), MAX_ID_LEN)
+}
+
+/// Values many assignments share, made once.
+struct Shared<'a> {
+    name_prefix: Arc<str>,
+    instance_param: Arc<str>,
+    instance_arn: Option<Arc<str>>,
+    principals: FxHashMap<(PrincipalType, &'a str), (Arc<str>, PrincipalRef)>,
+    exports: FxHashMap<&'a str, Arc<str>>,
+    accounts: FxHashMap<&'a str, Option<Arc<str>>>,
+}
+
+impl<'a> Shared<'a> {
+    fn new(ir: &Ir) -> Shared<'a> {
+        Shared {
+            name_prefix: Arc::from("NamePrefix"),
+            instance_param: Arc::from("InstanceArn"),
+            instance_arn: ir.instance.arn.as_deref().map(Arc::from),
+            principals: FxHashMap::default(),
+            exports: FxHashMap::default(),
+            accounts: FxHashMap::default(),
+        }
+    }
+
+    /// The principal's name and where its id comes from: the assignment's
+    /// own id, the principal's, or its parameter.
+    fn principal(&mut self, cx: &Ctx, a: &'a Assignment) -> (Arc<str>, PrincipalRef) {
+        let key = (a.principal_type, a.principal.as_str());
+        let (name, known) = self
+            .principals
+            .entry(key)
+            .or_insert_with(|| {
+                let name = Arc::from(a.principal.as_str());
+                let r = match cx
+                    .principal(a.principal_type, &a.principal)
+                    .and_then(|p| p.id.as_deref())
+                {
+                    Some(id) => PrincipalRef::Id(Arc::from(id)),
+                    None => match cx
+                        .principal_params
+                        .get(&(a.principal_type, a.principal.clone()))
+                    {
+                        Some(p) => PrincipalRef::Param(Arc::from(p.as_str())),
+                        None => PrincipalRef::Missing,
+                    },
+                };
+                (name, r)
+            })
+            .clone();
+        match &a.principal_id {
+            Some(id) => match &known {
+                PrincipalRef::Id(k) if **k == **id => (name, known),
+                _ => (name, PrincipalRef::Id(Arc::from(id.as_str()))),
+            },
+            None => (name, known),
+        }
+    }
+
+    fn export(&mut self, cx: &Ctx, permission_set: &'a str) -> Arc<str> {
+        if let Some(e) = self.exports.get(permission_set) {
+            return e.clone();
+        }
+        let e: Arc<str> = Arc::from(export_name(&cx.ps_id(permission_set)));
+        self.exports.insert(permission_set, e.clone());
+        e
+    }
+
+    fn account_name(&mut self, ir: &Ir, account_id: &'a str) -> Option<Arc<str>> {
+        if let Some(n) = self.accounts.get(account_id) {
+            return n.clone();
+        }
+        let n = ir.account_name(account_id).map(Arc::from);
+        self.accounts.insert(account_id, n.clone());
+        n
+    }
 }
 
 impl Ctx<'_> {
+    fn principal(&self, kind: PrincipalType, name: &str) -> Option<&Principal> {
+        self.principals.get(&(kind, name)).copied()
+    }
+
     fn ps_id(&self, name: &str) -> String {
         self.ps_ids
             .get(name)
@@ -268,7 +352,6 @@ impl Ctx<'_> {
         for a in &self.ir.assignments {
             let known = a.principal_id.is_some()
                 || self
-                    .ir
                     .principal(a.principal_type, &a.principal)
                     .is_some_and(|p| p.id.is_some());
             if !known {
@@ -294,7 +377,6 @@ impl Ctx<'_> {
                 continue;
             };
             let display = self
-                .ir
                 .principal(k, &n)
                 .map_or_else(|| n.clone(), |p| p.display_name.clone());
             let what = match k {
@@ -464,12 +546,12 @@ impl Ctx<'_> {
             "Value": {"Fn::GetAtt": [logical, "PermissionSetArn"]},
             "Export": {"Name": {"Fn::Sub": export_name(&id)}},
         });
-        Unit {
-            hash: stable_hash(&[&p.name]),
+        Unit::new(
+            stable_hash(&[&p.name]),
             resources,
-            outputs: vec![(format!("PermissionSet{id}Arn"), output)],
+            vec![(format!("PermissionSet{id}Arn"), output)],
             params,
-        }
+        )
     }
 
     /// The metric filter and alarm that page on every sign-in to a break-glass set.
@@ -549,65 +631,53 @@ impl Ctx<'_> {
                 "AccessControlAttributes": attrs,
             },
         });
-        Some(Unit {
-            // Hash 0: bucket 0 at every depth, so it never moves.
-            hash: 0,
-            resources: vec![("InstanceAccessControlAttributes".into(), resource)],
-            outputs: vec![],
+        // Hash 0: bucket 0 at every depth, so it never moves.
+        Some(Unit::new(
+            0,
+            vec![("InstanceAccessControlAttributes".into(), resource)],
+            vec![],
             params,
-        })
+        ))
     }
 
-    fn assignment_unit(&self, a: &Assignment, logical: String) -> Unit {
-        let mut params = BTreeSet::new();
-        let ps = self.ps_id(&a.permission_set);
-        let principal_id = a.principal_id.clone().or_else(|| {
-            self.ir
-                .principal(a.principal_type, &a.principal)
-                .and_then(|p| p.id.clone())
-        });
-        let principal = match principal_id {
-            Some(id) => json!(id),
-            None => match self
-                .principal_params
-                .get(&(a.principal_type, a.principal.clone()))
-            {
-                Some(p) => {
-                    params.insert(p.clone());
-                    json!({"Ref": p})
-                }
-                None => json!(""),
-            },
+    fn assignment_unit<'a>(
+        &self,
+        a: &'a Assignment,
+        logical: String,
+        shared: &mut Shared<'a>,
+    ) -> Unit {
+        let (principal, principal_id) = shared.principal(self, a);
+        let mut params = vec![shared.name_prefix.clone()];
+        let instance_arn = match &shared.instance_arn {
+            Some(arn) => Some(arn.clone()),
+            None => {
+                params.push(shared.instance_param.clone());
+                None
+            }
         };
-        params.insert("NamePrefix".into());
-        let mut meta = Map::new();
-        meta.insert("Principal".into(), json!(a.principal));
-        if let Some(name) = self.ir.account_name(&a.account_id) {
-            meta.insert("Account".into(), json!(name));
+        if let PrincipalRef::Param(p) = &principal_id {
+            params.push(p.clone());
         }
-        if let Some(o) = &a.owner {
-            meta.insert("Owner".into(), json!(o));
-        }
-        if let Some(u) = &a.until {
-            meta.insert("Until".into(), json!(u));
-        }
-        let resource = json!({
-            "Type": "AWS::SSO::Assignment",
-            "Metadata": {"accessc": Value::Object(meta)},
-            "Properties": {
-                "InstanceArn": self.instance_arn(&mut params),
-                "PermissionSetArn": {"Fn::ImportValue": {"Fn::Sub": export_name(&ps)}},
-                "PrincipalType": a.principal_type.as_str(),
-                "PrincipalId": principal,
-                "TargetType": "AWS_ACCOUNT",
-                "TargetId": a.account_id,
-            },
-        });
+        params.sort();
+        params.dedup();
+        let resource = AssignmentResource {
+            principal_type: a.principal_type,
+            principal,
+            principal_id,
+            instance_arn,
+            export: shared.export(self, &a.permission_set),
+            account_id: a.account_id.clone(),
+            account_name: shared.account_name(self.ir, &a.account_id),
+            owner: a.owner.clone(),
+            until: a.until.clone(),
+        };
+        let size = resource.len_bound(&logical);
         Unit {
             hash: stable_hash(&[a.principal_type.as_str(), &a.principal, &a.account_id]),
-            resources: vec![(logical, resource)],
+            resources: vec![(logical, Resource::Assignment(resource))],
             outputs: vec![],
             params,
+            size,
         }
     }
 
@@ -695,12 +765,12 @@ impl Ctx<'_> {
                 "TemplateBody": body,
             },
         });
-        Unit {
-            hash: stable_hash(&[&c.path, &c.name, &c.body]),
-            resources: vec![(format!("PolicyStackSet{id}"), resource)],
-            outputs: vec![],
+        Unit::new(
+            stable_hash(&[&c.path, &c.name, &c.body]),
+            vec![(format!("PolicyStackSet{id}"), resource)],
+            vec![],
             params,
-        }
+        )
     }
 
     /// The template each stack instance deploys: one `AWS::IAM::ManagedPolicy`.

@@ -29,6 +29,7 @@ pub use ir_to_units::{
     break_glass_filter_pattern, break_glass_role_glob, BREAK_GLASS_TAG, DEFAULT_PREFIX,
 };
 pub use split::{MAX_BYTES, MAX_OUTPUTS, MAX_PARAMETERS, MAX_RESOURCES};
+use std::collections::BTreeMap;
 use template::Template;
 
 /// The text format of the templates.
@@ -80,6 +81,103 @@ pub fn check_guard_rules(templates: &[(String, String)]) -> Vec<String> {
 
 /// Every file of the CloudFormation output, or the guard-rule violations that forbid it.
 pub fn emit_cfn(ir: &Ir, opts: &CfnOptions) -> Result<Vec<OutFile>, Vec<String>> {
+    prepare_cfn(ir, opts).map(CfnOutput::into_files)
+}
+
+/// A CloudFormation build that passed every check: its deploy order, its
+/// policy and permission-set templates ready, and its assignment templates
+/// (nearly all of the output of a large organization) still to be rendered,
+/// so that they can be written as they are rendered instead of held at once.
+pub struct CfnOutput {
+    ready: Vec<OutFile>,
+    pending: Vec<(String, Template)>,
+    params: BTreeMap<String, template::Param>,
+    format: CfnFormat,
+}
+
+impl CfnOutput {
+    /// Every file's path, in output order.
+    pub fn paths(&self) -> Vec<String> {
+        self.ready
+            .iter()
+            .map(|f| f.path.clone())
+            .chain(self.pending.iter().map(|(f, _)| f.clone()))
+            .collect()
+    }
+
+    /// Renders the templates still pending, in parallel, and hands every
+    /// file to `sink` in output order; stops at the first error `sink`
+    /// returns.
+    pub fn for_each_file<E>(self, mut sink: impl FnMut(OutFile) -> Result<(), E>) -> Result<(), E> {
+        let CfnOutput {
+            ready,
+            pending,
+            params,
+            format,
+        } = self;
+        for f in ready {
+            sink(f)?;
+        }
+        let n = pending.len();
+        let slots: Vec<std::sync::Mutex<Option<(String, Template)>>> = pending
+            .into_iter()
+            .map(|p| std::sync::Mutex::new(Some(p)))
+            .collect();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let workers = std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .clamp(1, 8);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, OutFile)>(2 * workers);
+        let (slots, next, params) = (&slots, &next, &params);
+        std::thread::scope(|sc| {
+            for _ in 0..workers {
+                let tx = tx.clone();
+                sc.spawn(move || loop {
+                    // Workers take templates in order, so files arrive
+                    // nearly in order and few wait to be handed on.
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if i >= n {
+                        break;
+                    }
+                    let Some((file, t)) = slots[i].lock().ok().and_then(|mut s| s.take()) else {
+                        continue;
+                    };
+                    let text = t.render(params, format);
+                    drop(t);
+                    if tx.send((i, OutFile::new(file, text))).is_err() {
+                        break;
+                    }
+                });
+            }
+            drop(tx);
+            let mut waiting: BTreeMap<usize, OutFile> = BTreeMap::new();
+            let mut want = 0;
+            for (i, f) in rx {
+                waiting.insert(i, f);
+                while let Some(f) = waiting.remove(&want) {
+                    sink(f)?;
+                    want += 1;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Every file, rendered.
+    pub fn into_files(self) -> Vec<OutFile> {
+        let mut files = Vec::new();
+        let _ = self.for_each_file(|f| {
+            files.push(f);
+            Ok::<(), ()>(())
+        });
+        files
+    }
+}
+
+/// Builds, splits and checks the CloudFormation output of `ir`: every guard
+/// rule and limit is checked here, before any assignment template is
+/// rendered, so that nothing is written when the build fails.
+pub fn prepare_cfn(ir: &Ir, opts: &CfnOptions) -> Result<CfnOutput, Vec<String>> {
     let format = opts.format;
     let mut units = ir_to_units::build(ir, format);
     let mut errors = units.errors.clone();
@@ -126,69 +224,44 @@ pub fn emit_cfn(ir: &Ir, opts: &CfnOptions) -> Result<Vec<OutFile>, Vec<String>>
         );
     }
 
-    let mut files = Vec::new();
+    let params = units.params.clone();
     let mut stacks = Vec::new();
-    let mut rendered = Vec::new();
+    let mut ready = Vec::new();
+    let mut pending = Vec::new();
+    let mut guarded = Vec::new();
     let mut embedded = Vec::new();
     // Assignment resources differ only in ids; the guard rules read their
     // principal and target types. One resource of each distinct shape, from
     // every assignment template, is checked in one run (with hundreds of
     // thousands of assignments, one guard run per template would dominate
     // the build).
-    let mut assignment_shapes: std::collections::BTreeMap<
-        (String, String),
-        (String, serde_json::Value),
-    > = std::collections::BTreeMap::new();
-    let mut guarded = Vec::new();
-    // Render every template (in parallel: this is the bulk of the work),
-    // consuming the units as it goes so their values are freed early.
-    let params = &units.params;
-    let workers = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .clamp(1, 8);
-    let mut indexed: Vec<(usize, (Stage, String, Template))> =
-        plan.into_iter().enumerate().collect();
-    let mut parts: Vec<Vec<(usize, (Stage, String, Template))>> =
-        (0..workers).map(|_| Vec::new()).collect();
-    for (n, item) in indexed.drain(..).enumerate() {
-        parts[n % workers].push(item);
-    }
-    let mut done: Vec<(usize, RenderedStack)> = std::thread::scope(|sc| {
-        let handles: Vec<_> = parts
-            .into_iter()
-            .map(|part| {
-                sc.spawn(move || {
-                    part.into_iter()
-                        .map(|(i, (stage, stem, t))| {
-                            (i, render_stack(stage, stem, t, params, format))
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
-    done.sort_by_key(|(i, _)| *i);
-    for (_, r) in done {
-        errors.extend(r.error);
-        embedded.extend(r.embedded);
-        if r.stage == Stage::Assignments {
-            for (key, v) in r.shapes {
-                assignment_shapes.entry(key).or_insert(v);
+    let mut assignment_shapes: BTreeMap<(String, String), (String, serde_json::Value)> =
+        BTreeMap::new();
+    for (stage, stem, t) in plan {
+        let file = format!("{stem}.template.{}", format.extension());
+        if t.units.len() == 1 {
+            if let Some(why) = split::over_limit(&t, &params) {
+                errors.push(format!("`{file}` cannot be split further and has {why}"));
             }
-        } else {
-            guarded.push((r.file.clone(), r.text.clone()));
+        }
+        let (bodies, shapes) = guard_inputs(stage, &stem, &file, &t);
+        embedded.extend(bodies);
+        for (key, v) in shapes {
+            assignment_shapes.entry(key).or_insert(v);
         }
         stacks.push(Stack {
-            stage: r.stage,
-            stem: r.stem,
-            file: r.file.clone(),
-            params: r.params,
+            stage,
+            stem,
+            file: file.clone(),
+            params: t.param_names().into_iter().map(str::to_string).collect(),
         });
-        rendered.push((r.file, r.text));
+        if stage == Stage::Assignments {
+            pending.push((file, t));
+        } else {
+            let text = t.render(&params, format);
+            guarded.push((file.clone(), text.clone()));
+            ready.push(OutFile::new(file, text));
+        }
     }
     // The guard rules also see each StackSet's embedded template.
     let mut checked = guarded;
@@ -209,76 +282,68 @@ pub fn emit_cfn(ir: &Ir, opts: &CfnOptions) -> Result<Vec<OutFile>, Vec<String>>
     if !errors.is_empty() {
         return Err(errors);
     }
-    files.push(OutFile::new(
-        "DEPLOY.md",
-        deploy::deploy_md(ir, &stacks, &units),
-    ));
-    files.push(OutFile::new(
-        "deploy-order.json",
-        deploy::deploy_order_json(&stacks, &units, format),
-    ));
-    files.extend(rendered.into_iter().map(|(f, t)| OutFile::new(f, t)));
-    Ok(files)
+    let mut files = vec![
+        OutFile::new("DEPLOY.md", deploy::deploy_md(ir, &stacks, &units)),
+        OutFile::new(
+            "deploy-order.json",
+            deploy::deploy_order_json(&stacks, &units, format),
+        ),
+    ];
+    files.extend(ready);
+    Ok(CfnOutput {
+        ready: files,
+        pending,
+        params,
+        format,
+    })
 }
 
-/// One rendered stack and what the guard rules need from it.
-struct RenderedStack {
+/// A stack's embedded StackSet templates, as (name, text), and for an
+/// assignment stack the first resource of each shape (principal and
+/// target type), as guard-rule input.
+#[allow(clippy::type_complexity)]
+fn guard_inputs(
     stage: Stage,
-    stem: String,
-    file: String,
-    text: String,
-    params: Vec<String>,
-    embedded: Vec<(String, String)>,
-    shapes: Vec<((String, String), (String, serde_json::Value))>,
-    error: Option<String>,
-}
-
-fn render_stack(
-    stage: Stage,
-    stem: String,
-    t: Template,
-    params: &std::collections::BTreeMap<String, template::Param>,
-    format: CfnFormat,
-) -> RenderedStack {
-    let file = format!("{stem}.template.{}", format.extension());
-    let error = if t.units.len() == 1 {
-        split::over_limit(&t, params)
-            .map(|why| format!("`{file}` cannot be split further and has {why}"))
-    } else {
-        None
-    };
-    let stack_params: Vec<String> = t.param_names().into_iter().map(str::to_string).collect();
-    let value = t.into_value(params);
-    let text = template::render(&value, format);
+    stem: &str,
+    file: &str,
+    t: &Template,
+) -> (
+    Vec<(String, String)>,
+    Vec<((String, String), (String, serde_json::Value))>,
+) {
     let mut embedded = Vec::new();
-    let mut shapes = Vec::new();
-    for (id, r) in value["Resources"].as_object().into_iter().flatten() {
-        if let Some(body) = r
-            .pointer("/Properties/TemplateBody")
-            .and_then(|b| b.as_str())
-        {
-            embedded.push((format!("{file}#{id}"), body.to_string()));
+    let mut shapes: Vec<((String, String), (String, serde_json::Value))> = Vec::new();
+    for (id, r) in t.units.iter().flat_map(|u| u.resources.iter()) {
+        if let template::Resource::Value(v) = r {
+            if let Some(body) = v
+                .pointer("/Properties/TemplateBody")
+                .and_then(|b| b.as_str())
+            {
+                embedded.push((format!("{file}#{id}"), body.to_string()));
+            }
         }
         if stage == Stage::Assignments {
+            // Only the first resource of each shape is turned into a value.
+            if let template::Resource::Assignment(a) = r {
+                let key = (
+                    format!("\"{}\"", a.principal_type.as_str()),
+                    "\"AWS_ACCOUNT\"".to_string(),
+                );
+                if shapes.iter().any(|(k, _)| *k == key) {
+                    continue;
+                }
+            }
+            let v = r.to_value();
             let shape = |k: &str| {
-                r.pointer(&format!("/Properties/{k}"))
+                v.pointer(&format!("/Properties/{k}"))
                     .map(|v| v.to_string())
                     .unwrap_or_default()
             };
             let key = (shape("PrincipalType"), shape("TargetType"));
             if !shapes.iter().any(|(k, _)| *k == key) {
-                shapes.push((key, (format!("{stem}{id}"), r.clone())));
+                shapes.push((key, (format!("{stem}{id}"), v)));
             }
         }
     }
-    RenderedStack {
-        stage,
-        stem,
-        file,
-        text,
-        params: stack_params,
-        embedded,
-        shapes,
-        error,
-    }
+    (embedded, shapes)
 }

@@ -3,6 +3,7 @@
 //! from positions) and unique; plus the stable hash that assigns resources to
 //! stacks.
 
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// CloudFormation's limit on a logical ID or parameter name.
@@ -59,48 +60,111 @@ fn short_hash(raw: &str) -> String {
 /// of its raw key appended. A candidate longer than `max_len` is cut and given
 /// the same hash suffix. Candidates that are empty become `X` + hash.
 pub fn unique_names(items: &[(String, String)], max_len: usize) -> HashMap<String, String> {
-    let fit = |raw: &str, cand: &str| -> String {
-        if !cand.is_empty() && cand.len() <= max_len {
-            return cand.to_string();
-        }
-        let suffix = format!("X{}", short_hash(raw));
+    let cands = items.iter().map(|(_, c)| c.clone()).collect();
+    let names = unique_names_indexed(cands, |i| items[i].0.clone(), max_len);
+    items
+        .iter()
+        .zip(names)
+        .map(|((raw, _), name)| (raw.clone(), name))
+        .collect()
+}
+
+/// [`unique_names`] for items given by position: `cands[i]` is the candidate
+/// of item `i` and `raw(i)` its raw key, asked for only when candidates
+/// collide or must be cut (with hundreds of thousands of assignments, most
+/// never are). Returns the names in item order; items with equal raw keys get
+/// equal names.
+pub fn unique_names_indexed(
+    cands: Vec<String>,
+    raw: impl Fn(usize) -> String,
+    max_len: usize,
+) -> Vec<String> {
+    let cut = |raw: &str, cand: &str, salt: u32| -> String {
+        let salted = if salt == 0 {
+            raw.to_string()
+        } else {
+            format!("{raw}\u{1f}{salt}")
+        };
+        let suffix = format!("X{}", short_hash(&salted));
         let keep = max_len.saturating_sub(suffix.len());
-        format!("{}{}", &cand[..cand.len().min(keep)], suffix)
+        format!("{}{}", &cand[..floor_char_boundary(cand, keep)], suffix)
     };
-    let mut by_candidate: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
-    for (raw, cand) in items {
-        by_candidate
-            .entry(fit(raw, cand))
-            .or_default()
-            .insert(raw.as_str());
-    }
-    let mut taken: BTreeSet<String> = by_candidate.keys().cloned().collect();
-    let mut out = HashMap::new();
-    for (cand, raws) in &by_candidate {
-        let mut it = raws.iter();
-        if let Some(first) = it.next() {
-            out.insert((*first).to_string(), cand.clone());
-        }
-        for raw in it {
-            let mut salt = 0u32;
-            loop {
-                let salted = if salt == 0 {
-                    (*raw).to_string()
-                } else {
-                    format!("{raw}\u{1f}{salt}")
-                };
-                let suffix = format!("X{}", short_hash(&salted));
-                let keep = max_len.saturating_sub(suffix.len());
-                let name = format!("{}{}", &cand[..cand.len().min(keep)], suffix);
-                if taken.insert(name.clone()) {
-                    out.insert((*raw).to_string(), name);
-                    break;
+    let mut names: Vec<String> = cands
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| {
+            if !c.is_empty() && c.len() <= max_len {
+                c
+            } else {
+                cut(&raw(i), &c, 0)
+            }
+        })
+        .collect();
+    let mut renamed: Vec<(usize, String)> = Vec::new();
+    {
+        // Every plain name is taken; find the names more than one item wants.
+        let mut first: FxHashMap<&str, usize> = FxHashMap::default();
+        first.reserve(names.len());
+        let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (i, n) in names.iter().enumerate() {
+            match first.entry(n.as_str()) {
+                std::collections::hash_map::Entry::Occupied(e) => {
+                    groups
+                        .entry(n.as_str())
+                        .or_insert_with(|| vec![*e.get()])
+                        .push(i);
                 }
-                salt += 1;
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(i);
+                }
+            }
+        }
+        let mut extra: BTreeSet<String> = BTreeSet::new();
+        for (cand, members) in groups {
+            let mut keyed: Vec<(String, usize)> =
+                members.into_iter().map(|i| (raw(i), i)).collect();
+            keyed.sort();
+            let mut prev: Option<(&str, Option<String>)> = None;
+            for (r, i) in &keyed {
+                match &prev {
+                    None => {
+                        prev = Some((r, None));
+                        continue;
+                    }
+                    Some((p, name)) if *p == r.as_str() => {
+                        if let Some(n) = name {
+                            renamed.push((*i, n.clone()));
+                        }
+                        continue;
+                    }
+                    _ => {}
+                }
+                let mut salt = 0u32;
+                let name = loop {
+                    let name = cut(r, cand, salt);
+                    if !first.contains_key(name.as_str()) && extra.insert(name.clone()) {
+                        break name;
+                    }
+                    salt += 1;
+                };
+                renamed.push((*i, name.clone()));
+                prev = Some((r, Some(name)));
             }
         }
     }
-    out
+    for (i, n) in renamed {
+        names[i] = n;
+    }
+    names
+}
+
+/// The largest char boundary of `s` at or below `i`.
+fn floor_char_boundary(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
 }
 
 #[cfg(test)]
@@ -129,6 +193,80 @@ mod tests {
         assert_eq!(n["other"], "Other");
         // Same input, same names.
         assert_eq!(n, unique_names(&items, 255));
+    }
+
+    /// The plain definition of [`unique_names`], kept to hold the indexed
+    /// version to the same answers.
+    fn reference(items: &[(String, String)], max_len: usize) -> HashMap<String, String> {
+        let fit = |raw: &str, cand: &str| -> String {
+            if !cand.is_empty() && cand.len() <= max_len {
+                return cand.to_string();
+            }
+            let suffix = format!("X{}", short_hash(raw));
+            let keep = max_len.saturating_sub(suffix.len());
+            format!("{}{}", &cand[..cand.len().min(keep)], suffix)
+        };
+        let mut by_candidate: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+        for (raw, cand) in items {
+            by_candidate
+                .entry(fit(raw, cand))
+                .or_default()
+                .insert(raw.as_str());
+        }
+        let mut taken: BTreeSet<String> = by_candidate.keys().cloned().collect();
+        let mut out = HashMap::new();
+        for (cand, raws) in &by_candidate {
+            let mut it = raws.iter();
+            if let Some(first) = it.next() {
+                out.insert((*first).to_string(), cand.clone());
+            }
+            for raw in it {
+                let mut salt = 0u32;
+                loop {
+                    let salted = if salt == 0 {
+                        (*raw).to_string()
+                    } else {
+                        format!("{raw}\u{1f}{salt}")
+                    };
+                    let suffix = format!("X{}", short_hash(&salted));
+                    let keep = max_len.saturating_sub(suffix.len());
+                    let name = format!("{}{}", &cand[..cand.len().min(keep)], suffix);
+                    if taken.insert(name.clone()) {
+                        out.insert((*raw).to_string(), name);
+                        break;
+                    }
+                    salt += 1;
+                }
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn indexed_names_equal_the_plain_definition(
+            items in proptest::collection::vec(("[a-c]{0,3}", "[AB]{0,12}"), 0..40),
+            max_len in 0usize..14,
+        ) {
+            // The same raw key always comes with the same candidate.
+            let mut seen: HashMap<String, String> = HashMap::new();
+            let items: Vec<(String, String)> = items
+                .into_iter()
+                .map(|(raw, cand)| {
+                    let cand = seen.entry(raw.clone()).or_insert(cand).clone();
+                    (raw, cand)
+                })
+                .collect();
+            let names = unique_names_indexed(
+                items.iter().map(|(_, c)| c.clone()).collect(),
+                |i| items[i].0.clone(),
+                max_len,
+            );
+            let expected = reference(&items, max_len);
+            for ((raw, _), name) in items.iter().zip(&names) {
+                proptest::prop_assert_eq!(name, &expected[raw]);
+            }
+        }
     }
 
     #[test]

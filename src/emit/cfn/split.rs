@@ -24,9 +24,8 @@ pub const MAX_BYTES: usize = 900 * 1024;
 /// The size of a template as the larger of its YAML and JSON renderings, so
 /// the stack layout does not depend on `--format`.
 pub fn template_bytes(t: &Template, params: &BTreeMap<String, Param>) -> usize {
-    let v = t.to_value(params);
-    let yaml = super::template::render(&v, CfnFormat::Yaml).len();
-    let json = super::template::render(&v, CfnFormat::Json).len();
+    let yaml = t.render(params, CfnFormat::Yaml).len();
+    let json = t.render(params, CfnFormat::Json).len();
     yaml.max(json)
 }
 
@@ -44,22 +43,23 @@ pub fn over_limit(t: &Template, params: &BTreeMap<String, Param>) -> Option<Stri
             "{outputs} outputs (accessc keeps at most {MAX_OUTPUTS} of CloudFormation's 200)"
         ));
     }
-    let parameters = t.param_names().len();
-    if parameters > MAX_PARAMETERS {
-        return Some(format!(
-            "{parameters} parameters (accessc keeps at most {MAX_PARAMETERS} of CloudFormation's 200)"
-        ));
+    // Parameters are shared `Arc`s: counting distinct pointers is cheap and
+    // never undercounts; count names only when that is not already enough.
+    let mut distinct: rustc_hash::FxHashSet<*const u8> = rustc_hash::FxHashSet::default();
+    for u in &t.units {
+        distinct.extend(u.params.iter().map(|p| p.as_ptr()));
     }
-    // Rendering is costly: first a cheap bound from the compact JSON of each
-    // unit (indentation and YAML quoting at most quadruple it, plus the fixed
-    // parts); render only when the bound does not already prove a fit.
-    let compact: usize = t
-        .units
-        .iter()
-        .flat_map(|u| u.resources.iter().chain(u.outputs.iter()))
-        .map(|(id, v)| id.len() + serde_json::to_string(v).map_or(usize::MAX / 8, |s| s.len()))
-        .sum();
-    if compact.saturating_mul(4).saturating_add(64 * 1024) <= MAX_BYTES {
+    if distinct.len() > MAX_PARAMETERS {
+        let parameters = t.param_names().len();
+        if parameters > MAX_PARAMETERS {
+            return Some(format!(
+                "{parameters} parameters (accessc keeps at most {MAX_PARAMETERS} of CloudFormation's 200)"
+            ));
+        }
+    }
+    // Rendering is costly: first a cheap bound from the header and each
+    // unit's size bound; render only when it does not already prove a fit.
+    if t.len_bound(params) <= MAX_BYTES {
         return None;
     }
     let bytes = template_bytes(t, params);
@@ -119,12 +119,12 @@ mod tests {
     use std::collections::BTreeSet;
 
     fn unit(i: u64) -> Unit {
-        Unit {
-            hash: crate::emit::cfn::names::stable_hash(&[&i.to_string()]),
-            resources: vec![(format!("R{i}"), json!({"Type": "AWS::SNS::Topic"}))],
-            outputs: vec![],
-            params: BTreeSet::new(),
-        }
+        Unit::new(
+            crate::emit::cfn::names::stable_hash(&[&i.to_string()]),
+            vec![(format!("R{i}"), json!({"Type": "AWS::SNS::Topic"}))],
+            vec![],
+            BTreeSet::new(),
+        )
     }
 
     fn template(n: u64) -> Template {

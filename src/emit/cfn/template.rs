@@ -1,21 +1,325 @@
 //! Templates as data: the unit a stack is built from (a group of resources that
 //! always travel together), the parameters they use, and the rendering of a
 //! template to YAML or JSON text.
+//!
+//! Assignments stay compact records until their template is rendered, and
+//! are written straight to text: a large organization has hundreds of
+//! thousands of them. Their JSON comes from one `Serialize` impl (which also
+//! gives their JSON value); their YAML writer is held equal to the generic
+//! YAML of that value by the tests below.
 
-use super::yaml::to_yaml;
+use super::yaml::{self, to_yaml, write_entry, write_map_key, write_str_entry};
 use super::CfnFormat;
+use crate::ir::PrincipalType;
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// Resources that always go into the same template, with what they need.
 #[derive(Debug, Clone)]
 pub struct Unit {
     /// Chooses the bucket: a stable hash of the unit's identity.
     pub hash: u64,
-    pub resources: Vec<(String, Value)>,
+    pub resources: Vec<(String, Resource)>,
     pub outputs: Vec<(String, Value)>,
-    /// Names of the parameters the resources use.
-    pub params: BTreeSet<String>,
+    /// Names of the parameters the resources use, sorted, without repeats.
+    pub params: Vec<Arc<str>>,
+    /// At least the number of bytes the resources and outputs add to a
+    /// template, in YAML and in JSON: the cheap bound the splitter sums.
+    pub size: usize,
+}
+
+impl Unit {
+    /// A unit of ready-made resources.
+    pub fn new(
+        hash: u64,
+        resources: Vec<(String, Value)>,
+        outputs: Vec<(String, Value)>,
+        params: BTreeSet<String>,
+    ) -> Unit {
+        let size = resources
+            .iter()
+            .chain(outputs.iter())
+            .map(|(id, v)| member_len_bound(id, v))
+            .sum();
+        Unit {
+            hash,
+            resources: resources
+                .into_iter()
+                .map(|(id, v)| (id, Resource::Value(v)))
+                .collect(),
+            outputs,
+            params: params.into_iter().map(Arc::from).collect(),
+            size,
+        }
+    }
+}
+
+/// A resource of a template: a ready JSON value, or an account assignment
+/// kept compact until its stack is rendered. A large organization has
+/// hundreds of thousands of assignments; as JSON values all at once they
+/// would take gigabytes.
+#[derive(Debug, Clone)]
+pub enum Resource {
+    Value(Value),
+    Assignment(AssignmentResource),
+}
+
+impl Resource {
+    pub fn to_value(&self) -> Value {
+        match self {
+            Resource::Value(v) => v.clone(),
+            Resource::Assignment(a) => a.to_value(),
+        }
+    }
+
+    /// Writes `id:` and the resource at `indent`, as YAML.
+    fn write_yaml(&self, out: &mut String, id: &str, indent: usize) {
+        match self {
+            Resource::Value(v) => write_entry(out, id, v, indent),
+            Resource::Assignment(a) => a.write_yaml(out, id, indent),
+        }
+    }
+}
+
+impl Serialize for Resource {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Resource::Value(v) => v.serialize(s),
+            Resource::Assignment(a) => a.serialize(s),
+        }
+    }
+}
+
+/// Where an assignment's `PrincipalId` comes from.
+#[derive(Debug, Clone)]
+pub enum PrincipalRef {
+    /// The identity-store id, known at build time.
+    Id(Arc<str>),
+    /// A template parameter.
+    Param(Arc<str>),
+    /// Neither (the IR is inconsistent; the build reports it elsewhere).
+    Missing,
+}
+
+/// An `AWS::SSO::Assignment` in compact form. Strings shared by many
+/// assignments (principal, export, instance) are reference-counted.
+#[derive(Debug, Clone)]
+pub struct AssignmentResource {
+    pub principal_type: PrincipalType,
+    pub principal: Arc<str>,
+    pub principal_id: PrincipalRef,
+    /// `None`: `{"Ref": "InstanceArn"}`.
+    pub instance_arn: Option<Arc<str>>,
+    /// The `Fn::Sub` string of the permission set's export.
+    pub export: Arc<str>,
+    pub account_id: String,
+    pub account_name: Option<Arc<str>>,
+    pub owner: Option<String>,
+    pub until: Option<String>,
+}
+
+impl AssignmentResource {
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+
+    /// Writes `id:` and the resource at `indent`: the same text as the
+    /// generic YAML writer gives for [`AssignmentResource::to_value`].
+    fn write_yaml(&self, out: &mut String, id: &str, indent: usize) {
+        let i = indent;
+        write_map_key(out, id, i);
+        write_str_entry(out, "Type", "AWS::SSO::Assignment", i + 2);
+        write_map_key(out, "Metadata", i + 2);
+        write_map_key(out, "accessc", i + 4);
+        write_str_entry(out, "Principal", &self.principal, i + 6);
+        if let Some(name) = &self.account_name {
+            write_str_entry(out, "Account", name, i + 6);
+        }
+        if let Some(o) = &self.owner {
+            write_str_entry(out, "Owner", o, i + 6);
+        }
+        if let Some(u) = &self.until {
+            write_str_entry(out, "Until", u, i + 6);
+        }
+        write_map_key(out, "Properties", i + 2);
+        match &self.instance_arn {
+            Some(arn) => write_str_entry(out, "InstanceArn", arn, i + 4),
+            None => {
+                write_map_key(out, "InstanceArn", i + 4);
+                write_str_entry(out, "Ref", "InstanceArn", i + 6);
+            }
+        }
+        write_map_key(out, "PermissionSetArn", i + 4);
+        write_map_key(out, "Fn::ImportValue", i + 6);
+        write_str_entry(out, "Fn::Sub", &self.export, i + 8);
+        write_str_entry(out, "PrincipalType", self.principal_type.as_str(), i + 4);
+        match &self.principal_id {
+            PrincipalRef::Id(id) => write_str_entry(out, "PrincipalId", id, i + 4),
+            PrincipalRef::Param(p) => {
+                write_map_key(out, "PrincipalId", i + 4);
+                write_str_entry(out, "Ref", p, i + 6);
+            }
+            PrincipalRef::Missing => write_str_entry(out, "PrincipalId", "", i + 4),
+        }
+        write_str_entry(out, "TargetType", "AWS_ACCOUNT", i + 4);
+        write_str_entry(out, "TargetId", &self.account_id, i + 4);
+    }
+
+    /// An upper bound of the bytes this resource adds to a template under
+    /// logical ID `id`, in YAML or JSON: the longest skeleton (every
+    /// optional key present, each reference in its longer form, every string
+    /// empty) plus each string at its longest rendering.
+    pub fn len_bound(&self, id: &str) -> usize {
+        static SKELETON: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+        let skeleton = *SKELETON.get_or_init(|| {
+            let empty: Arc<str> = Arc::from("");
+            let mut widest = 0;
+            for (instance_arn, principal_id) in [
+                (None, PrincipalRef::Param(empty.clone())),
+                (Some(empty.clone()), PrincipalRef::Id(empty.clone())),
+                (None, PrincipalRef::Missing),
+            ] {
+                let a = AssignmentResource {
+                    principal_type: PrincipalType::Group,
+                    principal: empty.clone(),
+                    principal_id,
+                    instance_arn,
+                    export: empty.clone(),
+                    account_id: String::new(),
+                    account_name: Some(empty.clone()),
+                    owner: Some(String::new()),
+                    until: Some(String::new()),
+                };
+                widest = widest.max(member_len_bound("", &a.to_value()));
+            }
+            widest
+        });
+        let id_len = match &self.principal_id {
+            PrincipalRef::Id(s) | PrincipalRef::Param(s) => escaped_len_bound(s),
+            PrincipalRef::Missing => 0,
+        };
+        skeleton
+            + escaped_len_bound(id)
+            + escaped_len_bound(&self.principal)
+            + id_len
+            + self.instance_arn.as_deref().map_or(0, escaped_len_bound)
+            + escaped_len_bound(&self.export)
+            + escaped_len_bound(&self.account_id)
+            + self.account_name.as_deref().map_or(0, escaped_len_bound)
+            + self.owner.as_deref().map_or(0, escaped_len_bound)
+            + self.until.as_deref().map_or(0, escaped_len_bound)
+    }
+}
+
+/// `{"k": v}`.
+struct Single<'a, V>(&'a str, V);
+
+impl<V: Serialize> Serialize for Single<'_, V> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry(self.0, &self.1)?;
+        m.end()
+    }
+}
+
+/// A string, or `{"Ref": parameter}`.
+enum StrOrRef<'a> {
+    Str(&'a str),
+    Ref(&'a str),
+}
+
+impl Serialize for StrOrRef<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            StrOrRef::Str(v) => s.serialize_str(v),
+            StrOrRef::Ref(p) => Single("Ref", p).serialize(s),
+        }
+    }
+}
+
+impl Serialize for AssignmentResource {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Meta<'a>(&'a AssignmentResource);
+        impl Serialize for Meta<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let a = self.0;
+                let mut m = s.serialize_map(None)?;
+                m.serialize_entry("Principal", &*a.principal)?;
+                if let Some(name) = &a.account_name {
+                    m.serialize_entry("Account", &**name)?;
+                }
+                if let Some(o) = &a.owner {
+                    m.serialize_entry("Owner", o)?;
+                }
+                if let Some(u) = &a.until {
+                    m.serialize_entry("Until", u)?;
+                }
+                m.end()
+            }
+        }
+        struct Props<'a>(&'a AssignmentResource);
+        impl Serialize for Props<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let a = self.0;
+                let mut m = s.serialize_map(Some(6))?;
+                let instance = match &a.instance_arn {
+                    Some(arn) => StrOrRef::Str(arn),
+                    None => StrOrRef::Ref("InstanceArn"),
+                };
+                m.serialize_entry("InstanceArn", &instance)?;
+                m.serialize_entry(
+                    "PermissionSetArn",
+                    &Single("Fn::ImportValue", Single("Fn::Sub", &*a.export)),
+                )?;
+                m.serialize_entry("PrincipalType", a.principal_type.as_str())?;
+                let principal = match &a.principal_id {
+                    PrincipalRef::Id(id) => StrOrRef::Str(id),
+                    PrincipalRef::Param(p) => StrOrRef::Ref(p),
+                    PrincipalRef::Missing => StrOrRef::Str(""),
+                };
+                m.serialize_entry("PrincipalId", &principal)?;
+                m.serialize_entry("TargetType", "AWS_ACCOUNT")?;
+                m.serialize_entry("TargetId", &a.account_id)?;
+                m.end()
+            }
+        }
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("Type", "AWS::SSO::Assignment")?;
+        m.serialize_entry("Metadata", &Single("accessc", Meta(self)))?;
+        m.serialize_entry("Properties", &Props(self))?;
+        m.end()
+    }
+}
+
+/// At least the bytes one member `id: v` of `Resources` (or `Outputs`) adds
+/// to a template, in YAML or in JSON: its rendering as the only member of
+/// `Resources` in a document of its own. The member sits at the same depth
+/// there, and the document's framing outweighs the separator it needs in a
+/// template.
+fn member_len_bound(id: &str, v: &Value) -> usize {
+    let mut m = Map::new();
+    m.insert(id.to_string(), v.clone());
+    let doc = json!({ "Resources": Value::Object(m) });
+    render(&doc, CfnFormat::Yaml)
+        .len()
+        .max(render(&doc, CfnFormat::Json).len())
+}
+
+/// At least the length of `s` as a YAML or JSON scalar, less the two quotes
+/// an empty string takes: a line break may start a literal block line
+/// (indentation included), another control byte, a quote, a backslash or a
+/// non-ASCII byte may take six bytes of escape, any other byte one.
+fn escaped_len_bound(s: &str) -> usize {
+    s.bytes()
+        .map(|b| match b {
+            b'\n' => 32,
+            b if b < 0x20 || b >= 0x80 || b == b'"' || b == b'\\' => 6,
+            _ => 1,
+        })
+        .sum()
 }
 
 /// A parameter definition, and where it sorts among a template's parameters.
@@ -47,60 +351,127 @@ impl Template {
     pub fn param_names(&self) -> BTreeSet<&str> {
         self.units
             .iter()
-            .flat_map(|u| u.params.iter().map(String::as_str))
+            .flat_map(|u| u.params.iter().map(|p| &**p))
             .collect()
     }
 
-    /// Like [`Template::to_value`], consuming the units instead of copying them.
-    pub fn into_value(self, params: &BTreeMap<String, Param>) -> Value {
+    /// The sum of the units' size bounds.
+    pub fn size_bound(&self) -> usize {
+        self.units.iter().map(|u| u.size).sum()
+    }
+
+    /// The parameter definitions part of the header needs.
+    fn header(&self, params: &BTreeMap<String, Param>) -> Map<String, Value> {
         let names: Vec<String> = self.param_names().into_iter().map(str::to_string).collect();
-        let mut t = header(
+        header(
             &self.description,
             self.home_region.as_deref(),
             &names,
             params,
-        );
-        let mut r = Map::new();
-        let mut o = Map::new();
-        for u in self.units {
-            for (id, v) in u.resources {
-                r.insert(id, v);
-            }
-            for (id, v) in u.outputs {
-                o.insert(id, v);
-            }
-        }
-        t.insert("Resources".into(), Value::Object(r));
-        if !o.is_empty() {
-            t.insert("Outputs".into(), Value::Object(o));
-        }
-        Value::Object(t)
+        )
+    }
+
+    /// At least the bytes of the template's text in YAML and in JSON.
+    pub fn len_bound(&self, params: &BTreeMap<String, Param>) -> usize {
+        let doc = Value::Object(self.header(params));
+        // The header as a document of its own, plus the keys, braces and
+        // separators of `Resources` and `Outputs`.
+        render(&doc, CfnFormat::Yaml)
+            .len()
+            .max(render(&doc, CfnFormat::Json).len())
+            + 64
+            + self.size_bound()
     }
 
     /// The template as a JSON value, keys in CloudFormation's usual order.
+    #[cfg(test)]
     pub fn to_value(&self, params: &BTreeMap<String, Param>) -> Value {
-        let names: Vec<String> = self.param_names().into_iter().map(str::to_string).collect();
-        let mut t = header(
-            &self.description,
-            self.home_region.as_deref(),
-            &names,
-            params,
-        );
-        let mut r = Map::new();
-        let mut o = Map::new();
-        for u in &self.units {
-            for (id, v) in &u.resources {
-                r.insert(id.clone(), v.clone());
+        serde_json::to_value(TemplateDoc {
+            header: self.header(params),
+            units: &self.units,
+        })
+        .unwrap_or(Value::Null)
+    }
+
+    /// The template's text in `format`, ending in a newline: the same text
+    /// as [`render`] of [`Template::to_value`], written without the value.
+    pub fn render(&self, params: &BTreeMap<String, Param>, format: CfnFormat) -> String {
+        let doc = TemplateDoc {
+            header: self.header(params),
+            units: &self.units,
+        };
+        match format {
+            CfnFormat::Json => {
+                let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+                s.push('\n');
+                s
             }
-            for (id, v) in &u.outputs {
-                o.insert(id.clone(), v.clone());
+            CfnFormat::Yaml => {
+                let mut out = String::with_capacity(self.size_bound() + 4096);
+                for (k, v) in &doc.header {
+                    write_entry(&mut out, k, v, 0);
+                }
+                if self.resource_count() == 0 {
+                    write_entry(&mut out, "Resources", &Value::Object(Map::new()), 0);
+                } else {
+                    write_map_key(&mut out, "Resources", 0);
+                    for (id, r) in self.units.iter().flat_map(|u| u.resources.iter()) {
+                        r.write_yaml(&mut out, id, 2);
+                    }
+                }
+                if self.output_count() > 0 {
+                    write_map_key(&mut out, "Outputs", 0);
+                    for (id, v) in self.units.iter().flat_map(|u| u.outputs.iter()) {
+                        write_entry(&mut out, id, v, 2);
+                    }
+                }
+                if out.is_empty() {
+                    out.push_str(&yaml::to_yaml(&Value::Object(Map::new())));
+                }
+                out
             }
         }
-        t.insert("Resources".into(), Value::Object(r));
-        if !o.is_empty() {
-            t.insert("Outputs".into(), Value::Object(o));
+    }
+}
+
+/// A template for serializing: its header, then `Resources` and `Outputs`
+/// streamed from its units.
+struct TemplateDoc<'a> {
+    header: Map<String, Value>,
+    units: &'a [Unit],
+}
+
+impl Serialize for TemplateDoc<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Resources<'a>(&'a [Unit]);
+        impl Serialize for Resources<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(None)?;
+                for (id, r) in self.0.iter().flat_map(|u| u.resources.iter()) {
+                    m.serialize_entry(id, r)?;
+                }
+                m.end()
+            }
         }
-        Value::Object(t)
+        struct Outputs<'a>(&'a [Unit]);
+        impl Serialize for Outputs<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(None)?;
+                for (id, v) in self.0.iter().flat_map(|u| u.outputs.iter()) {
+                    m.serialize_entry(id, v)?;
+                }
+                m.end()
+            }
+        }
+        let mut m = s.serialize_map(None)?;
+        for (k, v) in &self.header {
+            m.serialize_entry(k, v)?;
+        }
+        m.serialize_entry("Resources", &Resources(self.units))?;
+        if self.units.iter().any(|u| !u.outputs.is_empty()) {
+            m.serialize_entry("Outputs", &Outputs(self.units))?;
+        }
+        m.end()
     }
 }
 
@@ -152,5 +523,175 @@ pub fn render(v: &Value, format: CfnFormat) -> String {
             s.push('\n');
             s
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Strings made of pieces YAML and JSON treat specially.
+    fn text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just(""),
+            Just("a"),
+            Just("team-a"),
+            Just("105628917107"),
+            Just("yes"),
+            Just("null"),
+            Just(": "),
+            Just(" #"),
+            Just("\""),
+            Just("\\"),
+            Just("\n"),
+            Just("\t"),
+            Just("\u{1}"),
+            Just("é"),
+            Just("\u{85}"),
+            Just("\u{2028}"),
+            Just("😀"),
+            Just(" "),
+            Just("-"),
+            Just("${NamePrefix}:x"),
+        ];
+        prop::collection::vec(piece, 0..6).prop_map(|v| v.concat())
+    }
+
+    fn assignment() -> impl Strategy<Value = AssignmentResource> {
+        (
+            (any::<bool>(), text(), 0..3u8, text()),
+            (prop::option::of(text()), text(), text()),
+            (
+                prop::option::of(text()),
+                prop::option::of(text()),
+                prop::option::of(text()),
+            ),
+        )
+            .prop_map(
+                |((user, principal, kind, id), (arn, export, account), (name, owner, until))| {
+                    AssignmentResource {
+                        principal_type: if user {
+                            PrincipalType::User
+                        } else {
+                            PrincipalType::Group
+                        },
+                        principal: Arc::from(principal),
+                        principal_id: match kind {
+                            0 => PrincipalRef::Id(Arc::from(id)),
+                            1 => PrincipalRef::Param(Arc::from(id)),
+                            _ => PrincipalRef::Missing,
+                        },
+                        instance_arn: arn.map(Arc::from),
+                        export: Arc::from(export),
+                        account_id: account,
+                        account_name: name.map(Arc::from),
+                        owner,
+                        until,
+                    }
+                },
+            )
+    }
+
+    fn template(assignments: Vec<(String, AssignmentResource)>, with_values: bool) -> Template {
+        // Logical IDs are unique in a template (the names module sees to it).
+        let mut units: Vec<Unit> = assignments
+            .into_iter()
+            .enumerate()
+            .map(|(i, (id, a))| {
+                let id = format!("{id}{i}");
+                let size = a.len_bound(&id);
+                Unit {
+                    hash: 1,
+                    resources: vec![(id, Resource::Assignment(a))],
+                    outputs: vec![],
+                    params: vec![Arc::from("NamePrefix")],
+                    size,
+                }
+            })
+            .collect();
+        if with_values {
+            units.push(Unit::new(
+                2,
+                vec![(
+                    "Topic".into(),
+                    json!({"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "a\nb", "Tags": []}}),
+                )],
+                vec![(
+                    "TopicArn".into(),
+                    json!({"Value": {"Ref": "Topic"}, "Description": "yes"}),
+                )],
+                BTreeSet::from(["Other".to_string()]),
+            ));
+        }
+        Template {
+            description: "accessc: test".into(),
+            home_region: Some("eu-west-1".into()),
+            units,
+        }
+    }
+
+    fn params() -> BTreeMap<String, Param> {
+        let mut p = BTreeMap::new();
+        p.insert(
+            "NamePrefix".to_string(),
+            Param {
+                class: 0,
+                definition: json!({"Type": "String", "Default": "accessc"}),
+            },
+        );
+        p
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// The streamed text equals the generic rendering of the template's
+        /// value, in both formats, and never passes the size bound.
+        #[test]
+        fn streamed_text_equals_generic_rendering(
+            list in prop::collection::vec((text(), assignment()), 0..6),
+            with_values in any::<bool>(),
+        ) {
+            let t = template(list, with_values);
+            let params = params();
+            let v = t.to_value(&params);
+            let bound = t.len_bound(&params);
+            for format in [CfnFormat::Yaml, CfnFormat::Json] {
+                let text = t.render(&params, format);
+                prop_assert_eq!(&text, &render(&v, format));
+                prop_assert!(text.len() <= bound, "{} > {}", text.len(), bound);
+            }
+        }
+    }
+
+    #[test]
+    fn assignment_value_has_the_documented_shape() {
+        let a = AssignmentResource {
+            principal_type: PrincipalType::Group,
+            principal: Arc::from("team-a"),
+            principal_id: PrincipalRef::Param(Arc::from("GroupIdTeamA")),
+            instance_arn: None,
+            export: Arc::from("${NamePrefix}:PermissionSetArn:Dev"),
+            account_id: "111111111111".into(),
+            account_name: Some(Arc::from("dev")),
+            owner: None,
+            until: None,
+        };
+        assert_eq!(
+            a.to_value(),
+            json!({
+                "Type": "AWS::SSO::Assignment",
+                "Metadata": {"accessc": {"Principal": "team-a", "Account": "dev"}},
+                "Properties": {
+                    "InstanceArn": {"Ref": "InstanceArn"},
+                    "PermissionSetArn": {"Fn::ImportValue": {"Fn::Sub": "${NamePrefix}:PermissionSetArn:Dev"}},
+                    "PrincipalType": "GROUP",
+                    "PrincipalId": {"Ref": "GroupIdTeamA"},
+                    "TargetType": "AWS_ACCOUNT",
+                    "TargetId": "111111111111",
+                },
+            })
+        );
     }
 }

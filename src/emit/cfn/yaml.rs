@@ -15,16 +15,47 @@ pub fn to_yaml(v: &Value) -> String {
         Value::Object(m) if !m.is_empty() => write_map(&mut out, m, 0),
         Value::Array(a) if !a.is_empty() => write_seq(&mut out, a, 0),
         other => {
-            out.push_str(&scalar(other, 0, false));
+            scalar(&mut out, other, 0, false);
             out.push('\n');
         }
     }
     out
 }
 
-fn pad(out: &mut String, indent: usize) {
-    for _ in 0..indent {
-        out.push(' ');
+/// Writes `key:` at `indent`, then `v` as [`to_yaml`] writes a map entry's
+/// value: the pieces a template writer needs to stream a map's entries.
+pub fn write_entry(out: &mut String, k: &str, v: &Value, indent: usize) {
+    pad(out, indent);
+    key(out, k);
+    out.push(':');
+    write_value_after_key(out, v, indent);
+}
+
+/// Writes `key:` at `indent`, then a line break: the start of a nested map
+/// (which must not be empty) whose entries follow at `indent + 2`.
+pub fn write_map_key(out: &mut String, k: &str, indent: usize) {
+    pad(out, indent);
+    key(out, k);
+    out.push_str(":\n");
+}
+
+/// Writes `key: "value"` at `indent` for a string value, exactly as
+/// [`write_entry`] would for `Value::String`.
+pub fn write_str_entry(out: &mut String, k: &str, v: &str, indent: usize) {
+    pad(out, indent);
+    key(out, k);
+    out.push_str(": ");
+    write_str(out, v, indent + 2, true);
+    out.push('\n');
+}
+
+pub(super) fn pad(out: &mut String, indent: usize) {
+    const SPACES: &str = "                                                                ";
+    let mut n = indent;
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.push_str(&SPACES[..k]);
+        n -= k;
     }
 }
 
@@ -35,7 +66,7 @@ fn write_map(out: &mut String, m: &serde_json::Map<String, Value>, indent: usize
             pad(out, indent);
         }
         first = false;
-        out.push_str(&key(k));
+        key(out, k);
         out.push(':');
         write_value_after_key(out, v, indent);
     }
@@ -56,7 +87,7 @@ fn write_value_after_key(out: &mut String, v: &Value, indent: usize) {
         }
         other => {
             out.push(' ');
-            out.push_str(&scalar(other, indent + 2, true));
+            scalar(out, other, indent + 2, true);
             out.push('\n');
         }
     }
@@ -81,61 +112,93 @@ fn write_seq(out: &mut String, a: &[Value], indent: usize) {
             }
             other => {
                 out.push(' ');
-                out.push_str(&scalar(other, indent + 2, true));
+                scalar(out, other, indent + 2, true);
                 out.push('\n');
             }
         }
     }
 }
 
-fn key(k: &str) -> String {
+fn key(out: &mut String, k: &str) {
     if is_plain(k) {
-        k.to_string()
+        out.push_str(k);
     } else {
-        quoted(k)
+        quoted(out, k);
     }
 }
 
-/// A scalar (or an empty collection) as YAML text. `block_indent` is the
-/// indentation of a literal block's content; `allow_block` permits one.
-fn scalar(v: &Value, block_indent: usize, allow_block: bool) -> String {
+/// Writes a scalar (or an empty collection) as YAML text. `block_indent` is
+/// the indentation of a literal block's content; `allow_block` permits one.
+fn scalar(out: &mut String, v: &Value, block_indent: usize, allow_block: bool) {
     match v {
-        Value::Null => "null".to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => {
-            if is_plain(s) {
-                s.clone()
-            } else if allow_block && block_ok(s) {
-                literal_block(s, block_indent)
-            } else {
-                quoted(s)
-            }
-        }
-        Value::Array(_) => "[]".to_string(),
-        Value::Object(_) => "{}".to_string(),
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::String(s) => write_str(out, s, block_indent, allow_block),
+        Value::Array(_) => out.push_str("[]"),
+        Value::Object(_) => out.push_str("{}"),
+    }
+}
+
+/// A string scalar: plain when that reads back the same, else a literal
+/// block when allowed and exact, else double-quoted.
+fn write_str(out: &mut String, s: &str, block_indent: usize, allow_block: bool) {
+    if is_plain(s) {
+        out.push_str(s);
+    } else if allow_block && block_ok(s) {
+        literal_block(out, s, block_indent);
+    } else {
+        quoted(out, s);
     }
 }
 
 /// Words that YAML 1.1 or 1.2 reads as something other than a string.
 const RESERVED: &[&str] = &["y", "n", "yes", "no", "true", "false", "on", "off", "null"];
 
-/// True when `s` may be written without quotes and reads back as the same string.
+/// The bytes a plain scalar may hold: ASCII letters and digits and
+/// `_./:=+@$(){},;~*? -`.
+const SAFE: [bool; 128] = {
+    let mut t = [false; 128];
+    let mut c = 0;
+    while c < 128 {
+        t[c] = (c as u8).is_ascii_alphanumeric();
+        c += 1;
+    }
+    let extra = b"_./:=+@$(){},;~*? -";
+    let mut i = 0;
+    while i < extra.len() {
+        t[extra[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
+/// True when `s` may be written without quotes and reads back as the same
+/// string: it starts with a letter, `/` or `$`, holds only [`SAFE`] bytes,
+/// has no `: ` or ` #`, does not end in a space or `:`, and is no
+/// [`RESERVED`] word in any case.
 fn is_plain(s: &str) -> bool {
-    let mut chars = s.chars();
-    let Some(first) = chars.next() else {
+    let b = s.as_bytes();
+    let Some(&first) = b.first() else {
         return false;
     };
-    if !(first.is_ascii_alphabetic() || first == '/' || first == '$') {
+    if !(first.is_ascii_alphabetic() || first == b'/' || first == b'$') {
         return false;
     }
-    let safe = |c: char| c.is_ascii_alphanumeric() || "_./:=+@$(){},;~*? -".contains(c);
-    s.chars().all(safe)
-        && !s.contains(": ")
-        && !s.contains(" #")
-        && !s.ends_with(' ')
-        && !s.ends_with(':')
-        && !RESERVED.contains(&s.to_ascii_lowercase().as_str())
+    let mut prev = 0u8;
+    for &c in b {
+        if c >= 128 || !SAFE[c as usize] {
+            return false;
+        }
+        if (prev == b':' && c == b' ') || (prev == b' ' && c == b'#') {
+            return false;
+        }
+        prev = c;
+    }
+    if prev == b' ' || prev == b':' {
+        return false;
+    }
+    b.len() > 5 || !RESERVED.iter().any(|r| r.eq_ignore_ascii_case(s))
 }
 
 /// Characters PyYAML accepts unescaped inside a quoted scalar and that no YAML
@@ -147,8 +210,9 @@ fn printable(c: char) -> bool {
 
 /// A double-quoted scalar with JSON-compatible escapes (YAML's double-quoted
 /// style is a superset of JSON strings).
-fn quoted(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
+fn quoted(out: &mut String, s: &str) {
+    use std::fmt::Write;
+    out.reserve(s.len() + 2);
     out.push('"');
     for c in s.chars() {
         match c {
@@ -158,12 +222,15 @@ fn quoted(s: &str) -> String {
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
             c if printable(c) => out.push(c),
-            c if (c as u32) <= 0xffff => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push_str(&format!("\\U{:08x}", c as u32)),
+            c if (c as u32) <= 0xffff => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => {
+                let _ = write!(out, "\\U{:08x}", c as u32);
+            }
         }
     }
     out.push('"');
-    out
 }
 
 /// True when `s` can be written as a literal block scalar exactly: several
@@ -178,22 +245,19 @@ fn block_ok(s: &str) -> bool {
         && body.lines().all(|l| !l.ends_with(' '))
 }
 
-fn literal_block(s: &str, indent: usize) -> String {
+fn literal_block(out: &mut String, s: &str, indent: usize) {
     let (body, indicator) = match s.strip_suffix('\n') {
         Some(b) => (b, "|"),
         None => (s, "|-"),
     };
-    let mut out = indicator.to_string();
+    out.push_str(indicator);
     for line in body.split('\n') {
         out.push('\n');
         if !line.is_empty() {
-            for _ in 0..indent {
-                out.push(' ');
-            }
+            pad(out, indent);
             out.push_str(line);
         }
     }
-    out
 }
 
 #[cfg(test)]
@@ -247,6 +311,8 @@ mod tests {
         ] {
             assert!(is_plain(s), "{s:?} may be plain");
         }
-        assert_eq!(quoted("a\u{2028}b\u{1}"), "\"a\\u2028b\\u0001\"");
+        let mut q = String::new();
+        quoted(&mut q, "a\u{2028}b\u{1}\u{1F600}\u{85}");
+        assert_eq!(q, "\"a\\u2028b\\u0001\u{1F600}\\u0085\"");
     }
 }
