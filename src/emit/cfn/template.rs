@@ -316,7 +316,7 @@ fn escaped_len_bound(s: &str) -> usize {
     s.bytes()
         .map(|b| match b {
             b'\n' => 32,
-            b if b < 0x20 || b >= 0x80 || b == b'"' || b == b'\\' => 6,
+            b if !(0x20..0x80).contains(&b) || b == b'"' || b == b'\\' => 6,
             _ => 1,
         })
         .sum()
