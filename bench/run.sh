@@ -76,12 +76,19 @@ ensure_gnu_time() {
 # ---------------------------------------------------------------------------
 # Measurement primitives. Each takes the command as its arguments.
 
+# PREPARE, when set, is a shell command run before every run of a measured
+# command and not timed (bench_build empties the output directory with it).
+PREPARE=
+
+prepare() { if [[ -n $PREPARE ]]; then bash -c "$PREPARE"; fi; }
+
 # Prints "BEST_MS MEDIAN_MS" over $RUNS runs after $WARMUP discarded runs.
 wall_ms() {
   if [[ $WALL_TOOL == hyperfine* ]]; then
     local csv=$SCRATCH/hyperfine.csv cmd
     cmd=$(printf '%q ' "$@")
     hyperfine --runs "$RUNS" --warmup "$WARMUP" --shell=none --ignore-failure \
+      ${PREPARE:+--prepare "$PREPARE"} \
       --style none --export-csv "$csv" -- "$cmd" >/dev/null 2>&1
     # columns: command,mean,stddev,median,user,system,min,max (seconds);
     # counted from the end in case the command contains a comma.
@@ -89,8 +96,9 @@ wall_ms() {
   else
     local i t0 t1 samples=$SCRATCH/samples.txt
     : >"$samples"
-    for ((i = 0; i < WARMUP; i++)); do "$@" >/dev/null 2>&1 || true; done
+    for ((i = 0; i < WARMUP; i++)); do prepare; "$@" >/dev/null 2>&1 || true; done
     for ((i = 0; i < RUNS; i++)); do
+      prepare
       t0=$(date +%s%N)
       "$@" >/dev/null 2>&1 || true
       t1=$(date +%s%N)
@@ -106,6 +114,7 @@ wall_ms() {
 
 # Prints the peak resident set size of one run, in KiB.
 peak_rss_kib() {
+  prepare
   if [[ $RSS_TOOL == "GNU time -v" ]]; then
     local out=$SCRATCH/time.txt
     /usr/bin/time -v -o "$out" "$@" >/dev/null 2>&1 || true
@@ -136,6 +145,7 @@ measure() {
   local label=$1; shift
   local logfile=$LOGS/${label// /-}.txt status=0
   log "measuring: $label"
+  prepare
   "$@" >"$logfile" 2>&1 || status=$?
   if [[ $status -gt 1 ]]; then
     ROWS+=("| $label | \`${*#"$TARGET_DIR/release/"}\` | $status | – | – | – |")
@@ -162,11 +172,29 @@ bench_check() { # bench_check NAME DIR
   measure "check $1" "$ACCESSC" check "$2" --today "$TODAY"
 }
 
-# Example for the later stages (adjust to the real CLI):
-# bench_build() { # bench_build NAME DIR TARGET
-#   if [[ ! -d $2 ]]; then skipped "build $1 $3" "$2 absent"; return; fi
-#   measure "build $1 $3" "$ACCESSC" build "$2" --target "$3" -o "$SCRATCH/$1-$3" --today "$TODAY"
-# }
+# Each build writes into an output directory emptied before every run (not
+# timed), as a CI job's fresh checkout would: the time includes writing every
+# file.
+bench_build() { # bench_build NAME DIR TARGET
+  if [[ ! -d $2 ]]; then skipped "build $1 $3" "$2 absent"; return; fi
+  local out=$SCRATCH/build-$1-$3
+  PREPARE="rm -rf '$out'"
+  measure "build $1 $3" "$ACCESSC" build "$2" --target "$3" -o "$out" --today "$TODAY"
+  PREPARE=
+}
+
+# The three targets one after the other, as one command.
+bench_build_all() { # bench_build_all NAME DIR
+  if [[ ! -d $2 ]]; then skipped "build $1 all three" "$2 absent"; return; fi
+  local out=$SCRATCH/build-$1-all t script
+  script=""
+  for t in ir terraform cfn; do
+    script+="$(printf '%q ' "$ACCESSC" build "$2" --target "$t" -o "$out/$t" --today "$TODAY")&& "
+  done
+  PREPARE="rm -rf '$out'"
+  measure "build $1 ir+terraform+cfn" bash -c "${script}true"
+  PREPARE=
+}
 
 # ---------------------------------------------------------------------------
 # Inputs
@@ -212,7 +240,13 @@ generate small --accounts 60 --ous 20 --functions 20 --groups 40 --grants 150 --
 bench_check large "$BENCH_DIR/large"
 bench_check small "$BENCH_DIR/small"
 bench_check app-developer examples/app-developer
-# bench_build large "$BENCH_DIR/large" cfn
+for target in ir terraform cfn; do
+  bench_build large "$BENCH_DIR/large" "$target"
+done
+bench_build_all large "$BENCH_DIR/large"
+for target in ir terraform cfn; do
+  bench_build small "$BENCH_DIR/small" "$target"
+done
 
 # ---------------------------------------------------------------------------
 # Report

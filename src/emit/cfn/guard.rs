@@ -64,17 +64,27 @@ pub fn check(templates: &[(String, String)]) -> Vec<String> {
     let rules = all_rules();
     let threads = std::thread::available_parallelism()
         .map_or(4, |n| n.get())
-        .clamp(1, 16);
-    let chunk = templates.len().div_ceil(threads).max(1);
+        .clamp(1, 16)
+        .min(templates.len().max(1));
+    // Largest first, each thread taking the next: a few large templates
+    // (the permission sets) and many small ones balance across threads.
+    let mut order: Vec<&(String, String)> = templates.iter().collect();
+    order.sort_by_key(|(_, text)| std::cmp::Reverse(text.len()));
+    let next = std::sync::atomic::AtomicUsize::new(0);
     let mut out: Vec<String> = std::thread::scope(|s| {
-        let handles: Vec<_> = templates
-            .chunks(chunk)
-            .map(|part| {
-                let rules = &rules;
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let (rules, order, next) = (&rules, &order, &next);
                 s.spawn(move || {
-                    part.iter()
-                        .flat_map(|(name, text)| check_one(name, text, rules))
-                        .collect::<Vec<_>>()
+                    let mut found = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((name, text)) = order.get(i) else {
+                            break;
+                        };
+                        found.extend(check_one(name, text, rules));
+                    }
+                    found
                 })
             })
             .collect();

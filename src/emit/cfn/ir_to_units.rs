@@ -29,10 +29,12 @@ const PRINCIPAL_ID_PATTERN: &str =
 /// What the IR becomes: units per stack family, and every parameter.
 pub struct Units {
     pub permission_sets: Vec<Unit>,
-    /// Per permission set (in IR order): its readable id, its name and its assignments.
-    pub assignments: Vec<(String, String, Vec<Unit>)>,
     pub policies: Vec<Unit>,
     pub params: BTreeMap<String, Param>,
+    /// Logical-ID part per permission set name.
+    ps_ids: HashMap<String, String>,
+    /// The parameter of each principal whose id is not known.
+    principal_param_names: HashMap<(PrincipalType, String), String>,
     /// A readable note per principal parameter: (parameter, kind, display name).
     pub principal_params: Vec<(String, PrincipalType, String)>,
     /// OU parameters: (parameter, OU path or `root`).
@@ -101,7 +103,9 @@ fn fixed_params() -> BTreeMap<String, Param> {
     p
 }
 
-/// Builds every unit of the IR.
+/// Builds every unit of the IR but the assignments, which
+/// [`build_assignments`] builds from what this returns (the caller may run
+/// the guard rules on the rest meanwhile).
 pub fn build(ir: &Ir, format: CfnFormat) -> Units {
     let ps_items: Vec<(String, String)> = ir
         .permission_sets
@@ -133,27 +137,6 @@ pub fn build(ir: &Ir, format: CfnFormat) -> Units {
         .collect();
     if let Some(u) = cx.abac_unit() {
         permission_sets.insert(0, u);
-    }
-
-    let assignment_ids = assignment_ids(ir, &cx.ps_ids);
-    let mut by_ps: BTreeMap<&str, Vec<Unit>> = BTreeMap::new();
-    let mut shared = Shared::new(ir);
-    for (a, id) in ir.assignments.iter().zip(assignment_ids) {
-        by_ps
-            .entry(a.permission_set.as_str())
-            .or_default()
-            .push(cx.assignment_unit(a, id, &mut shared));
-    }
-    let mut assignments = Vec::new();
-    for p in &ir.permission_sets {
-        if let Some(units) = by_ps.remove(p.name.as_str()) {
-            assignments.push((cx.ps_id(&p.name), p.name.clone(), units));
-        }
-    }
-    for (name, _) in by_ps {
-        cx.errors.push(format!(
-            "the IR assigns permission set `{name}`, which it does not define"
-        ));
     }
 
     let cmp_items: Vec<(String, String)> = ir
@@ -195,13 +178,59 @@ pub fn build(ir: &Ir, format: CfnFormat) -> Units {
     org_params.sort();
     Units {
         permission_sets,
-        assignments,
         policies,
+        ps_ids: cx.ps_ids,
+        principal_param_names: cx.principal_params,
         params: cx.params,
         principal_params,
         org_params,
         errors: cx.errors,
     }
+}
+
+/// The assignment units, per permission set in IR order (its readable id,
+/// its name, its units), and the errors found.
+#[allow(clippy::type_complexity)]
+pub fn build_assignments(
+    ir: &Ir,
+    units: &Units,
+    format: CfnFormat,
+) -> (Vec<(String, String, Vec<Unit>)>, Vec<String>) {
+    let mut cx = Ctx {
+        ir,
+        principals: ir
+            .principals
+            .iter()
+            .map(|p| ((p.kind, p.name.as_str()), p))
+            .collect(),
+        format,
+        ps_ids: units.ps_ids.clone(),
+        params: BTreeMap::new(),
+        principal_params: units.principal_param_names.clone(),
+        org_params: HashMap::new(),
+        errors: Vec::new(),
+    };
+    let assignment_ids = assignment_ids(ir, &cx.ps_ids);
+    let mut by_ps: BTreeMap<&str, Vec<Unit>> = BTreeMap::new();
+    let mut shared = Shared::new(ir);
+    for (a, id) in ir.assignments.iter().zip(assignment_ids) {
+        by_ps
+            .entry(a.permission_set.as_str())
+            .or_default()
+            .push(cx.assignment_unit(a, id, &mut shared));
+    }
+    let mut assignments = Vec::new();
+    for p in &ir.permission_sets {
+        if let Some(units) = by_ps.remove(p.name.as_str()) {
+            assignments.push((cx.ps_id(&p.name), p.name.clone(), units));
+        }
+    }
+    for (name, _) in by_ps {
+        cx.errors.push(format!(
+            "the IR assigns permission set `{name}`, which it does not define"
+        ));
+    }
+    (assignments, cx.errors)
 }
 
 fn assignment_key(a: &Assignment) -> String {

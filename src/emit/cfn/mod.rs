@@ -182,106 +182,74 @@ pub fn prepare_cfn(ir: &Ir, opts: &CfnOptions) -> Result<CfnOutput, Vec<String>>
     let mut units = ir_to_units::build(ir, format);
     let mut errors = units.errors.clone();
     let region = ir.instance.region.clone();
+    let params = units.params.clone();
 
-    let mut plan: Vec<(Stage, String, Template)> = Vec::new();
-    let mut add = |stage: Stage, base: &str, t: Template| {
-        for (bucket, part) in split::split(t, &units.params) {
-            let stem = if bucket == 0 {
-                base.to_string()
-            } else {
-                format!("{base}-{bucket}")
-            };
-            plan.push((stage, stem, part));
-        }
-    };
-    add(
-        Stage::Policies,
-        "policies",
-        Template {
-            description: "accessc: customer managed policies, one service-managed StackSet per policy body (stage 1 of the deploy order)".into(),
-            home_region: None,
-            units: std::mem::take(&mut units.policies),
-        },
-    );
-    add(
-        Stage::PermissionSets,
-        "permission-sets",
-        Template {
-            description: "accessc: IAM Identity Center permission sets, ABAC attributes and break-glass alarms (stage 2 of the deploy order)".into(),
-            home_region: region.clone(),
-            units: std::mem::take(&mut units.permission_sets),
-        },
-    );
-    for (ps, name, list) in std::mem::take(&mut units.assignments) {
-        add(
-            Stage::Assignments,
-            &format!("assignments-{ps}"),
-            Template {
+    // Stages 1 and 2: split, render, and check with the guard rules on
+    // another thread while the assignment units are built and split.
+    let mut sets = Prepared::default();
+    for (stage, base, description, home_region, list) in [
+        (
+            Stage::Policies,
+            "policies",
+            "accessc: customer managed policies, one service-managed StackSet per policy body (stage 1 of the deploy order)",
+            None,
+            std::mem::take(&mut units.policies),
+        ),
+        (
+            Stage::PermissionSets,
+            "permission-sets",
+            "accessc: IAM Identity Center permission sets, ABAC attributes and break-glass alarms (stage 2 of the deploy order)",
+            region.clone(),
+            std::mem::take(&mut units.permission_sets),
+        ),
+    ] {
+        let t = Template {
+            description: description.into(),
+            home_region,
+            units: list,
+        };
+        sets.add(stage, base, t, &params, format);
+    }
+    let mut sets_checked = std::mem::take(&mut sets.guarded);
+    sets_checked.extend(std::mem::take(&mut sets.embedded));
+
+    let (assignments, guard_errors) = std::thread::scope(|sc| {
+        let guard_job = sc.spawn(|| guard::check(&sets_checked));
+        let (by_set, assignment_errors) = ir_to_units::build_assignments(ir, &units, format);
+        let mut assignments = Prepared::default();
+        for (ps, name, list) in by_set {
+            let t = Template {
                 description: format!("accessc: account assignments of permission set {name} (stage 3 of the deploy order)"),
                 home_region: region.clone(),
                 units: list,
-            },
+            };
+            assignments.add(
+                Stage::Assignments,
+                &format!("assignments-{ps}"),
+                t,
+                &params,
+                format,
+            );
+        }
+        assignments.errors.splice(0..0, assignment_errors);
+        let mut found = assignments.check_shapes();
+        found.extend(
+            guard_job
+                .join()
+                .unwrap_or_else(|_| vec!["the guard rule check panicked".to_string()]),
         );
-    }
-
-    let params = units.params.clone();
-    let mut stacks = Vec::new();
-    let mut ready = Vec::new();
-    let mut pending = Vec::new();
-    let mut guarded = Vec::new();
-    let mut embedded = Vec::new();
-    // Assignment resources differ only in ids; the guard rules read their
-    // principal and target types. One resource of each distinct shape, from
-    // every assignment template, is checked in one run (with hundreds of
-    // thousands of assignments, one guard run per template would dominate
-    // the build).
-    let mut assignment_shapes: BTreeMap<(String, String), (String, serde_json::Value)> =
-        BTreeMap::new();
-    for (stage, stem, t) in plan {
-        let file = format!("{stem}.template.{}", format.extension());
-        if t.units.len() == 1 {
-            if let Some(why) = split::over_limit(&t, &params) {
-                errors.push(format!("`{file}` cannot be split further and has {why}"));
-            }
-        }
-        let (bodies, shapes) = guard_inputs(stage, &stem, &file, &t);
-        embedded.extend(bodies);
-        for (key, v) in shapes {
-            assignment_shapes.entry(key).or_insert(v);
-        }
-        stacks.push(Stack {
-            stage,
-            stem,
-            file: file.clone(),
-            params: t.param_names().into_iter().map(str::to_string).collect(),
-        });
-        if stage == Stage::Assignments {
-            pending.push((file, t));
-        } else {
-            let text = t.render(&params, format);
-            guarded.push((file.clone(), text.clone()));
-            ready.push(OutFile::new(file, text));
-        }
-    }
-    // The guard rules also see each StackSet's embedded template.
-    let mut checked = guarded;
-    checked.extend(embedded);
-    if !assignment_shapes.is_empty() {
-        let resources: serde_json::Map<String, serde_json::Value> = assignment_shapes
-            .into_values()
-            .map(|(id, r)| (names::pascal(&id), r))
-            .collect();
-        let doc =
-            serde_json::json!({"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources});
-        checked.push((
-            "assignments-*.template (one resource of each distinct shape)".to_string(),
-            serde_json::to_string_pretty(&doc).unwrap_or_default(),
-        ));
-    }
-    errors.extend(guard::check(&checked));
+        found.sort();
+        found.dedup();
+        (assignments, found)
+    });
+    errors.append(&mut sets.errors);
+    errors.extend(assignments.errors);
+    errors.extend(guard_errors);
     if !errors.is_empty() {
         return Err(errors);
     }
+    let mut stacks = sets.stacks;
+    stacks.extend(assignments.stacks);
     let mut files = vec![
         OutFile::new("DEPLOY.md", deploy::deploy_md(ir, &stacks, &units)),
         OutFile::new(
@@ -289,13 +257,96 @@ pub fn prepare_cfn(ir: &Ir, opts: &CfnOptions) -> Result<CfnOutput, Vec<String>>
             deploy::deploy_order_json(&stacks, &units, format),
         ),
     ];
-    files.extend(ready);
+    files.extend(sets.ready);
     Ok(CfnOutput {
         ready: files,
-        pending,
+        pending: assignments.pending,
         params,
         format,
     })
+}
+
+/// Stacks split and prepared, with what the guard rules must see of them.
+#[derive(Default)]
+struct Prepared {
+    stacks: Vec<Stack>,
+    /// Rendered templates (stages 1 and 2).
+    ready: Vec<OutFile>,
+    /// Templates to render later (stage 3).
+    pending: Vec<(String, Template)>,
+    /// Rendered templates for the guard rules, and StackSet bodies.
+    guarded: Vec<(String, String)>,
+    embedded: Vec<(String, String)>,
+    /// One assignment of each distinct shape (principal and target type).
+    shapes: BTreeMap<(String, String), (String, serde_json::Value)>,
+    errors: Vec<String>,
+}
+
+impl Prepared {
+    /// Splits `t` into stacks named after `base`; renders those of stages 1
+    /// and 2 now, keeps those of stage 3 for later.
+    fn add(
+        &mut self,
+        stage: Stage,
+        base: &str,
+        t: Template,
+        params: &BTreeMap<String, template::Param>,
+        format: CfnFormat,
+    ) {
+        for (bucket, t) in split::split(t, params) {
+            let stem = if bucket == 0 {
+                base.to_string()
+            } else {
+                format!("{base}-{bucket}")
+            };
+            let file = format!("{stem}.template.{}", format.extension());
+            if t.units.len() == 1 {
+                if let Some(why) = split::over_limit(&t, params) {
+                    self.errors
+                        .push(format!("`{file}` cannot be split further and has {why}"));
+                }
+            }
+            let (bodies, shapes) = guard_inputs(stage, &stem, &file, &t);
+            self.embedded.extend(bodies);
+            for (key, v) in shapes {
+                self.shapes.entry(key).or_insert(v);
+            }
+            self.stacks.push(Stack {
+                stage,
+                stem,
+                file: file.clone(),
+                params: t.param_names().into_iter().map(str::to_string).collect(),
+            });
+            if stage == Stage::Assignments {
+                self.pending.push((file, t));
+            } else {
+                let text = t.render(params, format);
+                self.guarded.push((file.clone(), text.clone()));
+                self.ready.push(OutFile::new(file, text));
+            }
+        }
+    }
+
+    /// Runs the guard rules on one resource of each assignment shape.
+    /// Assignment resources differ only in ids, and the rules read their
+    /// principal and target types: with hundreds of thousands of
+    /// assignments, one guard run per template would dominate the build.
+    fn check_shapes(&mut self) -> Vec<String> {
+        if self.shapes.is_empty() {
+            return Vec::new();
+        }
+        let resources: serde_json::Map<String, serde_json::Value> =
+            std::mem::take(&mut self.shapes)
+                .into_values()
+                .map(|(id, r)| (names::pascal(&id), r))
+                .collect();
+        let doc =
+            serde_json::json!({"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources});
+        guard::check(&[(
+            "assignments-*.template (one resource of each distinct shape)".to_string(),
+            serde_json::to_string_pretty(&doc).unwrap_or_default(),
+        )])
+    }
 }
 
 /// A stack's embedded StackSet templates, as (name, text), and for an

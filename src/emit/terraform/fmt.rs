@@ -63,7 +63,12 @@ pub fn format(text: &str) -> String {
 
 /// Columns as hclwrite counts them: grapheme clusters.
 fn columns(s: &str) -> usize {
-    s.graphemes(true).count()
+    if s.is_ascii() && !s.contains('\r') {
+        // Every ASCII character is a cluster of its own, but CR LF.
+        s.len()
+    } else {
+        s.graphemes(true).count()
+    }
 }
 
 /// Cut a trimmed line into its cells.

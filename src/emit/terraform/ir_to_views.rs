@@ -6,7 +6,7 @@ use super::hcl::{self, string};
 use super::names::{stack_set_name, Namespace};
 use crate::ir::{Boundary, CmpDeployment, Ir, PermissionSet, PrincipalType};
 use serde_json::{json, Value};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Everything the templates render, for one IR.
 pub struct Views {
@@ -222,11 +222,10 @@ pub fn views(ir: &Ir) -> Views {
             )
         })
         .collect();
+    let mut listed: HashSet<(PrincipalType, &str)> =
+        principals.iter().map(|p| (p.0, p.1)).collect();
     for a in &ir.assignments {
-        if !principals
-            .iter()
-            .any(|p| p.0 == a.principal_type && p.1 == a.principal)
-        {
+        if listed.insert((a.principal_type, a.principal.as_str())) {
             let name = a.principal.as_str();
             principals.push((a.principal_type, name, name, a.principal_id.as_deref()));
         }
