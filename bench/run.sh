@@ -172,27 +172,31 @@ bench_check() { # bench_check NAME DIR
   measure "check $1" "$ACCESSC" check "$2" --today "$TODAY"
 }
 
-# Each build writes into an output directory emptied before every run (not
-# timed), as a CI job's fresh checkout would: the time includes writing every
-# file.
+# Each build writes into a fresh output directory, as a CI job's checkout
+# would: the time includes writing every file. Before every run (not timed)
+# the previous output is moved aside, not deleted: ext4 allocates new inodes
+# slowly right after many deletions (it skips recently freed ones), which
+# would measure the file system's recycling rather than accessc. The moved
+# outputs are deleted when the script ends.
+TRASH=$SCRATCH/trash
+move_aside() { # the PREPARE command that moves directory $1 into $TRASH
+  printf 'if [ -e %q ]; then mkdir -p %q && mv %q %q/$(date +%%s%%N); fi' "$1" "$TRASH" "$1" "$TRASH"
+}
+
 bench_build() { # bench_build NAME DIR TARGET
   if [[ ! -d $2 ]]; then skipped "build $1 $3" "$2 absent"; return; fi
   local out=$SCRATCH/build-$1-$3
-  PREPARE="rm -rf '$out'"
+  PREPARE=$(move_aside "$out")
   measure "build $1 $3" "$ACCESSC" build "$2" --target "$3" -o "$out" --today "$TODAY"
   PREPARE=
 }
 
-# The three targets one after the other, as one command.
+# The three targets in one command (one load, check and lowering).
 bench_build_all() { # bench_build_all NAME DIR
   if [[ ! -d $2 ]]; then skipped "build $1 all three" "$2 absent"; return; fi
-  local out=$SCRATCH/build-$1-all t script
-  script=""
-  for t in ir terraform cfn; do
-    script+="$(printf '%q ' "$ACCESSC" build "$2" --target "$t" -o "$out/$t" --today "$TODAY")&& "
-  done
-  PREPARE="rm -rf '$out'"
-  measure "build $1 ir+terraform+cfn" bash -c "${script}true"
+  local out=$SCRATCH/build-$1-all
+  PREPARE=$(move_aside "$out")
+  measure "build $1 ir,terraform,cfn" "$ACCESSC" build "$2" --target ir,terraform,cfn -o "$out" --today "$TODAY"
   PREPARE=
 }
 
@@ -274,4 +278,5 @@ dirty=$(git status --porcelain 2>/dev/null | head -1)
   echo "|---|---|--:|--:|--:|--:|"
   printf '%s\n' "${ROWS[@]}"
 } | tee "$RESULTS"
+rm -rf "$TRASH"
 log "written to $RESULTS; command output in $LOGS/"

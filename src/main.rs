@@ -41,9 +41,10 @@ enum Command {
     Build {
         /// A .access file or a directory.
         path: PathBuf,
-        /// What to generate.
-        #[arg(long, value_enum)]
-        target: Target,
+        /// What to generate; several (`--target ir,cfn,terraform`) share one
+        /// check and write into a folder each under the output directory.
+        #[arg(long, value_enum, value_delimiter = ',', required = true)]
+        target: Vec<Target>,
         /// The output directory (created if missing; only files accessc wrote are replaced).
         #[arg(short = 'o', long = "out")]
         out: PathBuf,
@@ -93,7 +94,7 @@ enum Format {
     Sarif,
 }
 
-#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
 enum Target {
     Ir,
     Cfn,
@@ -137,7 +138,7 @@ fn main() -> ExitCode {
             today,
         } => cmd_build(
             &path,
-            target,
+            &target,
             &out,
             format,
             today.unwrap_or_else(Today::now),
@@ -292,7 +293,7 @@ fn cmd_check(paths: &[PathBuf], format: Format, today: Today, deny_warnings: boo
 
 fn cmd_build(
     path: &Path,
-    target: Target,
+    targets: &[Target],
     out_dir: &Path,
     format: TemplateFormat,
     today: Today,
@@ -326,67 +327,134 @@ fn cmd_build(
     drop(checked);
     drop(program);
     timer.lap("lower to IR");
-    let written = match target {
-        Target::Ir => {
-            let files = accessc::emit::emit_ir(&ir);
-            timer.lap("emit");
-            accessc::output::write_files(out_dir, &files)
-        }
-        Target::Terraform => {
-            let files = accessc::emit::terraform::emit_terraform(&ir);
-            timer.lap("emit");
-            accessc::output::write_files(out_dir, &files)
-        }
-        Target::Cfn => {
-            let opts = accessc::emit::cfn::CfnOptions {
-                format: match format {
-                    TemplateFormat::Yaml => accessc::emit::cfn::CfnFormat::Yaml,
-                    TemplateFormat::Json => accessc::emit::cfn::CfnFormat::Json,
-                },
-            };
-            let output = match accessc::emit::cfn::prepare_cfn(&ir, &opts) {
-                Ok(output) => output,
-                Err(violations) => {
-                    for v in &violations {
-                        eprintln!("error: {v}");
-                    }
-                    eprintln!(
-                        "error: {} guard-rule violation(s) in the generated templates; nothing was written",
-                        violations.len()
-                    );
-                    return ExitCode::from(1);
-                }
-            };
-            timer.lap("emit and check");
-            // Assignment templates are rendered in parallel and written as
-            // they come, so the output is never held whole in memory.
-            accessc::output::OutputWriter::begin(out_dir, output.paths()).and_then(|mut w| {
-                output.for_each_file(|f| w.write(&f.path, &f.contents))?;
-                w.finish()
+    let mut targets: Vec<Target> = targets.to_vec();
+    let mut seen = Vec::new();
+    targets.retain(|t| {
+        let first = !seen.contains(t);
+        seen.push(*t);
+        first
+    });
+    // One target writes into the output directory, several into a folder
+    // each under it.
+    let dir_of = |t: Target| -> PathBuf {
+        if targets.len() == 1 {
+            out_dir.to_path_buf()
+        } else {
+            out_dir.join(match t {
+                Target::Ir => "ir",
+                Target::Cfn => "cfn",
+                Target::Terraform => "terraform",
             })
         }
     };
-    timer.lap(if target == Target::Cfn {
-        "render and write"
-    } else {
-        "write"
-    });
-    match written {
-        Ok(report) => {
-            eprintln!(
-                "wrote {} file(s) to {} ({} unchanged, {} removed)",
-                report.written.len(),
-                out_dir.display(),
-                report.unchanged.len(),
-                report.removed.len()
-            );
-            ExitCode::SUCCESS
+    // Terraform's file list depends on the program: make it first (its working memory is
+    // free again before CloudFormation needs its own).
+    let mut terraform = None;
+    if targets.contains(&Target::Terraform) {
+        terraform = Some(accessc::emit::terraform::emit_terraform(&ir));
+        timer.lap("terraform: emit");
+    }
+    // CloudFormation is the one backend that can refuse (guard rules,
+    // limits): prepare it before anything is written.
+    let mut cfn = None;
+    if targets.contains(&Target::Cfn) {
+        let opts = accessc::emit::cfn::CfnOptions {
+            format: match format {
+                TemplateFormat::Yaml => accessc::emit::cfn::CfnFormat::Yaml,
+                TemplateFormat::Json => accessc::emit::cfn::CfnFormat::Json,
+            },
+        };
+        match accessc::emit::cfn::prepare_cfn(&ir, &opts) {
+            Ok(output) => cfn = Some(output),
+            Err(violations) => {
+                for v in &violations {
+                    eprintln!("error: {v}");
+                }
+                eprintln!(
+                    "error: {} guard-rule violation(s) in the generated templates; nothing was written",
+                    violations.len()
+                );
+                return ExitCode::from(1);
+            }
         }
-        Err(e) => {
-            eprintln!("error: cannot write to `{}`: {e}", out_dir.display());
-            ExitCode::from(2)
+        timer.lap("cfn: emit and check");
+    }
+    // Every directory is checked for foreign files before anything is written.
+    let mut writers = Vec::new();
+    for &t in &targets {
+        let paths = match t {
+            Target::Cfn => cfn.as_ref().map(|c| c.paths()).unwrap_or_default(),
+            Target::Ir => vec![accessc::emit::IR_FILE.to_string()],
+            Target::Terraform => terraform.iter().flatten().map(|f| f.path.clone()).collect(),
+        };
+        let dir = dir_of(t);
+        match accessc::output::OutputWriter::begin(&dir, paths) {
+            Ok(w) => writers.push((t, dir, w)),
+            Err(e) => {
+                eprintln!("error: cannot write to `{}`: {e}", dir.display());
+                return ExitCode::from(2);
+            }
         }
     }
+    // CloudFormation first: writing it frees its units before the IR's JSON
+    // text is made.
+    writers.sort_by_key(|(t, _, _)| match t {
+        Target::Cfn => 0,
+        Target::Terraform => 1,
+        Target::Ir => 2,
+    });
+    let mut status = ExitCode::SUCCESS;
+    for (t, dir, mut writer) in writers {
+        let written = match t {
+            Target::Ir => {
+                let files = accessc::emit::emit_ir(&ir);
+                timer.lap("ir: emit");
+                write_all(writer, &files)
+            }
+            Target::Terraform => write_all(writer, &terraform.take().unwrap_or_default()),
+            // Assignment templates are rendered in parallel and written as
+            // they come, so the output is never held whole in memory.
+            Target::Cfn => match cfn.take() {
+                Some(output) => output
+                    .for_each_file(|f| writer.write(&f.path, &f.contents))
+                    .and_then(|()| writer.finish()),
+                None => Err(std::io::Error::other(
+                    "the CloudFormation output was not prepared",
+                )),
+            },
+        };
+        timer.lap(match t {
+            Target::Ir => "ir: write",
+            Target::Terraform => "terraform: write",
+            Target::Cfn => "cfn: render and write",
+        });
+        match written {
+            Ok(report) => eprintln!(
+                "wrote {} file(s) to {} ({} unchanged, {} removed)",
+                report.written.len(),
+                dir.display(),
+                report.unchanged.len(),
+                report.removed.len()
+            ),
+            Err(e) => {
+                eprintln!("error: cannot write to `{}`: {e}", dir.display());
+                status = ExitCode::from(2);
+                break;
+            }
+        }
+    }
+    status
+}
+
+/// Writes `files` with `w` and finishes.
+fn write_all(
+    mut w: accessc::output::OutputWriter,
+    files: &[accessc::emit::OutFile],
+) -> std::io::Result<accessc::output::WriteReport> {
+    for f in files {
+        w.write(&f.path, &f.contents)?;
+    }
+    w.finish()
 }
 
 fn cmd_fmt(path: &Path, check_only: bool) -> ExitCode {

@@ -46,8 +46,9 @@ pub fn write_files(dir: &Path, files: &[OutFile]) -> io::Result<WriteReport> {
 }
 
 /// [`write_files`] one file at a time, for output too large to hold at once:
-/// [`OutputWriter::begin`] is given every path first and refuses before
-/// anything is written; then each file is written as it is produced;
+/// [`OutputWriter::begin`] is given every path first and refuses, changing
+/// nothing, if one is not accessc's to write; then each file is written as
+/// it is produced;
 /// [`OutputWriter::finish`] removes what earlier builds wrote and this one
 /// did not, and records the manifest.
 ///
@@ -59,6 +60,7 @@ pub struct OutputWriter {
     previous: BTreeSet<String>,
     now: BTreeSet<String>,
     done: BTreeSet<String>,
+    claimed: bool,
     report: WriteReport,
 }
 
@@ -68,7 +70,6 @@ impl OutputWriter {
         for p in &now {
             check_relative(p)?;
         }
-        std::fs::create_dir_all(dir)?;
         let manifest_path = dir.join(MANIFEST);
         let previous: BTreeSet<String> = match std::fs::read_to_string(&manifest_path) {
             Ok(text) => text
@@ -90,17 +91,27 @@ impl OutputWriter {
                 )));
             }
         }
-        // Claim the new names before writing any of them.
-        if !now.is_subset(&previous) {
-            write_manifest(dir, previous.union(&now))?;
-        }
         Ok(OutputWriter {
             dir: dir.to_path_buf(),
             previous,
             now,
             done: BTreeSet::new(),
+            claimed: false,
             report: WriteReport::default(),
         })
+    }
+
+    /// Creates the directory and, before the first new name is written,
+    /// records every name in the manifest.
+    fn claim(&mut self) -> io::Result<()> {
+        if !self.claimed {
+            std::fs::create_dir_all(&self.dir)?;
+            if !self.now.is_subset(&self.previous) {
+                write_manifest(&self.dir, self.previous.union(&self.now))?;
+            }
+            self.claimed = true;
+        }
+        Ok(())
     }
 
     /// Writes one file (one of the paths given to `begin`), unless it
@@ -111,6 +122,7 @@ impl OutputWriter {
                 "`{path}` was not announced or is written twice"
             )));
         }
+        self.claim()?;
         let p = self.dir.join(path);
         if std::fs::read(&p).is_ok_and(|old| old == contents.as_bytes()) {
             self.report.unchanged.push(path.to_string());
@@ -139,6 +151,7 @@ impl OutputWriter {
                 "`{missing}` was announced but not written"
             )));
         }
+        self.claim()?;
         let dir = self.dir.as_path();
         for old in self.previous.difference(&self.now) {
             let p = dir.join(old);

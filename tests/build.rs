@@ -391,3 +391,97 @@ fn one_grant_edit_only_adds_that_grants_lines() {
     let added = new.len() - old.len();
     assert!(added > 0 && added < 40, "{added} lines added for one grant");
 }
+
+/// Every file under `dir`, relative path → bytes.
+fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).expect("under dir");
+                out.insert(
+                    rel.to_string_lossy().to_string(),
+                    std::fs::read(&p).expect("read"),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn build(src: &Path, target: &str, out: &Path) -> Output {
+    accessc(&[
+        "build",
+        s(src),
+        "--target",
+        target,
+        "-o",
+        s(out),
+        "--today",
+        "2026-11-28",
+    ])
+}
+
+#[test]
+fn several_targets_share_one_build_and_write_a_folder_each() {
+    let ex = root().join("examples/org-matrix");
+    let all = tempfile::tempdir().expect("tmp");
+    let out = build(&ex, "cfn,ir,terraform,ir", all.path());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut dirs: Vec<String> = std::fs::read_dir(all.path())
+        .expect("out")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().to_string())
+        .collect();
+    dirs.sort();
+    assert_eq!(dirs, ["cfn", "ir", "terraform"]);
+    for target in ["ir", "cfn", "terraform"] {
+        let one = tempfile::tempdir().expect("tmp");
+        let out = build(&ex, target, one.path());
+        assert_eq!(out.status.code(), Some(0), "{target}");
+        assert_eq!(
+            tree(&all.path().join(target)),
+            tree(one.path()),
+            "--target {target} alone writes the same files"
+        );
+    }
+}
+
+#[test]
+fn several_targets_write_nothing_when_one_refuses() {
+    // The checker only warns (A502) on this program; the guard rules of the
+    // CloudFormation backend refuse it.
+    let src = root().join("tests/corpus/A502-allow-star-inline.access");
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = build(&src, "ir,terraform,cfn", dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("accessc_no_star_on_star_outside_break_glass"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    assert!(tree(dir.path()).is_empty(), "nothing was written");
+
+    // A foreign file in one target's folder: refused before any is written.
+    let ex = root().join("examples/org-matrix");
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::create_dir(dir.path().join("terraform")).expect("mkdir");
+    std::fs::write(dir.path().join("terraform/main.tf"), "# mine\n").expect("write");
+    let out = build(&ex, "cfn,ir,terraform", dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let files = tree(dir.path());
+    assert_eq!(
+        files.keys().collect::<Vec<_>>(),
+        ["terraform/main.tf"],
+        "only the foreign file is there"
+    );
+}

@@ -21,7 +21,10 @@ impl OutFile {
     }
 }
 
+/// The one file of `--target ir`.
+pub const IR_FILE: &str = "accessc.ir.json";
+
 /// `--target ir`: the IR as JSON.
 pub fn emit_ir(ir: &Ir) -> Vec<OutFile> {
-    vec![OutFile::new("accessc.ir.json", ir.to_json())]
+    vec![OutFile::new(IR_FILE, ir.to_json())]
 }
