@@ -1,14 +1,15 @@
 //! `--target cfn`: the IR as CloudFormation templates for the management
 //! account (or a delegated administrator), split into stacks that stay inside
 //! CloudFormation's limits, plus the deploy order. Every template passes the
-//! organisation's guard rules before it is returned. See
-//! `docs/cloudformation.md` for the layout and its reasons.
+//! organisation's guard rules before any is returned ([`prepare_cfn`] checks
+//! them all, then [`CfnOutput`] renders the assignment templates as they are
+//! written). See `docs/cloudformation.md` for the layout and its reasons.
 //!
 //! | file | builds |
 //! |---|---|
 //! | `ir_to_units.rs` | resources and parameters from the IR, grouped into units |
 //! | `split.rs` | units into stacks (extendible hashing under the limits) |
-//! | `template.rs` | a stack's template as a JSON value and text |
+//! | `template.rs` | units (assignments as compact records), a stack's template, its text and a bound of its size |
 //! | `yaml.rs` | deterministic YAML for a JSON value |
 //! | `names.rs` | logical IDs, parameter names, the stable hash |
 //! | `guard.rs` | the guard rules run on each template |
