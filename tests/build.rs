@@ -30,16 +30,7 @@ fn ir_is_deterministic_and_snapshotted() {
         let a = tempfile::tempdir().expect("tmp");
         let b = tempfile::tempdir().expect("tmp");
         for d in [&a, &b] {
-            let out = accessc(&[
-                "build",
-                s(&ex),
-                "--target",
-                "ir",
-                "-o",
-                s(d.path()),
-                "--today",
-                "2026-11-28",
-            ]);
+            let out = build(&ex, "ir", d.path());
             assert_eq!(
                 out.status.code(),
                 Some(0),
@@ -63,16 +54,7 @@ fn ir_is_deterministic_and_snapshotted() {
 #[test]
 fn ir_contents_match_the_program() {
     let dir = tempfile::tempdir().expect("tmp");
-    let out = accessc(&[
-        "build",
-        s(&root().join("examples/secops-responder")),
-        "--target",
-        "ir",
-        "-o",
-        s(dir.path()),
-        "--today",
-        "2026-11-28",
-    ]);
+    let out = build(&root().join("examples/secops-responder"), "ir", dir.path());
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -151,16 +133,7 @@ grant Operator to ops on Workloads, Security, account sandbox
 "#;
     std::fs::write(dir.path().join("main.access"), program).expect("write");
     let out_dir = dir.path().join("out");
-    let out = accessc(&[
-        "build",
-        s(dir.path()),
-        "--target",
-        "ir",
-        "-o",
-        s(&out_dir),
-        "--today",
-        "2026-11-28",
-    ]);
+    let out = build(dir.path(), "ir", &out_dir);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -218,16 +191,7 @@ fn failing_build_writes_nothing_and_foreign_files_survive() {
     let out_dir = dir.path().join("out");
     std::fs::create_dir(&out_dir).expect("mkdir");
     std::fs::write(out_dir.join("README.txt"), "mine").expect("write");
-    let out = accessc(&[
-        "build",
-        s(&src),
-        "--target",
-        "ir",
-        "-o",
-        s(&out_dir),
-        "--today",
-        "2026-11-28",
-    ]);
+    let out = build(&src, "ir", &out_dir);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -242,16 +206,7 @@ fn failing_build_writes_nothing_and_foreign_files_survive() {
         good.replace("session 2h", "session 13h"),
     )
     .expect("write");
-    let out = accessc(&[
-        "build",
-        s(&src),
-        "--target",
-        "ir",
-        "-o",
-        s(&out_dir),
-        "--today",
-        "2026-11-28",
-    ]);
+    let out = build(&src, "ir", &out_dir);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("A202"));
     assert_eq!(std::fs::read(&ir_path).expect("ir"), first);
@@ -264,16 +219,7 @@ fn failing_build_writes_nothing_and_foreign_files_survive() {
     std::fs::create_dir(&other).expect("mkdir");
     std::fs::write(other.join("accessc.ir.json"), "hand-written").expect("write");
     std::fs::write(src.join("main.access"), good).expect("write");
-    let out = accessc(&[
-        "build",
-        s(&src),
-        "--target",
-        "ir",
-        "-o",
-        s(&other),
-        "--today",
-        "2026-11-28",
-    ]);
+    let out = build(&src, "ir", &other);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         std::fs::read_to_string(other.join("accessc.ir.json")).expect("read"),
@@ -352,17 +298,8 @@ fn one_grant_edit_only_adds_that_grants_lines() {
             std::fs::copy(&p, src.join(p.file_name().expect("name"))).expect("copy");
         }
     }
-    let build = |out: &Path| {
-        let o = accessc(&[
-            "build",
-            s(&src),
-            "--target",
-            "ir",
-            "-o",
-            s(out),
-            "--today",
-            "2026-11-28",
-        ]);
+    let build_ir = |out: &Path| {
+        let o = build(&src, "ir", out);
         assert_eq!(
             o.status.code(),
             Some(0),
@@ -371,12 +308,12 @@ fn one_grant_edit_only_adds_that_grants_lines() {
         );
         std::fs::read_to_string(out.join("accessc.ir.json")).expect("ir")
     };
-    let before = build(&dir.path().join("a"));
+    let before = build_ir(&dir.path().join("a"));
     let grants = src.join("grants.access");
     let mut text = std::fs::read_to_string(&grants).expect("grants");
     text.push_str("\ngrant AppDeveloper to aws-team-a-leads on Workloads/NonProd\n");
     std::fs::write(&grants, text).expect("write");
-    let after = build(&dir.path().join("b"));
+    let after = build_ir(&dir.path().join("b"));
     assert_ne!(before, after, "the edit changed nothing");
     // Every line of the old IR is still there, in order: the edit only inserted lines.
     let old: Vec<&str> = before.lines().collect();

@@ -113,20 +113,8 @@ pub fn build(ir: &Ir, format: CfnFormat) -> Units {
         .map(|p| (p.name.clone(), pascal(&p.name)))
         .collect();
     let ps_ids = unique_names(&ps_items, 64);
-    let mut cx = Ctx {
-        ir,
-        principals: ir
-            .principals
-            .iter()
-            .map(|p| ((p.kind, p.name.as_str()), p))
-            .collect(),
-        format,
-        ps_ids,
-        params: fixed_params(),
-        principal_params: HashMap::new(),
-        org_params: HashMap::new(),
-        errors: Vec::new(),
-    };
+    let mut cx = Ctx::new(ir, format, ps_ids, HashMap::new());
+    cx.params = fixed_params();
     cx.name_principal_params();
     cx.name_org_params();
 
@@ -196,20 +184,12 @@ pub fn build_assignments(
     units: &Units,
     format: CfnFormat,
 ) -> (Vec<(String, String, Vec<Unit>)>, Vec<String>) {
-    let mut cx = Ctx {
+    let mut cx = Ctx::new(
         ir,
-        principals: ir
-            .principals
-            .iter()
-            .map(|p| ((p.kind, p.name.as_str()), p))
-            .collect(),
         format,
-        ps_ids: units.ps_ids.clone(),
-        params: BTreeMap::new(),
-        principal_params: units.principal_param_names.clone(),
-        org_params: HashMap::new(),
-        errors: Vec::new(),
-    };
+        units.ps_ids.clone(),
+        units.principal_param_names.clone(),
+    );
     let assignment_ids = assignment_ids(ir, &cx.ps_ids);
     let mut by_ps: BTreeMap<&str, Vec<Unit>> = BTreeMap::new();
     let mut shared = Shared::new(ir);
@@ -354,7 +334,30 @@ impl<'a> Shared<'a> {
     }
 }
 
-impl Ctx<'_> {
+impl<'ir> Ctx<'ir> {
+    /// A context with no parameters, org parameters or errors yet.
+    fn new(
+        ir: &'ir Ir,
+        format: CfnFormat,
+        ps_ids: HashMap<String, String>,
+        principal_params: HashMap<(PrincipalType, String), String>,
+    ) -> Ctx<'ir> {
+        Ctx {
+            ir,
+            principals: ir
+                .principals
+                .iter()
+                .map(|p| ((p.kind, p.name.as_str()), p))
+                .collect(),
+            format,
+            ps_ids,
+            params: BTreeMap::new(),
+            principal_params,
+            org_params: HashMap::new(),
+            errors: Vec::new(),
+        }
+    }
+
     fn principal(&self, kind: PrincipalType, name: &str) -> Option<&Principal> {
         self.principals.get(&(kind, name)).copied()
     }
