@@ -78,6 +78,10 @@ pub struct Program {
     pub diagnostics: Vec<Diagnostic>,
     /// The files of the program itself (not std, not `use`d files).
     pub roots: Vec<FileId>,
+    /// The path each root was read from, when it was read from disk: a
+    /// name in `sources` is for display and may have lost bytes of the
+    /// path that are not UTF-8.
+    pub root_paths: HashMap<FileId, PathBuf>,
 }
 
 /// The standard library: module name → source.
@@ -180,6 +184,7 @@ pub fn load_with(
         let bytes = fs.read(f)?;
         let id = prog.add_text(f.display().to_string(), bytes);
         prog.roots.push(id);
+        prog.root_paths.insert(id, f.clone());
         prog.parse_added(id, parser);
     }
     resolve_references(fs, &mut prog, &base, parser);
