@@ -494,9 +494,7 @@ fn open_regular(path: &Path) -> io::Result<Option<File>> {
         Ok(_) => Ok(None),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         #[cfg(unix)]
-        Err(e) if rustix::io::Errno::from_io_error(&e) == Some(rustix::io::Errno::LOOP) => {
-            Ok(None)
-        }
+        Err(e) if rustix::io::Errno::from_io_error(&e) == Some(rustix::io::Errno::LOOP) => Ok(None),
         Err(e) => Err(e),
     }
 }
@@ -578,5 +576,66 @@ pub fn rewrite_in_root(root: &Path, path: &Path, contents: &[u8]) -> io::Result<
     if !meta.is_file() {
         return Err(io::Error::other("not a regular file; not rewritten"));
     }
-    replace_in(parent_dir(&target), &target, contents, Some(meta.permissions()))
+    replace_in(
+        parent_dir(&target),
+        &target,
+        contents,
+        Some(meta.permissions()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_names_of_the_kinds_are_owned() {
+        for name in ["main.tf", "a-b.tf", "x.template.yaml", "DEPLOY.md"] {
+            assert!(
+                Kinds::TERRAFORM.owns(name) || Kinds::CFN.owns(name),
+                "{name}"
+            );
+        }
+        for name in [
+            "",
+            ".tf",
+            "..",
+            "../x.tf",
+            "/etc/x.tf",
+            "evil/c.tf",
+            "a\\b.tf",
+            "c:x.tf",
+            ".hidden.tf",
+            "a\n.tf",
+            "main.tf\r",
+            MANIFEST,
+            "main.tfx",
+            "notes.md",
+        ] {
+            assert!(!Kinds::TERRAFORM.owns(name), "{name:?}");
+        }
+        assert!(Kinds::IR.owns(crate::emit::IR_FILE));
+        assert!(!Kinds::IR.owns("other.json"));
+        assert!(!Kinds::CFN.owns(".template.yaml"));
+        assert!(!Kinds::TERRAFORM.owns(&format!("{}.tf", "a".repeat(300))));
+    }
+
+    #[test]
+    fn names_are_shown_escaped_and_short() {
+        assert_eq!(shown("a\u{1b}[2J"), "a\\u{1b}[2J");
+        assert!(shown(&"x".repeat(500)).chars().count() <= 81);
+    }
+
+    #[test]
+    fn a_fifo_at_an_output_name_is_not_read() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = dir.path().join("main.tf");
+        let made = std::process::Command::new("mkfifo").arg(&p).status();
+        if !made.is_ok_and(|s| s.success()) {
+            return;
+        }
+        // Neither blocks: a FIFO is never opened for its contents.
+        assert!(!holds_exactly(&p, b""));
+        assert!(open_regular(&p).expect("open").is_none());
+    }
 }

@@ -251,7 +251,13 @@ fn manifest_removes_only_stale_files_accessc_wrote() {
         "keep"
     );
     // Only plain file names of the target's kinds are written.
-    for bad in ["../escape.yaml", "stacks/b.yaml", "/tmp/x.yaml", ".hidden.yaml", "notes.md"] {
+    for bad in [
+        "../escape.yaml",
+        "stacks/b.yaml",
+        "/tmp/x.yaml",
+        ".hidden.yaml",
+        "notes.md",
+    ] {
         assert!(
             write_files(dir.path(), YAML, &[OutFile::new(bad, "x")]).is_err(),
             "{bad}"
@@ -276,7 +282,9 @@ fn an_interrupted_streaming_write_is_finished_by_the_next_build() {
     let manifest =
         std::fs::read_to_string(dir.path().join(accessc::output::MANIFEST)).expect("manifest");
     assert!(
-        manifest.lines().any(|l| l == accessc::output::STATE_INCOMPLETE),
+        manifest
+            .lines()
+            .any(|l| l == accessc::output::STATE_INCOMPLETE),
         "the stopped build is marked: {manifest}"
     );
     // The manifest already claimed both names, so the re-run replaces them
@@ -291,7 +299,9 @@ fn an_interrupted_streaming_write_is_finished_by_the_next_build() {
         std::fs::read_to_string(dir.path().join(accessc::output::MANIFEST)).expect("manifest");
     assert!(manifest.ends_with("a.yaml\nb.yaml\n"), "{manifest}");
     assert!(
-        manifest.lines().any(|l| l == accessc::output::STATE_COMPLETE),
+        manifest
+            .lines()
+            .any(|l| l == accessc::output::STATE_COMPLETE),
         "{manifest}"
     );
     // A build that announces a file and never writes it fails at `finish`.

@@ -184,7 +184,8 @@ fn manifest_of(dir: &Path) -> String {
 }
 
 fn write_manifest(dir: &Path, lines: &[&str]) {
-    let mut text = "# files written by accessc build; it replaces and removes only these\n".to_string();
+    let mut text =
+        "# files written by accessc build; it replaces and removes only these\n".to_string();
     for l in lines {
         text.push_str(l);
         text.push('\n');
@@ -198,8 +199,11 @@ fn links_at_temporary_names_are_never_written_through() {
     assert_ok(&scene.build("ir,cfn,terraform"));
     // The program changes, so every file is written again; every name a
     // temporary ever had (and the manifest's) is a link out of the jail.
-    std::fs::write(scene.src().join("main.access"), program("F").replace("2h", "3h"))
-        .expect("write");
+    std::fs::write(
+        scene.src().join("main.access"),
+        program("F").replace("2h", "3h"),
+    )
+    .expect("write");
     let secret = scene.outside().join("secret.txt");
     for (folder, names) in [
         ("ir", &["accessc.ir.json"][..]),
@@ -225,8 +229,11 @@ fn links_at_temporary_names_are_never_written_through() {
     // output is exactly a fresh build's.
     let want = {
         let other = Scene::new("F");
-        std::fs::write(other.src().join("main.access"), program("F").replace("2h", "3h"))
-            .expect("write");
+        std::fs::write(
+            other.src().join("main.access"),
+            program("F").replace("2h", "3h"),
+        )
+        .expect("write");
         assert_ok(&other.build("ir,cfn,terraform"));
         tree(&other.out())
     };
@@ -251,17 +258,27 @@ fn a_link_at_an_output_name_is_replaced_or_refused_never_followed() {
     let o = scene.build("ir");
     assert_refused(&o, 2, "was not written by accessc");
     assert_eq!(scene.world(), before);
-    assert!(std::fs::symlink_metadata(scene.out().join("accessc.ir.json"))
-        .expect("lstat")
-        .file_type()
-        .is_symlink());
+    assert!(
+        std::fs::symlink_metadata(scene.out().join("accessc.ir.json"))
+            .expect("lstat")
+            .file_type()
+            .is_symlink()
+    );
 
     // Listed in a (tampered) manifest, and a dangling link too: the links
     // themselves are replaced by the build's files.
     let scene = Scene::new("F");
     std::fs::create_dir(scene.out()).expect("mkdir");
-    symlink(scene.outside().join("secret.txt"), scene.out().join("main.tf")).expect("link");
-    symlink(scene.outside().join("new.tf"), scene.out().join("versions.tf")).expect("link");
+    symlink(
+        scene.outside().join("secret.txt"),
+        scene.out().join("main.tf"),
+    )
+    .expect("link");
+    symlink(
+        scene.outside().join("new.tf"),
+        scene.out().join("versions.tf"),
+    )
+    .expect("link");
     write_manifest(&scene.out(), &["main.tf", "versions.tf"]);
     let before = scene.world();
     assert_ok(&scene.build("terraform"));
@@ -303,7 +320,11 @@ fn a_link_as_a_target_folder_is_refused() {
         let before = scene.world();
         let o = scene.build("ir,cfn,terraform");
         assert_refused(&o, 2, "is a symbolic link");
-        assert!(stderr(&o).contains(&format!("out/{folder}")), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains(&format!("out/{folder}")),
+            "{}",
+            stderr(&o)
+        );
         assert_eq!(scene.world(), before, "{folder}");
         // Nothing was written into the other folders either.
         assert!(tree(&scene.out())
@@ -340,7 +361,10 @@ fn manifest_entries_out_of_the_jail_are_ignored() {
     let err = stderr(&o);
     assert!(err.contains("warning:"), "{err}");
     assert!(err.contains("`../x`") && err.contains("`evil/c`"), "{err}");
-    assert!(!err.contains('\u{1b}'), "control characters are escaped: {err}");
+    assert!(
+        !err.contains('\u{1b}'),
+        "control characters are escaped: {err}"
+    );
     assert_eq!(scene.world(), before);
     assert_eq!(std::fs::read(scene.root().join("x")).expect("x"), b"x\n");
     assert_eq!(std::fs::read(scene.outside().join("c")).expect("c"), b"c\n");
@@ -541,7 +565,9 @@ fn a_stopped_build_is_marked_and_the_next_one_cleans_up() {
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
     assert!(
-        names.iter().all(|n| !n.ends_with(".tmp") && !n.ends_with("-tmp")),
+        names
+            .iter()
+            .all(|n| !n.ends_with(".tmp") && !n.ends_with("-tmp")),
         "stray temporaries: {names:?}"
     );
     assert_eq!(tree(&dir), fresh("Beta", "terraform"));
@@ -564,7 +590,10 @@ fn fmt_never_writes_through_a_link_out_of_the_program() {
         assert!(matches!(o.status.code(), Some(1 | 2)), "{err}");
         assert!(!err.contains("panicked"), "{err}");
         assert_eq!(snapshot(&scene.outside(), None), before);
-        assert_eq!(std::fs::read_to_string(&victim).expect("victim"), unformatted);
+        assert_eq!(
+            std::fs::read_to_string(&victim).expect("victim"),
+            unformatted
+        );
     }
 }
 
@@ -694,7 +723,13 @@ mod property {
         ]
     }
 
-    const TARGETS: &[&str] = &["ir", "cfn", "terraform", "ir,cfn,terraform", "cfn,terraform"];
+    const TARGETS: &[&str] = &[
+        "ir",
+        "cfn",
+        "terraform",
+        "ir,cfn,terraform",
+        "cfn,terraform",
+    ];
 
     /// Names an attacker plants things at.
     const NAMES: &[&str] = &[
