@@ -507,6 +507,7 @@ fn cmd_fmt(path: &Path, check_only: bool) -> ExitCode {
             .unwrap_or(Path::new("."))
     };
     let mut status = ExitCode::SUCCESS;
+    let mut cannot_write = false;
     for &file in &program.roots {
         let src = program.sources.get(file);
         let syntax: Vec<_> = program
@@ -544,11 +545,15 @@ fn cmd_fmt(path: &Path, check_only: bool) -> ExitCode {
             };
             if let Err(e) = written {
                 eprintln!("error: cannot write `{}`: {e}", src.name);
-                status = ExitCode::from(2);
+                cannot_write = true;
             }
         }
     }
-    status
+    if cannot_write {
+        ExitCode::from(2)
+    } else {
+        status
+    }
 }
 
 fn cmd_explain(code: &str) -> ExitCode {

@@ -139,6 +139,11 @@ fn not_dir_error() -> io::Error {
 /// symbolic link or anything but a directory there is refused. When another
 /// build holds the lock, `on_wait` is called once and the lock is awaited.
 pub fn lock_dir(path: &Path, on_wait: &mut dyn FnMut(&Path)) -> io::Result<DirLock> {
+    // `out/` and `out/.` name what the link `out` points at: without the
+    // trailing parts, `out` itself is checked. Every path inside the
+    // directory is made from this one.
+    let path: PathBuf = path.components().collect();
+    let path = path.as_path();
     match fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_symlink() => return Err(symlink_error()),
         Ok(m) if !m.is_dir() => return Err(not_dir_error()),
@@ -334,6 +339,7 @@ impl OutputWriter {
             }
         }
         let lock = lock_dir(dir, on_wait)?;
+        let dir = lock.path();
         let manifest = read_manifest(dir, kinds)?;
         // Refuse before writing anything if a foreign file would be overwritten.
         for f in &now {

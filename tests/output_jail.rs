@@ -7,6 +7,14 @@
 //! attack and compares everything outside the jail, byte for byte, before
 //! and after.
 
+#![cfg(unix)]
+
+#[path = "support/peers.rs"]
+mod peers;
+
+#[path = "support/aws.rs"]
+mod aws_support;
+
 use std::collections::BTreeMap;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
@@ -299,6 +307,12 @@ fn a_link_as_the_output_directory_is_refused() {
             let o = scene.build(target);
             assert_refused(&o, 2, "is a symbolic link");
             assert_eq!(scene.world(), before, "{target}");
+            // `out/` and `out/.` name the link's target: still refused.
+            for spelled in ["out/", "out/.", "out//"] {
+                let o = build(&scene.src(), target, &scene.root().join(spelled));
+                assert_refused(&o, 2, "is a symbolic link");
+                assert_eq!(scene.world(), before, "{target} -o {spelled}");
+            }
         }
     }
     // A dangling link: nothing is created where it points.
@@ -670,6 +684,38 @@ fn replace_file_replaces_a_link_instead_of_writing_through_it() {
     assert_eq!(names.len(), 2, "{names:?}");
     // A directory there: an error, not a panic.
     assert!(accessc::output::replace_file(&scene.outside().join("d"), b"x").is_err());
+}
+
+#[test]
+fn org_snapshot_replaces_a_link_at_its_file_instead_of_writing_through_it() {
+    let scene = Scene::new("F");
+    let program = scene.root().join("org-matrix");
+    aws_support::copy_dir(&peers::root().join("examples/org-matrix"), &program);
+    let ir = aws_support::ir_of(&program, "2026-06-01");
+    let account = ir
+        .org
+        .management_account_id
+        .clone()
+        .unwrap_or_else(|| "123456789012".to_string());
+    let moto = aws_support::Moto::start(&account);
+    moto.seed_from_ir(&ir, &[]);
+    let file = scene.root().join("snap.json");
+    symlink(scene.outside().join("secret.txt"), &file).expect("link");
+    let before = snapshot(&scene.outside(), None);
+    let (_, err) = aws_support::expect(
+        &mut aws_support::accessc(
+            &moto.url(),
+            &["org", "snapshot", s(&program), "-o", s(&file)],
+        ),
+        0,
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(snapshot(&scene.outside(), None), before);
+    let meta = std::fs::symlink_metadata(&file).expect("lstat");
+    assert!(meta.is_file(), "the link was replaced by the snapshot");
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&file).expect("read")).expect("json");
+    assert_eq!(v["format"], "accessc-org/1");
 }
 
 /// Every file name each target writes is one its manifest may list.
