@@ -783,6 +783,8 @@ mod property {
         "main.tf",
         "versions.tf",
         "principals.tf",
+        "assignments.tf",
+        "permission_sets.tf",
         "DEPLOY.md",
         "deploy-order.json",
         "permission-sets.template.yaml",
@@ -816,30 +818,45 @@ mod property {
         "# state: incomplete",
     ];
 
+    /// A folder of the jail: itself, or one target's folder.
+    type Folder = Option<usize>;
+
     #[derive(Debug, Clone)]
     enum Plant {
         /// A link to the outside directory, a file in it, or nowhere.
-        Link(usize, u8),
-        File(usize),
-        Dir(usize),
-        /// A manifest in the jail or in one target's folder.
-        Manifest(Option<usize>, Vec<usize>),
+        Link(Folder, usize, u8),
+        File(Folder, usize),
+        Dir(Folder, usize),
+        /// A manifest: the chosen lines, or (`true`) every name and line.
+        Manifest(Folder, Vec<usize>, bool),
+    }
+
+    fn folder() -> impl Strategy<Value = Folder> {
+        prop_oneof![Just(None), (0usize..3).prop_map(Some)]
+    }
+
+    /// Mostly the names of output files (the first nine of `NAMES`).
+    fn name() -> impl Strategy<Value = usize> {
+        prop_oneof![3 => 0usize..9, 1 => 0..NAMES.len()]
     }
 
     fn plant() -> impl Strategy<Value = Plant> {
         prop_oneof![
-            (0..NAMES.len(), 0u8..3).prop_map(|(n, t)| Plant::Link(n, t)),
-            (0..NAMES.len()).prop_map(Plant::File),
-            (0..NAMES.len()).prop_map(Plant::Dir),
-            (
-                prop::option::of(0usize..3),
-                prop::collection::vec(0..LINES.len(), 0..6)
+            2 => (folder(), name(), 0u8..3).prop_map(|(f, n, t)| Plant::Link(f, n, t)),
+            1 => (folder(), name()).prop_map(|(f, n)| Plant::File(f, n)),
+            1 => (folder(), name()).prop_map(|(f, n)| Plant::Dir(f, n)),
+            1 => (
+                folder(),
+                prop::collection::vec(0..LINES.len(), 0..6),
+                any::<bool>()
             )
-                .prop_map(|(f, l)| Plant::Manifest(f, l)),
+                .prop_map(|(f, l, all)| Plant::Manifest(f, l, all)),
         ]
     }
 
-    fn apply(scene: &Scene, jail_is_link: bool, plants: &[Plant]) {
+    /// Plants `plants`; then, when `tampered`, a manifest claiming every
+    /// name and line in the jail and each target's folder that has none.
+    fn apply(scene: &Scene, jail_is_link: bool, plants: &[Plant], tampered: bool) {
         let out = scene.out();
         if jail_is_link {
             symlink(scene.outside().join("d"), &out).expect("link");
@@ -851,35 +868,61 @@ mod property {
             1 => scene.outside().join("secret.txt"),
             _ => scene.outside().join("nowhere"),
         };
-        let folder = |f: Option<usize>| match f {
-            None => out.clone(),
-            Some(i) => out.join(["ir", "cfn", "terraform"][i]),
-        };
-        for p in plants {
-            // Later plants at a taken name are skipped.
-            match p {
-                Plant::Link(n, t) => {
-                    let _ = symlink(target(*t), out.join(NAMES[*n]));
+        // The folder, made a real directory if nothing is there yet; `None`
+        // when something else (a link, a file) already is.
+        let folder = |f: Folder| -> Option<PathBuf> {
+            let dir = match f {
+                None => return Some(out.clone()),
+                Some(i) => out.join(["ir", "cfn", "terraform"][i]),
+            };
+            match std::fs::symlink_metadata(&dir) {
+                Ok(m) if m.is_dir() => Some(dir),
+                Ok(_) => None,
+                Err(_) => {
+                    std::fs::create_dir(&dir).expect("mkdir");
+                    Some(dir)
                 }
-                Plant::File(n) => {
-                    let p = out.join(NAMES[*n]);
-                    if std::fs::symlink_metadata(&p).is_err() {
+            }
+        };
+        // A plant at a name already taken is skipped.
+        let free = |p: &Path| std::fs::symlink_metadata(p).is_err();
+        for p in plants {
+            match p {
+                Plant::Link(f, n, t) => {
+                    if let Some(dir) = folder(*f) {
+                        let _ = symlink(target(*t), dir.join(NAMES[*n]));
+                    }
+                }
+                Plant::File(f, n) => {
+                    if let Some(p) = folder(*f).map(|d| d.join(NAMES[*n])).filter(|p| free(p)) {
                         std::fs::write(&p, "foreign\n").expect("write");
                     }
                 }
-                Plant::Dir(n) => {
-                    let p = out.join(NAMES[*n]);
-                    if std::fs::symlink_metadata(&p).is_err() {
+                Plant::Dir(f, n) => {
+                    if let Some(p) = folder(*f).map(|d| d.join(NAMES[*n])).filter(|p| free(p)) {
                         std::fs::create_dir(&p).expect("mkdir");
                         std::fs::write(p.join("main.tf"), "foreign\n").expect("write");
                     }
                 }
-                Plant::Manifest(f, lines) => {
-                    let dir = folder(*f);
-                    let m = dir.join(accessc::output::MANIFEST);
-                    let real_dir = std::fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir());
-                    if real_dir && std::fs::symlink_metadata(&m).is_err() {
-                        let lines: Vec<&str> = lines.iter().map(|i| LINES[*i]).collect();
+                Plant::Manifest(f, lines, all) => {
+                    let Some(dir) = folder(*f) else { continue };
+                    if !free(&dir.join(accessc::output::MANIFEST)) {
+                        continue;
+                    }
+                    let lines: Vec<&str> = if *all {
+                        NAMES.iter().chain(LINES).copied().collect()
+                    } else {
+                        lines.iter().map(|i| LINES[*i]).collect()
+                    };
+                    write_manifest(&dir, &lines);
+                }
+            }
+        }
+        if tampered {
+            for f in [None, Some(0), Some(1), Some(2)] {
+                if let Some(dir) = folder(f) {
+                    if free(&dir.join(accessc::output::MANIFEST)) {
+                        let lines: Vec<&str> = NAMES.iter().chain(LINES).copied().collect();
                         write_manifest(&dir, &lines);
                     }
                 }
@@ -888,17 +931,18 @@ mod property {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
         #[test]
         fn build_changes_nothing_outside_the_jail(
             program in 0..5usize,
             target in 0..TARGETS.len(),
             jail_is_link in prop::bool::weighted(0.1),
-            plants in prop::collection::vec(plant(), 0..8),
+            plants in prop::collection::vec(plant(), 0..10),
+            tampered in any::<bool>(),
             twice in any::<bool>(),
         ) {
             let scene = Scene::new("F");
-            apply(&scene, jail_is_link, &plants);
+            apply(&scene, jail_is_link, &plants, tampered);
             let before = scene.world();
             let src = &programs()[program];
             let runs = if twice { 2 } else { 1 };
