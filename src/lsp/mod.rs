@@ -109,7 +109,7 @@ fn stdio() -> (Connection, IoThreads) {
     });
     let reader = std::thread::spawn(move || {
         let stdin = io::stdin();
-        let mut input = FrameReader::new(BufReader::new(stdin.lock()));
+        let mut input = FrameReader::new(BufReader::with_capacity(64 * 1024, stdin.lock()));
         loop {
             match input.next_frame() {
                 Ok(Some(Frame::Message(msg))) => {
