@@ -84,7 +84,10 @@ fn fresh_document_is_answered_correctly(ws: &Ws, c: &mut Client, dir: &str) {
     );
     let hover = r["result"]["contents"]["value"].as_str().unwrap_or("");
     assert!(hover.contains("ops") && !hover.contains("devs"), "{r}");
-    assert_eq!(r["result"]["range"]["start"], json!({"line": 1, "character": 6}));
+    assert_eq!(
+        r["result"]["range"]["start"],
+        json!({"line": 1, "character": 6})
+    );
 }
 
 /// The server's peak resident memory, in KiB (Linux).
@@ -109,7 +112,12 @@ fn expect_null_id_error(c: &mut Client, code: i64) -> Value {
     let r = c.raw_reply();
     assert_eq!(r["id"], Value::Null, "{r}");
     assert_eq!(r["error"]["code"], code, "{r}");
-    assert!(r["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{r}");
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{r}"
+    );
     r
 }
 
@@ -155,7 +163,9 @@ fn a_content_length_of_a_terabyte_is_refused_without_allocating() {
     );
     // The server reads the announced bytes and drops them: what follows is
     // part of that message, so it is not answered; the server stays small.
-    c.send_raw(&frame(&json!({"jsonrpc": "2.0", "id": 77, "method": "shutdown"}).to_string()));
+    c.send_raw(&frame(
+        &json!({"jsonrpc": "2.0", "id": 77, "method": "shutdown"}).to_string(),
+    ));
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert!(c.running(), "the server is still up, reading");
     assert_memory_bounded(&c);
@@ -199,14 +209,38 @@ fn malformed_headers_are_answered_with_a_parse_error_and_reading_goes_on() {
     let attacks: Vec<(&str, Vec<u8>)> = vec![
         // The body of a frame without a length, glued to the next frame: it
         // used to be read as header lines, which hung the server.
-        ("missing Content-Length", format!("Content-Type: application/vscode-jsonrpc\r\n\r\n{ping}").into_bytes()),
-        ("non-numeric length", format!("Content-Length: twelve\r\n\r\n{ping}").into_bytes()),
-        ("negative length", format!("Content-Length: -1\r\n\r\n{ping}").into_bytes()),
-        ("length past u64", format!("Content-Length: 99999999999999999999999999\r\n\r\n{ping}").into_bytes()),
-        ("header line without a colon", format!("Content-Length 5\r\n\r\n{ping}").into_bytes()),
-        ("header line without CR", format!("Content-Length: {}\n\n{ping}", ping.len()).into_bytes()),
-        ("header line over 1 KiB", format!("X-Padding: {}\r\n\r\n", "a".repeat(100_000)).into_bytes()),
-        ("more than 16 header lines", "X-A: b\r\n".repeat(10_000).into_bytes()),
+        (
+            "missing Content-Length",
+            format!("Content-Type: application/vscode-jsonrpc\r\n\r\n{ping}").into_bytes(),
+        ),
+        (
+            "non-numeric length",
+            format!("Content-Length: twelve\r\n\r\n{ping}").into_bytes(),
+        ),
+        (
+            "negative length",
+            format!("Content-Length: -1\r\n\r\n{ping}").into_bytes(),
+        ),
+        (
+            "length past u64",
+            format!("Content-Length: 99999999999999999999999999\r\n\r\n{ping}").into_bytes(),
+        ),
+        (
+            "header line without a colon",
+            format!("Content-Length 5\r\n\r\n{ping}").into_bytes(),
+        ),
+        (
+            "header line without CR",
+            format!("Content-Length: {}\n\n{ping}", ping.len()).into_bytes(),
+        ),
+        (
+            "header line over 1 KiB",
+            format!("X-Padding: {}\r\n\r\n", "a".repeat(100_000)).into_bytes(),
+        ),
+        (
+            "more than 16 header lines",
+            "X-A: b\r\n".repeat(10_000).into_bytes(),
+        ),
         ("binary garbage", b"\x00\xff\xfe garbage\r\n\r\n".to_vec()),
     ];
     for (what, bytes) in attacks {
@@ -228,7 +262,10 @@ fn bodies_that_are_not_json_rpc_messages_are_answered() {
     let mut c = ws.client();
     let u = open_a(&ws, &mut c);
     // Not JSON, not UTF-8: ParseError, id null.
-    for body in [&b"{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\""[..], b"\xff\xfe{}"] {
+    for body in [
+        &b"{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\""[..],
+        b"\xff\xfe{}",
+    ] {
         let mut f = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
         f.extend_from_slice(body);
         c.send_raw(&f);
@@ -236,7 +273,14 @@ fn bodies_that_are_not_json_rpc_messages_are_answered() {
         still_answering(&mut c, &u);
     }
     // JSON that is not a message: InvalidRequest, id null.
-    for body in ["[]", "42", "\"hello\"", "null", r#"{"jsonrpc":"2.0"}"#, r#"{"jsonrpc":"2.0","id":[1],"method":"x"}"#] {
+    for body in [
+        "[]",
+        "42",
+        "\"hello\"",
+        "null",
+        r#"{"jsonrpc":"2.0"}"#,
+        r#"{"jsonrpc":"2.0","id":[1],"method":"x"}"#,
+    ] {
         c.send_raw(&frame(body));
         expect_null_id_error(&mut c, -32600);
         still_answering(&mut c, &u);
@@ -260,7 +304,11 @@ fn bodies_that_are_not_json_rpc_messages_are_answered() {
     // An id that is not a 32-bit integer: answered with that id as sent.
     c.send_raw(&frame(r#"{"jsonrpc":"2.0","id":1.5,"method":"x"}"#));
     let r = c.raw_reply();
-    assert_eq!((r["id"].as_f64(), &r["error"]["code"]), (Some(1.5), &json!(-32600)), "{r}");
+    assert_eq!(
+        (r["id"].as_f64(), &r["error"]["code"]),
+        (Some(1.5), &json!(-32600)),
+        "{r}"
+    );
     // Two million numbers in 4 MB: refused before they are parsed.
     let body = format!("[{}0]", "0,".repeat(2_000_000));
     c.send_raw(&frame(&body));
@@ -283,7 +331,10 @@ fn log_with(c: &mut Client, needle: &str) -> Value {
 
 /// The names in the outline of `u`.
 fn outline(c: &mut Client, u: &str) -> Vec<String> {
-    let r = c.request("textDocument/documentSymbol", json!({"textDocument": {"uri": u}}));
+    let r = c.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": u}}),
+    );
     r["result"]
         .as_array()
         .map(|a| {
@@ -307,7 +358,9 @@ fn edits_outside_the_document_are_clamped_logged_and_resynchronized() {
     let log = log_with(&mut c, "past the end of line 0");
     assert_eq!(log["type"], 2, "{log}");
     let shown = c.wait_notification("window/showMessage", |p| {
-        p["message"].as_str().is_some_and(|m| m.contains("may now differ"))
+        p["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("may now differ"))
     });
     assert_eq!(shown["type"], 2, "{shown}");
     assert_eq!(outline(&mut c, &u), ["devs", "ops"]);
@@ -344,7 +397,11 @@ fn edits_outside_the_document_are_clamped_logged_and_resynchronized() {
         .iter()
         .map(|x| (x["code"].clone(), x["range"]["start"]["line"].clone()))
         .collect();
-    assert_eq!(lines, [(json!("A505"), json!(0)), (json!("A505"), json!(1))], "{d:?}");
+    assert_eq!(
+        lines,
+        [(json!("A505"), json!(0)), (json!("A505"), json!(1))],
+        "{d:?}"
+    );
     // Every adjustment went to the log, none silently.
     let log = c.stderr_text();
     assert!(!log.contains("panicked"), "{log}");

@@ -312,12 +312,18 @@ mod tests {
             out_of_sync: None,
         };
         docs.open(doc("ab\n")).expect("open");
-        let c = docs.change(&uri, 2, vec![change(0, 1, 0, 2, "B")]).expect("change");
+        let c = docs
+            .change(&uri, 2, vec![change(0, 1, 0, 2, "B")])
+            .expect("change");
         assert!(c.adjusted.is_empty() && !c.lost_sync);
-        let c = docs.change(&uri, 3, vec![change(5, 0, 5, 0, "x")]).expect("change");
+        let c = docs
+            .change(&uri, 3, vec![change(5, 0, 5, 0, "x")])
+            .expect("change");
         assert!(c.lost_sync && c.adjusted.len() == 2, "{c:?}");
         assert_eq!(&*docs.get(&uri).expect("open").text, "aB\nx");
-        let c = docs.change(&uri, 4, vec![change(0, 0, 0, 0, "y")]).expect("change");
+        let c = docs
+            .change(&uri, 4, vec![change(0, 0, 0, 0, "y")])
+            .expect("change");
         assert!(!c.lost_sync && !c.resynced);
         assert!(docs.get(&uri).expect("open").out_of_sync.is_some());
         let full = TextDocumentContentChangeEvent {

@@ -136,7 +136,11 @@ impl<R: BufRead> FrameReader<R> {
                 self.replay = replay;
                 self.replay_at = 0;
                 self.resync = true;
-                return Ok(Some(Frame::invalid(Value::Null, ErrorCode::ParseError, why)));
+                return Ok(Some(Frame::invalid(
+                    Value::Null,
+                    ErrorCode::ParseError,
+                    why,
+                )));
             }
             Header::Length(n) => n,
         };
@@ -357,7 +361,7 @@ fn shown(bytes: &[u8]) -> String {
 }
 
 /// An upper bound of the number of JSON values in `body`: one, plus one per
-/// `[`, `{`, `,` and `:` outside strings. `None` if it passes `limit`.
+/// `[`, `{`, `,` and `:` outside strings. Whether it stays within `limit`.
 fn json_values_within(body: &[u8], limit: usize) -> bool {
     let mut n = 1usize;
     let mut in_string = false;
@@ -526,7 +530,7 @@ mod tests {
             format!("X-Long: {}\r\n\r\n", "a".repeat(5000)),
             "X: y\r\n".repeat(40) + "\r\n",
             "\u{feff}garbage \u{0}\u{1}\r\n\r\n".to_string(),
-                    // Which length is right cannot be known: at worst the frame
+            // Which length is right cannot be known: at worst the frame
             // after it is lost too.
             "Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}".to_string() + &frame(PING),
         ] {
@@ -535,8 +539,15 @@ mod tests {
             let input = bad.clone() + &frame(PING);
             let got = frames(input.as_bytes());
             assert_eq!(got.first().map(|s| s.as_str()), Some("error -32700 null"));
-            assert_eq!(got.last().map(|s| s.as_str()), Some("notification ping"), "{bad:?}: {got:?}");
-            assert!(got[..got.len() - 1].iter().all(|f| f.starts_with("error")), "{bad:?}: {got:?}");
+            assert_eq!(
+                got.last().map(|s| s.as_str()),
+                Some("notification ping"),
+                "{bad:?}: {got:?}"
+            );
+            assert!(
+                got[..got.len() - 1].iter().all(|f| f.starts_with("error")),
+                "{bad:?}: {got:?}"
+            );
         }
     }
 
@@ -576,15 +587,34 @@ mod tests {
             (r#"{"jsonrpc":"2.0","id":7}"#, "error -32600 7"),
             (r#"{"jsonrpc":"2.0","id":7,"method":5}"#, "error -32600 7"),
             (r#"{"jsonrpc":"1.0","id":7,"method":"a"}"#, "error -32600 7"),
-            (r#"{"jsonrpc":"2.0","id":1.5,"method":"a"}"#, "error -32600 1.5"),
-            (r#"{"jsonrpc":"2.0","id":99999999999,"method":"a"}"#, "error -32600 99999999999"),
-            (r#"{"jsonrpc":"2.0","id":null,"method":"a"}"#, "error -32600 null"),
-            (r#"{"jsonrpc":"2.0","id":[1],"method":"a"}"#, "error -32600 null"),
-            (r#"{"jsonrpc":"2.0","id":1,"method":"a","params":3}"#, "error -32600 1"),
+            (
+                r#"{"jsonrpc":"2.0","id":1.5,"method":"a"}"#,
+                "error -32600 1.5",
+            ),
+            (
+                r#"{"jsonrpc":"2.0","id":99999999999,"method":"a"}"#,
+                "error -32600 99999999999",
+            ),
+            (
+                r#"{"jsonrpc":"2.0","id":null,"method":"a"}"#,
+                "error -32600 null",
+            ),
+            (
+                r#"{"jsonrpc":"2.0","id":[1],"method":"a"}"#,
+                "error -32600 null",
+            ),
+            (
+                r#"{"jsonrpc":"2.0","id":1,"method":"a","params":3}"#,
+                "error -32600 1",
+            ),
             (r#"{"jsonrpc":"2.0","id":null,"result":1}"#, "ignored"),
         ] {
             let input = frame(body) + &frame(PING);
-            assert_eq!(frames(input.as_bytes()), [want, "notification ping"], "{body}");
+            assert_eq!(
+                frames(input.as_bytes()),
+                [want, "notification ping"],
+                "{body}"
+            );
         }
         let mut input = b"Content-Length: 2\r\n\r\n\xff\xfe".to_vec();
         input.extend_from_slice(frame(PING).as_bytes());
