@@ -453,3 +453,138 @@ fn after_every_attack_a_fresh_document_is_answered_correctly() {
     let status = c.wait();
     assert_eq!(status.code(), Some(1), "{status:?}");
 }
+
+/// Start `accessc lsp` without the scripted client: raw stdin, stdout and
+/// stderr to a file.
+fn spawn_raw(ws: &Ws) -> (std::process::Child, PathBuf) {
+    use std::process::{Command, Stdio};
+    let stderr = ws.cache.path().join("raw-stderr.txt");
+    let child = Command::new(lsp_client::binary())
+        .arg("lsp")
+        .env("XDG_CACHE_HOME", ws.cache.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(std::fs::File::create(&stderr).expect("stderr")))
+        .spawn()
+        .expect("start accessc lsp");
+    (child, stderr)
+}
+
+/// Wait for the process, at most the client's timeout.
+fn wait_exit(child: &mut std::process::Child) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + lsp_client::TIMEOUT;
+    loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            return s;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server did not exit"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+/// Everything the server wrote, read on a thread until it closes its output.
+fn read_all(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<Vec<Value>> {
+    let out = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut r = std::io::BufReader::new(out);
+        let mut all = Vec::new();
+        while let Some(v) = lsp_client::read_frame(&mut r) {
+            all.push(v);
+        }
+        let _ = tx.send(all);
+    });
+    rx
+}
+
+#[test]
+fn a_disorderly_handshake_is_served() {
+    use std::io::Write;
+    let ws = Ws::new();
+    let (mut child, _) = spawn_raw(&ws);
+    let replies = read_all(&mut child);
+    let mut input = child.stdin.take().expect("stdin");
+    let hover = json!({"textDocument": {"uri": "file:///nowhere.access"}, "position": {"line": 0, "character": 0}});
+    for msg in [
+        // Before `initialize`: a request (refused), a response and a
+        // notification (dropped).
+        json!({"jsonrpc": "2.0", "id": 7, "method": "textDocument/hover", "params": hover}),
+        json!({"jsonrpc": "2.0", "id": "from-client", "result": null}),
+        json!({"jsonrpc": "2.0", "method": "$/setTrace", "params": {"value": "off"}}),
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}),
+        // No `initialized`: a request at once.
+        json!({"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover", "params": hover}),
+        json!({"jsonrpc": "2.0", "id": 3, "method": "shutdown"}),
+        json!({"jsonrpc": "2.0", "method": "exit"}),
+    ] {
+        input.write_all(&frame(&msg.to_string())).expect("write");
+    }
+    drop(input);
+    let status = wait_exit(&mut child);
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    let all = replies.recv_timeout(lsp_client::TIMEOUT).expect("output");
+    let by_id = |id: i64| {
+        all.iter()
+            .find(|m| m["id"] == id)
+            .unwrap_or_else(|| panic!("no answer to {id}: {all:?}"))
+            .clone()
+    };
+    assert_eq!(by_id(7)["error"]["code"], -32002);
+    assert!(by_id(1)["result"]["capabilities"].is_object());
+    assert_eq!(by_id(2)["result"], Value::Null);
+    assert_eq!(by_id(3)["result"], Value::Null);
+}
+
+#[test]
+fn exit_or_the_end_of_input_before_initialize_is_status_1() {
+    use std::io::Write;
+    for exit in [true, false] {
+        let ws = Ws::new();
+        let (mut child, _) = spawn_raw(&ws);
+        let mut input = child.stdin.take().expect("stdin");
+        if exit {
+            input
+                .write_all(&frame(r#"{"jsonrpc":"2.0","method":"exit"}"#))
+                .expect("write");
+        }
+        drop(input);
+        let status = wait_exit(&mut child);
+        assert_eq!(status.code(), Some(1), "exit sent: {exit}: {status:?}");
+    }
+}
+
+#[test]
+fn a_client_that_stops_reading_does_not_crash_the_server() {
+    use std::io::Write;
+    let ws = Ws::new();
+    let (mut child, stderr) = spawn_raw(&ws);
+    drop(child.stdout.take());
+    let mut input = child.stdin.take().expect("stdin");
+    let (_, u) = ws.write("a.access", "group devs\n");
+    let mut msgs = vec![
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}),
+        json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+        json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": u, "languageId": "access", "version": 1, "text": "group devs\n"}}}),
+    ];
+    for i in 0..500 {
+        msgs.push(
+            json!({"jsonrpc": "2.0", "id": 10 + i, "method": "textDocument/hover", "params": {
+            "textDocument": {"uri": u}, "position": {"line": 0, "character": 7}}}),
+        );
+    }
+    msgs.push(json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}));
+    msgs.push(json!({"jsonrpc": "2.0", "method": "exit"}));
+    for m in msgs {
+        input.write_all(&frame(&m.to_string())).expect("write");
+    }
+    drop(input);
+    let status = wait_exit(&mut child);
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    let log = std::fs::read_to_string(stderr).unwrap_or_default();
+    assert!(log.contains("cannot write to the client"), "{log}");
+    assert!(!log.contains("panicked"), "{log}");
+}

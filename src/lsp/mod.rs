@@ -86,24 +86,29 @@ fn stdio() -> (Connection, IoThreads) {
         let stdout = io::stdout();
         let mut out = stdout.lock();
         let mut error_replies = error_replies;
+        // When the client stops reading (its end of the pipe closed), the
+        // messages are still taken, and dropped: a send never fails while the
+        // server runs.
+        let mut open = true;
         loop {
-            crossbeam_channel::select! {
+            let written = crossbeam_channel::select! {
                 recv(outgoing) -> msg => match msg {
-                    Ok(msg) => {
-                        if msg.write(&mut out).is_err() {
-                            break;
-                        }
-                    }
+                    Ok(msg) if open => msg.write(&mut out),
+                    Ok(_) => Ok(()),
                     Err(_) => break,
                 },
                 recv(error_replies) -> reply => match reply {
-                    Ok(reply) => {
-                        if transport::write_value(&mut out, &reply).is_err() {
-                            break;
-                        }
+                    Ok(reply) if open => transport::write_value(&mut out, &reply),
+                    Ok(_) => Ok(()),
+                    Err(_) => {
+                        error_replies = crossbeam_channel::never();
+                        Ok(())
                     }
-                    Err(_) => error_replies = crossbeam_channel::never(),
                 },
+            };
+            if let Err(e) = written {
+                eprintln!("accessc lsp: cannot write to the client any more: {e}");
+                open = false;
             }
         }
     });

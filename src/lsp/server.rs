@@ -117,9 +117,9 @@ fn capabilities() -> ServerCapabilities {
 /// Serve one client on `connection` until it exits. Returns whether it asked
 /// for shutdown first.
 pub fn serve(connection: Connection) -> Result<bool, String> {
-    let (id, params) = connection
-        .initialize_start()
-        .map_err(|e| format!("initialize: {e}"))?;
+    let Some((id, params)) = initialize(&connection) else {
+        return Ok(false);
+    };
     let opts = Options::from(&params);
     let watch_files = params["capabilities"]["workspace"]["didChangeWatchedFiles"]
         ["dynamicRegistration"]
@@ -129,9 +129,9 @@ pub fn serve(connection: Connection) -> Result<bool, String> {
         "capabilities": capabilities(),
         "serverInfo": { "name": "accessc", "version": env!("CARGO_PKG_VERSION") },
     });
-    connection
-        .initialize_finish(id, result)
-        .map_err(|e| format!("initialize: {e}"))?;
+    // `initialized` is handled in the main loop; a client that sends
+    // something else first is served all the same.
+    let _ = connection.sender.send(Response::new_ok(id, result).into());
     let worker = Worker::spawn().map_err(|e| format!("cannot start the analysis thread: {e}"))?;
     let mut server = Server {
         sender: connection.sender.clone(),
@@ -159,6 +159,41 @@ pub fn serve(connection: Connection) -> Result<bool, String> {
                 }
             }
         }
+    }
+}
+
+/// Wait for `initialize`: other requests are refused with
+/// `ServerNotInitialized`, notifications and responses dropped, as the
+/// protocol says. `None` when the client exits or closes the connection
+/// first.
+fn initialize(connection: &Connection) -> Option<(RequestId, Value)> {
+    loop {
+        match connection.receiver.recv().ok()? {
+            Message::Request(req) if req.method == "initialize" => {
+                return Some((req.id, req.params))
+            }
+            Message::Request(req) => {
+                let _ = connection.sender.send(
+                    Response::new_err(
+                        req.id,
+                        ErrorCode::ServerNotInitialized as i32,
+                        format!("`{}` before `initialize`", shown(&req.method)),
+                    )
+                    .into(),
+                );
+            }
+            Message::Notification(n) if n.method == "exit" => return None,
+            Message::Notification(_) | Message::Response(_) => {}
+        }
+    }
+}
+
+/// At most 200 characters of a text the client sent (a method name, an
+/// error quoting its parameters), for a message.
+fn shown(name: &str) -> String {
+    match name.char_indices().nth(200) {
+        Some((i, _)) => format!("{}…", &name[..i]),
+        None => name.to_string(),
     }
 }
 
@@ -339,7 +374,11 @@ impl Server {
             Err(e) => {
                 self.log(
                     MessageType::WARNING,
-                    format!("ignored `{}` with invalid parameters: {e}", n.method),
+                    format!(
+                        "ignored `{}` with invalid parameters: {}",
+                        shown(&n.method),
+                        shown(&e.to_string())
+                    ),
                 );
                 None
             }
@@ -691,7 +730,7 @@ impl Server {
             _ => self.fail(
                 req.id,
                 ErrorCode::MethodNotFound,
-                format!("unsupported request `{}`", req.method),
+                format!("unsupported request `{}`", shown(&req.method)),
             ),
         }
     }
@@ -713,7 +752,11 @@ impl Server {
                 self.fail(
                     req.id.clone(),
                     ErrorCode::InvalidParams,
-                    format!("invalid parameters of `{}`: {e}", req.method),
+                    format!(
+                        "invalid parameters of `{}`: {}",
+                        shown(&req.method),
+                        shown(&e.to_string())
+                    ),
                 );
                 None
             }

@@ -360,6 +360,15 @@ fn shown(bytes: &[u8]) -> String {
     s
 }
 
+/// At most 200 characters of an error (which may quote the message).
+fn clip(e: impl std::fmt::Display) -> String {
+    let s = e.to_string();
+    match s.char_indices().nth(200) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s,
+    }
+}
+
 /// An upper bound of the number of JSON values in `body`: one, plus one per
 /// `[`, `{`, `,` and `:` outside strings. Whether it stays within `limit`.
 fn json_values_within(body: &[u8], limit: usize) -> bool {
@@ -456,13 +465,14 @@ fn classify(v: Value) -> Frame {
                 None | Some(Value::Null | Value::Object(_) | Value::Array(_)) => {}
                 Some(_) => return invalid("`params` is not an object or an array"),
             }
-            into_message(map).unwrap_or_else(|e| invalid(&format!("not a JSON-RPC message: {e}")))
+            into_message(map)
+                .unwrap_or_else(|e| invalid(&format!("not a JSON-RPC message: {}", clip(e))))
         }
         Some(_) => invalid("`method` is not a string"),
         None if id.is_some() && (map.contains_key("result") || map.contains_key("error")) => {
             match into_message(map) {
                 Ok(f) => f,
-                Err(e) => Frame::Ignored(format!("a malformed response: {e}")),
+                Err(e) => Frame::Ignored(format!("a malformed response: {}", clip(e))),
             }
         }
         None => invalid("the message has no `method`"),

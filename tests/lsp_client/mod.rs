@@ -317,7 +317,7 @@ impl Drop for Client {
 }
 
 /// One frame's JSON, as the server writes it; `None` at the end.
-fn read_frame(r: &mut impl std::io::BufRead) -> Option<Value> {
+pub fn read_frame(r: &mut impl std::io::BufRead) -> Option<Value> {
     let mut len = None;
     loop {
         let mut line = String::new();
