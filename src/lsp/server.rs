@@ -282,6 +282,8 @@ impl Server {
                             ),
                         };
                         self.warn_user(format!("did not open {}: {why}", uri.as_str()));
+                        // Opened before: the editor's text is now the refused one.
+                        self.lose_sync(&uri, "a new open of it was refused".into());
                     }
                 }
             }
