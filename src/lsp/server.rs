@@ -7,7 +7,9 @@
 //! formatting read the document's current text and answer at once.
 
 use super::analysis::{Analysis, Job, Worker};
-use super::documents::{ChangeError, Document, Documents};
+use super::documents::{
+    ChangeError, Changed, Document, Documents, OpenError, MAX_DOCUMENT, MAX_OPEN_TEXT,
+};
 use super::workspace::{uri_to_path, ProgramKey, ProgramMode, StdFiles};
 use super::{completion, convert, edits, hover, navigation, query, symbols};
 use crate::check::Today;
@@ -16,7 +18,7 @@ use crossbeam_channel::{select, Sender};
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::{
     DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument, DidOpenTextDocument,
-    LogMessage, Notification as _, PublishDiagnostics,
+    LogMessage, Notification as _, PublishDiagnostics, ShowMessage,
 };
 use lsp_types::request::{
     CodeActionRequest, Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest,
@@ -115,9 +117,9 @@ fn capabilities() -> ServerCapabilities {
 /// Serve one client on `connection` until it exits. Returns whether it asked
 /// for shutdown first.
 pub fn serve(connection: Connection) -> Result<bool, String> {
-    let (id, params) = connection
-        .initialize_start()
-        .map_err(|e| format!("initialize: {e}"))?;
+    let Some((id, params)) = initialize(&connection) else {
+        return Ok(false);
+    };
     let opts = Options::from(&params);
     let watch_files = params["capabilities"]["workspace"]["didChangeWatchedFiles"]
         ["dynamicRegistration"]
@@ -127,9 +129,9 @@ pub fn serve(connection: Connection) -> Result<bool, String> {
         "capabilities": capabilities(),
         "serverInfo": { "name": "accessc", "version": env!("CARGO_PKG_VERSION") },
     });
-    connection
-        .initialize_finish(id, result)
-        .map_err(|e| format!("initialize: {e}"))?;
+    // `initialized` is handled in the main loop; a client that sends
+    // something else first is served all the same.
+    let _ = connection.sender.send(Response::new_ok(id, result).into());
     let worker = Worker::spawn().map_err(|e| format!("cannot start the analysis thread: {e}"))?;
     let mut server = Server {
         sender: connection.sender.clone(),
@@ -158,6 +160,49 @@ pub fn serve(connection: Connection) -> Result<bool, String> {
             }
         }
     }
+}
+
+/// Wait for `initialize`: other requests are refused with
+/// `ServerNotInitialized`, notifications and responses dropped, as the
+/// protocol says. `None` when the client exits or closes the connection
+/// first.
+fn initialize(connection: &Connection) -> Option<(RequestId, Value)> {
+    loop {
+        match connection.receiver.recv().ok()? {
+            Message::Request(req) if req.method == "initialize" => {
+                return Some((req.id, req.params))
+            }
+            Message::Request(req) => {
+                let _ = connection.sender.send(
+                    Response::new_err(
+                        req.id,
+                        ErrorCode::ServerNotInitialized as i32,
+                        format!("`{}` before `initialize`", shown(&req.method)),
+                    )
+                    .into(),
+                );
+            }
+            Message::Notification(n) if n.method == "exit" => return None,
+            Message::Notification(_) | Message::Response(_) => {}
+        }
+    }
+}
+
+/// At most 200 characters of a text the client sent (a method name, an
+/// error quoting its parameters), for a message.
+fn shown(name: &str) -> String {
+    match name.char_indices().nth(200) {
+        Some((i, _)) => format!("{}…", &name[..i]),
+        None => name.to_string(),
+    }
+}
+
+/// What the user is told when a document's text may differ from the editor's.
+fn out_of_sync(uri: &Uri, why: &str) -> String {
+    format!(
+        "the text of {} may now differ from the editor's: {why}. Diagnostics and answers may be wrong until the file is opened again or its whole text is sent",
+        uri.as_str()
+    )
 }
 
 /// The `textDocument.uri` of a request's parameters.
@@ -204,51 +249,96 @@ impl Server {
         match n.method.as_str() {
             "initialized" => self.register_watchers(),
             DidOpenTextDocument::METHOD => {
-                if let Ok(p) = serde_json::from_value::<DidOpenTextDocumentParams>(n.params) {
-                    let uri = p.text_document.uri;
-                    let path = uri_to_path(&uri);
-                    self.docs.open(Document {
-                        uri: uri.clone(),
-                        path: path.clone(),
-                        version: p.text_document.version,
-                        text: p.text_document.text.into(),
-                    });
-                    self.fresh.insert(uri.clone());
-                    self.changed(&uri, path);
+                let Some(p) = self.notification_params::<DidOpenTextDocumentParams>(n) else {
+                    return;
+                };
+                let uri = p.text_document.uri;
+                let path = uri_to_path(&uri);
+                let opened = self.docs.open(Document {
+                    uri: uri.clone(),
+                    path: path.clone(),
+                    version: p.text_document.version,
+                    text: p.text_document.text.into(),
+                    out_of_sync: None,
+                });
+                match opened {
+                    Ok(was_out) => {
+                        if was_out.is_some() {
+                            self.log(
+                                MessageType::INFO,
+                                format!("{}: in sync again (opened again)", uri.as_str()),
+                            );
+                        }
+                        self.fresh.insert(uri.clone());
+                        self.changed(&uri, path);
+                    }
+                    Err(e) => {
+                        let why = match e {
+                            OpenError::TooLarge { bytes } => format!(
+                                "its text of {bytes} bytes is over the limit of {MAX_DOCUMENT} bytes (64 MiB)"
+                            ),
+                            OpenError::TooMuchOpen { bytes } => format!(
+                                "the open documents would hold {bytes} bytes, over the limit of {MAX_OPEN_TEXT} bytes (256 MiB); close some"
+                            ),
+                        };
+                        self.warn_user(format!("did not open {}: {why}", uri.as_str()));
+                        // Opened before: the editor's text is now the refused one.
+                        self.lose_sync(&uri, "a new open of it was refused".into());
+                    }
                 }
             }
             DidChangeTextDocument::METHOD => {
-                if let Ok(p) = serde_json::from_value::<DidChangeTextDocumentParams>(n.params) {
-                    let uri = p.text_document.uri;
-                    match self
-                        .docs
-                        .change(&uri, p.text_document.version, p.content_changes)
-                    {
-                        Ok(doc) => {
-                            let path = doc.path.clone();
-                            self.fresh.insert(uri.clone());
-                            self.changed(&uri, path);
-                        }
-                        Err(ChangeError::Stale { have, got }) => self.log(
+                let uri = document_uri(&n.params);
+                let Some(p) = self.notification_params::<DidChangeTextDocumentParams>(n) else {
+                    // Whatever it changed, the text may now differ.
+                    if let Some(uri) = uri {
+                        self.lose_sync(&uri, "a change with invalid parameters was ignored".into());
+                    }
+                    return;
+                };
+                let uri = p.text_document.uri;
+                let version = p.text_document.version;
+                match self.docs.change(&uri, version, p.content_changes) {
+                    Ok(changed) => self.on_changed(&uri, version, changed),
+                    Err(ChangeError::Stale { have, got }) => {
+                        self.log(
                             MessageType::WARNING,
                             format!(
                                 "ignored a change to {} with version {got}: the document is at version {have} (changes arrived out of order)",
                                 uri.as_str()
                             ),
-                        ),
-                        Err(ChangeError::NotOpen) => self.log(
-                            MessageType::WARNING,
-                            format!("ignored a change to {}, which is not open", uri.as_str()),
-                        ),
+                        );
+                        self.lose_sync(
+                            &uri,
+                            format!("a change with version {got} arrived after version {have} and was ignored"),
+                        );
                     }
+                    Err(ChangeError::TooLarge { bytes }) => {
+                        self.log(
+                            MessageType::WARNING,
+                            format!(
+                                "ignored a change to {}: the text would be {bytes} bytes, over the limit of {MAX_DOCUMENT} bytes (64 MiB)",
+                                uri.as_str()
+                            ),
+                        );
+                        self.lose_sync(
+                            &uri,
+                            format!("a change that would make it {bytes} bytes long was ignored"),
+                        );
+                    }
+                    Err(ChangeError::NotOpen) => self.log(
+                        MessageType::WARNING,
+                        format!("ignored a change to {}, which is not open", uri.as_str()),
+                    ),
                 }
             }
             DidCloseTextDocument::METHOD => {
-                if let Ok(p) = serde_json::from_value::<DidCloseTextDocumentParams>(n.params) {
-                    let uri = p.text_document.uri;
-                    if let Some(doc) = self.docs.close(&uri) {
-                        self.closed(&uri, doc.path);
-                    }
+                let Some(p) = self.notification_params::<DidCloseTextDocumentParams>(n) else {
+                    return;
+                };
+                let uri = p.text_document.uri;
+                if let Some(doc) = self.docs.close(&uri) {
+                    self.closed(&uri, doc.path);
                 }
             }
             DidChangeWatchedFiles::METHOD => {
@@ -276,6 +366,83 @@ impl Server {
             }
             _ => {}
         }
+    }
+
+    /// The parameters of a notification about documents; when they do not
+    /// fit, the notification is logged and ignored.
+    fn notification_params<P: DeserializeOwned>(&self, n: Notification) -> Option<P> {
+        match serde_json::from_value(n.params) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                self.log(
+                    MessageType::WARNING,
+                    format!(
+                        "ignored `{}` with invalid parameters: {}",
+                        shown(&n.method),
+                        shown(&e.to_string())
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// Log a warning and show it to the user.
+    fn warn_user(&self, message: String) {
+        self.log(MessageType::WARNING, message.clone());
+        self.notify::<ShowMessage>(ShowMessageParams {
+            typ: MessageType::WARNING,
+            message: format!("accessc: {message}"),
+        });
+    }
+
+    /// The document's text may no longer be the editor's: say so, once, until
+    /// it is in sync again.
+    fn lose_sync(&mut self, uri: &Uri, why: String) {
+        if self.docs.lose_sync(uri, why.clone()) {
+            self.warn_user(out_of_sync(uri, &why));
+        }
+    }
+
+    /// After a change was applied: report what was adjusted to apply it, and
+    /// whether the document left or came back in sync; then check again.
+    fn on_changed(&mut self, uri: &Uri, version: i32, changed: Changed) {
+        const SHOWN: usize = 5;
+        for note in changed.adjusted.iter().take(SHOWN) {
+            self.log(
+                MessageType::WARNING,
+                format!(
+                    "a change to {} (version {version}) was outside the text: {note}",
+                    uri.as_str()
+                ),
+            );
+        }
+        if changed.adjusted.len() > SHOWN {
+            self.log(
+                MessageType::WARNING,
+                format!(
+                    "… and {} more positions of that change were outside the text",
+                    changed.adjusted.len() - SHOWN
+                ),
+            );
+        }
+        if changed.lost_sync {
+            let why = self
+                .docs
+                .get(uri)
+                .and_then(|d| d.out_of_sync.clone())
+                .unwrap_or_default();
+            self.warn_user(out_of_sync(uri, &format!("in a change, {why}")));
+        }
+        if changed.resynced {
+            self.log(
+                MessageType::INFO,
+                format!("{}: in sync again (its whole text was sent)", uri.as_str()),
+            );
+        }
+        let path = self.docs.get(uri).and_then(|d| d.path.clone());
+        self.fresh.insert(uri.clone());
+        self.changed(uri, path);
     }
 
     /// Ask the client to tell us when `.access` and JSON files change on disk.
@@ -565,7 +732,7 @@ impl Server {
             _ => self.fail(
                 req.id,
                 ErrorCode::MethodNotFound,
-                format!("unsupported request `{}`", req.method),
+                format!("unsupported request `{}`", shown(&req.method)),
             ),
         }
     }
@@ -587,7 +754,11 @@ impl Server {
                 self.fail(
                     req.id.clone(),
                     ErrorCode::InvalidParams,
-                    format!("invalid parameters of `{}`: {e}", req.method),
+                    format!(
+                        "invalid parameters of `{}`: {}",
+                        shown(&req.method),
+                        shown(&e.to_string())
+                    ),
                 );
                 None
             }

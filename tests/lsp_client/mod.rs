@@ -1,6 +1,7 @@
 //! A scripted LSP client for the tests and the benchmark: starts
 //! `accessc lsp`, sends requests and notifications, and collects what the
-//! server sends back. Framing is `lsp_server`'s, as in the server.
+//! server sends back. Messages are `lsp_server`'s; replies it cannot hold
+//! (an error with `"id": null`) arrive apart, in `raw_reply`.
 
 #![allow(dead_code)]
 
@@ -22,6 +23,8 @@ pub struct Client {
     child: Child,
     stdin: Option<ChildStdin>,
     incoming: Receiver<Message>,
+    /// Frames that are not `lsp_server` messages (error answers with a null id).
+    raw: Receiver<Value>,
     /// Notifications (and server requests) received while waiting for something else.
     pub backlog: VecDeque<Message>,
     next_id: i32,
@@ -57,10 +60,17 @@ impl Client {
         let mut child = cmd.spawn().expect("start accessc lsp");
         let stdout = child.stdout.take().expect("stdout");
         let (tx, incoming) = std::sync::mpsc::channel();
+        let (raw_tx, raw) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut r = BufReader::new(stdout);
-            while let Ok(Some(msg)) = Message::read(&mut r) {
-                if tx.send(msg).is_err() {
+            while let Some(v) = read_frame(&mut r) {
+                // An error answer to a message without a usable id has
+                // `"id": null`, which is no `lsp_server::Message`.
+                let sent = match serde_json::from_value::<Message>(v.clone()) {
+                    Ok(msg) => tx.send(msg).is_ok(),
+                    Err(_) => raw_tx.send(v).is_ok(),
+                };
+                if !sent {
                     break;
                 }
             }
@@ -70,6 +80,7 @@ impl Client {
             child,
             stdin,
             incoming,
+            raw,
             backlog: VecDeque::new(),
             next_id: 0,
             versions: Default::default(),
@@ -149,6 +160,33 @@ impl Client {
                 std::fs::read_to_string(&self.stderr).unwrap_or_default()
             ),
         }
+    }
+
+    /// The next frame that is not an `lsp_server` message (an error answer
+    /// with `"id": null`).
+    pub fn raw_reply(&mut self) -> Value {
+        match self.raw.recv_timeout(TIMEOUT) {
+            Ok(v) => v,
+            Err(e) => panic!(
+                "no reply without an id from the server ({e}); stderr:\n{}",
+                std::fs::read_to_string(&self.stderr).unwrap_or_default()
+            ),
+        }
+    }
+
+    /// Close the server's input without `exit`.
+    pub fn close_input(&mut self) {
+        drop(self.stdin.take());
+    }
+
+    /// Whether the server process is still running.
+    pub fn running(&mut self) -> bool {
+        self.child.try_wait().ok().flatten().is_none()
+    }
+
+    /// The process id of the server.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// The next notification of `method` whose params satisfy `pred`
@@ -276,6 +314,27 @@ impl Drop for Client {
             let _ = self.child.wait();
         }
     }
+}
+
+/// One frame's JSON, as the server writes it; `None` at the end.
+pub fn read_frame(r: &mut impl std::io::BufRead) -> Option<Value> {
+    let mut len = None;
+    loop {
+        let mut line = String::new();
+        if r.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(v) = line.strip_prefix("Content-Length: ") {
+            len = v.parse::<usize>().ok();
+        }
+    }
+    let mut body = vec![0; len?];
+    std::io::Read::read_exact(r, &mut body).ok()?;
+    serde_json::from_slice(&body).ok()
 }
 
 fn response_json(r: Response) -> Value {
