@@ -35,8 +35,9 @@ pub struct Units {
     ps_ids: HashMap<String, String>,
     /// The parameter of each principal whose id is not known.
     principal_param_names: HashMap<(PrincipalType, String), String>,
-    /// A readable note per principal parameter: (parameter, kind, display name).
-    pub principal_params: Vec<(String, PrincipalType, String)>,
+    /// A readable note per principal parameter: (parameter, kind, program
+    /// name, display name).
+    pub principal_params: Vec<(String, PrincipalType, String, String)>,
     /// OU parameters: (parameter, OU path or `root`).
     pub org_params: Vec<(String, String)>,
     pub errors: Vec<String>,
@@ -148,13 +149,13 @@ pub fn build(ir: &Ir, format: CfnFormat) -> Units {
         })
         .collect();
 
-    let mut principal_params: Vec<(String, PrincipalType, String)> = ir
+    let mut principal_params: Vec<(String, PrincipalType, String, String)> = ir
         .principals
         .iter()
         .filter_map(|p| {
             cx.principal_params
                 .get(&(p.kind, p.name.clone()))
-                .map(|n| (n.clone(), p.kind, p.display_name.clone()))
+                .map(|n| (n.clone(), p.kind, p.name.clone(), p.display_name.clone()))
         })
         .collect();
     principal_params.sort();
