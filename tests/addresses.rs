@@ -66,8 +66,13 @@ fn terraform_addresses(ir: &Ir) -> Result<BTreeSet<String>, Vec<String>> {
     for f in &files {
         for line in f.contents.lines() {
             let parts: Vec<&str> = line.split('"').collect();
-            if (line.starts_with("resource \"") || line.starts_with("data \"")) && parts.len() >= 4 {
-                let kind = if line.starts_with("data") { "data." } else { "" };
+            if (line.starts_with("resource \"") || line.starts_with("data \"")) && parts.len() >= 4
+            {
+                let kind = if line.starts_with("data") {
+                    "data."
+                } else {
+                    ""
+                };
                 out.insert(format!("{kind}{}.{}", parts[1], parts[3]));
             }
             let t = line.trim_start();
@@ -100,9 +105,17 @@ fn cfn_addresses(ir: &Ir) -> Result<BTreeSet<String>, Vec<String>> {
             }
         }
         for (id, o) in t["Outputs"].as_object().into_iter().flatten() {
-            out.insert(format!("{stem} output {id} exports {}", o["Export"]["Name"]));
+            out.insert(format!(
+                "{stem} output {id} exports {}",
+                o["Export"]["Name"]
+            ));
         }
-        for id in t["Parameters"].as_object().into_iter().flatten().map(|(k, _)| k) {
+        for id in t["Parameters"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, _)| k)
+        {
             out.insert(format!("parameter {id}"));
         }
     }
@@ -121,18 +134,32 @@ fn assert_stable(base: (&[&str], &[&str]), extra: (&[&str], &[&str])) {
     let gs_all: Vec<&str> = base.1.iter().chain(extra.1).copied().collect();
     let before = ir(&program(base.0, base.1));
     let after = ir(&program(&fs_all, &gs_all));
-    let only_extra = ir(&program(extra.0, if extra.1.is_empty() { base.1 } else { extra.1 }));
+    let only_extra = ir(&program(
+        extra.0,
+        if extra.1.is_empty() { base.1 } else { extra.1 },
+    ));
     for (what, f) in [
-        ("terraform", terraform_addresses as fn(&Ir) -> Result<BTreeSet<String>, Vec<String>>),
+        (
+            "terraform",
+            terraform_addresses as fn(&Ir) -> Result<BTreeSet<String>, Vec<String>>,
+        ),
         ("cfn", cfn_addresses),
     ] {
         let b = f(&before).unwrap_or_else(|e| panic!("{what}: {e:?}"));
         let a = f(&after).unwrap_or_else(|e| panic!("{what}: {e:?}"));
         let x = f(&only_extra).unwrap_or_else(|e| panic!("{what}: {e:?}"));
-        assert!(missing(&b, &a).is_empty(), "{what}: adding {extra:?} moved {:?}", missing(&b, &a));
+        assert!(
+            missing(&b, &a).is_empty(),
+            "{what}: adding {extra:?} moved {:?}",
+            missing(&b, &a)
+        );
         // Stack names of stage 1 and 2 are shared by every item: the
         // assignment stacks and the rest are per item.
-        assert!(missing(&x, &a).is_empty(), "{what}: {extra:?} alone has {:?}", missing(&x, &a));
+        assert!(
+            missing(&x, &a).is_empty(),
+            "{what}: {extra:?} alone has {:?}",
+            missing(&x, &a)
+        );
     }
 }
 
@@ -141,7 +168,10 @@ fn adding_ops_hyphen_admin_beside_ops_underscore_admin_moves_nothing() {
     // And the other way round; and removing one keeps the other's.
     assert_stable((&["Ops_Admin"], &["team"]), (&["Ops-Admin"], &[]));
     assert_stable((&["Ops-Admin"], &["team"]), (&["Ops_Admin"], &[]));
-    assert_stable((&["OpsAdmin"], &["team"]), (&["Ops_Admin", "Ops-Admin"], &[]));
+    assert_stable(
+        (&["OpsAdmin"], &["team"]),
+        (&["Ops_Admin", "Ops-Admin"], &[]),
+    );
 }
 
 #[test]
@@ -160,7 +190,9 @@ fn the_unchanged_set_keeps_its_plain_terraform_address() {
     assert!(!after.iter().any(|a| a.ends_with("ops_admin_2")));
     let cfn = cfn_addresses(&ir(&program(&["OpsAdmin", "Ops-Admin"], &["team"]))).expect("cfn");
     assert!(cfn.contains("stack assignments-OpsAdmin"));
-    assert!(cfn.iter().any(|a| a.contains("PermissionSetArn:OpsAdmin\"")));
+    assert!(cfn
+        .iter()
+        .any(|a| a.contains("PermissionSetArn:OpsAdmin\"")));
 }
 
 #[test]
@@ -169,18 +201,36 @@ fn two_items_that_still_collide_are_refused() {
     // `ops_admin` / `OpsAdmin`.
     let clash = ir(&program(&["OpsAdmin", "ops-admin"], &["team"]));
     let tf = terraform_addresses(&clash).expect_err("terraform refuses");
-    assert!(tf.iter().any(|e| e.contains("`OpsAdmin`") && e.contains("`ops-admin`") && e.contains("ops_admin")), "{tf:?}");
+    assert!(
+        tf.iter().any(|e| e.contains("`OpsAdmin`")
+            && e.contains("`ops-admin`")
+            && e.contains("ops_admin")),
+        "{tf:?}"
+    );
     let cfn = cfn_addresses(&clash).expect_err("cfn refuses");
-    assert!(cfn.iter().any(|e| e.contains("`OpsAdmin`") && e.contains("`ops-admin`")), "{cfn:?}");
+    assert!(
+        cfn.iter()
+            .any(|e| e.contains("`OpsAdmin`") && e.contains("`ops-admin`")),
+        "{cfn:?}"
+    );
 
     // Through the command line: exit 1, nothing written.
     let src = tempfile::tempdir().expect("tmp");
-    std::fs::write(src.path().join("main.access"), program(&["OpsAdmin", "ops-admin"], &["team"]))
-        .expect("write");
+    std::fs::write(
+        src.path().join("main.access"),
+        program(&["OpsAdmin", "ops-admin"], &["team"]),
+    )
+    .expect("write");
     for target in ["terraform", "cfn"] {
         let out = tempfile::tempdir().expect("tmp");
         let o = Command::new(env!("CARGO_BIN_EXE_accessc"))
-            .args(["build", src.path().to_str().unwrap_or_default(), "--target", target, "-o"])
+            .args([
+                "build",
+                src.path().to_str().unwrap_or_default(),
+                "--target",
+                target,
+                "-o",
+            ])
             .arg(out.path())
             .args(["--today", "2026-11-28"])
             .output()
@@ -188,7 +238,11 @@ fn two_items_that_still_collide_are_refused() {
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(1), "{target}: {err}");
         assert!(err.contains("rename one of them"), "{target}: {err}");
-        assert_eq!(std::fs::read_dir(out.path()).expect("out").count(), 0, "{target}");
+        assert_eq!(
+            std::fs::read_dir(out.path()).expect("out").count(),
+            0,
+            "{target}"
+        );
     }
 }
 

@@ -77,7 +77,8 @@ fn build(text: &str, target: &str) -> (Option<i32>, String, tempfile::TempDir) {
 /// HTML of a Markdown document, as GitHub-flavoured Markdown reads it.
 #[allow(clippy::type_complexity)]
 fn structure(md: &str) -> (Vec<(u8, String)>, Vec<(String, String)>, Vec<String>) {
-    let opts = pulldown_cmark::Options::ENABLE_TABLES | pulldown_cmark::Options::ENABLE_STRIKETHROUGH;
+    let opts =
+        pulldown_cmark::Options::ENABLE_TABLES | pulldown_cmark::Options::ENABLE_STRIKETHROUGH;
     let mut headings = Vec::new();
     let mut blocks = Vec::new();
     let mut html = Vec::new();
@@ -85,7 +86,9 @@ fn structure(md: &str) -> (Vec<(u8, String)>, Vec<(String, String)>, Vec<String>
     let mut block: Option<(String, String)> = None;
     for ev in Parser::new_ext(md, opts) {
         match ev {
-            Event::Start(Tag::Heading { level, .. }) => heading = Some((level as u8, String::new())),
+            Event::Start(Tag::Heading { level, .. }) => {
+                heading = Some((level as u8, String::new()))
+            }
             Event::End(TagEnd::Heading(_)) => headings.extend(heading.take()),
             Event::Start(Tag::CodeBlock(kind)) => {
                 let info = match kind {
@@ -112,7 +115,8 @@ fn structure(md: &str) -> (Vec<(u8, String)>, Vec<(String, String)>, Vec<String>
 
 /// Every piece of text of the document (text and inline code), joined.
 fn all_text(md: &str) -> String {
-    let opts = pulldown_cmark::Options::ENABLE_TABLES | pulldown_cmark::Options::ENABLE_STRIKETHROUGH;
+    let opts =
+        pulldown_cmark::Options::ENABLE_TABLES | pulldown_cmark::Options::ENABLE_STRIKETHROUGH;
     let mut out = String::new();
     for ev in Parser::new_ext(md, opts) {
         if let Event::Text(t) | Event::Code(t) = ev {
@@ -135,7 +139,13 @@ fn markdown_and_shell_payloads_stay_text_in_deploy_md() {
         "https://e.example/#|$(rm -rf /)*_x_[y](z)",
         "a = b @ c",
     );
-    let clean = program("Evil Group", "evil-user", "plain", "https://e.example/", "a");
+    let clean = program(
+        "Evil Group",
+        "evil-user",
+        "plain",
+        "https://e.example/",
+        "a",
+    );
     let (code, err, out) = build(&hostile, "cfn");
     assert_eq!(code, Some(0), "{err}");
     let (ccode, cerr, cout) = build(&clean, "cfn");
@@ -154,7 +164,10 @@ fn markdown_and_shell_payloads_stay_text_in_deploy_md() {
     assert!(html.is_empty(), "no raw HTML: {html:?}");
     // The values are still there, as text.
     let text = all_text(&md);
-    assert!(text.contains(DISPLAY_VALUE), "the display name reads as written:\n{text}");
+    assert!(
+        text.contains(DISPLAY_VALUE),
+        "the display name reads as written:\n{text}"
+    );
     assert!(text.contains(USER), "the user name reads as written");
 
     // The shell block passes each display name to the command as one word.
@@ -163,14 +176,23 @@ fn markdown_and_shell_payloads_stay_text_in_deploy_md() {
         .find(|(_, b)| b.contains("aws identitystore get-group-id"))
         .expect("the lookup block");
     for line in sh.lines().filter(|l| l.starts_with("aws identitystore")) {
-        let script = format!("set -- {}; printf '%s\\n' \"$#\" \"$6\"", &line["aws ".len()..]);
-        let o = Command::new("sh").arg("-c").arg(&script).output().expect("sh");
+        let script = format!(
+            "set -- {}; printf '%s\\n' \"$#\" \"$6\"",
+            &line["aws ".len()..]
+        );
+        let o = Command::new("sh")
+            .arg("-c")
+            .arg(&script)
+            .output()
+            .expect("sh");
         let printed = String::from_utf8_lossy(&o.stdout);
         let mut lines = printed.lines();
         assert_eq!(lines.next(), Some("6"), "{line}: one word per argument");
-        let json: serde_json::Value =
-            serde_json::from_str(lines.next().unwrap_or("")).expect("the last argument is the JSON");
-        let value = json["UniqueAttribute"]["AttributeValue"].as_str().unwrap_or("");
+        let json: serde_json::Value = serde_json::from_str(lines.next().unwrap_or(""))
+            .expect("the last argument is the JSON");
+        let value = json["UniqueAttribute"]["AttributeValue"]
+            .as_str()
+            .unwrap_or("");
         assert!(value == DISPLAY_VALUE || value == USER, "{value}");
     }
 }
@@ -184,12 +206,17 @@ fn control_cases() -> Vec<(&'static str, String, &'static str)> {
         ("escape", "a\u{1b}[31mb"),
         ("right-to-left override", "a\u{202e}b"),
     ];
-    let base = |d: &str, u: &str, desc: &str, relay: &str, tag: &str| program(d, u, desc, relay, tag);
+    let base =
+        |d: &str, u: &str, desc: &str, relay: &str, tag: &str| program(d, u, desc, relay, tag);
     let mut cases = Vec::new();
     for (what, p) in payloads {
         cases.push((what, base(p, "u", "d", "https://e.example/", "t"), "A302"));
         cases.push((what, base("g", p, "d", "https://e.example/", "t"), "A302"));
-        cases.push((what, base("g", "u", "d", &format!("https://e.example/{p}"), "t"), "A205"));
+        cases.push((
+            what,
+            base("g", "u", "d", &format!("https://e.example/{p}"), "t"),
+            "A205",
+        ));
         cases.push((what, base("g", "u", "d", "https://e.example/", p), "A206"));
         if what != "line feed" {
             // AWS takes multi-line descriptions; every other control is refused.
@@ -198,24 +225,35 @@ fn control_cases() -> Vec<(&'static str, String, &'static str)> {
         let ok = base("g", "u", "d", "https://e.example/", "t");
         cases.push((
             what,
-            ok.replace("sns:eu-west-1:111111111111:pager", &format!("sns:eu-west-1:111111111111:pa{p}ger")),
+            ok.replace(
+                "sns:eu-west-1:111111111111:pager",
+                &format!("sns:eu-west-1:111111111111:pa{p}ger"),
+            ),
             "A302",
         ));
         cases.push((
             what,
-            ok.replace("owner \"secops@example.com\"", &format!("owner \"secops{p}@example.com\"")),
+            ok.replace(
+                "owner \"secops@example.com\"",
+                &format!("owner \"secops{p}@example.com\""),
+            ),
             "A302",
         ));
         cases.push((
             what,
-            ok.replace("  managed ReadOnlyAccess\n", &format!("  managed ReadOnlyAccess\n  name \"Ops{p}\"\n")),
+            ok.replace(
+                "  managed ReadOnlyAccess\n",
+                &format!("  managed ReadOnlyAccess\n  name \"Ops{p}\"\n"),
+            ),
             "A200",
         ));
         cases.push((
             what,
             ok.replace(
                 "  managed ReadOnlyAccess\n",
-                &format!("  managed ReadOnlyAccess\n  allow s3:GetObject on \"arn:aws:s3:::b/{p}\"\n"),
+                &format!(
+                    "  managed ReadOnlyAccess\n  allow s3:GetObject on \"arn:aws:s3:::b/{p}\"\n"
+                ),
             ),
             "A302",
         ));
@@ -244,7 +282,14 @@ fn control_cases() -> Vec<(&'static str, String, &'static str)> {
 fn codes(text: &str) -> Vec<String> {
     let src = tempfile::tempdir().expect("tmp");
     std::fs::write(src.path().join("main.access"), text).expect("write");
-    let o = accessc(&["check", s(src.path()), "--format", "json", "--today", "2026-11-28"]);
+    let o = accessc(&[
+        "check",
+        s(src.path()),
+        "--format",
+        "json",
+        "--today",
+        "2026-11-28",
+    ]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json diagnostics");
     let errors: Vec<&serde_json::Value> = v
         .as_array()
@@ -271,7 +316,10 @@ fn control_characters_are_refused_in_every_field_and_nothing_is_written() {
     assert!(codes(&clean).is_empty(), "the base program is clean");
     for (what, text, code) in control_cases() {
         let got = codes(&text);
-        assert!(got.iter().any(|c| c == code), "{what}: expected {code}, got {got:?}\n{text}");
+        assert!(
+            got.iter().any(|c| c == code),
+            "{what}: expected {code}, got {got:?}\n{text}"
+        );
         for target in ["cfn", "terraform"] {
             let (status, err, out) = build(&text, target);
             assert_eq!(status, Some(1), "{what} ({target}): {err}");
@@ -284,7 +332,12 @@ fn control_characters_are_refused_in_every_field_and_nothing_is_written() {
 #[test]
 fn condition_keys_with_quotes_or_template_sequences_are_refused() {
     let ok = program("g", "u", "d", "https://e.example/", "t");
-    for key in [r#"s3:pre\"fix"#, "s3:pre%{x}fix", "aws:ResourceTag/${x}", r"s3:pre\nfix"] {
+    for key in [
+        r#"s3:pre\"fix"#,
+        "s3:pre%{x}fix",
+        "aws:ResourceTag/${x}",
+        r"s3:pre\nfix",
+    ] {
         let text = ok.replace(
             "  managed ReadOnlyAccess\n",
             &format!("  managed ReadOnlyAccess\n  allow s3:GetObject on * when StringEquals \"{key}\" \"x\"\n"),
@@ -323,7 +376,12 @@ fn org_snapshot_values_are_checked_before_they_reach_deploy_md() {
         std::fs::write(src.path().join("org.json"), org(store, group)).expect("write");
         let o = accessc(&["check", s(src.path()), "--format", "json"]);
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
-        let got: Vec<&str> = v.as_array().into_iter().flatten().filter_map(|d| d["code"].as_str()).collect();
+        let got: Vec<&str> = v
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|d| d["code"].as_str())
+            .collect();
         assert!(got.contains(&"A104"), "{store} {group:?}: {got:?}");
         assert_eq!(o.status.code(), Some(1));
     }

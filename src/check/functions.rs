@@ -253,11 +253,14 @@ impl<'a> Checker<'a> {
                                 Diagnostic::error("A206", t.value.span, format!("the value of tag `{}` is {vlen} characters; AWS allows 256", t.key.name))
                                     .with_help("shorten the value"),
                             );
-                        } else if let Some(msg) = text::bad_char(&format!("the value of tag `{}`", t.key.name), &t.value.value, text::tag_char) {
-                            self.err(
-                                Diagnostic::error("A206", t.value.span, msg)
-                                    .with_help("tag values may hold letters, digits, spaces and `_ . : / = + - @`"),
-                            );
+                        } else if let Some(msg) = text::bad_char(
+                            &format!("the value of tag `{}`", t.key.name),
+                            &t.value.value,
+                            text::tag_char,
+                        ) {
+                            self.err(Diagnostic::error("A206", t.value.span, msg).with_help(
+                                "tag values may hold letters, digits, spaces and `_ . : / = + - @`",
+                            ));
                         }
                         if def
                             .tags
@@ -333,7 +336,10 @@ impl<'a> Checker<'a> {
                 Diagnostic::error(
                     "A200",
                     name_span,
-                    format!("permission set name `{}` is not accepted by AWS", text::escaped(n)),
+                    format!(
+                        "permission set name `{}` is not accepted by AWS",
+                        text::escaped(n)
+                    ),
                 )
                 .with_help(if n.chars().count() > 32 {
                     format!(

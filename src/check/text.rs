@@ -126,8 +126,12 @@ pub fn escaped(s: &str) -> String {
 /// "`{what}` has {char} at character {n}" for the first character of `s`
 /// outside `ok`.
 pub fn bad_char(what: &str, s: &str, ok: impl Fn(char) -> bool) -> Option<String> {
-    first_outside(s, ok)
-        .map(|(pos, c)| format!("{what} has {} at character {pos}, which AWS rejects", show_char(c)))
+    first_outside(s, ok).map(|(pos, c)| {
+        format!(
+            "{what} has {} at character {pos}, which AWS rejects",
+            show_char(c)
+        )
+    })
 }
 
 #[cfg(test)]
@@ -136,16 +140,24 @@ mod tests {
 
     #[test]
     fn sets_follow_aws_patterns() {
-        assert!("Grants read-only access.\n\tÀ".chars().all(description_char));
+        assert!("Grants read-only access.\n\tÀ"
+            .chars()
+            .all(description_char));
         assert!(!description_char('\u{1b}'));
         assert!(!description_char('\u{202e}'));
         assert!(!description_char('\u{85}'));
-        assert!("https://console.aws.amazon.com/s3/home?a=b#x".chars().all(relay_char));
+        assert!("https://console.aws.amazon.com/s3/home?a=b#x"
+            .chars()
+            .all(relay_char));
         assert!(!relay_char('<') && !relay_char('\n') && !relay_char('é'));
         assert!("Coût Centre 42_.:/=+-@".chars().all(tag_char));
         assert!(!tag_char('"') && !tag_char('%') && !tag_char('\n') && !tag_char('\u{2028}'));
-        assert!("AWS Platform Admins # `$(rm -rf /)` | <b> ü".chars().all(display_name_char));
-        assert!(!display_name_char('\n') && !display_name_char('\u{202e}') && !display_name_char('\0'));
+        assert!("AWS Platform Admins # `$(rm -rf /)` | <b> ü"
+            .chars()
+            .all(display_name_char));
+        assert!(
+            !display_name_char('\n') && !display_name_char('\u{202e}') && !display_name_char('\0')
+        );
         assert!(!user_name_char(' '));
         assert!(plain_text_char('a') && plain_text_char(' ') && !plain_text_char('\u{200b}'));
     }
@@ -160,7 +172,10 @@ mod tests {
             bad_char("x", "a\u{202e}", display_name_char).as_deref(),
             Some("x has a bidirectional control (`\\u{202e}`) at character 2, which AWS rejects")
         );
-        assert_eq!(bad_char("x", "é", relay_char).as_deref(), Some("x has `é` (`\\u{e9}`) at character 1, which AWS rejects"));
+        assert_eq!(
+            bad_char("x", "é", relay_char).as_deref(),
+            Some("x has `é` (`\\u{e9}`) at character 1, which AWS rejects")
+        );
         assert_eq!(escaped("a\nb\u{1b}[31m"), "a\\u{a}b\\u{1b}[31m");
     }
 }

@@ -52,9 +52,7 @@ fn describe(units: &Units, name: &str) -> String {
 /// parameters named after the program (principals, OUs) the same sentence
 /// built from the program's values, each escaped.
 fn meaning(units: &Units, name: &str) -> String {
-    if let Some((_, kind, who, display)) =
-        units.principal_params.iter().find(|(p, ..)| p == name)
-    {
+    if let Some((_, kind, who, display)) = units.principal_params.iter().find(|(p, ..)| p == name) {
         return match kind {
             PrincipalType::Group => format!(
                 "Identity-store GroupId of the group {} (DisplayName \"{}\")",
@@ -192,8 +190,7 @@ pub(crate) fn text(s: &str) -> String {
 /// reads specially, else single-quoted (a `'` inside written `'\''`).
 pub(crate) fn sh_word(s: &str) -> String {
     if !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c))
     {
         return s.to_string();
@@ -312,20 +309,20 @@ pub fn deploy_md(ir: &Ir, stacks: &[Stack], units: &Units) -> String {
             o.push_str(&fenced(
                 "sh",
                 &format!(
-                "aws cloudformation deploy --stack-name {} --template-file {}{}{}\n",
-                sh_word(&stack_name(&first.stem)),
-                sh_word(&first.file),
-                if caps.is_empty() {
-                    String::new()
-                } else {
-                    format!(" --capabilities {}", caps.join(" "))
-                },
-                if first.params.iter().any(|p| p != "NamePrefix") {
-                    " --parameter-overrides NAME=VALUE ..."
-                } else {
-                    ""
-                }
-            ),
+                    "aws cloudformation deploy --stack-name {} --template-file {}{}{}\n",
+                    sh_word(&stack_name(&first.stem)),
+                    sh_word(&first.file),
+                    if caps.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" --capabilities {}", caps.join(" "))
+                    },
+                    if first.params.iter().any(|p| p != "NamePrefix") {
+                        " --parameter-overrides NAME=VALUE ..."
+                    } else {
+                        ""
+                    }
+                ),
             ));
             o.push('\n');
         }
@@ -350,7 +347,9 @@ pub fn deploy_md(ir: &Ir, stacks: &[Stack], units: &Units) -> String {
             .identity_store_id
             .as_deref()
             .unwrap_or("IDENTITY_STORE_ID");
-        o.push_str("The program gives no identity-store id for these principals; look each up once:\n\n");
+        o.push_str(
+            "The program gives no identity-store id for these principals; look each up once:\n\n",
+        );
         let mut block = String::new();
         for (param, kind, _, display) in &units.principal_params {
             let (cmd, path) = match kind {

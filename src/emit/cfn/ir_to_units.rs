@@ -139,11 +139,13 @@ pub fn build(ir: &Ir, format: CfnFormat) -> Units {
         .iter()
         .map(|c| {
             let cand = format!("{}{}", pascal(&c.name), body_id(&c.body));
-            let kept =
-                plain(&c.name) && (c.body == "default" || c.body.split('/').all(plain));
+            let kept = plain(&c.name) && (c.body == "default" || c.body.split('/').all(plain));
             let id = stable_id(&cand, kept, &cmp_key(c), 80);
             cmp_claims.claim(&id, || {
-                format!("customer managed policy `{}{}` (body `{}`)", c.path, c.name, c.body)
+                format!(
+                    "customer managed policy `{}{}` (body `{}`)",
+                    c.path, c.name, c.body
+                )
             });
             (cmp_key(c), id)
         })
@@ -448,9 +450,7 @@ impl<'ir> Ctx<'ir> {
                 &format!("{}\u{1f}{n}", k.as_str()),
                 MAX_ID_LEN,
             );
-            claims.claim(param, || {
-                format!("{} `{n}`", k.as_str().to_lowercase())
-            });
+            claims.claim(param, || format!("{} `{n}`", k.as_str().to_lowercase()));
             let display = self
                 .principal(k, &n)
                 .map_or_else(|| n.clone(), |p| p.display_name.clone());

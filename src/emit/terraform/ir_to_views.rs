@@ -134,10 +134,7 @@ pub fn views(ir: &Ir) -> Views {
         .iter()
         .map(|p| {
             let owner = format!("permission set `{}`", p.name);
-            (
-                p.name.as_str(),
-                set_names.claim(ident(&p.name), &owner),
-            )
+            (p.name.as_str(), set_names.claim(ident(&p.name), &owner))
         })
         .collect();
 
