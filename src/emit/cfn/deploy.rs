@@ -394,3 +394,36 @@ pub fn deploy_md(ir: &Ir, stacks: &[Stack], units: &Units) -> String {
     );
     o
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_spans_outrun_every_backtick_run() {
+        assert_eq!(code("accessc-x"), "`accessc-x`");
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("``x"), "``` ``x ```");
+        assert_eq!(code("a\nb"), "`a\\u{a}b`");
+        assert_eq!(cell_code("a|b"), "`a\\|b`");
+    }
+
+    #[test]
+    fn text_escapes_what_markdown_reads() {
+        assert_eq!(text("AWS Platform Admins"), "AWS Platform Admins");
+        assert_eq!(text("auditor@partner.example"), "auditor@partner.example");
+        assert_eq!(
+            text("<b>*x*</b> | `y`"),
+            "\\<b\\>\\*x\\*\\</b\\> \\| \\`y\\`"
+        );
+        assert_eq!(text("a\r\n# b"), "a\\\\u{d}\\\\u{a}\\# b");
+    }
+
+    #[test]
+    fn shell_words_are_quoted_unless_plain() {
+        assert_eq!(sh_word("d-1234567890"), "d-1234567890");
+        assert_eq!(sh_word("a b"), "'a b'");
+        assert_eq!(sh_word("it's $(x)"), "'it'\\''s $(x)'");
+        assert_eq!(sh_word(""), "''");
+    }
+}
