@@ -352,7 +352,19 @@ fn cmd_build(
     // free again before CloudFormation needs its own).
     let mut terraform = None;
     if targets.contains(&Target::Terraform) {
-        terraform = Some(accessc::emit::terraform::emit_terraform(&ir));
+        match accessc::emit::terraform::emit_terraform(&ir) {
+            Ok(files) => terraform = Some(files),
+            Err(clashes) => {
+                for c in &clashes {
+                    eprintln!("error: {c}");
+                }
+                eprintln!(
+                    "error: {} Terraform name clash(es); nothing was written",
+                    clashes.len()
+                );
+                return ExitCode::from(1);
+            }
+        }
         timer.lap("terraform: emit");
     }
     // CloudFormation is the one backend that can refuse (guard rules,
@@ -372,7 +384,7 @@ fn cmd_build(
                     eprintln!("error: {v}");
                 }
                 eprintln!(
-                    "error: {} guard-rule violation(s) in the generated templates; nothing was written",
+                    "error: {} problem(s) in the generated templates (guard rules, limits, name clashes); nothing was written",
                     violations.len()
                 );
                 return ExitCode::from(1);

@@ -92,9 +92,14 @@ fn today() -> Today {
     Today::parse(TODAY).expect("date")
 }
 
+/// The Terraform files of an IR that must build.
+fn emit_ok(ir: &Ir) -> Vec<OutFile> {
+    emit_terraform(ir).unwrap_or_else(|e| panic!("emit_terraform refused:\n{}", e.join("\n")))
+}
+
 /// Check, lower and emit a loaded program that must have no errors.
 fn compile(prog: &Program, what: &str) -> Vec<OutFile> {
-    emit_terraform(&lower(prog, what))
+    emit_ok(&lower(prog, what))
 }
 
 /// Check and lower a loaded program that must have no errors.
@@ -125,11 +130,11 @@ fn ir_of_text(name: &str, text: &str) -> Ir {
 }
 
 fn emit_path(path: &Path) -> Vec<OutFile> {
-    emit_terraform(&ir_of_path(path))
+    emit_ok(&ir_of_path(path))
 }
 
 fn emit_text(name: &str, text: &str) -> Vec<OutFile> {
-    emit_terraform(&ir_of_text(name, text))
+    emit_ok(&ir_of_text(name, text))
 }
 
 fn examples() -> Vec<PathBuf> {
@@ -462,7 +467,7 @@ fn example_snapshots() {
         emit_text("targets", TARGETS_PROGRAM),
     ));
     outputs.push(("synthetic-guide".into(), emit_text("guide", GUIDE_PROGRAM)));
-    outputs.push(("adversarial".into(), emit_terraform(&adversarial_ir())));
+    outputs.push(("adversarial".into(), emit_ok(&adversarial_ir())));
     for (name, files) in outputs {
         let text: String = files
             .iter()
@@ -977,7 +982,7 @@ fn values_survive_hcl_and_jsonencode() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let mut paths = Vec::new();
     for (name, ir) in &irs {
-        let files = emit_terraform(ir);
+        let files = emit_ok(ir);
         write_dir(&tmp.path().join(name), &files);
         paths.extend(files.iter().map(|f| tmp.path().join(name).join(&f.path)));
     }

@@ -3,6 +3,7 @@
 
 use super::names::Kind;
 use super::statements::{non_whitespace_chars, policy_document};
+use super::text;
 use super::Checker;
 use crate::ast::*;
 use crate::catalog;
@@ -17,21 +18,20 @@ pub const INLINE_MAX_BYTES: usize = 32_768;
 pub const INLINE_MAX_CHARS: usize = 10_240;
 
 /// Why a tag key is rejected by AWS, if it is.
-pub fn tag_key_problem(k: &str) -> Option<&'static str> {
+pub fn tag_key_problem(k: &str) -> Option<String> {
     if k.is_empty() || k.chars().count() > 128 {
-        return Some("keys are 1 to 128 characters");
+        return Some("keys are 1 to 128 characters".into());
     }
     if k.to_ascii_lowercase().starts_with("aws:") {
-        return Some("the `aws:` prefix is reserved for AWS");
+        return Some("the `aws:` prefix is reserved for AWS".into());
     }
-    if !k.chars().all(tag_char) {
-        return Some("keys may hold letters, digits, spaces and `_ . : / = + - @`");
+    if let Some((pos, c)) = text::first_outside(k, text::tag_char) {
+        return Some(format!(
+            "it has {} at character {pos}; keys may hold letters, digits, spaces and `_ . : / = + - @`",
+            text::show_char(c)
+        ));
     }
     None
-}
-
-fn tag_char(c: char) -> bool {
-    c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c)
 }
 
 impl<'a> Checker<'a> {
@@ -169,6 +169,13 @@ impl<'a> Checker<'a> {
                             )
                             .with_help("link to a shorter console URL"),
                         );
+                    } else if let Some(msg) =
+                        text::bad_char("relay state", &s.value, text::relay_char)
+                    {
+                        self.err(
+                            Diagnostic::error("A205", s.span, msg)
+                                .with_help("a relay state is a URL of letters, digits and `&$@#\\/%?=~-_'\"|!:,.;*+[]() {}`: percent-encode anything else"),
+                        );
                     } else if !s.value.starts_with("https://") || s.value.len() <= 8 {
                         self.err(
                             Diagnostic::error("A205", s.span, "relay state must be an `https://` URL")
@@ -235,7 +242,7 @@ impl<'a> Checker<'a> {
                                 Diagnostic::error(
                                     "A206",
                                     t.key.span,
-                                    format!("tag key `{}` is rejected by AWS: {why}", t.key.name),
+                                    format!("tag key `{}` is rejected by AWS: {why}", text::escaped(&t.key.name)),
                                 )
                                 .with_help("tag keys are 1–128 letters, digits, spaces and `_ . : / = + - @`, not starting with `aws:`"),
                             );
@@ -246,11 +253,14 @@ impl<'a> Checker<'a> {
                                 Diagnostic::error("A206", t.value.span, format!("the value of tag `{}` is {vlen} characters; AWS allows 256", t.key.name))
                                     .with_help("shorten the value"),
                             );
-                        } else if let Some(bad) = t.value.value.chars().find(|c| !tag_char(*c)) {
-                            self.err(
-                                Diagnostic::error("A206", t.value.span, format!("the value of tag `{}` contains `{bad}`, which AWS rejects", t.key.name))
-                                    .with_help("tag values may hold letters, digits, spaces and `_ . : / = + - @`"),
-                            );
+                        } else if let Some(msg) = text::bad_char(
+                            &format!("the value of tag `{}`", t.key.name),
+                            &t.value.value,
+                            text::tag_char,
+                        ) {
+                            self.err(Diagnostic::error("A206", t.value.span, msg).with_help(
+                                "tag values may hold letters, digits, spaces and `_ . : / = + - @`",
+                            ));
                         }
                         if def
                             .tags
@@ -282,7 +292,7 @@ impl<'a> Checker<'a> {
                             Diagnostic::error(
                                 "A302",
                                 n.span,
-                                format!("`{}` is not an SNS topic ARN", n.value),
+                                format!("`{}` is not an SNS topic ARN", text::escaped(&n.value)),
                             )
                             .with_help("an SNS topic ARN is `arn:aws:sns:REGION:ACCOUNT:TOPIC`"),
                         ),
@@ -326,7 +336,10 @@ impl<'a> Checker<'a> {
                 Diagnostic::error(
                     "A200",
                     name_span,
-                    format!("permission set name `{n}` is not accepted by AWS"),
+                    format!(
+                        "permission set name `{}` is not accepted by AWS",
+                        text::escaped(n)
+                    ),
                 )
                 .with_help(if n.chars().count() > 32 {
                     format!(
@@ -358,13 +371,10 @@ impl<'a> Checker<'a> {
                         "shorten it: give a short `description \"…\"` (it wins over the `///` comment) and keep the long text in `//` comments",
                     ),
                 );
-            } else if !d
-                .chars()
-                .all(|c| matches!(c as u32, 0x09 | 0x0a | 0x0d | 0x20..=0x7e | 0xa1..=0xff))
-            {
+            } else if let Some(msg) = text::bad_char("description", d, text::description_char) {
                 self.err(
-                    Diagnostic::error("A201", span, "description has characters AWS rejects")
-                        .with_help("AWS accepts Latin-1 text in permission set descriptions"),
+                    Diagnostic::error("A201", span, msg)
+                        .with_help("AWS accepts Latin-1 text in permission set descriptions (tabs and line breaks allowed, no other control characters)"),
                 );
             }
         }
@@ -711,12 +721,21 @@ fn human_minutes(m: u64) -> String {
     }
 }
 
+/// `arn:PARTITION:sns:REGION:ACCOUNT:TOPIC`, the topic 1–256 letters,
+/// digits, `-` and `_` (a FIFO topic ends in `.fifo`).
 fn is_sns_arn(s: &str) -> bool {
     let parts: Vec<&str> = s.split(':').collect();
+    let topic = |t: &str| {
+        let t = t.strip_suffix(".fifo").unwrap_or(t);
+        (1..=256).contains(&t.len())
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
     parts.len() == 6
         && parts[0] == "arn"
+        && matches!(parts[1], "aws" | "aws-cn" | "aws-us-gov")
         && parts[2] == "sns"
         && super::is_region(parts[3])
         && super::is_account_id(parts[4])
-        && !parts[5].is_empty()
+        && topic(parts[5])
 }

@@ -252,6 +252,16 @@ impl<'a> Checker<'a> {
                     );
                 }
             }
+            if let Some(o) = &g.owner {
+                if let Some(msg) =
+                    super::text::bad_char("the owner", &o.value, super::text::plain_text_char)
+                {
+                    self.err(
+                        Diagnostic::error("A302", o.span, msg)
+                            .with_help("an owner is one line of text, e.g. an email address"),
+                    );
+                }
+            }
             // User grants: owner, until, expiry.
             for p in &g.principals {
                 if p.kind != PrincipalKind::User {

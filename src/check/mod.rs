@@ -9,6 +9,7 @@ mod grants_to_assignments;
 mod names;
 mod org;
 mod statements;
+pub(crate) mod text;
 mod unused;
 
 use crate::ast::*;
@@ -392,6 +393,10 @@ impl<'a> Checker<'a> {
             );
         }
         let v = &a.value.value;
+        if let Some(msg) = text::bad_char("attribute path", v, text::plain_text_char) {
+            self.err(Diagnostic::error("A302", a.value.span, msg));
+            return;
+        }
         let ok = v.starts_with("${path:") && v.ends_with('}') && v.len() > 8
             || !v.is_empty() && !v.contains("${");
         if !ok {

@@ -1,7 +1,8 @@
 //! The org tree (inline `org { }` or a JSON snapshot) and the principals.
 
 use super::names::Kind;
-use super::{is_account_id, Checker};
+use super::text;
+use super::{is_account_id, is_identity_store_id, Checker};
 use crate::ast::*;
 use crate::diagnostic::Diagnostic;
 use crate::load::External;
@@ -274,13 +275,28 @@ impl<'a> Checker<'a> {
                     );
                 }
             }
-            if display_name.is_empty() || display_name.chars().count() > 1024 {
-                let span = display.as_ref().map_or(name.span, |s| s.span);
+            let span = display.as_ref().map_or(name.span, |s| s.span);
+            let (what, max, ok): (&str, usize, fn(char) -> bool) = match kind {
+                PrincipalKind::Group => ("group display name", 1024, text::display_name_char),
+                PrincipalKind::User => ("user name", 128, text::user_name_char),
+            };
+            let count = display_name.chars().count();
+            if count == 0 || count > max {
                 self.diags.push(Diagnostic::error(
                     "A302",
                     span,
-                    "an identity-store name must be 1 to 1,024 characters",
+                    format!(
+                        "a {what} must be 1 to {} characters",
+                        super::functions::thousands(max)
+                    ),
                 ));
+            } else if let Some(msg) = text::bad_char(what, &display_name, ok) {
+                self.diags.push(
+                    Diagnostic::error("A302", span, msg).with_help(match kind {
+                        PrincipalKind::Group => "a display name is one line of letters, marks, digits, punctuation, symbols and spaces",
+                        PrincipalKind::User => "a user name is letters, marks, digits, punctuation and symbols, without spaces",
+                    }),
+                );
             }
             let snapshot_id = match kind {
                 PrincipalKind::Group => self.model.org.group_ids.get(&display_name),
@@ -363,12 +379,19 @@ pub fn json_to_org(v: &Value, span: Span, errors: &mut Vec<String>) -> Org {
     };
     match obj.get("format").and_then(Value::as_str) {
         Some("accessc-org/1") => {}
-        Some(other) => errors.push(format!("`format` is `{other}`, expected `accessc-org/1`")),
+        Some(other) => errors.push(format!(
+            "`format` is `{}`, expected `accessc-org/1`",
+            text::escaped(other)
+        )),
         None => errors.push("`format` is missing (expected `accessc-org/1`)".into()),
     }
     if let Some(r) = obj.get("root") {
         match r.as_str() {
-            Some(s) => org.root_id = Some(s.to_string()),
+            Some(s) if is_root_id(s) => org.root_id = Some(s.to_string()),
+            Some(s) => errors.push(format!(
+                "`root` `{}` is not an organization root id (r-xxxx)",
+                text::escaped(s)
+            )),
             None => errors.push("`root` must be a string".into()),
         }
     }
@@ -386,7 +409,8 @@ pub fn json_to_org(v: &Value, span: Span, errors: &mut Vec<String>) -> Org {
             Some(id) => match org.accounts.iter().position(|a| a.id == id) {
                 Some(i) => org.management = Some(i),
                 None => errors.push(format!(
-                    "`management_account` `{id}` is not one of the accounts"
+                    "`management_account` `{}` is not one of the accounts",
+                    text::escaped(id)
                 )),
             },
             None => errors.push("`management_account` must be a string".into()),
@@ -399,7 +423,11 @@ pub fn json_to_org(v: &Value, span: Span, errors: &mut Vec<String>) -> Org {
         };
         if let Some(id) = store.get("id") {
             match id.as_str() {
-                Some(s) => org.identity_store = Some(s.to_string()),
+                Some(s) if is_identity_store_id(s) => org.identity_store = Some(s.to_string()),
+                Some(s) => errors.push(format!(
+                    "`identity_store.id` `{}` is not an identity store id (d-xxxxxxxxxx)",
+                    text::escaped(s)
+                )),
                 None => errors.push("`identity_store.id` must be a string".into()),
             }
         }
@@ -413,14 +441,32 @@ pub fn json_to_org(v: &Value, span: Span, errors: &mut Vec<String>) -> Org {
                 ));
                 continue;
             };
+            let (what, max, ok): (&str, usize, fn(char) -> bool) = if field == "groups" {
+                ("display name", 1024, text::display_name_char)
+            } else {
+                ("user name", 128, text::user_name_char)
+            };
             for (k, v) in map {
+                let shown = text::escaped(k);
+                let count = k.chars().count();
+                if count == 0 || count > max {
+                    errors.push(format!(
+                        "`identity_store.{field}` key `{shown}`: a {what} is 1 to {max} characters"
+                    ));
+                } else if let Some(msg) = text::bad_char(what, k, ok) {
+                    errors.push(format!("`identity_store.{field}` key `{shown}`: {msg}"));
+                }
                 match v.as_str() {
-                    Some(id) => {
+                    Some(id) if is_principal_id(id) => {
                         target.insert(k.clone(), id.to_string());
                     }
-                    None => {
-                        errors.push(format!("`identity_store.{field}.{k}` must be a string id"))
-                    }
+                    Some(id) => errors.push(format!(
+                        "`identity_store.{field}.{shown}` `{}` is not an identity-store id",
+                        text::escaped(id)
+                    )),
+                    None => errors.push(format!(
+                        "`identity_store.{field}.{shown}` must be a string id"
+                    )),
                 }
             }
         }
@@ -451,11 +497,15 @@ fn read_accounts(
         };
         if !is_ident(name) {
             errors.push(format!(
-                "`{here}.name` `{name}` is not an identifier ([A-Za-z_][A-Za-z0-9_-]*)"
+                "`{here}.name` `{}` is not an identifier ([A-Za-z_][A-Za-z0-9_-]*)",
+                text::escaped(name)
             ));
         }
         if !is_account_id(id) {
-            errors.push(format!("`{here}.id` `{id}` is not a 12-digit account id"));
+            errors.push(format!(
+                "`{here}.id` `{}` is not a 12-digit account id",
+                text::escaped(id)
+            ));
         }
         let idx = org.accounts.len();
         org.accounts.push(AccountNode {
@@ -498,14 +548,16 @@ fn read_ous(
         };
         if !is_ident(name) {
             errors.push(format!(
-                "`{here}.name` `{name}` is not an identifier ([A-Za-z_][A-Za-z0-9_-]*)"
+                "`{here}.name` `{}` is not an identifier ([A-Za-z_][A-Za-z0-9_-]*)",
+                text::escaped(name)
             ));
         }
         let id = match o.get("id") {
             Some(Value::String(s)) => {
                 if !is_ou_id(s) {
                     errors.push(format!(
-                        "`{here}.id` `{s}` is not an OU id (ou-xxxx-xxxxxxxx)"
+                        "`{here}.id` `{}` is not an OU id (ou-xxxx-xxxxxxxx)",
+                        text::escaped(s)
                     ));
                 }
                 Some(s.clone())

@@ -3,6 +3,7 @@
 //! principal tags (A304), duplicate conditions (A305) and broad grants (A500).
 
 use super::names::Kind;
+use super::text;
 use super::Checker;
 use crate::ast::*;
 use crate::catalog;
@@ -170,6 +171,13 @@ impl<'a> Checker<'a> {
                     self.err(
                         Diagnostic::error("A201", d.span, format!("description is {n} characters; IAM allows 1,000 on a managed policy"))
                             .with_help("shorten it: a managed policy's description cannot change after creation without replacing the policy"),
+                    );
+                } else if let Some(msg) =
+                    text::bad_char("description", &d.value, text::description_char)
+                {
+                    self.err(
+                        Diagnostic::error("A201", d.span, msg)
+                            .with_help("IAM accepts Latin-1 text in policy descriptions (tabs and line breaks allowed, no other control characters)"),
                     );
                 }
             }
@@ -474,13 +482,17 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn check_resource(&mut self, text: &str, span: Span) {
-        self.note_principal_tags(text, span);
-        if text == "*" || is_arn_pattern(text) {
+    fn check_resource(&mut self, value: &str, span: Span) {
+        self.note_principal_tags(value, span);
+        if let Some(msg) = text::bad_char("the resource", value, text::plain_text_char) {
+            self.err(Diagnostic::error("A302", span, msg));
+            return;
+        }
+        if value == "*" || is_arn_pattern(value) {
             return;
         }
         self.err(
-            Diagnostic::error("A302", span, format!("`{text}` is not a resource ARN"))
+            Diagnostic::error("A302", span, format!("`{value}` is not a resource ARN"))
                 .with_help("write `*` or an ARN such as \"arn:aws:s3:::my-bucket/*\""),
         );
     }
@@ -584,8 +596,33 @@ impl<'a> Checker<'a> {
         });
         if !well_formed {
             self.err(
-                Diagnostic::error("A302", span, format!("`{key}` is not a condition key"))
-                    .with_help("a condition key is `service:name`, e.g. \"aws:RequestedRegion\""),
+                Diagnostic::error(
+                    "A302",
+                    span,
+                    format!("`{}` is not a condition key", text::escaped(key)),
+                )
+                .with_help("a condition key is `service:name`, e.g. \"aws:RequestedRegion\""),
+            );
+            return;
+        }
+        // The name part: a tag key's characters at most. Never a quote, a
+        // line break or a template sequence (`${`, `%{`), which no IAM key
+        // has and which would end a string or start an interpolation in
+        // the generated files' readers.
+        let (service, name) = key.split_once(':').unwrap_or(("", key));
+        if let Some((pos, c)) = text::first_outside(name, text::condition_key_char) {
+            self.err(
+                Diagnostic::error(
+                    "A302",
+                    span,
+                    format!(
+                        "condition key `{}` has {} at character {}, which no IAM condition key has",
+                        text::escaped(key),
+                        text::show_char(c),
+                        service.chars().count() + 1 + pos
+                    ),
+                )
+                .with_help("after `service:`, a condition key holds letters, digits, spaces and `_ . : / = + - @` (a tag key after `aws:ResourceTag/`)"),
             );
             return;
         }
@@ -596,6 +633,10 @@ impl<'a> Checker<'a> {
 
     fn check_condition_value(&mut self, base: &str, v: &str, span: Span) {
         self.note_principal_tags(v, span);
+        if let Some(msg) = text::bad_char("the condition value", v, text::plain_text_char) {
+            self.err(Diagnostic::error("A302", span, msg));
+            return;
+        }
         if v.contains("${") {
             return;
         }
@@ -775,7 +816,8 @@ impl<'a> Checker<'a> {
             .contains(&k.as_str())
             {
                 return Err(format!(
-                    "unexpected field `{k}` (permission set policies have no `Principal`)"
+                    "unexpected field `{}` (permission set policies have no `Principal`)",
+                    text::escaped(k)
                 ));
             }
         }
@@ -784,7 +826,10 @@ impl<'a> Checker<'a> {
             .and_then(Value::as_str)
             .ok_or("`Effect` is missing")?;
         if effect != "Allow" && effect != "Deny" {
-            return Err(format!("`Effect` is `{effect}`, not `Allow` or `Deny`"));
+            return Err(format!(
+                "`Effect` is `{}`, not `Allow` or `Deny`",
+                text::escaped(effect)
+            ));
         }
         let strings = |v: Option<&Value>| -> Option<Vec<String>> {
             match v? {
@@ -812,7 +857,7 @@ impl<'a> Checker<'a> {
                     self.err(Diagnostic::error(
                         "A303",
                         span,
-                        format!("unknown condition operator `{op}`"),
+                        format!("unknown condition operator `{}`", text::escaped(op)),
                     ));
                     continue;
                 };

@@ -47,6 +47,36 @@ fn describe(units: &Units, name: &str) -> String {
         .to_string()
 }
 
+/// A parameter's meaning for the table of `DEPLOY.md`: its definition's
+/// description for the fixed parameters (accessc's own text), and for the
+/// parameters named after the program (principals, OUs) the same sentence
+/// built from the program's values, each escaped.
+fn meaning(units: &Units, name: &str) -> String {
+    if let Some((_, kind, who, display)) = units.principal_params.iter().find(|(p, ..)| p == name) {
+        return match kind {
+            PrincipalType::Group => format!(
+                "Identity-store GroupId of the group {} (DisplayName \"{}\")",
+                cell_code(who),
+                text(display)
+            ),
+            PrincipalType::User => format!(
+                "Identity-store UserId of the user {} (UserName \"{}\")",
+                cell_code(who),
+                text(display)
+            ),
+        };
+    }
+    if let Some((_, path)) = units.org_params.iter().find(|(p, _)| p == name) {
+        if path != "root" {
+            return format!(
+                "Id of the organizational unit {} (aws organizations list-organizational-units-for-parent)",
+                text(path)
+            );
+        }
+    }
+    one_line(&describe(units, name)).replace('|', "\\|")
+}
+
 pub fn deploy_order_json(stacks: &[Stack], units: &Units, format: CfnFormat) -> String {
     let mut stages = Vec::new();
     for (stage, name, note) in STAGES {
@@ -88,8 +118,101 @@ pub fn deploy_order_json(stacks: &[Stack], units: &Units, format: CfnFormat) -> 
     s
 }
 
-fn md_cell(s: &str) -> String {
-    s.replace('|', "\\|")
+/// `s` with every character that could end a line or hide text (control,
+/// format and separator characters but the space) written as its escape,
+/// `\u{a}`. The checker refuses them in every value; this keeps the
+/// Markdown to one line per row even if one got through.
+fn one_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c == ' ' || !(c.is_control() || is_invisible(c)) {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        }
+    }
+    out
+}
+
+/// Format characters, separators and the like that `char::is_control` misses.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{85}' | '\u{ad}' | '\u{180e}' | '\u{2000}'..='\u{200f}' | '\u{2028}'..='\u{202f}'
+        | '\u{205f}'..='\u{206f}' | '\u{3000}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
+}
+
+/// An inline code span holding exactly `s`: a backtick fence longer than
+/// any run of backticks in `s`, padded with a space when `s` starts or ends
+/// with a backtick or a space (CommonMark strips one each side).
+pub(crate) fn code(s: &str) -> String {
+    let s = one_line(s);
+    if s.is_empty() {
+        return "(empty)".to_string();
+    }
+    let mut longest = 0;
+    let mut run = 0;
+    for c in s.chars() {
+        if c == '`' {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = s.starts_with(['`', ' ']) || s.ends_with(['`', ' ']);
+    let sp = if pad { " " } else { "" };
+    format!("{fence}{sp}{s}{sp}{fence}")
+}
+
+/// [`code`] for a table cell: a `|` is escaped even inside the span, since
+/// a table row is split at pipes before its cells are read.
+fn cell_code(s: &str) -> String {
+    code(s).replace('|', "\\|")
+}
+
+/// Plain text that renders as itself: every ASCII punctuation character
+/// that Markdown or its common extensions give a meaning mid-line is
+/// backslash-escaped (a line never starts with a value, so `#`, `-`, `+`
+/// and `>` at a line start cannot occur).
+pub(crate) fn text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in one_line(s).chars() {
+        if "\\`*_[]<>#!|~&$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A word for a POSIX shell: as is when it holds only characters no shell
+/// reads specially, else single-quoted (a `'` inside written `'\''`).
+pub(crate) fn sh_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c))
+    {
+        return s.to_string();
+    }
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// A fenced code block of `lang` holding `body`, with a fence longer than
+/// any backtick run in it.
+fn fenced(lang: &str, body: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in body.chars() {
+        if c == '`' {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    let fence = "`".repeat((longest + 1).max(3));
+    format!("{fence}{lang}\n{body}{fence}\n")
 }
 
 pub fn deploy_md(ir: &Ir, stacks: &[Stack], units: &Units) -> String {
@@ -101,7 +224,7 @@ pub fn deploy_md(ir: &Ir, stacks: &[Stack], units: &Units) -> String {
         .region
         .as_deref()
         .map_or("the IAM Identity Center home Region".to_string(), |r| {
-            format!("`{r}`, the IAM Identity Center home Region")
+            format!("{}, the IAM Identity Center home Region", code(r))
         });
     o.push_str(&format!(
         "Deploy every stack in the management account (StackSets with `PermissionModel: SERVICE_MANAGED` are created there; \
@@ -135,14 +258,15 @@ pub fn deploy_md(ir: &Ir, stacks: &[Stack], units: &Units) -> String {
     for p in &break_glass {
         match p.break_glass.as_ref().and_then(|b| b.notify.as_deref()) {
             Some(topic) => before.push(format!(
-                "The SNS topic `{topic}` exists, in this Region, and its access policy lets CloudWatch publish: \
-                 the alarm of break-glass set `{}` notifies it.",
-                p.name
+                "The SNS topic {} exists, in this Region, and its access policy lets CloudWatch publish: \
+                 the alarm of break-glass set {} notifies it.",
+                code(topic),
+                code(&p.name)
             )),
             None => before.push(format!(
-                "Break-glass set `{}` has no `notify` topic: its alarm changes state but notifies no one. \
+                "Break-glass set {} has no `notify` topic: its alarm changes state but notifies no one. \
                  Add `break_glass notify \"arn:aws:sns:…\"` to the function.",
-                p.name
+                code(&p.name)
             )),
         }
     }
@@ -165,15 +289,15 @@ pub fn deploy_md(ir: &Ir, stacks: &[Stack], units: &Units) -> String {
         ));
         for s in &list {
             o.push_str(&format!(
-                "| `{}` | `{}` | {} |\n",
-                stack_name(&s.stem),
-                s.file,
+                "| {} | {} | {} |\n",
+                cell_code(&stack_name(&s.stem)),
+                cell_code(&s.file),
                 if s.params.is_empty() {
                     "—".to_string()
                 } else {
                     s.params
                         .iter()
-                        .map(|p| format!("`{p}`"))
+                        .map(|p| cell_code(p))
                         .collect::<Vec<_>>()
                         .join(", ")
                 }
@@ -182,21 +306,25 @@ pub fn deploy_md(ir: &Ir, stacks: &[Stack], units: &Units) -> String {
         o.push('\n');
         if let Some(first) = list.first() {
             let caps = capabilities(stage);
-            o.push_str(&format!(
-                "```sh\naws cloudformation deploy --stack-name {} --template-file {}{}{}\n```\n\n",
-                stack_name(&first.stem),
-                first.file,
-                if caps.is_empty() {
-                    String::new()
-                } else {
-                    format!(" --capabilities {}", caps.join(" "))
-                },
-                if first.params.iter().any(|p| p != "NamePrefix") {
-                    " --parameter-overrides NAME=VALUE ..."
-                } else {
-                    ""
-                }
+            o.push_str(&fenced(
+                "sh",
+                &format!(
+                    "aws cloudformation deploy --stack-name {} --template-file {}{}{}\n",
+                    sh_word(&stack_name(&first.stem)),
+                    sh_word(&first.file),
+                    if caps.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" --capabilities {}", caps.join(" "))
+                    },
+                    if first.params.iter().any(|p| p != "NamePrefix") {
+                        " --parameter-overrides NAME=VALUE ..."
+                    } else {
+                        ""
+                    }
+                ),
             ));
+            o.push('\n');
         }
     }
 
@@ -210,7 +338,7 @@ pub fn deploy_md(ir: &Ir, stacks: &[Stack], units: &Units) -> String {
     used.sort();
     used.dedup();
     for p in &used {
-        o.push_str(&format!("| `{p}` | {} |\n", md_cell(&describe(units, p))));
+        o.push_str(&format!("| {} | {} |\n", cell_code(p), meaning(units, p)));
     }
     o.push('\n');
     if !units.principal_params.is_empty() {
@@ -219,8 +347,11 @@ pub fn deploy_md(ir: &Ir, stacks: &[Stack], units: &Units) -> String {
             .identity_store_id
             .as_deref()
             .unwrap_or("IDENTITY_STORE_ID");
-        o.push_str("The program gives no identity-store id for these principals; look each up once:\n\n```sh\n");
-        for (param, kind, display) in &units.principal_params {
+        o.push_str(
+            "The program gives no identity-store id for these principals; look each up once:\n\n",
+        );
+        let mut block = String::new();
+        for (param, kind, _, display) in &units.principal_params {
             let (cmd, path) = match kind {
                 PrincipalType::Group => ("get-group-id", "displayName"),
                 PrincipalType::User => ("get-user-id", "userName"),
@@ -228,12 +359,15 @@ pub fn deploy_md(ir: &Ir, stacks: &[Stack], units: &Units) -> String {
             let attr =
                 json!({"UniqueAttribute": {"AttributePath": path, "AttributeValue": display}})
                     .to_string();
-            o.push_str(&format!(
-                "# {param}\naws identitystore {cmd} --identity-store-id {store} --alternate-identifier '{}'\n",
-                attr.replace('\'', "'\\''")
+            block.push_str(&format!(
+                "# {}\naws identitystore {cmd} --identity-store-id {} --alternate-identifier {}\n",
+                one_line(param),
+                sh_word(store),
+                sh_word(&attr)
             ));
         }
-        o.push_str("```\n\n");
+        o.push_str(&fenced("sh", &block));
+        o.push('\n');
     }
 
     if !units.org_params.is_empty() {
@@ -241,7 +375,7 @@ pub fn deploy_md(ir: &Ir, stacks: &[Stack], units: &Units) -> String {
                     `aws organizations list-organizational-units-for-parent --parent-id ID`):\n\n\
                     | parameter | OU path |\n|---|---|\n");
         for (param, path) in &units.org_params {
-            o.push_str(&format!("| `{param}` | `{}` |\n", md_cell(path)));
+            o.push_str(&format!("| {} | {} |\n", cell_code(param), cell_code(path)));
         }
         o.push('\n');
     }
@@ -259,4 +393,37 @@ pub fn deploy_md(ir: &Ir, stacks: &[Stack], units: &Units) -> String {
          and for a set that is listed `aws sso-admin provision-permission-set --target-type ALL_PROVISIONED_ACCOUNTS`.\n",
     );
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_spans_outrun_every_backtick_run() {
+        assert_eq!(code("accessc-x"), "`accessc-x`");
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("``x"), "``` ``x ```");
+        assert_eq!(code("a\nb"), "`a\\u{a}b`");
+        assert_eq!(cell_code("a|b"), "`a\\|b`");
+    }
+
+    #[test]
+    fn text_escapes_what_markdown_reads() {
+        assert_eq!(text("AWS Platform Admins"), "AWS Platform Admins");
+        assert_eq!(text("auditor@partner.example"), "auditor@partner.example");
+        assert_eq!(
+            text("<b>*x*</b> | `y`"),
+            "\\<b\\>\\*x\\*\\</b\\> \\| \\`y\\`"
+        );
+        assert_eq!(text("a\r\n# b"), "a\\\\u{d}\\\\u{a}\\# b");
+    }
+
+    #[test]
+    fn shell_words_are_quoted_unless_plain() {
+        assert_eq!(sh_word("d-1234567890"), "d-1234567890");
+        assert_eq!(sh_word("a b"), "'a b'");
+        assert_eq!(sh_word("it's $(x)"), "'it'\\''s $(x)'");
+        assert_eq!(sh_word(""), "''");
+    }
 }

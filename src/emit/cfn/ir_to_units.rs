@@ -3,7 +3,7 @@
 //! ABAC configuration, one per assignment, one StackSet per customer managed
 //! policy body. Also the parameters they use.
 
-use super::names::{pascal, stable_hash, unique_names, unique_names_indexed, MAX_ID_LEN};
+use super::names::{name_part, pascal, plain, stable_hash, stable_id, Claims, MAX_ID_LEN};
 use super::template::{render, AssignmentResource, Param, PrincipalRef, Resource, Unit};
 use super::CfnFormat;
 use crate::ir::{
@@ -35,8 +35,9 @@ pub struct Units {
     ps_ids: HashMap<String, String>,
     /// The parameter of each principal whose id is not known.
     principal_param_names: HashMap<(PrincipalType, String), String>,
-    /// A readable note per principal parameter: (parameter, kind, display name).
-    pub principal_params: Vec<(String, PrincipalType, String)>,
+    /// A readable note per principal parameter: (parameter, kind, program
+    /// name, display name).
+    pub principal_params: Vec<(String, PrincipalType, String, String)>,
     /// OU parameters: (parameter, OU path or `root`).
     pub org_params: Vec<(String, String)>,
     pub errors: Vec<String>,
@@ -107,13 +108,18 @@ fn fixed_params() -> BTreeMap<String, Param> {
 /// [`build_assignments`] builds from what this returns (the caller may run
 /// the guard rules on the rest meanwhile).
 pub fn build(ir: &Ir, format: CfnFormat) -> Units {
-    let ps_items: Vec<(String, String)> = ir
+    let mut ps_claims = Claims::new("permission set id");
+    let ps_ids: HashMap<String, String> = ir
         .permission_sets
         .iter()
-        .map(|p| (p.name.clone(), pascal(&p.name)))
+        .map(|p| {
+            let id = stable_id(&pascal(&p.name), plain(&p.name), &p.name, 64);
+            ps_claims.claim(&id, || format!("permission set `{}`", p.name));
+            (p.name.clone(), id)
+        })
         .collect();
-    let ps_ids = unique_names(&ps_items, 64);
     let mut cx = Ctx::new(ir, format, ps_ids, HashMap::new());
+    cx.errors.append(&mut ps_claims.errors);
     cx.params = fixed_params();
     cx.name_principal_params();
     cx.name_org_params();
@@ -127,17 +133,24 @@ pub fn build(ir: &Ir, format: CfnFormat) -> Units {
         permission_sets.insert(0, u);
     }
 
-    let cmp_items: Vec<(String, String)> = ir
+    let mut cmp_claims = Claims::new("StackSet id");
+    let cmp_ids: HashMap<String, String> = ir
         .customer_managed_policies
         .iter()
         .map(|c| {
-            (
-                cmp_key(c),
-                format!("{}{}", pascal(&c.name), body_id(&c.body)),
-            )
+            let cand = format!("{}{}", pascal(&c.name), body_id(&c.body));
+            let kept = plain(&c.name) && (c.body == "default" || c.body.split('/').all(plain));
+            let id = stable_id(&cand, kept, &cmp_key(c), 80);
+            cmp_claims.claim(&id, || {
+                format!(
+                    "customer managed policy `{}{}` (body `{}`)",
+                    c.path, c.name, c.body
+                )
+            });
+            (cmp_key(c), id)
         })
         .collect();
-    let cmp_ids = unique_names(&cmp_items, 80);
+    cx.errors.append(&mut cmp_claims.errors);
     let policies: Vec<Unit> = ir
         .customer_managed_policies
         .iter()
@@ -148,13 +161,13 @@ pub fn build(ir: &Ir, format: CfnFormat) -> Units {
         })
         .collect();
 
-    let mut principal_params: Vec<(String, PrincipalType, String)> = ir
+    let mut principal_params: Vec<(String, PrincipalType, String, String)> = ir
         .principals
         .iter()
         .filter_map(|p| {
             cx.principal_params
                 .get(&(p.kind, p.name.clone()))
-                .map(|n| (n.clone(), p.kind, p.display_name.clone()))
+                .map(|n| (n.clone(), p.kind, p.name.clone(), p.display_name.clone()))
         })
         .collect();
     principal_params.sort();
@@ -190,7 +203,8 @@ pub fn build_assignments(
         units.ps_ids.clone(),
         units.principal_param_names.clone(),
     );
-    let assignment_ids = assignment_ids(ir, &cx.ps_ids);
+    let (assignment_ids, mut clashes) = assignment_ids(ir, &cx.ps_ids);
+    cx.errors.append(&mut clashes);
     let mut by_ps: BTreeMap<&str, Vec<Unit>> = BTreeMap::new();
     let mut shared = Shared::new(ir);
     for (a, id) in ir.assignments.iter().zip(assignment_ids) {
@@ -233,17 +247,18 @@ fn body_id(body: &str) -> String {
 }
 
 /// `AssignmentAppDeveloperAwsTeamAEngineers111111111111`; users get `User`
-/// before their name. In the order of `ir.assignments`.
-fn assignment_ids(ir: &Ir, ps_ids: &HashMap<String, String>) -> Vec<String> {
+/// before their name. In the order of `ir.assignments`; with the errors for
+/// two assignments that would share one.
+fn assignment_ids(ir: &Ir, ps_ids: &HashMap<String, String>) -> (Vec<String>, Vec<String>) {
     let mut principal_parts: FxHashMap<(PrincipalType, &str), String> = FxHashMap::default();
-    let cands: Vec<String> = ir
+    let ids: Vec<String> = ir
         .assignments
         .iter()
         .map(|a| {
             let ps = ps_ids
                 .get(&a.permission_set)
                 .cloned()
-                .unwrap_or_else(|| pascal(&a.permission_set));
+                .unwrap_or_else(|| name_part(&a.permission_set));
             let who = principal_parts
                 .entry((a.principal_type, a.principal.as_str()))
                 .or_insert_with(|| {
@@ -251,12 +266,45 @@ fn assignment_ids(ir: &Ir, ps_ids: &HashMap<String, String>) -> Vec<String> {
                         PrincipalType::Group => "",
                         PrincipalType::User => "User",
                     };
-                    format!("{kind}{}", pascal(&a.principal))
+                    format!("{kind}{}", name_part(&a.principal))
                 });
-            format!("Assignment{ps}{who}{}", a.account_id)
+            let cand = format!("Assignment{ps}{who}{}", a.account_id);
+            if cand.len() <= MAX_ID_LEN {
+                cand
+            } else {
+                stable_id(&cand, false, &assignment_key(a), MAX_ID_LEN)
+            }
         })
         .collect();
-    unique_names_indexed(cands, |i| assignment_key(&ir.assignments[i]), MAX_ID_LEN)
+    // With hundreds of thousands of assignments, only the index of each
+    // holder is kept; messages are made for clashes alone.
+    let mut errors = Vec::new();
+    let mut taken: FxHashMap<&str, usize> = FxHashMap::default();
+    taken.reserve(ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        if let Some(&j) = taken.get(id.as_str()) {
+            let (a, b) = (&ir.assignments[j], &ir.assignments[i]);
+            if assignment_key(a) != assignment_key(b) {
+                let who = |a: &Assignment| {
+                    format!(
+                        "the assignment of `{}` to {} `{}` in `{}`",
+                        a.permission_set,
+                        a.principal_type.as_str().to_lowercase(),
+                        a.principal,
+                        a.account_id
+                    )
+                };
+                errors.push(format!(
+                    "{} and {} would both have the logical ID `{id}`: rename one of them (docs/cloudformation.md, \"Stable names\")",
+                    who(b),
+                    who(a)
+                ));
+            }
+        } else {
+            taken.insert(id, i);
+        }
+    }
+    (ids, errors)
 }
 
 /// Values many assignments share, made once.
@@ -366,7 +414,7 @@ impl<'ir> Ctx<'ir> {
         self.ps_ids
             .get(name)
             .cloned()
-            .unwrap_or_else(|| pascal(name))
+            .unwrap_or_else(|| name_part(name))
     }
 
     fn instance_arn(&self, params: &mut BTreeSet<String>) -> Value {
@@ -390,24 +438,19 @@ impl<'ir> Ctx<'ir> {
                 needed.insert((a.principal_type, a.principal.clone()));
             }
         }
-        let items: Vec<(String, String)> = needed
-            .iter()
-            .map(|(k, n)| {
-                let prefix = match k {
-                    PrincipalType::Group => "GroupId",
-                    PrincipalType::User => "UserId",
-                };
-                (
-                    format!("{}\u{1f}{n}", k.as_str()),
-                    format!("{prefix}{}", pascal(n)),
-                )
-            })
-            .collect();
-        let names = unique_names(&items, MAX_ID_LEN);
+        let mut claims = Claims::new("parameter name");
         for (k, n) in needed {
-            let Some(param) = names.get(&format!("{}\u{1f}{n}", k.as_str())) else {
-                continue;
+            let prefix = match k {
+                PrincipalType::Group => "GroupId",
+                PrincipalType::User => "UserId",
             };
+            let param = &stable_id(
+                &format!("{prefix}{}", name_part(&n)),
+                true,
+                &format!("{}\u{1f}{n}", k.as_str()),
+                MAX_ID_LEN,
+            );
+            claims.claim(param, || format!("{} `{n}`", k.as_str().to_lowercase()));
             let display = self
                 .principal(k, &n)
                 .map_or_else(|| n.clone(), |p| p.display_name.clone());
@@ -432,6 +475,7 @@ impl<'ir> Ctx<'ir> {
             );
             self.principal_params.insert((k, n), param.clone());
         }
+        self.errors.append(&mut claims.errors);
     }
 
     /// OU and root ids the program does not give appear in the IR as
@@ -447,22 +491,20 @@ impl<'ir> Ctx<'ir> {
                 }
             }
         }
-        let items: Vec<(String, String)> = placeholders
-            .iter()
-            .map(|p| {
-                let path = p.trim_matches(['{', '}']);
-                let cand = if path == "root" {
-                    "RootId".to_string()
-                } else {
-                    format!("OuId{}", pascal(path))
-                };
-                (p.clone(), cand)
-            })
-            .collect();
-        let names = unique_names(&items, MAX_ID_LEN);
+        let mut claims = Claims::new("parameter name");
         for p in placeholders {
-            let Some(param) = names.get(&p) else { continue };
             let path = p.trim_matches(['{', '}']);
+            let param = &if path == "root" {
+                "RootId".to_string()
+            } else {
+                stable_id(
+                    &format!("OuId{}", pascal(path)),
+                    path.split('/').all(plain),
+                    path,
+                    MAX_ID_LEN,
+                )
+            };
+            claims.claim(param, || format!("OU `{path}`"));
             let definition = if path == "root" {
                 json!({
                     "Type": "String",
@@ -485,6 +527,7 @@ impl<'ir> Ctx<'ir> {
             );
             self.org_params.insert(p, param.clone());
         }
+        self.errors.append(&mut claims.errors);
     }
 
     fn permission_set_unit(&mut self, p: &PermissionSet) -> Unit {

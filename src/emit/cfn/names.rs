@@ -1,10 +1,9 @@
 //! Names the CloudFormation backend derives from the IR: logical IDs, parameter
 //! names and file stems, all `[A-Za-z0-9]`, readable (built from names, never
-//! from positions) and unique; plus the stable hash that assigns resources to
-//! stacks.
+//! from positions) and stable (each from its own item's name alone, see
+//! [`stable_id`]); plus the stable hash that assigns resources to stacks.
 
-use rustc_hash::FxHashMap;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 
 /// CloudFormation's limit on a logical ID or parameter name.
 pub const MAX_ID_LEN: usize = 255;
@@ -46,116 +45,107 @@ pub fn stable_hash(parts: &[&str]) -> u64 {
     h ^ (h >> 31)
 }
 
-/// Eight hex digits of the stable hash of `raw`.
-fn short_hash(raw: &str) -> String {
+/// Eight hex digits of the stable hash of `raw`: the suffix that tells apart
+/// names whose readable form lost information.
+pub fn short_hash(raw: &str) -> String {
     format!("{:08x}", stable_hash(&[raw]) >> 32)
 }
 
-/// Gives every item (a raw key that identifies it, and the readable candidate
-/// name derived from it) a unique name of at most `max_len` characters.
-///
-/// Deterministic and local: a name depends only on the item's own key, unless
-/// two candidates collide. Then the member with the smallest raw key keeps the
-/// plain candidate and every other gets `X` and eight hex digits of the hash
-/// of its raw key appended. A candidate longer than `max_len` is cut and given
-/// the same hash suffix. Candidates that are empty become `X` + hash.
-pub fn unique_names(items: &[(String, String)], max_len: usize) -> HashMap<String, String> {
-    let cands = items.iter().map(|(_, c)| c.clone()).collect();
-    let names = unique_names_indexed(cands, |i| items[i].0.clone(), max_len);
-    items
-        .iter()
-        .zip(names)
-        .map(|((raw, _), name)| (raw.clone(), name))
-        .collect()
+/// Whether `pascal` keeps `s` whole: `s` is already PascalCase letters and
+/// digits (`AppDeveloper`, `S3Reader`).
+pub fn pascal_plain(s: &str) -> bool {
+    !s.is_empty() && pascal(s) == s
 }
 
-/// [`unique_names`] for items given by position: `cands[i]` is the candidate
-/// of item `i` and `raw(i)` its raw key, asked for only when candidates
-/// collide or must be cut (with hundreds of thousands of assignments, most
-/// never are). Returns the names in item order; items with equal raw keys get
-/// equal names.
-pub fn unique_names_indexed(
-    cands: Vec<String>,
-    raw: impl Fn(usize) -> String,
-    max_len: usize,
-) -> Vec<String> {
-    let cut = |raw: &str, cand: &str, salt: u32| -> String {
-        let salted = if salt == 0 {
-            raw.to_string()
-        } else {
-            format!("{raw}\u{1f}{salt}")
-        };
-        let suffix = format!("X{}", short_hash(&salted));
-        let keep = max_len.saturating_sub(suffix.len());
-        format!("{}{}", &cand[..floor_char_boundary(cand, keep)], suffix)
-    };
-    let mut names: Vec<String> = cands
-        .into_iter()
-        .enumerate()
-        .map(|(i, c)| {
-            if !c.is_empty() && c.len() <= max_len {
-                c
-            } else {
-                cut(&raw(i), &c, 0)
-            }
-        })
-        .collect();
-    let mut renamed: Vec<(usize, String)> = Vec::new();
-    {
-        // Every plain name is taken; find the names more than one item wants.
-        let mut first: FxHashMap<&str, usize> = FxHashMap::default();
-        first.reserve(names.len());
-        let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-        for (i, n) in names.iter().enumerate() {
-            match first.entry(n.as_str()) {
-                std::collections::hash_map::Entry::Occupied(e) => {
-                    groups
-                        .entry(n.as_str())
-                        .or_insert_with(|| vec![*e.get()])
-                        .push(i);
-                }
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert(i);
-                }
-            }
+/// Whether `pascal` keeps a `kebab-case` name whole, reading it back by
+/// putting a `-` before each capital and lower-casing:
+/// `aws-team-a-engineers` ↔ `AwsTeamAEngineers`.
+pub fn kebab_plain(s: &str) -> bool {
+    let p = pascal(s);
+    if p.is_empty() {
+        return false;
+    }
+    let mut back = String::with_capacity(s.len());
+    for (i, c) in p.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            back.push('-');
         }
-        let mut extra: BTreeSet<String> = BTreeSet::new();
-        for (cand, members) in groups {
-            let mut keyed: Vec<(String, usize)> =
-                members.into_iter().map(|i| (raw(i), i)).collect();
-            keyed.sort();
-            let mut prev: Option<(&str, Option<String>)> = None;
-            for (r, i) in &keyed {
-                match &prev {
-                    None => {
-                        prev = Some((r, None));
-                        continue;
-                    }
-                    Some((p, name)) if *p == r.as_str() => {
-                        if let Some(n) = name {
-                            renamed.push((*i, n.clone()));
-                        }
-                        continue;
-                    }
-                    _ => {}
-                }
-                let mut salt = 0u32;
-                let name = loop {
-                    let name = cut(r, cand, salt);
-                    if !first.contains_key(name.as_str()) && extra.insert(name.clone()) {
-                        break name;
-                    }
-                    salt += 1;
-                };
-                renamed.push((*i, name.clone()));
-                prev = Some((r, Some(name)));
-            }
+        back.push(c.to_ascii_lowercase());
+    }
+    back == s
+}
+
+/// Whether `id` ends the way a hashed name does (`X` and eight lowercase hex
+/// digits). Such a candidate is never kept plain, so a plain name never
+/// equals a hashed one.
+fn looks_hashed(id: &str) -> bool {
+    let b = id.as_bytes();
+    b.len() >= 9
+        && b[b.len() - 9] == b'X'
+        && b[b.len() - 8..]
+            .iter()
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
+}
+
+/// The stable name of an item: its readable candidate `cand` when `plain`
+/// (the candidate kept every character of the item's name), fits in
+/// `max_len` and does not look hashed; else the candidate cut to fit, with
+/// `X` and eight hex digits of the hash of `raw` (the item's exact name, or
+/// its key) appended. A name depends on its item alone, never on what else
+/// the program holds.
+pub fn stable_id(cand: &str, plain: bool, raw: &str, max_len: usize) -> String {
+    if plain && !cand.is_empty() && cand.len() <= max_len && !looks_hashed(cand) {
+        return cand.to_string();
+    }
+    let suffix = format!("X{}", short_hash(raw));
+    let keep = max_len.saturating_sub(suffix.len());
+    format!("{}{}", &cand[..floor_char_boundary(cand, keep)], suffix)
+}
+
+/// Whether `pascal` keeps `name` whole: `name` is PascalCase, or lower
+/// `kebab-case` that reads back from its PascalCase.
+pub fn plain(name: &str) -> bool {
+    pascal_plain(name) || kebab_plain(name)
+}
+
+/// The part of an id that stands for a name (a permission set, a principal,
+/// a policy, an OU): its PascalCase, with `X` and the hash of the name
+/// unless [`plain`].
+pub fn name_part(name: &str) -> String {
+    stable_id(&pascal(name), plain(name), name, usize::MAX)
+}
+
+/// Records who holds each name of one namespace (logical IDs, parameter
+/// names, StackSet names) and every name two items would share.
+pub struct Claims {
+    what: &'static str,
+    taken: HashMap<String, String>,
+    pub errors: Vec<String>,
+}
+
+impl Claims {
+    pub fn new(what: &'static str) -> Claims {
+        Claims {
+            what,
+            taken: HashMap::new(),
+            errors: Vec::new(),
         }
     }
-    for (i, n) in renamed {
-        names[i] = n;
+
+    /// Records that `owner` (e.g. "permission set `Ops_Admin`") has `name`.
+    pub fn claim(&mut self, name: &str, owner: impl FnOnce() -> String) {
+        if let Some(other) = self.taken.get(name) {
+            let owner = owner();
+            if *other != owner {
+                self.errors.push(format!(
+                    "{owner} and {other} would both have the {} `{name}`: rename one of them (docs/cloudformation.md, \"Stable names\")",
+                    self.what
+                ));
+            }
+            return;
+        }
+        self.taken.insert(name.to_string(), owner());
     }
-    names
 }
 
 /// The largest char boundary of `s` at or below `i`.
@@ -181,99 +171,37 @@ mod tests {
     }
 
     #[test]
-    fn collisions_are_resolved_by_raw_key() {
-        let items = vec![
-            ("team_a".to_string(), "TeamA".to_string()),
-            ("team-a".to_string(), "TeamA".to_string()),
-            ("other".to_string(), "Other".to_string()),
-        ];
-        let n = unique_names(&items, 255);
-        assert_eq!(n["team-a"], "TeamA");
-        assert!(n["team_a"].starts_with("TeamAX"));
-        assert_eq!(n["other"], "Other");
-        // Same input, same names.
-        assert_eq!(n, unique_names(&items, 255));
+    fn plain_names_stay_plain_and_others_take_their_own_hash() {
+        assert_eq!(name_part("AppDeveloper"), "AppDeveloper");
+        assert_eq!(name_part("aws-team-a-engineers"), "AwsTeamAEngineers");
+        let a = name_part("Ops_Admin");
+        let b = name_part("Ops-Admin");
+        assert!(a.starts_with("OpsAdminX") && b.starts_with("OpsAdminX") && a != b);
+        assert_eq!(name_part("OpsAdmin"), "OpsAdmin");
+        assert_eq!(name_part("platform"), "Platform");
+        // Case is information: `opsAdmin` is neither PascalCase nor kebab-case.
+        assert!(name_part("opsAdmin").starts_with("OpsAdminX"));
+        assert!(name_part("team-1").starts_with("Team1X"));
+        // A name that looks hashed is hashed, so no plain name equals a hashed one.
+        assert!(name_part("FooXdeadbeef").starts_with("FooXdeadbeefX"));
     }
 
-    /// The plain definition of [`unique_names`], kept to hold the indexed
-    /// version to the same answers.
-    fn reference(items: &[(String, String)], max_len: usize) -> HashMap<String, String> {
-        let fit = |raw: &str, cand: &str| -> String {
-            if !cand.is_empty() && cand.len() <= max_len {
-                return cand.to_string();
-            }
-            let suffix = format!("X{}", short_hash(raw));
-            let keep = max_len.saturating_sub(suffix.len());
-            format!("{}{}", &cand[..cand.len().min(keep)], suffix)
-        };
-        let mut by_candidate: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
-        for (raw, cand) in items {
-            by_candidate
-                .entry(fit(raw, cand))
-                .or_default()
-                .insert(raw.as_str());
-        }
-        let mut taken: BTreeSet<String> = by_candidate.keys().cloned().collect();
-        let mut out = HashMap::new();
-        for (cand, raws) in &by_candidate {
-            let mut it = raws.iter();
-            if let Some(first) = it.next() {
-                out.insert((*first).to_string(), cand.clone());
-            }
-            for raw in it {
-                let mut salt = 0u32;
-                loop {
-                    let salted = if salt == 0 {
-                        (*raw).to_string()
-                    } else {
-                        format!("{raw}\u{1f}{salt}")
-                    };
-                    let suffix = format!("X{}", short_hash(&salted));
-                    let keep = max_len.saturating_sub(suffix.len());
-                    let name = format!("{}{}", &cand[..cand.len().min(keep)], suffix);
-                    if taken.insert(name.clone()) {
-                        out.insert((*raw).to_string(), name);
-                        break;
-                    }
-                    salt += 1;
-                }
-            }
-        }
-        out
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn indexed_names_equal_the_plain_definition(
-            items in proptest::collection::vec(("[a-c]{0,3}", "[AB]{0,12}"), 0..40),
-            max_len in 0usize..14,
-        ) {
-            // The same raw key always comes with the same candidate.
-            let mut seen: HashMap<String, String> = HashMap::new();
-            let items: Vec<(String, String)> = items
-                .into_iter()
-                .map(|(raw, cand)| {
-                    let cand = seen.entry(raw.clone()).or_insert(cand).clone();
-                    (raw, cand)
-                })
-                .collect();
-            let names = unique_names_indexed(
-                items.iter().map(|(_, c)| c.clone()).collect(),
-                |i| items[i].0.clone(),
-                max_len,
-            );
-            let expected = reference(&items, max_len);
-            for ((raw, _), name) in items.iter().zip(&names) {
-                proptest::prop_assert_eq!(name, &expected[raw]);
-            }
-        }
+    #[test]
+    fn a_shared_name_is_an_error() {
+        let mut c = Claims::new("logical ID");
+        c.claim("A", || "x".into());
+        c.claim("A", || "x".into());
+        assert!(c.errors.is_empty());
+        c.claim("A", || "y".into());
+        assert_eq!(c.errors.len(), 1);
     }
 
     #[test]
     fn long_names_are_cut_with_a_hash() {
         let long = "A".repeat(300);
-        let n = unique_names(&[(long.clone(), long.clone())], 255);
-        assert_eq!(n[&long].len(), 255);
+        let n = stable_id(&long, true, &long, 255);
+        assert_eq!(n.len(), 255);
+        assert!(n.starts_with("AAAA") && n[246..].starts_with('X'));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! these strings; this file decides what they say.
 
 use super::hcl::{self, string};
-use super::names::{stack_set_name, Namespace};
+use super::names::{ident, path_ident, stable_stack_set_name, Namespace};
 use crate::ir::{Boundary, CmpDeployment, Ir, PermissionSet, PrincipalType};
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -27,6 +27,8 @@ pub struct Views {
     pub alarms: Vec<AlarmView>,
     /// (key, resource name) of every permission set, for `outputs.tf`.
     pub outputs: Vec<(String, String)>,
+    /// Names two items would share: the build is refused.
+    pub errors: Vec<String>,
 }
 
 pub struct Variable {
@@ -126,11 +128,14 @@ pub fn views(ir: &Ir) -> Views {
     let mut root_placeholder = false;
 
     // Permission set names first: everything else refers to them.
-    let mut set_names = Namespace::default();
+    let mut set_names = Namespace::new("`aws_ssoadmin_permission_set` name");
     let set_ident: HashMap<&str, String> = ir
         .permission_sets
         .iter()
-        .map(|p| (p.name.as_str(), set_names.name(&p.name)))
+        .map(|p| {
+            let owner = format!("permission set `{}`", p.name);
+            (p.name.as_str(), set_names.claim(ident(&p.name), &owner))
+        })
         .collect();
 
     // Customer managed policy deployments, and what each policy name's
@@ -169,8 +174,8 @@ pub fn views(ir: &Ir) -> Views {
         }
     };
     // One namespace for the StackSets and their instances, which share names.
-    let mut stack_names = Namespace::default();
-    let mut stack_set_names = Namespace::default();
+    let mut stack_names = Namespace::new("`aws_cloudformation_stack_set` name");
+    let mut stack_set_names = Namespace::new("StackSet name");
     let mut cmp_instances: HashMap<&str, Vec<String>> = HashMap::new();
     let mut deployments = Vec::new();
     // The IR's order (policy name, then body), with each policy's default
@@ -230,15 +235,15 @@ pub fn views(ir: &Ir) -> Views {
             principals.push((a.principal_type, name, name, a.principal_id.as_deref()));
         }
     }
-    let mut group_names = Namespace::default();
-    let mut user_names = Namespace::default();
+    let mut group_names = Namespace::new("`aws_identitystore_group` name");
+    let mut user_names = Namespace::new("`aws_identitystore_user` name");
     let (mut groups, mut users) = (Vec::new(), Vec::new());
     let mut principal_expr: HashMap<(PrincipalType, &str), String> = HashMap::new();
     for (kind, name, display_name, id) in principals {
         let expr = match (id, kind) {
             (Some(id), _) => string(id),
             (None, PrincipalType::Group) => {
-                let ident = group_names.name(name);
+                let ident = group_names.claim(ident(name), &format!("group `{name}`"));
                 let expr = format!("data.aws_identitystore_group.{ident}.group_id");
                 groups.push(Lookup {
                     ident,
@@ -247,7 +252,7 @@ pub fn views(ir: &Ir) -> Views {
                 expr
             }
             (None, PrincipalType::User) => {
-                let ident = user_names.name(name);
+                let ident = user_names.claim(ident(name), &format!("user `{name}`"));
                 let expr = format!("data.aws_identitystore_user.{ident}.user_id");
                 users.push(Lookup {
                     ident,
@@ -259,7 +264,21 @@ pub fn views(ir: &Ir) -> Views {
         principal_expr.insert((kind, name), expr);
     }
 
-    let assignments = assignment_views(ir, &set_ident, &sets, &cmp_instances, &principal_expr);
+    let mut assignment_names = Namespace::new("`aws_ssoadmin_account_assignment` name");
+    let assignments = assignment_views(
+        ir,
+        &set_ident,
+        &sets,
+        &cmp_instances,
+        &principal_expr,
+        &mut assignment_names,
+    );
+    let mut errors = set_names.into_errors();
+    errors.extend(stack_names.into_errors());
+    errors.extend(stack_set_names.into_errors());
+    errors.extend(group_names.into_errors());
+    errors.extend(user_names.into_errors());
+    errors.extend(assignment_names.into_errors());
 
     let alarms: Vec<AlarmView> = ir
         .permission_sets
@@ -352,6 +371,7 @@ pub fn views(ir: &Ir) -> Views {
             })
             .collect(),
         alarms,
+        errors,
     }
 }
 
@@ -429,8 +449,8 @@ fn assignment_views(
     sets: &[SetView],
     cmp_instances: &HashMap<&str, Vec<String>>,
     principal_expr: &HashMap<(PrincipalType, &str), String>,
+    names: &mut Namespace,
 ) -> Vec<AssignmentView> {
-    let mut names = Namespace::default();
     let mut out: Vec<AssignmentView> = Vec::new();
     let mut current: Option<(&str, PrincipalType, &str)> = None;
     for a in &ir.assignments {
@@ -444,11 +464,18 @@ fn assignment_views(
             let set_ident = set_ident
                 .get(a.permission_set.as_str())
                 .cloned()
-                .unwrap_or_else(|| hcl::snake(&a.permission_set));
+                .unwrap_or_else(|| ident(&a.permission_set));
+            let who = ident(&a.principal);
             let base = match a.principal_type {
-                PrincipalType::Group => format!("{set_ident}_{}", hcl::snake(&a.principal)),
-                PrincipalType::User => format!("{set_ident}_user_{}", hcl::snake(&a.principal)),
+                PrincipalType::Group => format!("{set_ident}_{who}"),
+                PrincipalType::User => format!("{set_ident}_user_{who}"),
             };
+            let owner = format!(
+                "the grants of `{}` to {} `{}`",
+                a.permission_set,
+                a.principal_type.as_str().to_lowercase(),
+                a.principal
+            );
             let principal_id = match &a.principal_id {
                 Some(id) => string(id),
                 None => principal_expr
@@ -497,7 +524,7 @@ fn assignment_views(
                 }
             }
             out.push(AssignmentView {
-                ident: names.exact(base),
+                ident: names.claim(base, &owner),
                 set_ident,
                 principal_type: a.principal_type.as_str(),
                 principal_id,
@@ -534,20 +561,23 @@ fn deployment(
     resolve_ou: &mut impl FnMut(&str) -> OuRef,
 ) -> DeploymentView {
     let default_body = d.body == "default";
+    let owner = if default_body {
+        format!("customer managed policy `{}`", d.name)
+    } else {
+        format!("customer managed policy `{}` (body `{}`)", d.name, d.body)
+    };
     let base = if default_body {
-        d.name.clone()
+        ident(&d.name)
     } else {
-        format!("{}_{}", d.name, d.body)
+        format!("{}_{}", ident(&d.name), path_ident(&d.body))
     };
-    let ident = stack_names.name(&base);
-    let accounts_ident = stack_names.exact(format!("{ident}_accounts"));
-    let set_name = if default_body {
-        stack_set_name(&["accessc", &d.name])
-    } else {
-        stack_set_name(&["accessc", &d.name, &d.body])
-    };
-    // StackSet names are unique per account and Region; keep them so.
-    let set_name = stack_set_names.unique_dashed(set_name);
+    let ident = stack_names.claim(base, &owner);
+    let accounts_ident = stack_names.claim(format!("{ident}_accounts"), &owner);
+    // StackSet names are unique per account and Region: a shared one is refused.
+    let set_name = stack_set_names.claim(
+        stable_stack_set_name(&d.name, (!default_body).then_some(d.body.as_str())),
+        &owner,
+    );
     let scope = if default_body {
         "every member account without a more specific body".to_string()
     } else {
@@ -642,7 +672,10 @@ fn alarm(p: &PermissionSet, notify: Option<&str>, set_ident: &HashMap<&str, Stri
          ($.requestParameters.roleArn = \"*:role/aws-reserved/sso.amazonaws.com/*/{role}\")) }}"
     );
     AlarmView {
-        ident: set_ident.get(name.as_str()).cloned().unwrap_or_else(|| hcl::snake(name)),
+        ident: set_ident
+            .get(name.as_str())
+            .cloned()
+            .unwrap_or_else(|| ident(name)),
         filter_name: string(&format!("accessc-break-glass-{name}")),
         alarm_name: string(&format!("accessc-break-glass-{name}")),
         metric_name: string(&format!("{name}SignIn")),
