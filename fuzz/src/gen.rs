@@ -289,10 +289,9 @@ const RESOURCES: Pool = Pool {
         "\"arn:aws:s3:::bucket/*\"",
         "\"arn:aws:s3:::bucket\"",
         "\"arn:aws:dynamodb:us-east-1:111111111111:table/orders\"",
-        "\"arn:aws:s3:::${aws:PrincipalTag/Team}/*\"",
         "\"arn:aws:logs:*:*:log-group:/app/*\"",
     ],
-    bad: &["\"not-an-arn\""],
+    bad: &["\"not-an-arn\"", "\"arn:aws:s3:::${aws:PrincipalTag/Team}/*\""],
 };
 const GENERAL_CONDITIONS: Pool = Pool {
     good: &[
@@ -301,13 +300,16 @@ const GENERAL_CONDITIONS: Pool = Pool {
         "IpAddress \"aws:SourceIp\" [\"10.0.0.0/8\"]",
         "StringLike \"s3:prefix\" [\"home/*\"]",
         "ForAnyValue:StringEquals \"aws:TagKeys\" [\"Team\", \"Dept\"]",
-        "StringEqualsIfExists \"aws:RequestTag/Team\" \"${aws:PrincipalTag/Team}\"",
         "Null \"aws:ResourceTag/Team\" \"false\"",
         "DateLessThan \"aws:CurrentTime\" \"2030-01-01T00:00:00Z\"",
         "NumericLessThan \"s3:max-keys\" \"10\"",
         "ArnLike \"aws:SourceArn\" [\"arn:aws:sns:*:111111111111:*\",]",
     ],
-    bad: &["Bool \"aws:SecureTransport\" \"maybe\"", "Bogus \"aws:RequestedRegion\" \"x\""],
+    bad: &[
+        "Bool \"aws:SecureTransport\" \"maybe\"",
+        "Bogus \"aws:RequestedRegion\" \"x\"",
+        "StringEqualsIfExists \"aws:RequestTag/Team\" \"${aws:PrincipalTag/Team}\"",
+    ],
 };
 const OPERATORS: Pool = Pool {
     good: &[
@@ -644,6 +646,7 @@ struct Defined {
     accounts: Vec<(String, String)>,
     /// Session tag keys with an `attributes` mapping.
     attributes: Vec<String>,
+    tidy: bool,
 }
 
 impl Defined {
@@ -651,8 +654,8 @@ impl Defined {
     /// another kind, for the few references that go astray.
     fn resolve(names: &[String], r: Ref, other: Option<&String>) -> String {
         match r.0 {
-            0..=241 if !names.is_empty() => names[r.0 as usize % names.len()].clone(),
-            242..=247 if other.is_some() => other.cloned().unwrap_or_default(),
+            0..=249 if !names.is_empty() => names[r.0 as usize % names.len()].clone(),
+            250..=251 if other.is_some() => other.cloned().unwrap_or_default(),
             n => pick(STRAY_NAMES, n).to_string(),
         }
     }
@@ -680,8 +683,21 @@ impl Defined {
     fn target(&self, t: &TargetGen) -> Vec<String> {
         match t {
             TargetGen::Root => vec!["root".into()],
-            TargetGen::Ou(r) => vec![Defined::resolve(&self.ou_paths, *r, None)],
-            TargetGen::Account(r) => {
+            // An org without OUs (or accounts) is targeted at its root.
+            TargetGen::Ou(_) | TargetGen::Account(_) | TargetGen::AccountId(_)
+                if self.tidy && self.ou_paths.is_empty() && self.accounts.is_empty() =>
+            {
+                vec!["root".into()]
+            }
+            TargetGen::Ou(r) if !(self.tidy && self.ou_paths.is_empty()) => {
+                vec![Defined::resolve(&self.ou_paths, *r, None)]
+            }
+            TargetGen::Account(r) | TargetGen::AccountId(r)
+                if self.tidy && self.accounts.is_empty() =>
+            {
+                vec![Defined::resolve(&self.ou_paths, *r, None)]
+            }
+            TargetGen::Ou(r) | TargetGen::Account(r) => {
                 let names: Vec<String> = self.accounts.iter().map(|a| a.0.clone()).collect();
                 vec!["account".into(), Defined::resolve(&names, *r, None)]
             }
@@ -781,7 +797,10 @@ impl Program {
         };
         let mut items: Vec<String> = Vec::new();
         let mut files = Vec::new();
-        let mut d = Defined::default();
+        let mut d = Defined {
+            tidy,
+            ..Defined::default()
+        };
 
         let mut seen: BTreeSet<(&str, String)> = BTreeSet::new();
         // In a tidy program every name is defined once per kind.
@@ -1141,18 +1160,25 @@ impl Program {
             items.push(p.out.clone());
         }
         for g in &self.grants {
-            if g.functions.is_empty() || g.principals.is_empty() || g.targets.is_empty() {
-                if tidy {
-                    continue;
-                }
-            }
+            // A tidy grant names at least one function, principal and target.
+            let one_ref = [Ref(0)];
+            let one_principal = [PrincipalGen {
+                user: false,
+                explicit: false,
+                name: Ref(0),
+            }];
+            let one_target = [TargetGen::Root];
+            let functions: &[Ref] = if tidy && g.functions.is_empty() { &one_ref } else { &g.functions };
+            let principals: &[PrincipalGen] =
+                if tidy && g.principals.is_empty() { &one_principal } else { &g.principals };
+            let targets: &[TargetGen] = if tidy && g.targets.is_empty() { &one_target } else { &g.targets };
             p.begin_item();
             p.tok("grant");
-            let fs: Vec<String> = g.functions.iter().map(|r| d.function(*r)).collect();
+            let fs: Vec<String> = functions.iter().map(|r| d.function(*r)).collect();
             p.list(&fs);
             p.tok("to");
             let mut any_user = false;
-            for (i, pr) in g.principals.iter().enumerate() {
+            for (i, pr) in principals.iter().enumerate() {
                 if i > 0 {
                     p.tok(",");
                 }
@@ -1166,7 +1192,7 @@ impl Program {
                 p.tok(&name);
             }
             p.tok("on");
-            self.targets(&mut p, &g.targets, &d);
+            self.targets(&mut p, targets, &d);
             if !g.except.is_empty() {
                 p.tok("except");
                 self.targets(&mut p, &g.except, &d);
@@ -1186,7 +1212,14 @@ impl Program {
             }
             items.push(p.out.clone());
         }
-        for r in &self.rules {
+        // Rules are broken by most random grants: a tidy program has them
+        // one time in two.
+        let rules: &[RuleGen] = if tidy && self.raw & 0x10 == 0 {
+            &[]
+        } else {
+            &self.rules
+        };
+        for r in rules {
             p.begin_item();
             let fs = |refs: &[Ref]| -> Vec<String> { refs.iter().map(|r| d.function(*r)).collect() };
             match r {
@@ -1481,6 +1514,7 @@ impl Program {
                     }
                     toks.push(op.into());
                     toks.push(k.into());
+                    let values: &[u8] = if values.is_empty() && tidy { &[0] } else { values };
                     if *list || values.len() != 1 {
                         toks.push("[".into());
                         for (i, v) in values.iter().enumerate() {
