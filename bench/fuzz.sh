@@ -12,7 +12,8 @@
 #   TARGETS       the targets to run, in order (default: "check structured")
 #   RSS_LIMIT_MB  libFuzzer -rss_limit_mb (default 2048)
 #   TIMEOUT       libFuzzer -timeout, seconds per input (default 10)
-#   MAX_LEN       libFuzzer -max_len, bytes (default 16384)
+#   MAX_LEN       libFuzzer -max_len, bytes (default 16384 for check; 4096
+#                 for structured, which starts at that length: -len_control=0)
 #   KEEP_CORPUS=1 continue from the corpus of the last run instead of the seeds
 #   NO_BUILD=1    use the fuzz binaries already built
 #   CARGO_TARGET_DIR is honoured (default fuzz/target); the fuzz build
@@ -31,7 +32,7 @@ SECONDS_PER_TARGET=${1:-600}
 TARGETS=${TARGETS:-check structured}
 RSS_LIMIT_MB=${RSS_LIMIT_MB:-2048}
 TIMEOUT=${TIMEOUT:-10}
-MAX_LEN=${MAX_LEN:-16384}
+MAX_LEN=${MAX_LEN:-}
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
@@ -57,7 +58,7 @@ fi
 seed() { # seed TARGET DIR
   [[ $1 == check ]] || return 0
   find "$ROOT/tests/corpus" "$ROOT/examples" "$ROOT/stdlib" "$ROOT/tests/fuzz_regressions" \
-    -name '*.access' -size -"$MAX_LEN"c 2>/dev/null | while read -r f; do
+    -name '*.access' -size -"$max_len"c 2>/dev/null | while read -r f; do
     cp "$f" "$2/seed-$(sha1sum "$f" | cut -c1-16)"
   done
 }
@@ -69,6 +70,13 @@ for target in $TARGETS; do
   [[ -x $bin ]] || { echo "bench/fuzz.sh: $bin missing: run without NO_BUILD" >&2; exit 2; }
   corpus=$FUZZ/corpus/$target
   artifacts=$FUZZ/artifacts/$target
+  # The structured target's bytes are a program's structure: short inputs
+  # are tiny programs, so it starts at full length.
+  if [[ $target == structured ]]; then
+    max_len=${MAX_LEN:-4096} len_flags=(-len_control=0)
+  else
+    max_len=${MAX_LEN:-16384} len_flags=()
+  fi
   if [[ -z ${KEEP_CORPUS:-} ]]; then
     rm -rf "$corpus" "$artifacts"
   fi
@@ -88,7 +96,7 @@ for target in $TARGETS; do
     part=$LOGS/$target.part.log
     (cd "$FUZZ" && "$bin" "$corpus" \
       -max_total_time="$left" -rss_limit_mb="$RSS_LIMIT_MB" \
-      -timeout="$TIMEOUT" -max_len="$MAX_LEN" \
+      -timeout="$TIMEOUT" -max_len="$max_len" "${len_flags[@]}" \
       -artifact_prefix="$artifacts/" >"$part" 2>&1) || restarts=$((restarts + 1))
     cat "$part" >>"$runlog"
     # The last status line: #RUNS  NEW|pulse|REDUCE|DONE  cov: C ft: F corp: N/SIZE ...
@@ -108,7 +116,7 @@ for target in $TARGETS; do
   # input run once more, each run appending its outcome to a file.
   stats=$LOGS/$target.outcomes
   rm -f "$stats"
-  (cd "$FUZZ" && ACCESSC_FUZZ_STATS=$stats "$bin" "$corpus" -runs=0 -max_len="$MAX_LEN" \
+  (cd "$FUZZ" && ACCESSC_FUZZ_STATS=$stats "$bin" "$corpus" -runs=0 -max_len="$max_len" \
     -rss_limit_mb="$RSS_LIMIT_MB" -timeout="$TIMEOUT" >"$LOGS/$target.stats.log" 2>&1) || true
   read -r n parsed clean refused < <(awk '{ n++; p += $1; c += $2; r += $3 }
     END { print n + 0, p + 0, c + 0, r + 0 }' "$stats" 2>/dev/null || echo "0 0 0 0")
@@ -158,7 +166,7 @@ cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null |
   echo
   echo "- date: $(date -u +%Y-%m-%dT%H:%MZ); commit: $rev${dirty:+ (uncommitted changes)}"
   echo "- machine: ${cpu:-unknown CPU}, $(nproc) CPUs (shared); $(rustc +nightly --version)"
-  echo "- budget: ${SECONDS_PER_TARGET}s per target, one process, -rss_limit_mb=$RSS_LIMIT_MB -timeout=$TIMEOUT -max_len=$MAX_LEN; release build with AddressSanitizer"
+  echo "- budget: ${SECONDS_PER_TARGET}s per target, one process, -rss_limit_mb=$RSS_LIMIT_MB -timeout=$TIMEOUT -max_len=${MAX_LEN:-16384 (check), 4096 with -len_control=0 (structured)}; release build with AddressSanitizer"
   echo
   echo "| target | seconds | executions | exec/s | coverage | corpus files | corpus bytes | stops on a finding | artifacts | corpus inputs re-run | parse | check clean | clean, random inputs | cfn refused |"
   echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"

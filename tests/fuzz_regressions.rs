@@ -1,4 +1,5 @@
-//! Inputs the fuzz targets (`fuzz/`) found, run through the same pipeline
+//! Inputs the fuzz targets (`fuzz/`) found, and representative programs of
+//! the structured target's generator, run through the same pipeline
 //! the targets run (`fuzz/src/pipeline.rs`, included here): load, check,
 //! render every diagnostic format, format and re-parse, and for clean
 //! programs lower, emit every target and compare the IR of the formatted
@@ -10,7 +11,14 @@ mod pipeline;
 
 use std::path::Path;
 
-fn cases() -> Vec<(String, String, Vec<(String, Vec<u8>)>)> {
+/// One input: its name, the text of `main.access`, and the files beside it.
+struct Case {
+    name: String,
+    text: String,
+    files: Vec<(String, Vec<u8>)>,
+}
+
+fn cases() -> Vec<Case> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_regressions");
     let mut entries: Vec<_> = std::fs::read_dir(&dir)
         .expect("tests/fuzz_regressions")
@@ -30,21 +38,22 @@ fn cases() -> Vec<(String, String, Vec<(String, Vec<u8>)>)> {
                     files.push((n, std::fs::read(&f).expect("case file")));
                 }
             }
-            out.push((name, text, files));
+            out.push(Case { name, text, files });
         } else if p.extension().is_some_and(|e| e == "access") {
             let bytes = std::fs::read(&p).expect("case");
-            out.push((name, String::from_utf8_lossy(&bytes).into_owned(), files));
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            out.push(Case { name, text, files });
         }
     }
     out
 }
 
 #[test]
-fn every_fuzz_finding_passes_the_pipeline() {
+fn regression_inputs_pass_the_pipeline() {
     let cases = cases();
     assert!(!cases.is_empty(), "no cases in tests/fuzz_regressions");
     let mut failed = Vec::new();
-    for (name, text, files) in &cases {
+    for Case { name, text, files } in &cases {
         let result = std::panic::catch_unwind(|| pipeline::run(text, files));
         if let Err(e) = result {
             let msg = e
@@ -55,7 +64,12 @@ fn every_fuzz_finding_passes_the_pipeline() {
             failed.push(format!("{name}: {msg}"));
         }
     }
-    assert!(failed.is_empty(), "{} case(s) failed:\n{}", failed.len(), failed.join("\n\n"));
+    assert!(
+        failed.is_empty(),
+        "{} case(s) failed:\n{}",
+        failed.len(),
+        failed.join("\n\n")
+    );
 }
 
 /// The pipeline reaches the backends: a clean program is lowered and emitted
@@ -67,7 +81,10 @@ fn the_pipeline_emits_clean_programs() {
                  grant Reader to eng on account dev\n";
     let out = pipeline::run(clean, &pipeline::fixture_files());
     assert!(out.parsed && out.clean, "{out:?}");
-    let broken = pipeline::run("grant Nope to nobody on nowhere\n", &pipeline::fixture_files());
+    let broken = pipeline::run(
+        "grant Nope to nobody on nowhere\n",
+        &pipeline::fixture_files(),
+    );
     assert!(broken.parsed && !broken.clean, "{broken:?}");
     let unparsable = pipeline::run("function {", &pipeline::fixture_files());
     assert!(!unparsable.parsed && !unparsable.clean, "{unparsable:?}");

@@ -249,8 +249,23 @@ const POLICY_NAMES: &[&str] = &["AppPlane", "TeamS3", "DenyRisky", "LogsRead", "
 const MP_NAMES: &[&str] = &["Boundary", "SecOpsActions", "Legacy", "SharedRead"];
 const GROUP_NAMES: &[&str] = &["eng", "platform", "finops", "aws-team-a", "ops"];
 const USER_NAMES: &[&str] = &["ext", "alice", "bob"];
-const OU_NAMES: &[&str] = &["Workloads", "NonProd", "Prod", "Security", "Sandbox", "Infra"];
-const ACCOUNT_NAMES: &[&str] = &["dev", "prod", "audit", "logs", "management", "shared", "sbx"];
+const OU_NAMES: &[&str] = &[
+    "Workloads",
+    "NonProd",
+    "Prod",
+    "Security",
+    "Sandbox",
+    "Infra",
+];
+const ACCOUNT_NAMES: &[&str] = &[
+    "dev",
+    "prod",
+    "audit",
+    "logs",
+    "management",
+    "shared",
+    "sbx",
+];
 /// Names defined nowhere, and near misses (for did-you-mean).
 const STRAY_NAMES: &[&str] = &["Nope", "AppDevelopr", "Workload", "ReadOnlyAccess", "x_1"];
 const TAG_KEYS: &[&str] = &["Team", "Dept", "CostCenter", "Project"];
@@ -291,7 +306,10 @@ const RESOURCES: Pool = Pool {
         "\"arn:aws:dynamodb:us-east-1:111111111111:table/orders\"",
         "\"arn:aws:logs:*:*:log-group:/app/*\"",
     ],
-    bad: &["\"not-an-arn\"", "\"arn:aws:s3:::${aws:PrincipalTag/Team}/*\""],
+    bad: &[
+        "\"not-an-arn\"",
+        "\"arn:aws:s3:::${aws:PrincipalTag/Team}/*\"",
+    ],
 };
 const GENERAL_CONDITIONS: Pool = Pool {
     good: &[
@@ -345,19 +363,11 @@ const CONDITION_VALUES: Pool = Pool {
     bad: &[],
 };
 const TAG_LITERALS: Pool = Pool {
-    good: &[
-        "\"platform\"",
-        "\"\"",
-        "\"x y\"",
-        "\"${aws:username}\"",
-    ],
+    good: &["\"platform\"", "\"\"", "\"x y\"", "\"${aws:username}\""],
     bad: &[],
 };
 const DOCS: Pool = Pool {
-    good: &[
-        "Lets developers run their own services.",
-        "",
-    ],
+    good: &["Lets developers run their own services.", ""],
     bad: &["Read-only, for auditors \u{2014} see the runbook."],
 };
 const DESCRIPTIONS: Pool = Pool {
@@ -369,15 +379,7 @@ const DESCRIPTIONS: Pool = Pool {
     bad: &["\"\u{65e5}\u{672c}\u{8a9e}\""],
 };
 const SESSIONS: Pool = Pool {
-    good: &[
-        "1h",
-        "4h",
-        "90m",
-        "12h",
-        "PT2H",
-        "PT1H30M",
-        "2h30m",
-    ],
+    good: &["1h", "4h", "90m", "12h", "PT2H", "PT1H30M", "2h30m"],
     bad: &["13h", "30m"],
 };
 const RELAYS: Pool = Pool {
@@ -400,21 +402,11 @@ const AWS_MANAGED: Pool = Pool {
     bad: &["NoSuchPolicy"],
 };
 const TAG_NAMES: Pool = Pool {
-    good: &[
-        "Owner",
-        "CostCenter",
-        "\"Cost Center\"",
-        "aws-reserved",
-    ],
+    good: &["Owner", "CostCenter", "\"Cost Center\"", "aws-reserved"],
     bad: &[],
 };
 const TAG_VALUES: Pool = Pool {
-    good: &[
-        "\"platform\"",
-        "\"1234\"",
-        "\"\"",
-        "\"a=b+c@d.e\"",
-    ],
+    good: &["\"platform\"", "\"1234\"", "\"\"", "\"a=b+c@d.e\""],
     bad: &[],
 };
 const NOTIFY: Pool = Pool {
@@ -425,19 +417,11 @@ const NOTIFY: Pool = Pool {
     bad: &[],
 };
 const PS_NAMES: Pool = Pool {
-    good: &[
-        "\"ops-admin\"",
-        "\"AppDev+Read\"",
-        "\"Team.A@x\"",
-    ],
+    good: &["\"ops-admin\"", "\"AppDev+Read\"", "\"Team.A@x\""],
     bad: &[],
 };
 const MP_PATHS: Pool = Pool {
-    good: &[
-        "\"/boundaries/\"",
-        "\"/security/\"",
-        "\"/\"",
-    ],
+    good: &["\"/boundaries/\"", "\"/security/\"", "\"/\""],
     bad: &["\"no-slashes\""],
 };
 const GROUP_DISPLAY: Pool = Pool {
@@ -456,26 +440,15 @@ const PRINCIPAL_IDS: Pool = Pool {
     bad: &["\"not-a-uuid\""],
 };
 const USER_NAMES_AWS: Pool = Pool {
-    good: &[
-        "\"ext@example.com\"",
-        "\"alice@example.com\"",
-        "\"bob\"",
-    ],
+    good: &["\"ext@example.com\"", "\"alice@example.com\"", "\"bob\""],
     bad: &[],
 };
 const OWNERS: Pool = Pool {
-    good: &[
-        "\"secops@example.com\"",
-        "\"platform@example.com\"",
-    ],
+    good: &["\"secops@example.com\"", "\"platform@example.com\""],
     bad: &[],
 };
 const DATES: Pool = Pool {
-    good: &[
-        "2027-06-30",
-        "2026-12-01",
-        "2030-01-01",
-    ],
+    good: &["2027-06-30", "2026-12-01", "2030-01-01"],
     bad: &["2025-01-01"],
 };
 const QUOTA_KEYS: Pool = Pool {
@@ -487,56 +460,39 @@ const QUOTA_KEYS: Pool = Pool {
     bad: &["managed_policys"],
 };
 const STD_MODULES: Pool = Pool {
-    good: &[
-        "guards",
-        "functions",
-    ],
+    good: &["guards", "functions"],
     bad: &["nope"],
 };
 const USE_FILES: Pool = Pool {
-    good: &[
-        "\"shared.access\"",
-    ],
+    good: &["\"shared.access\""],
     bad: &["\"missing.access\"", "\"../outside.access\""],
 };
 const POLICY_JSON: Pool = Pool {
-    good: &[
-        "\"policy.json\"",
+    good: &["\"policy.json\""],
+    bad: &[
+        "\"broken.json\"",
+        "\"wrong-shape.json\"",
+        "\"missing.json\"",
     ],
-    bad: &["\"broken.json\"", "\"wrong-shape.json\"", "\"missing.json\""],
 };
 const INSTANCE_ARNS: Pool = Pool {
-    good: &[
-        "\"arn:aws:sso:::instance/ssoins-1234567890abcdef\"",
-    ],
+    good: &["\"arn:aws:sso:::instance/ssoins-1234567890abcdef\""],
     bad: &["\"arn:aws:sso:::instance/ssoins-12\""],
 };
 const IDENTITY_STORES: Pool = Pool {
-    good: &[
-        "\"d-1234567890\"",
-    ],
+    good: &["\"d-1234567890\""],
     bad: &["\"d-12\""],
 };
 const REGIONS: Pool = Pool {
-    good: &[
-        "\"ap-northeast-1\"",
-        "\"us-east-1\"",
-        "\"eu-west-2\"",
-    ],
+    good: &["\"ap-northeast-1\"", "\"us-east-1\"", "\"eu-west-2\""],
     bad: &["\"mars\""],
 };
 const ROOT_IDS: Pool = Pool {
-    good: &[
-        "\"r-ab12\"",
-    ],
+    good: &["\"r-ab12\""],
     bad: &["\"r-\""],
 };
 const SIDS: Pool = Pool {
-    good: &[
-        "AllowRead",
-        "DenyWrite",
-        "S1",
-    ],
+    good: &["AllowRead", "DenyWrite", "S1"],
     bad: &[],
 };
 
@@ -674,9 +630,15 @@ impl Defined {
 
     fn principal(&self, p: &PrincipalGen) -> (bool, String) {
         if p.user {
-            (true, Defined::resolve(&self.users, p.name, self.groups.first()))
+            (
+                true,
+                Defined::resolve(&self.users, p.name, self.groups.first()),
+            )
         } else {
-            (false, Defined::resolve(&self.groups, p.name, self.users.first()))
+            (
+                false,
+                Defined::resolve(&self.groups, p.name, self.users.first()),
+            )
         }
     }
 
@@ -849,8 +811,11 @@ impl Program {
             .iter()
             .filter(|x| first("policy", pick(POLICY_NAMES, x.name)))
             .collect();
-        d.policies
-            .extend(policies.iter().map(|x| pick(POLICY_NAMES, x.name).to_string()));
+        d.policies.extend(
+            policies
+                .iter()
+                .map(|x| pick(POLICY_NAMES, x.name).to_string()),
+        );
         let managed: Vec<&MpGen> = self
             .managed
             .iter()
@@ -863,8 +828,11 @@ impl Program {
             .iter()
             .filter(|x| first("function", pick(FUNCTION_NAMES, x.name)))
             .collect();
-        d.functions
-            .extend(functions.iter().map(|x| pick(FUNCTION_NAMES, x.name).to_string()));
+        d.functions.extend(
+            functions
+                .iter()
+                .map(|x| pick(FUNCTION_NAMES, x.name).to_string()),
+        );
 
         // The org tree.
         let mut org_tree: Option<(&OrgGen, Vec<OrgNode>, Vec<(String, String)>)> = None;
@@ -887,7 +855,11 @@ impl Program {
                     "Reader",
                     "function Reader {\n  managed ReadOnlyAccess\n  boundary ReadOnlyAccess\n}",
                 ),
-                (&mut d.policies, "LogsRead", "policy LogsRead {\n  allow logs:Get* on *\n}"),
+                (
+                    &mut d.policies,
+                    "LogsRead",
+                    "policy LogsRead {\n  allow logs:Get* on *\n}",
+                ),
                 (
                     &mut d.managed,
                     "SharedRead",
@@ -904,7 +876,9 @@ impl Program {
                 items.push(
                     "org {\n  ou Workloads \"ou-ab12-11111111\" {\n    ou NonProd { account dev \"111111111111\" }\n  }\n  ou Security { account audit \"444444444444\" }\n}".to_string(),
                 );
-                d.ou_paths = ["Workloads", "Workloads/NonProd", "Security"].map(String::from).to_vec();
+                d.ou_paths = ["Workloads", "Workloads/NonProd", "Security"]
+                    .map(String::from)
+                    .to_vec();
                 d.accounts = vec![
                     ("dev".into(), "111111111111".into()),
                     ("audit".into(), "444444444444".into()),
@@ -1120,7 +1094,9 @@ impl Program {
                     }
                     for (r, sts) in &b.inner {
                         let inner = Defined::resolve(&d.ou_paths, *r, None);
-                        if tidy && (!inner.starts_with(&format!("{ou}/")) || !ous.insert(inner.clone())) {
+                        if tidy
+                            && (!inner.starts_with(&format!("{ou}/")) || !ous.insert(inner.clone()))
+                        {
                             continue;
                         }
                         p.tok("in");
@@ -1168,10 +1144,21 @@ impl Program {
                 name: Ref(0),
             }];
             let one_target = [TargetGen::Root];
-            let functions: &[Ref] = if tidy && g.functions.is_empty() { &one_ref } else { &g.functions };
-            let principals: &[PrincipalGen] =
-                if tidy && g.principals.is_empty() { &one_principal } else { &g.principals };
-            let targets: &[TargetGen] = if tidy && g.targets.is_empty() { &one_target } else { &g.targets };
+            let functions: &[Ref] = if tidy && g.functions.is_empty() {
+                &one_ref
+            } else {
+                &g.functions
+            };
+            let principals: &[PrincipalGen] = if tidy && g.principals.is_empty() {
+                &one_principal
+            } else {
+                &g.principals
+            };
+            let targets: &[TargetGen] = if tidy && g.targets.is_empty() {
+                &one_target
+            } else {
+                &g.targets
+            };
             p.begin_item();
             p.tok("grant");
             let fs: Vec<String> = functions.iter().map(|r| d.function(*r)).collect();
@@ -1221,7 +1208,8 @@ impl Program {
         };
         for r in rules {
             p.begin_item();
-            let fs = |refs: &[Ref]| -> Vec<String> { refs.iter().map(|r| d.function(*r)).collect() };
+            let fs =
+                |refs: &[Ref]| -> Vec<String> { refs.iter().map(|r| d.function(*r)).collect() };
             match r {
                 RuleGen::Combination {
                     left,
@@ -1364,15 +1352,18 @@ impl Program {
             if tidy && !names.insert(name.clone()) {
                 continue;
             }
-            let parent =
-                ((a.parent as usize) < flat.len() && a.parent % 4 != 0).then_some(a.parent as usize);
+            let parent = ((a.parent as usize) < flat.len() && a.parent % 4 != 0)
+                .then_some(a.parent as usize);
             placed.push((parent, name, account_id(a.name, a.id)));
         }
         if tidy && org.management.is_some() && !names.contains("management") {
             placed.push((None, "management".into(), "999999999999".into()));
         }
         d.ou_paths = flat.iter().map(|f| f.path.clone()).collect();
-        d.accounts = placed.iter().map(|(_, n, id)| (n.clone(), id.clone())).collect();
+        d.accounts = placed
+            .iter()
+            .map(|(_, n, id)| (n.clone(), id.clone()))
+            .collect();
 
         fn node(flat: &[Flat], placed: &[(Option<usize>, String, String)], i: usize) -> OrgNode {
             OrgNode {
@@ -1421,7 +1412,11 @@ impl Program {
         if s.not_action {
             p.tok("not");
         }
-        let mut actions: Vec<String> = s.actions.iter().map(|a| val(&ACTIONS, *a).to_string()).collect();
+        let mut actions: Vec<String> = s
+            .actions
+            .iter()
+            .map(|a| val(&ACTIONS, *a).to_string())
+            .collect();
         if tidy {
             actions.dedup();
             if actions.is_empty() {
@@ -1433,8 +1428,11 @@ impl Program {
         if s.not_resource {
             p.tok("not");
         }
-        let mut resources: Vec<String> =
-            s.resources.iter().map(|r| val(&RESOURCES, *r).to_string()).collect();
+        let mut resources: Vec<String> = s
+            .resources
+            .iter()
+            .map(|r| val(&RESOURCES, *r).to_string())
+            .collect();
         if tidy {
             resources.dedup();
             if resources.is_empty() {
@@ -1458,11 +1456,17 @@ impl Program {
                     let tag = |scope: &str, key: u8| -> Option<String> {
                         let mut k = pick(TAG_KEYS, key).to_string();
                         if tidy && scope == "principal" && !d.attributes.contains(&k) {
-                            k = d.attributes.get(key as usize % d.attributes.len().max(1))?.clone();
+                            k = d
+                                .attributes
+                                .get(key as usize % d.attributes.len().max(1))?
+                                .clone();
                         }
                         Some(format!("{scope}.tag.{k}"))
                     };
-                    let Some(lhs) = tag(["resource", "request", "principal"][*scope as usize % 3], *key) else {
+                    let Some(lhs) = tag(
+                        ["resource", "request", "principal"][*scope as usize % 3],
+                        *key,
+                    ) else {
                         continue;
                     };
                     toks.push(lhs);
@@ -1471,7 +1475,8 @@ impl Program {
                         TagRhs::Tag(s, k) => {
                             // Only a principal tag can be a condition value.
                             let scope = if tidy { 0 } else { *s as usize % 3 };
-                            let Some(rhs) = tag(["principal", "resource", "request"][scope], *k) else {
+                            let Some(rhs) = tag(["principal", "resource", "request"][scope], *k)
+                            else {
                                 continue;
                             };
                             toks.push(rhs);
@@ -1514,7 +1519,11 @@ impl Program {
                     }
                     toks.push(op.into());
                     toks.push(k.into());
-                    let values: &[u8] = if values.is_empty() && tidy { &[0] } else { values };
+                    let values: &[u8] = if values.is_empty() && tidy {
+                        &[0]
+                    } else {
+                        values
+                    };
                     if *list || values.len() != 1 {
                         toks.push("[".into());
                         for (i, v) in values.iter().enumerate() {
@@ -1560,7 +1569,10 @@ impl Program {
                     p.tok("ReadOnlyAccess");
                     return;
                 }
-                let mut names: Vec<String> = vs.iter().map(|v| val(&AWS_MANAGED, *v).to_string()).collect();
+                let mut names: Vec<String> = vs
+                    .iter()
+                    .map(|v| val(&AWS_MANAGED, *v).to_string())
+                    .collect();
                 if tidy {
                     names.sort();
                     names.dedup();
@@ -1572,7 +1584,13 @@ impl Program {
                 let customer = matches!(prop, PropGen::Customer(_));
                 let mut names: Vec<String> = rs
                     .iter()
-                    .map(|r| if customer { d.managed_policy(*r) } else { d.policy(*r) })
+                    .map(|r| {
+                        if customer {
+                            d.managed_policy(*r)
+                        } else {
+                            d.policy(*r)
+                        }
+                    })
                     .collect();
                 if tidy {
                     names.sort();

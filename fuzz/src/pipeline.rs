@@ -104,7 +104,10 @@ pub fn fixture_files() -> Vec<(String, Vec<u8>)> {
             "policy.json",
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":"*"}]}"#,
         ),
-        ("broken.json", "{\"Version\": \"2012-10-17\", \"Statement\": ["),
+        (
+            "broken.json",
+            "{\"Version\": \"2012-10-17\", \"Statement\": [",
+        ),
         (
             "wrong-shape.json",
             r#"{"Version":"2012-10-17","Statement":{"Effect":"Maybe","Action":7}}"#,
