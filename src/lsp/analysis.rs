@@ -15,7 +15,7 @@ use super::workspace::{path_to_uri, OverlayFs, ProgramKey, StdFiles};
 use crate::ast::Module;
 use crate::check::{check, CheckOptions, Checked, Today};
 use crate::diagnostic::Diagnostic;
-use crate::load::{load_texts, load_with, ParseFile, Program};
+use crate::load::{load_texts, load_with, LoadOptions, ParseFile, Program};
 use crate::parse::incremental::{reparse_file, ParsedFile};
 use crate::span::FileId;
 use crossbeam_channel::{Receiver, Sender};
@@ -177,7 +177,7 @@ pub fn analyze(job: &Job, cache: &mut ParseCache) -> Analysis {
     let fs = OverlayFs { open: &job.overlay };
     let mut failure = None;
     let program = match &job.key {
-        ProgramKey::Dir(p) | ProgramKey::File(p) => match load_with(&fs, p, cache) {
+        ProgramKey::Dir(p) | ProgramKey::File(p) => match load_with(&fs, p, &LoadOptions::default(), cache) {
             Ok(p) => p,
             Err(e) => {
                 failure = Some(format!("cannot read `{}`: {e}", p.display()));

@@ -78,15 +78,47 @@ pub fn path_to_uri(path: &Path) -> Option<Uri> {
 }
 
 /// The file system as the program sees it: open buffers first, then disk.
+/// A program's files are judged as `accessc check` judges them (see
+/// [`crate::jail`]): only regular files inside its directory, bounded; an
+/// open buffer stands for its path.
 pub struct OverlayFs<'a> {
     pub open: &'a HashMap<PathBuf, Arc<str>>,
 }
 
+impl OverlayFs<'_> {
+    /// The open buffer at `path`, which may be written with symlinks
+    /// resolved.
+    fn buffer(&self, path: &Path) -> Option<&Arc<str>> {
+        self.open.get(path).or_else(|| {
+            self.open
+                .iter()
+                .find(|(p, _)| canonical_or_new(p).is_some_and(|c| c == path))
+                .map(|(_, text)| text)
+        })
+    }
+}
+
+/// `path` with symlinks resolved; for a file not (yet) on disk, its
+/// directory's resolved path joined with its name.
+fn canonical_or_new(path: &Path) -> Option<PathBuf> {
+    std::fs::canonicalize(path).ok().or_else(|| {
+        let dir = std::fs::canonicalize(path.parent()?).ok()?;
+        Some(dir.join(path.file_name()?))
+    })
+}
+
 impl FileSystem for OverlayFs<'_> {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        match self.open.get(path) {
+        match self.buffer(path) {
             Some(text) => Ok(text.as_bytes().to_vec()),
             None => RealFs.read(path),
+        }
+    }
+
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
+        match std::fs::canonicalize(path) {
+            Err(e) if self.open.contains_key(path) => canonical_or_new(path).ok_or(e),
+            r => r,
         }
     }
 
@@ -142,7 +174,7 @@ impl StdFiles {
         let ok = std::fs::create_dir_all(&dir).is_ok()
             && STD_MODULES.iter().all(|(name, text)| {
                 let p = dir.join(format!("{name}.access"));
-                if std::fs::read_to_string(&p).is_ok_and(|t| t == *text) {
+                if crate::jail::read_regular(&p).is_ok_and(|t| t == text.as_bytes()) {
                     return true;
                 }
                 // A read-only file from an earlier run with other contents.
