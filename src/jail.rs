@@ -354,12 +354,38 @@ mod tests {
         assert_eq!(read_regular(&f).expect("read"), b"text");
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_swapped_in_after_the_type_check_cannot_block_the_open() {
+        // The open itself is what a FIFO put in place between the type
+        // check and the open would block: it must return at once, and the
+        // open file's type is checked again.
+        let t = tempfile::tempdir().expect("tmp");
+        let fifo = t.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.expect("mkfifo").success());
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let kind = open_nonblocking(&fifo)
+                .and_then(|f| f.metadata())
+                .map(|m| not_regular(&m));
+            let _ = tx.send(kind.map_err(|e| e.to_string()));
+        });
+        let kind = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("the open blocked");
+        assert_eq!(kind, Ok(Some("a FIFO")));
+    }
+
     #[test]
     fn reads_are_bounded_by_the_bytes_read() {
         let endless = std::io::repeat(b'x');
         let e = read_bounded(endless, 0).expect_err("too large");
         assert!(e.to_string().contains("64 MiB"), "{e}");
         let exact = std::io::repeat(b'x').take(MAX_FILE_BYTES as u64);
-        assert_eq!(read_bounded(exact, 0).expect("at the bound").len(), MAX_FILE_BYTES);
+        assert_eq!(
+            read_bounded(exact, 0).expect("at the bound").len(),
+            MAX_FILE_BYTES
+        );
     }
 }

@@ -297,7 +297,10 @@ fn resolve_references(
                             continue;
                         }
                     };
-                    if !Path::new(&s.value).extension().is_some_and(|e| e == "access") {
+                    if Path::new(&s.value)
+                        .extension()
+                        .is_none_or(|e| e != "access")
+                    {
                         prog.diagnostics.push(
                             Diagnostic::error(
                                 "A104",

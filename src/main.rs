@@ -1,8 +1,8 @@
 //! The `accessc` command line.
 
 use accessc::diagnostic::Severity;
-use accessc::render::{render_human, render_json, render_sarif, summary, HumanOptions};
 use accessc::load::{load_with_options, LoadOptions};
+use accessc::render::{render_human, render_json, render_sarif, summary, HumanOptions};
 use accessc::{check, load, CheckOptions, RealFs, Today};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;

@@ -322,7 +322,14 @@ fn dev_zero_is_refused_fast_with_bounded_memory() {
     lab.program_without_org(
         "use \"lib/zero.access\"\norg from \"zero.json\"\npolicy P from json \"/dev/zero\"",
     );
-    lab.assert_refused(&[], &["a symbolic link leads out", "a symbolic link leads out", "an absolute path"]);
+    lab.assert_refused(
+        &[],
+        &[
+            "a symbolic link leads out",
+            "a symbolic link leads out",
+            "an absolute path",
+        ],
+    );
     // The directory rule lifted: the device is refused from its type.
     lab.assert_refused(&["--allow-outside-root"], &["a character device"; 3]);
     let r = lab.run(&["check", "prog", "--allow-outside-root"]);
@@ -370,8 +377,7 @@ fn a_unix_socket_is_refused() {
     lab.program_without_org("org from \"org.json\"\npolicy P from json \"org.json\"");
     lab.assert_refused(&[], &["a socket"; 2]);
     // A socket named like a program file: reported on its own name.
-    let _other =
-        std::os::unix::net::UnixListener::bind(lab.prog().join("s.access")).expect("bind");
+    let _other = std::os::unix::net::UnixListener::bind(lab.prog().join("s.access")).expect("bind");
     let r = lab.run(&["check", "prog", "--format", "json"]);
     assert_eq!(r.stdout.matches("a socket").count(), 3, "{}", r.stdout);
     assert!(r.stdout.contains("prog/s.access"), "{}", r.stdout);
@@ -417,7 +423,11 @@ fn devices_and_fifos_on_the_command_line_exit_2_at_once() {
         assert_eq!(r.code, Some(2), "{args:?}: {}", r.all());
         assert_eq!(r.stderr.lines().count(), 1, "{args:?}: {}", r.stderr);
         assert!(r.stderr.starts_with("error: cannot read"), "{}", r.stderr);
-        assert!(r.took < Duration::from_secs(5), "{args:?} took {:?}", r.took);
+        assert!(
+            r.took < Duration::from_secs(5),
+            "{args:?} took {:?}",
+            r.took
+        );
     }
     // Standard input a pipe that stays open and silent: no hang either.
     let mut writer = Command::new("sleep")
@@ -449,7 +459,13 @@ fn allow_outside_root_reads_outside_regular_files_only() {
     assert_eq!(r.code, Some(1));
     assert_eq!(r.stdout.matches("\"A104\"").count(), 2, "{}", r.stdout);
     // With it: read (once), and the program is clean.
-    let r = lab.run(&["check", "prog", "--allow-outside-root", "--today", "2026-11-28"]);
+    let r = lab.run(&[
+        "check",
+        "prog",
+        "--allow-outside-root",
+        "--today",
+        "2026-11-28",
+    ]);
     assert_eq!(r.code, Some(0), "{}", r.all());
     assert!(r.stdout.contains("0 errors, 0 warnings"), "{}", r.all());
     // Still never a device, a FIFO or the kernel's pseudo-files.
@@ -460,10 +476,17 @@ fn allow_outside_root_reads_outside_regular_files_only() {
     );
     lab.assert_refused(
         &["--allow-outside-root"],
-        &["a character device", "a FIFO", "a view of the running system"],
+        &[
+            "a character device",
+            "a FIFO",
+            "a view of the running system",
+        ],
     );
     // `build` takes the flag too.
-    lab.program(&format!("use \"{}\"\ngrant Dev to outsiders on Workloads", shared.display()));
+    lab.program(&format!(
+        "use \"{}\"\ngrant Dev to outsiders on Workloads",
+        shared.display()
+    ));
     let out = lab.tmp.path().join("build-out");
     let out = out.to_str().expect("utf8");
     let r = lab.run(&["build", "prog", "--target", "ir", "-o", out]);
@@ -501,7 +524,10 @@ fn a_file_that_is_not_access_is_never_quoted() {
 #[test]
 fn the_examples_and_relative_references_keep_working() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    for dir in ["tests/corpus/ok-use-file", "tests/corpus/A104-near-relative-paths"] {
+    for dir in [
+        "tests/corpus/ok-use-file",
+        "tests/corpus/A104-near-relative-paths",
+    ] {
         let r = Lab::new().run(&[
             "check",
             root.join(dir).to_str().expect("utf8"),
@@ -543,6 +569,16 @@ fn the_language_server_refuses_devices_and_keeps_answering() {
     a104.sort();
     assert_eq!(a104, vec![0, 1, 2, 3, 4, 5], "{diags:?}");
     assert!(!format!("{diags:?}").contains(SECRET));
+    // Go to definition never sends the editor to a device or out of the
+    // program's directory (opening /dev/zero would hang the editor).
+    for (line, col) in [(1, 8), (2, 8), (0, 8)] {
+        let def = c.request(
+            "textDocument/definition",
+            json!({"textDocument": {"uri": u}, "position": {"line": line, "character": col}}),
+        );
+        let none = def["result"].is_null() || def["result"] == json!([]);
+        assert!(none, "line {line}: {def}");
+    }
     // The server still answers, and a fresh edit is checked.
     let symbols = c.request(
         "textDocument/documentSymbol",

@@ -13,8 +13,8 @@ use super::snapshot::{self, SnapshotOptions};
 use super::AwsError;
 use crate::ast::ItemKind;
 use crate::ir::{Ir, PrincipalType};
-use crate::render::{render_human, summary, HumanOptions};
 use crate::load::{load_with_options, LoadOptions};
+use crate::render::{render_human, summary, HumanOptions};
 use crate::{check, CheckOptions, RealFs, Today};
 use clap::{Args, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
@@ -271,7 +271,14 @@ fn read_note(aws: &Aws, started: Instant) {
 
 /// `accessc plan`.
 pub fn plan(args: PlanArgs) -> u8 {
-    let ir = match load_ir(&args.path, &LoadOptions { allow_outside_root: args.allow_outside_root }, args.today.unwrap_or_else(Today::now), false) {
+    let ir = match load_ir(
+        &args.path,
+        &LoadOptions {
+            allow_outside_root: args.allow_outside_root,
+        },
+        args.today.unwrap_or_else(Today::now),
+        false,
+    ) {
         Ok(ir) => ir,
         Err(code) => return code,
     };
@@ -307,7 +314,14 @@ pub fn plan(args: PlanArgs) -> u8 {
 
 /// `accessc apply`.
 pub fn apply(args: ApplyArgs) -> u8 {
-    let ir = match load_ir(&args.path, &LoadOptions { allow_outside_root: args.allow_outside_root }, args.today.unwrap_or_else(Today::now), false) {
+    let ir = match load_ir(
+        &args.path,
+        &LoadOptions {
+            allow_outside_root: args.allow_outside_root,
+        },
+        args.today.unwrap_or_else(Today::now),
+        false,
+    ) {
         Ok(ir) => ir,
         Err(code) => return code,
     };
@@ -386,7 +400,14 @@ pub fn apply(args: ApplyArgs) -> u8 {
 /// `accessc drift`: exit 3 when the live instance differs from the source.
 pub fn drift(args: DriftArgs) -> u8 {
     let today = args.today.unwrap_or_else(Today::now);
-    let ir = match load_ir(&args.path, &LoadOptions { allow_outside_root: args.allow_outside_root }, today, true) {
+    let ir = match load_ir(
+        &args.path,
+        &LoadOptions {
+            allow_outside_root: args.allow_outside_root,
+        },
+        today,
+        true,
+    ) {
         Ok(ir) => ir,
         Err(code) => return code,
     };
@@ -478,7 +499,12 @@ pub fn org(cmd: OrgCommand) -> u8 {
 
 fn org_snapshot(args: SnapshotArgs) -> u8 {
     let (principals, arn, region) = match &args.path {
-        Some(p) => match program_principals(p, &LoadOptions { allow_outside_root: args.allow_outside_root }) {
+        Some(p) => match program_principals(
+            p,
+            &LoadOptions {
+                allow_outside_root: args.allow_outside_root,
+            },
+        ) {
             Ok((w, a, r)) => (Some(w), a, r),
             Err(code) => return code,
         },

@@ -177,13 +177,15 @@ pub fn analyze(job: &Job, cache: &mut ParseCache) -> Analysis {
     let fs = OverlayFs { open: &job.overlay };
     let mut failure = None;
     let program = match &job.key {
-        ProgramKey::Dir(p) | ProgramKey::File(p) => match load_with(&fs, p, &LoadOptions::default(), cache) {
-            Ok(p) => p,
-            Err(e) => {
-                failure = Some(format!("cannot read `{}`: {e}", p.display()));
-                Program::default()
+        ProgramKey::Dir(p) | ProgramKey::File(p) => {
+            match load_with(&fs, p, &LoadOptions::default(), cache) {
+                Ok(p) => p,
+                Err(e) => {
+                    failure = Some(format!("cannot read `{}`: {e}", p.display()));
+                    Program::default()
+                }
             }
-        },
+        }
         ProgramKey::Buffer(name) => {
             let text = job.buffer.as_deref().unwrap_or("").to_string();
             let base = std::env::current_dir().unwrap_or_default();
