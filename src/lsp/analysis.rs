@@ -174,7 +174,7 @@ pub fn analyze(job: &Job, cache: &mut ParseCache) -> Analysis {
     let started = Instant::now();
     cache.chunks = 0;
     cache.reparsed = 0;
-    let fs = OverlayFs { open: &job.overlay };
+    let fs = OverlayFs::new(&job.overlay);
     let mut failure = None;
     let program = match &job.key {
         ProgramKey::Dir(p) | ProgramKey::File(p) => {
