@@ -72,13 +72,10 @@ pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
     if let Some(kind) = not_regular(&meta) {
         return Err(refused(format!("not a regular file ({kind})")));
     }
-    if let Ok(canonical) = std::fs::canonicalize(path) {
-        if is_pseudo(&canonical) {
-            return Err(refused(format!(
-                "`{}` is a view of the running system, not a file of the program",
-                canonical.display()
-            )));
-        }
+    if std::fs::canonicalize(path).is_ok_and(|c| is_pseudo(&c)) {
+        return Err(refused(
+            "a view of the running system (`/proc`, `/sys`), not a file".into(),
+        ));
     }
     if meta.len() > MAX_FILE_BYTES as u64 {
         return Err(too_large());

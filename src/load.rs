@@ -255,6 +255,7 @@ fn resolve_references(
     const INSIDE: &str = "a program reads only regular files inside its own directory";
     let canonicalize = |p: &Path| fs.canonicalize(p);
     let mut seen_files: HashMap<PathBuf, FileId> = HashMap::new();
+    let mut seen_json: HashMap<PathBuf, External> = HashMap::new();
     let mut i = 0;
     while i < prog.modules.len() {
         let file = prog.modules[i].file;
@@ -332,23 +333,30 @@ fn resolve_references(
         }
         for s in jsons {
             let path = dir.join(&s.value);
-            let ext = match jail
-                .resolve(&s.value, &path, canonicalize)
-                .map_err(|why| why.to_string())
-                .and_then(|key| fs.read(&key).map_err(|e| e.to_string()))
-            {
-                Ok(bytes) => match String::from_utf8(bytes) {
-                    Ok(text) => {
-                        let name = path.display().to_string();
-                        let id = match prog.sources.find(&name) {
-                            Some(id) => id,
-                            None => prog.sources.add(SourceFile::new(name, text)),
+            let ext = match jail.resolve(&s.value, &path, canonicalize) {
+                Err(why) => External::Failed(why.to_string()),
+                // Read once, however many names (or symlinks) lead to it.
+                Ok(key) => match seen_json.get(&key) {
+                    Some(ext) => ext.clone(),
+                    None => {
+                        let ext = match fs.read(&key) {
+                            Ok(bytes) => match String::from_utf8(bytes) {
+                                Ok(text) => {
+                                    let name = path.display().to_string();
+                                    let id = match prog.sources.find(&name) {
+                                        Some(id) => id,
+                                        None => prog.sources.add(SourceFile::new(name, text)),
+                                    };
+                                    External::Loaded(id)
+                                }
+                                Err(_) => External::Failed("the file is not valid UTF-8".into()),
+                            },
+                            Err(e) => External::Failed(e.to_string()),
                         };
-                        External::Loaded(id)
+                        seen_json.insert(key, ext.clone());
+                        ext
                     }
-                    Err(_) => External::Failed("the file is not valid UTF-8".into()),
                 },
-                Err(why) => External::Failed(why),
             };
             prog.externals.insert(s.span, ext);
         }
