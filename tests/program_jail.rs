@@ -535,6 +535,37 @@ fn allow_outside_root_reads_outside_regular_files_only() {
 }
 
 #[test]
+fn plan_apply_and_drift_refuse_before_reaching_aws() {
+    // The program is loaded (and refused) before any AWS call: nothing
+    // points at a real endpoint here.
+    let lab = Lab::new();
+    lab.symlink(&lab.outside().join("org.json"), "org.json");
+    lab.program_without_org("use \"../outside/secret.access\"\norg from \"org.json\"");
+    for cmd in ["plan", "apply", "drift"] {
+        let r = lab.run_with(
+            &[
+                cmd,
+                "prog",
+                "--endpoint-url",
+                "http://127.0.0.1:9",
+                "--region",
+                "us-east-1",
+            ],
+            &[("AWS_ACCESS_KEY_ID", "x"), ("AWS_SECRET_ACCESS_KEY", "x")],
+            Stdio::null(),
+        );
+        assert_eq!(r.code, Some(1), "{cmd}: {}", r.all());
+        assert_eq!(
+            r.stderr.lines().filter(|l| *l == "A104").count(),
+            2,
+            "{}",
+            r.stderr
+        );
+        assert!(!r.all().contains(SECRET), "{cmd}: {}", r.all());
+    }
+}
+
+#[test]
 fn a_file_that_is_not_access_is_never_quoted() {
     let lab = Lab::new();
     // A program file given under another name: its syntax error is reported
