@@ -85,6 +85,14 @@ pub struct Program {
     pub diagnostics: Vec<Diagnostic>,
     /// The files of the program itself (not std, not `use`d files).
     pub roots: Vec<FileId>,
+    /// The path each root was read from, when it was read from disk: a
+    /// name in `sources` is for display and may have lost bytes of the
+    /// path that are not UTF-8.
+    pub root_paths: HashMap<FileId, PathBuf>,
+    /// The `*.access` entries of the program's directory that were not read
+    /// (a symlink out of it, a FIFO, …): empty files whose A104 is in
+    /// `diagnostics`.
+    pub refused: Vec<FileId>,
 }
 
 /// The standard library: module name → source.
@@ -210,11 +218,13 @@ pub fn load_with(
                 Ok(bytes) => {
                     let id = prog.add_text(name, bytes);
                     prog.roots.push(id);
+                    prog.root_paths.insert(id, f.clone());
                     prog.parse_added(id, parser);
                 }
                 Err(why) => {
                     // Not part of the program: reported on an empty file of its name.
                     let id = prog.sources.add(SourceFile::new(name, ""));
+                    prog.refused.push(id);
                     prog.diagnostics.push(
                         Diagnostic::error("A104", Span::new(id, 0, 0), format!("this file is not read: {why}"))
                             .with_help("every `*.access` file of a program's directory must be a regular file inside it"),
@@ -231,6 +241,7 @@ pub fn load_with(
         let bytes = fs.read(path)?;
         let id = prog.add_text(path.display().to_string(), bytes);
         prog.roots.push(id);
+        prog.root_paths.insert(id, path.to_path_buf());
         prog.parse_added(id, parser);
         resolve_references(fs, &mut prog, &base, &jail, parser);
     }

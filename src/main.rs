@@ -356,8 +356,9 @@ fn cmd_build(
     });
     // One target writes into the output directory, several into a folder
     // each under it.
+    let several = targets.len() > 1;
     let dir_of = |t: Target| -> PathBuf {
-        if targets.len() == 1 {
+        if !several {
             out_dir.to_path_buf()
         } else {
             out_dir.join(match t {
@@ -399,7 +400,27 @@ fn cmd_build(
         }
         timer.lap("cfn: emit and check");
     }
-    // Every directory is checked for foreign files before anything is written.
+    // The output directory is locked for the whole build (another build into
+    // it is awaited), then each target's folder, in a fixed order; every
+    // folder is checked for foreign files before anything is written.
+    let mut on_wait = |d: &Path| {
+        eprintln!(
+            "waiting for another accessc build into `{}` to finish",
+            d.display()
+        )
+    };
+    let _whole = if several {
+        match accessc::output::lock_dir(out_dir, &mut on_wait) {
+            Ok(lock) => Some(lock),
+            Err(e) => {
+                eprintln!("error: cannot write to `{}`: {e}", out_dir.display());
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        None
+    };
+    targets.sort_by_key(|t| dir_of(*t));
     let mut writers = Vec::new();
     for &t in &targets {
         let paths = match t {
@@ -408,8 +429,18 @@ fn cmd_build(
             Target::Terraform => terraform.iter().flatten().map(|f| f.path.clone()).collect(),
         };
         let dir = dir_of(t);
-        match accessc::output::OutputWriter::begin(&dir, paths) {
-            Ok(w) => writers.push((t, dir, w)),
+        let kinds = match t {
+            Target::Ir => accessc::output::Kinds::IR,
+            Target::Cfn => accessc::output::Kinds::CFN,
+            Target::Terraform => accessc::output::Kinds::TERRAFORM,
+        };
+        match accessc::output::OutputWriter::begin_with(&dir, kinds, paths, &mut on_wait) {
+            Ok(mut w) => {
+                for warning in w.take_warnings() {
+                    eprintln!("warning: {warning}");
+                }
+                writers.push((t, dir, w))
+            }
             Err(e) => {
                 eprintln!("error: cannot write to `{}`: {e}", dir.display());
                 return ExitCode::from(2);
@@ -449,13 +480,18 @@ fn cmd_build(
             Target::Cfn => "cfn: render and write",
         });
         match written {
-            Ok(report) => eprintln!(
-                "wrote {} file(s) to {} ({} unchanged, {} removed)",
-                report.written.len(),
-                dir.display(),
-                report.unchanged.len(),
-                report.removed.len()
-            ),
+            Ok(report) => {
+                for warning in &report.warnings {
+                    eprintln!("warning: {warning}");
+                }
+                eprintln!(
+                    "wrote {} file(s) to {} ({} unchanged, {} removed)",
+                    report.written.len(),
+                    dir.display(),
+                    report.unchanged.len(),
+                    report.removed.len()
+                )
+            }
             Err(e) => {
                 eprintln!("error: cannot write to `{}`: {e}", dir.display());
                 status = ExitCode::from(2);
@@ -482,7 +518,34 @@ fn cmd_fmt(path: &Path, check_only: bool) -> ExitCode {
         Ok(p) => p,
         Err(e) => return io_error(path, e),
     };
+    // The program's root: files are rewritten only inside it.
+    let root = if path.is_dir() {
+        path
+    } else {
+        path.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+    };
     let mut status = ExitCode::SUCCESS;
+    let mut cannot_write = false;
+    for &file in &program.refused {
+        let refused: Vec<_> = program
+            .diagnostics
+            .iter()
+            .filter(|d| d.span.file == file)
+            .cloned()
+            .collect();
+        out(&render_human(
+            &refused,
+            &program.sources,
+            HumanOptions::default(),
+        ));
+        eprintln!(
+            "error: `{}` is not read; not formatted",
+            program.sources.get(file).name
+        );
+        status = ExitCode::from(1);
+    }
     for &file in &program.roots {
         let src = program.sources.get(file);
         let syntax: Vec<_> = program
@@ -511,12 +574,24 @@ fn cmd_fmt(path: &Path, check_only: bool) -> ExitCode {
         if check_only {
             out(&format!("{}\n", src.name));
             status = ExitCode::from(1);
-        } else if let Err(e) = std::fs::write(&src.name, formatted) {
-            eprintln!("error: cannot write `{}`: {e}", src.name);
-            return ExitCode::from(2);
+        } else {
+            // The path itself, not its display name (which may have lost
+            // bytes that are not UTF-8).
+            let written = match program.root_paths.get(&file) {
+                Some(p) => accessc::output::rewrite_in_root(root, p, formatted.as_bytes()),
+                None => Err(std::io::Error::other("not read from a file")),
+            };
+            if let Err(e) = written {
+                eprintln!("error: cannot write `{}`: {e}", src.name);
+                cannot_write = true;
+            }
         }
     }
-    status
+    if cannot_write {
+        ExitCode::from(2)
+    } else {
+        status
+    }
 }
 
 fn cmd_explain(code: &str) -> ExitCode {

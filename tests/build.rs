@@ -227,6 +227,9 @@ fn failing_build_writes_nothing_and_foreign_files_survive() {
     );
 }
 
+/// The file names of these tests' outputs.
+const YAML: accessc::output::Kinds = accessc::output::Kinds::new(&[], &[".yaml"]);
+
 #[test]
 fn manifest_removes_only_stale_files_accessc_wrote() {
     use accessc::emit::OutFile;
@@ -235,25 +238,31 @@ fn manifest_removes_only_stale_files_accessc_wrote() {
     std::fs::write(dir.path().join("notes.md"), "keep").expect("write");
     let r = write_files(
         dir.path(),
-        &[
-            OutFile::new("a.yaml", "a"),
-            OutFile::new("stacks/b.yaml", "b"),
-        ],
+        YAML,
+        &[OutFile::new("a.yaml", "a"), OutFile::new("b.yaml", "b")],
     )
     .expect("write");
-    assert_eq!(r.written, ["a.yaml", "stacks/b.yaml"]);
-    let r = write_files(dir.path(), &[OutFile::new("a.yaml", "a")]).expect("write");
+    assert_eq!(r.written, ["a.yaml", "b.yaml"]);
+    let r = write_files(dir.path(), YAML, &[OutFile::new("a.yaml", "a")]).expect("write");
     assert_eq!(r.unchanged, ["a.yaml"]);
-    assert_eq!(r.removed, ["stacks/b.yaml"]);
-    assert!(
-        !dir.path().join("stacks").exists(),
-        "the emptied directory is removed"
-    );
+    assert_eq!(r.removed, ["b.yaml"]);
     assert_eq!(
         std::fs::read_to_string(dir.path().join("notes.md")).expect("keep"),
         "keep"
     );
-    assert!(write_files(dir.path(), &[OutFile::new("../escape", "x")]).is_err());
+    // Only plain file names of the target's kinds are written.
+    for bad in [
+        "../escape.yaml",
+        "stacks/b.yaml",
+        "/tmp/x.yaml",
+        ".hidden.yaml",
+        "notes.md",
+    ] {
+        assert!(
+            write_files(dir.path(), YAML, &[OutFile::new(bad, "x")]).is_err(),
+            "{bad}"
+        );
+    }
 }
 
 #[test]
@@ -262,7 +271,7 @@ fn an_interrupted_streaming_write_is_finished_by_the_next_build() {
     let dir = tempfile::tempdir().expect("tmp");
     let paths = || vec!["a.yaml".to_string(), "b.yaml".to_string()];
     // The first build writes one file and stops (killed before `finish`).
-    let mut w = OutputWriter::begin(dir.path(), paths()).expect("begin");
+    let mut w = OutputWriter::begin(dir.path(), YAML, paths()).expect("begin");
     w.write("a.yaml", "a").expect("write");
     assert!(
         w.write("c.yaml", "c").is_err(),
@@ -270,9 +279,17 @@ fn an_interrupted_streaming_write_is_finished_by_the_next_build() {
     );
     assert!(w.write("a.yaml", "a").is_err(), "a path is written once");
     drop(w);
+    let manifest =
+        std::fs::read_to_string(dir.path().join(accessc::output::MANIFEST)).expect("manifest");
+    assert!(
+        manifest
+            .lines()
+            .any(|l| l == accessc::output::STATE_INCOMPLETE),
+        "the stopped build is marked: {manifest}"
+    );
     // The manifest already claimed both names, so the re-run replaces them
     // instead of refusing them as files accessc did not write.
-    let mut w = OutputWriter::begin(dir.path(), paths()).expect("re-run");
+    let mut w = OutputWriter::begin(dir.path(), YAML, paths()).expect("re-run");
     w.write("a.yaml", "a").expect("write a");
     w.write("b.yaml", "b").expect("write b");
     let r = w.finish().expect("finish");
@@ -281,8 +298,14 @@ fn an_interrupted_streaming_write_is_finished_by_the_next_build() {
     let manifest =
         std::fs::read_to_string(dir.path().join(accessc::output::MANIFEST)).expect("manifest");
     assert!(manifest.ends_with("a.yaml\nb.yaml\n"), "{manifest}");
+    assert!(
+        manifest
+            .lines()
+            .any(|l| l == accessc::output::STATE_COMPLETE),
+        "{manifest}"
+    );
     // A build that announces a file and never writes it fails at `finish`.
-    let w = OutputWriter::begin(dir.path(), paths()).expect("begin");
+    let w = OutputWriter::begin(dir.path(), YAML, paths()).expect("begin");
     assert!(w.finish().is_err());
 }
 

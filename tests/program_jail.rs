@@ -286,7 +286,14 @@ fn a_program_file_that_is_a_symlink_out_is_not_read() {
     }
     // Nor rewritten through by `fmt`.
     let before = std::fs::read(lab.outside().join("secret.access")).expect("read");
-    lab.run(&["fmt", "prog"]);
+    let r = lab.run(&["fmt", "prog"]);
+    assert_eq!(r.code, Some(1), "{}", r.all());
+    assert!(
+        r.stderr.contains("evil.access` is not read"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.all().contains(SECRET), "{}", r.all());
     let after = std::fs::read(lab.outside().join("secret.access")).expect("read");
     assert_eq!(before, after);
 }

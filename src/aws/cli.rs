@@ -529,7 +529,8 @@ fn org_snapshot(args: SnapshotArgs) -> u8 {
             Ok(s) => s,
             Err(e) => return fail(&e),
         };
-        if let Err(e) = std::fs::write(&args.out, &snap.json) {
+        // A new file renamed into place: never written through a link.
+        if let Err(e) = crate::output::replace_file(&args.out, snap.json.as_bytes()) {
             eprintln!("error: cannot write `{}`: {e}", args.out.display());
             return 2;
         }

@@ -100,7 +100,8 @@ fn run(args: &Args) -> Result<String, String> {
         .map_err(|e| format!("cannot create `{}`: {e}", args.out.display()))?;
     for (name, text) in &files {
         let path = args.out.join(name);
-        fs::write(&path, text).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+        accessc::output::replace_file(&path, text.as_bytes())
+            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
     }
 
     let depth = org.ous.iter().map(|o| o.depth).max().unwrap_or(0);

@@ -179,17 +179,22 @@ pub struct StdFiles {
 impl StdFiles {
     /// Write the std modules (if they are not there already).
     pub fn install() -> StdFiles {
+        let base = std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+            .unwrap_or_else(std::env::temp_dir);
+        Self::install_in(&base)
+    }
+
+    /// [`StdFiles::install`] under the cache directory `base`.
+    fn install_in(base: &Path) -> StdFiles {
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
         for (name, text) in STD_MODULES {
             for b in name.bytes().chain(text.bytes()) {
                 hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
             }
         }
-        let base = std::env::var_os("XDG_CACHE_HOME")
-            .map(PathBuf::from)
-            .filter(|p| p.is_absolute())
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-            .unwrap_or_else(std::env::temp_dir);
         let dir = base.join("accessc").join(format!(
             "std-{}-{:08x}",
             env!("CARGO_PKG_VERSION"),
@@ -198,12 +203,17 @@ impl StdFiles {
         let ok = std::fs::create_dir_all(&dir).is_ok()
             && STD_MODULES.iter().all(|(name, text)| {
                 let p = dir.join(format!("{name}.access"));
-                if crate::jail::read_regular(&p).is_ok_and(|t| t == text.as_bytes()) {
+                // Only a regular file of the right size is read (a link at
+                // that name is replaced below, never read).
+                let same_size = std::fs::symlink_metadata(&p)
+                    .is_ok_and(|m| m.is_file() && m.len() == text.len() as u64);
+                if same_size && std::fs::read_to_string(&p).is_ok_and(|t| t == *text) {
                     return true;
                 }
-                // A read-only file from an earlier run with other contents.
-                let _ = std::fs::remove_file(&p);
-                let written = std::fs::write(&p, text).is_ok();
+                // A new file renamed over the old one (read-only, from an
+                // earlier run with other contents): never written through a
+                // link planted at that name.
+                let written = crate::output::replace_file(&p, text.as_bytes()).is_ok();
                 if let Ok(meta) = std::fs::metadata(&p) {
                     let mut perm = meta.permissions();
                     perm.set_readonly(true);
@@ -274,5 +284,32 @@ mod tests {
             matches!(org, crate::load::External::Failed(why) if why.contains("absolute path")),
             "{org:?}"
         );
+    }
+
+    /// Links planted at the cache's file names are replaced, never written
+    /// through or read (one of them leads to an endless file).
+    #[cfg(unix)]
+    #[test]
+    fn std_files_replace_planted_links() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let cache = tmp.path().join("cache");
+        let first = StdFiles::install_in(&cache);
+        let victim = tmp.path().join("victim.txt");
+        std::fs::write(&victim, "mine\n").expect("write");
+        let mut targets = vec![victim.clone(), PathBuf::from("/dev/zero")]
+            .into_iter()
+            .cycle();
+        for (name, _) in STD_MODULES {
+            let p = first.path(name).expect("installed");
+            std::fs::remove_file(&p).expect("remove");
+            std::os::unix::fs::symlink(targets.next().expect("target"), &p).expect("link");
+        }
+        let second = StdFiles::install_in(&cache);
+        assert_eq!(std::fs::read_to_string(&victim).expect("victim"), "mine\n");
+        for (name, text) in STD_MODULES {
+            let p = second.path(name).expect("installed");
+            assert!(std::fs::symlink_metadata(&p).expect("lstat").is_file());
+            assert_eq!(std::fs::read_to_string(&p).expect("read"), *text);
+        }
     }
 }
