@@ -22,6 +22,7 @@ pub mod emit;
 pub mod explain;
 pub mod fmt;
 pub mod ir;
+pub mod jail;
 pub mod load;
 pub mod lsp;
 pub mod model;

@@ -4,6 +4,7 @@
 
 use crate::ast::{ItemKind, Module, OrgDecl, PolicyBody, Use};
 use crate::diagnostic::Diagnostic;
+use crate::jail::{Jail, Refusal};
 use crate::parse::parse_file;
 use crate::span::{FileId, SourceFile, SourceMap, Span};
 use std::collections::HashMap;
@@ -11,15 +12,22 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Input files larger than this are refused with a diagnostic.
-pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
+pub use crate::jail::MAX_FILE_BYTES;
 
 /// Where source text comes from.
 pub trait FileSystem {
+    /// The whole of a regular file: at most [`MAX_FILE_BYTES`], never
+    /// blocking (a FIFO, a socket, a device or a directory is an error of
+    /// kind `InvalidInput`, as is a larger file; see [`crate::jail`]).
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
     fn is_dir(&self, path: &Path) -> bool;
-    /// The `*.access` files directly in `dir`, sorted.
+    /// The `*.access` entries directly in `dir` that are not directories,
+    /// sorted (symlinks among them are resolved, and judged, by the loader).
     fn access_files(&self, dir: &Path) -> io::Result<Vec<PathBuf>>;
+    /// `path` with every symlink resolved.
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
+        std::fs::canonicalize(path)
+    }
 }
 
 /// The real file system.
@@ -27,17 +35,7 @@ pub struct RealFs;
 
 impl FileSystem for RealFs {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        let meta = std::fs::metadata(path)?;
-        if meta.is_dir() {
-            return Err(io::Error::other("is a directory"));
-        }
-        if meta.len() as usize > MAX_FILE_BYTES {
-            return Err(io::Error::other(format!(
-                "larger than {} MiB",
-                MAX_FILE_BYTES / 1024 / 1024
-            )));
-        }
-        std::fs::read(path)
+        crate::jail::read_regular(path)
     }
 
     fn is_dir(&self, path: &Path) -> bool {
@@ -48,13 +46,22 @@ impl FileSystem for RealFs {
         let mut out = Vec::new();
         for entry in std::fs::read_dir(dir)? {
             let p = entry?.path();
-            if p.extension().is_some_and(|e| e == "access") && p.is_file() {
+            if p.extension().is_some_and(|e| e == "access") && !p.is_dir() {
                 out.push(p);
             }
         }
         out.sort();
         Ok(out)
     }
+}
+
+/// How far a program may reach.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoadOptions {
+    /// Let `use`, `org from` and `from json` name files outside the
+    /// program's directory (absolute paths, `..`, symlinks out). Only
+    /// regular files are read all the same, and at most [`MAX_FILE_BYTES`].
+    pub allow_outside_root: bool,
 }
 
 /// A JSON file named by `org from` or `policy … from json`.
@@ -82,6 +89,10 @@ pub struct Program {
     /// name in `sources` is for display and may have lost bytes of the
     /// path that are not UTF-8.
     pub root_paths: HashMap<FileId, PathBuf>,
+    /// The `*.access` entries of the program's directory that were not read
+    /// (a symlink out of it, a FIFO, …): empty files whose A104 is in
+    /// `diagnostics`.
+    pub refused: Vec<FileId>,
 }
 
 /// The standard library: module name → source.
@@ -147,7 +158,8 @@ impl ParseFile for FreshParse {
 }
 
 /// Load a program from files in memory: `(name, text)` pairs, every one a root.
-/// Paths named inside resolve against `base` through `fs`.
+/// Paths named inside resolve against `base` through `fs`, and `base` is the
+/// program's directory (its jail).
 pub fn load_texts(fs: &dyn FileSystem, base: &Path, files: Vec<(String, String)>) -> Program {
     let mut prog = Program::default();
     for (name, text) in files {
@@ -155,51 +167,106 @@ pub fn load_texts(fs: &dyn FileSystem, base: &Path, files: Vec<(String, String)>
         prog.roots.push(id);
         prog.parse_added(id, &mut FreshParse);
     }
-    resolve_references(fs, &mut prog, base, &mut FreshParse);
+    let jail = Jail::new(base, false, |p| fs.canonicalize(p));
+    resolve_references(fs, &mut prog, base, &jail, &mut FreshParse);
     prog
 }
 
 /// Load the program at `path` (a file or a directory). Errors only when the
 /// path itself cannot be read; everything else becomes a diagnostic.
 pub fn load(fs: &dyn FileSystem, path: &Path) -> io::Result<Program> {
-    load_with(fs, path, &mut FreshParse)
+    load_with(fs, path, &LoadOptions::default(), &mut FreshParse)
+}
+
+/// [`load`], with options.
+pub fn load_with_options(
+    fs: &dyn FileSystem,
+    path: &Path,
+    opts: &LoadOptions,
+) -> io::Result<Program> {
+    load_with(fs, path, opts, &mut FreshParse)
 }
 
 /// [`load`], with every file parsed through `parser`: the same program, but
 /// the language server reuses the modules of unchanged files.
+///
+/// The program's directory is `path` (a directory) or the directory of
+/// `path` (a file): see [`crate::jail`] for what the program may read.
 pub fn load_with(
     fs: &dyn FileSystem,
     path: &Path,
+    opts: &LoadOptions,
     parser: &mut dyn ParseFile,
 ) -> io::Result<Program> {
     let mut prog = Program::default();
-    let (files, base) = if fs.is_dir(path) {
-        let files = fs.access_files(path)?;
-        (files, path.to_path_buf())
+    let canonicalize = |p: &Path| fs.canonicalize(p);
+    if fs.is_dir(path) {
+        let jail = Jail::new(path, opts.allow_outside_root, canonicalize);
+        for f in fs.access_files(path)? {
+            let name = f.display().to_string();
+            let read = match jail.admit_entry(&f, canonicalize) {
+                // A dangling symlink (an editor's lock file, `.#main.access`).
+                Err(Refusal::Io(e)) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(why) => Err(why.to_string()),
+                Ok(canonical) => match fs.read(&canonical) {
+                    Ok(bytes) => Ok(bytes),
+                    Err(e) if e.kind() == io::ErrorKind::InvalidInput => Err(e.to_string()),
+                    Err(e) => return Err(e),
+                },
+            };
+            match read {
+                Ok(bytes) => {
+                    let id = prog.add_text(name, bytes);
+                    prog.roots.push(id);
+                    prog.root_paths.insert(id, f.clone());
+                    prog.parse_added(id, parser);
+                }
+                Err(why) => {
+                    // Not part of the program: reported on an empty file of its name.
+                    let id = prog.sources.add(SourceFile::new(name, ""));
+                    prog.refused.push(id);
+                    prog.diagnostics.push(
+                        Diagnostic::error("A104", Span::new(id, 0, 0), format!("this file is not read: {why}"))
+                            .with_help("every `*.access` file of a program's directory must be a regular file inside it"),
+                    );
+                }
+            }
+        }
+        resolve_references(fs, &mut prog, path, &jail, parser);
     } else {
+        // The file the command line names: read whatever its directory, but
+        // only if it is a regular file, and bounded.
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        (vec![path.to_path_buf()], base)
-    };
-    for f in &files {
-        let bytes = fs.read(f)?;
-        let id = prog.add_text(f.display().to_string(), bytes);
+        let jail = Jail::new(&base, opts.allow_outside_root, canonicalize);
+        let bytes = fs.read(path)?;
+        let id = prog.add_text(path.display().to_string(), bytes);
         prog.roots.push(id);
-        prog.root_paths.insert(id, f.clone());
+        prog.root_paths.insert(id, path.to_path_buf());
         prog.parse_added(id, parser);
+        resolve_references(fs, &mut prog, &base, &jail, parser);
     }
-    resolve_references(fs, &mut prog, &base, parser);
     Ok(prog)
 }
 
+/// The A104 for a path a program names and may not (or cannot) read.
+fn unreadable(s: &crate::ast::Str, why: &dyn std::fmt::Display, help: &str) -> Diagnostic {
+    Diagnostic::error("A104", s.span, format!("cannot read `{}`: {why}", s.value)).with_help(help)
+}
+
 /// Load `use`d files and std modules (transitively) and the JSON files named
-/// by `org from` / `from json`.
+/// by `org from` / `from json`, each through `jail`.
 fn resolve_references(
     fs: &dyn FileSystem,
     prog: &mut Program,
     base: &Path,
+    jail: &Jail,
     parser: &mut dyn ParseFile,
 ) {
+    const RELATIVE: &str = "the path is relative to the directory of this file";
+    const INSIDE: &str = "a program reads only regular files inside its own directory";
+    let canonicalize = |p: &Path| fs.canonicalize(p);
     let mut seen_files: HashMap<PathBuf, FileId> = HashMap::new();
+    let mut seen_json: HashMap<PathBuf, External> = HashMap::new();
     let mut i = 0;
     while i < prog.modules.len() {
         let file = prog.modules[i].file;
@@ -234,50 +301,73 @@ fn resolve_references(
                 }
                 Use::File(s) => {
                     let path = dir.join(&s.value);
-                    let key = normalize(&path);
+                    let key = match jail.resolve(&s.value, &path, canonicalize) {
+                        Ok(key) => key,
+                        Err(why) => {
+                            let help = if why.is_root_rule() { INSIDE } else { RELATIVE };
+                            prog.diagnostics.push(unreadable(&s, &why, help));
+                            continue;
+                        }
+                    };
+                    if Path::new(&s.value)
+                        .extension()
+                        .is_none_or(|e| e != "access")
+                    {
+                        prog.diagnostics.push(
+                            Diagnostic::error(
+                                "A104",
+                                s.span,
+                                format!("`use` loads `.access` files; `{}` is not one", s.value),
+                            )
+                            .with_help("JSON is read with `org from \"…\"` or `policy NAME from json \"…\"`"),
+                        );
+                        continue;
+                    }
                     if seen_files.contains_key(&key) {
                         continue;
                     }
-                    if prog
-                        .sources
-                        .files()
-                        .any(|(_, f)| normalize(Path::new(&f.name)) == key)
-                    {
+                    if prog.sources.files().any(|(_, f)| {
+                        fs.canonicalize(Path::new(&f.name)).ok().as_ref() == Some(&key)
+                    }) {
                         continue;
                     }
-                    match fs.read(&path) {
+                    match fs.read(&key) {
                         Ok(bytes) => {
                             let id = prog.add_text(path.display().to_string(), bytes);
                             seen_files.insert(key, id);
                             prog.parse_added(id, parser);
                         }
-                        Err(e) => prog.diagnostics.push(
-                            Diagnostic::error(
-                                "A104",
-                                s.span,
-                                format!("cannot read `{}`: {e}", s.value),
-                            )
-                            .with_help("the path is relative to the directory of this file"),
-                        ),
+                        Err(e) => prog.diagnostics.push(unreadable(&s, &e, INSIDE)),
                     }
                 }
             }
         }
         for s in jsons {
             let path = dir.join(&s.value);
-            let ext = match fs.read(&path) {
-                Ok(bytes) => match String::from_utf8(bytes) {
-                    Ok(text) => {
-                        let name = path.display().to_string();
-                        let id = match prog.sources.find(&name) {
-                            Some(id) => id,
-                            None => prog.sources.add(SourceFile::new(name, text)),
+            let ext = match jail.resolve(&s.value, &path, canonicalize) {
+                Err(why) => External::Failed(why.to_string()),
+                // Read once, however many names (or symlinks) lead to it.
+                Ok(key) => match seen_json.get(&key) {
+                    Some(ext) => ext.clone(),
+                    None => {
+                        let ext = match fs.read(&key) {
+                            Ok(bytes) => match String::from_utf8(bytes) {
+                                Ok(text) => {
+                                    let name = path.display().to_string();
+                                    let id = match prog.sources.find(&name) {
+                                        Some(id) => id,
+                                        None => prog.sources.add(SourceFile::new(name, text)),
+                                    };
+                                    External::Loaded(id)
+                                }
+                                Err(_) => External::Failed("the file is not valid UTF-8".into()),
+                            },
+                            Err(e) => External::Failed(e.to_string()),
                         };
-                        External::Loaded(id)
+                        seen_json.insert(key, ext.clone());
+                        ext
                     }
-                    Err(_) => External::Failed("the file is not valid UTF-8".into()),
                 },
-                Err(e) => External::Failed(e.to_string()),
             };
             prog.externals.insert(s.span, ext);
         }
@@ -295,8 +385,4 @@ fn dir_of(prog: &Program, file: FileId, base: &Path) -> PathBuf {
         Some(_) => base.to_path_buf(),
         None => base.to_path_buf(),
     }
-}
-
-fn normalize(p: &Path) -> PathBuf {
-    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }

@@ -1,6 +1,7 @@
 //! The `accessc` command line.
 
 use accessc::diagnostic::Severity;
+use accessc::load::{load_with_options, LoadOptions};
 use accessc::render::{render_human, render_json, render_sarif, summary, HumanOptions};
 use accessc::{check, load, CheckOptions, RealFs, Today};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -36,6 +37,10 @@ enum Command {
         /// Treat warnings as errors: `--deny warnings`.
         #[arg(long, value_enum)]
         deny: Option<Deny>,
+        /// Let `use`, `org from` and `from json` read files outside the program's
+        /// directory (absolute paths, `..`); only regular files are read all the same.
+        #[arg(long)]
+        allow_outside_root: bool,
     },
     /// Check a program and generate what AWS runs: the IR, CloudFormation or Terraform.
     Build {
@@ -54,6 +59,10 @@ enum Command {
         /// The date user-grant expiry is judged against (YYYY-MM-DD); default: today (UTC).
         #[arg(long, value_parser = parse_today)]
         today: Option<Today>,
+        /// Let `use`, `org from` and `from json` read files outside the program's
+        /// directory (absolute paths, `..`); only regular files are read all the same.
+        #[arg(long)]
+        allow_outside_root: bool,
     },
     /// Rewrite .access files in the canonical layout (comments kept).
     Fmt {
@@ -124,11 +133,13 @@ fn main() -> ExitCode {
             format,
             today,
             deny,
+            allow_outside_root,
         } => cmd_check(
             &paths,
             format,
             today.unwrap_or_else(Today::now),
             deny.is_some(),
+            &LoadOptions { allow_outside_root },
         ),
         Command::Build {
             path,
@@ -136,12 +147,14 @@ fn main() -> ExitCode {
             out,
             format,
             today,
+            allow_outside_root,
         } => cmd_build(
             &path,
             &target,
             &out,
             format,
             today.unwrap_or_else(Today::now),
+            &LoadOptions { allow_outside_root },
         ),
         Command::Fmt { path, check } => cmd_fmt(&path, check),
         Command::Explain { code } => cmd_explain(&code),
@@ -212,14 +225,20 @@ fn io_error(path: &Path, e: std::io::Error) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn cmd_check(paths: &[PathBuf], format: Format, today: Today, deny_warnings: bool) -> ExitCode {
+fn cmd_check(
+    paths: &[PathBuf],
+    format: Format,
+    today: Today,
+    deny_warnings: bool,
+    load_opts: &LoadOptions,
+) -> ExitCode {
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut human = String::new();
     let mut json: Vec<serde_json::Value> = Vec::new();
     let mut sarif: Option<serde_json::Value> = None;
     let mut all = Vec::new();
     for path in paths {
-        let program = match load(&RealFs, path) {
+        let program = match load_with_options(&RealFs, path, load_opts) {
             Ok(p) => p,
             Err(e) => return io_error(path, e),
         };
@@ -297,9 +316,10 @@ fn cmd_build(
     out_dir: &Path,
     format: TemplateFormat,
     today: Today,
+    load_opts: &LoadOptions,
 ) -> ExitCode {
     let timer = StageTimer::new();
-    let program = match load(&RealFs, path) {
+    let program = match load_with_options(&RealFs, path, load_opts) {
         Ok(p) => p,
         Err(e) => return io_error(path, e),
     };
@@ -520,6 +540,24 @@ fn cmd_fmt(path: &Path, check_only: bool) -> ExitCode {
     };
     let mut status = ExitCode::SUCCESS;
     let mut cannot_write = false;
+    for &file in &program.refused {
+        let refused: Vec<_> = program
+            .diagnostics
+            .iter()
+            .filter(|d| d.span.file == file)
+            .cloned()
+            .collect();
+        out(&render_human(
+            &refused,
+            &program.sources,
+            HumanOptions::default(),
+        ));
+        eprintln!(
+            "error: `{}` is not read; not formatted",
+            program.sources.get(file).name
+        );
+        status = ExitCode::from(1);
+    }
     for &file in &program.roots {
         let src = program.sources.get(file);
         let syntax: Vec<_> = program

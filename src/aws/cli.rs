@@ -13,8 +13,9 @@ use super::snapshot::{self, SnapshotOptions};
 use super::AwsError;
 use crate::ast::ItemKind;
 use crate::ir::{Ir, PrincipalType};
+use crate::load::{load_with_options, LoadOptions};
 use crate::render::{render_human, summary, HumanOptions};
-use crate::{check, load, CheckOptions, RealFs, Today};
+use crate::{check, CheckOptions, RealFs, Today};
 use clap::{Args, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -83,6 +84,10 @@ pub enum ProgressArg {
 pub struct PlanArgs {
     /// A .access file or a directory.
     pub path: PathBuf,
+    /// Let `use`, `org from` and `from json` read files outside the program's
+    /// directory (absolute paths, `..`); only regular files are read all the same.
+    #[arg(long)]
+    pub allow_outside_root: bool,
     #[command(flatten)]
     pub aws: AwsArgs,
     #[command(flatten)]
@@ -102,6 +107,10 @@ pub struct PlanArgs {
 pub struct ApplyArgs {
     /// A .access file or a directory.
     pub path: PathBuf,
+    /// Let `use`, `org from` and `from json` read files outside the program's
+    /// directory (absolute paths, `..`); only regular files are read all the same.
+    #[arg(long)]
+    pub allow_outside_root: bool,
     #[command(flatten)]
     pub aws: AwsArgs,
     #[command(flatten)]
@@ -133,6 +142,10 @@ pub struct ApplyArgs {
 pub struct DriftArgs {
     /// A .access file or a directory.
     pub path: PathBuf,
+    /// Let `use`, `org from` and `from json` read files outside the program's
+    /// directory (absolute paths, `..`); only regular files are read all the same.
+    #[arg(long)]
+    pub allow_outside_root: bool,
     #[command(flatten)]
     pub aws: AwsArgs,
     #[command(flatten)]
@@ -156,6 +169,10 @@ pub enum OrgCommand {
 pub struct SnapshotArgs {
     /// The program whose groups and users to look up (default: every group and user).
     pub path: Option<PathBuf>,
+    /// Let `use`, `org from` and `from json` read files outside the program's
+    /// directory (absolute paths, `..`); only regular files are read all the same.
+    #[arg(long)]
+    pub allow_outside_root: bool,
     /// Where to write the snapshot.
     #[arg(short = 'o', long = "out")]
     pub out: PathBuf,
@@ -179,8 +196,8 @@ fn fail(e: &AwsError) -> u8 {
 
 /// Load, check and lower the program. With `expired_ok`, A401 (a grant past
 /// its `until`) is not an error: `drift` reports those grants as stale.
-fn load_ir(path: &Path, today: Today, expired_ok: bool) -> Result<Ir, u8> {
-    let program = match load(&RealFs, path) {
+fn load_ir(path: &Path, load_opts: &LoadOptions, today: Today, expired_ok: bool) -> Result<Ir, u8> {
+    let program = match load_with_options(&RealFs, path, load_opts) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: cannot read `{}`: {e}", path.display());
@@ -254,7 +271,14 @@ fn read_note(aws: &Aws, started: Instant) {
 
 /// `accessc plan`.
 pub fn plan(args: PlanArgs) -> u8 {
-    let ir = match load_ir(&args.path, args.today.unwrap_or_else(Today::now), false) {
+    let ir = match load_ir(
+        &args.path,
+        &LoadOptions {
+            allow_outside_root: args.allow_outside_root,
+        },
+        args.today.unwrap_or_else(Today::now),
+        false,
+    ) {
         Ok(ir) => ir,
         Err(code) => return code,
     };
@@ -290,7 +314,14 @@ pub fn plan(args: PlanArgs) -> u8 {
 
 /// `accessc apply`.
 pub fn apply(args: ApplyArgs) -> u8 {
-    let ir = match load_ir(&args.path, args.today.unwrap_or_else(Today::now), false) {
+    let ir = match load_ir(
+        &args.path,
+        &LoadOptions {
+            allow_outside_root: args.allow_outside_root,
+        },
+        args.today.unwrap_or_else(Today::now),
+        false,
+    ) {
         Ok(ir) => ir,
         Err(code) => return code,
     };
@@ -369,7 +400,14 @@ pub fn apply(args: ApplyArgs) -> u8 {
 /// `accessc drift`: exit 3 when the live instance differs from the source.
 pub fn drift(args: DriftArgs) -> u8 {
     let today = args.today.unwrap_or_else(Today::now);
-    let ir = match load_ir(&args.path, today, true) {
+    let ir = match load_ir(
+        &args.path,
+        &LoadOptions {
+            allow_outside_root: args.allow_outside_root,
+        },
+        today,
+        true,
+    ) {
         Ok(ir) => ir,
         Err(code) => return code,
     };
@@ -407,8 +445,8 @@ type ProgramNames = (Vec<(PrincipalType, String)>, Option<String>, Option<String
 
 /// The groups, users and instance a program names, read without checking it
 /// (its `org from` file may be the one being written).
-fn program_principals(path: &Path) -> Result<ProgramNames, u8> {
-    let program = match load(&RealFs, path) {
+fn program_principals(path: &Path, load_opts: &LoadOptions) -> Result<ProgramNames, u8> {
+    let program = match load_with_options(&RealFs, path, load_opts) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: cannot read `{}`: {e}", path.display());
@@ -461,7 +499,12 @@ pub fn org(cmd: OrgCommand) -> u8 {
 
 fn org_snapshot(args: SnapshotArgs) -> u8 {
     let (principals, arn, region) = match &args.path {
-        Some(p) => match program_principals(p) {
+        Some(p) => match program_principals(
+            p,
+            &LoadOptions {
+                allow_outside_root: args.allow_outside_root,
+            },
+        ) {
             Ok((w, a, r)) => (Some(w), a, r),
             Err(code) => return code,
         },

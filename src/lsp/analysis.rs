@@ -15,7 +15,7 @@ use super::workspace::{path_to_uri, OverlayFs, ProgramKey, StdFiles};
 use crate::ast::Module;
 use crate::check::{check, CheckOptions, Checked, Today};
 use crate::diagnostic::Diagnostic;
-use crate::load::{load_texts, load_with, ParseFile, Program};
+use crate::load::{load_texts, load_with, LoadOptions, ParseFile, Program};
 use crate::parse::incremental::{reparse_file, ParsedFile};
 use crate::span::FileId;
 use crossbeam_channel::{Receiver, Sender};
@@ -174,16 +174,18 @@ pub fn analyze(job: &Job, cache: &mut ParseCache) -> Analysis {
     let started = Instant::now();
     cache.chunks = 0;
     cache.reparsed = 0;
-    let fs = OverlayFs { open: &job.overlay };
+    let fs = OverlayFs::new(&job.overlay);
     let mut failure = None;
     let program = match &job.key {
-        ProgramKey::Dir(p) | ProgramKey::File(p) => match load_with(&fs, p, cache) {
-            Ok(p) => p,
-            Err(e) => {
-                failure = Some(format!("cannot read `{}`: {e}", p.display()));
-                Program::default()
+        ProgramKey::Dir(p) | ProgramKey::File(p) => {
+            match load_with(&fs, p, &LoadOptions::default(), cache) {
+                Ok(p) => p,
+                Err(e) => {
+                    failure = Some(format!("cannot read `{}`: {e}", p.display()));
+                    Program::default()
+                }
             }
-        },
+        }
         ProgramKey::Buffer(name) => {
             let text = job.buffer.as_deref().unwrap_or("").to_string();
             let base = std::env::current_dir().unwrap_or_default();

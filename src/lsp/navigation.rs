@@ -4,7 +4,7 @@
 use super::analysis::Analysis;
 use super::convert::location;
 use super::query::{self, Found};
-use super::workspace::{path_to_uri, StdFiles};
+use super::workspace::StdFiles;
 use crate::check::Kind;
 use lsp_types::{Location, Position, Range};
 
@@ -27,7 +27,16 @@ pub fn definition(a: &Analysis, std: &StdFiles, found: &Found) -> Vec<Location> 
                 .collect()
         }
         Found::StdModule { name, .. } => std.uri(name).map(file_start).into_iter().collect(),
-        Found::UseFile { path, .. } => path_to_uri(path).map(file_start).into_iter().collect(),
+        // Only a file the program read: never one outside its directory,
+        // nor a device the editor would hang on opening.
+        Found::UseFile { path, .. } => a
+            .program
+            .sources
+            .find(&path.display().to_string())
+            .and_then(|f| a.uri_of(f).cloned())
+            .map(file_start)
+            .into_iter()
+            .collect(),
         Found::External { file, .. } => file
             .and_then(|f| a.uri_of(f).cloned())
             .map(file_start)

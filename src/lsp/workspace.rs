@@ -78,15 +78,71 @@ pub fn path_to_uri(path: &Path) -> Option<Uri> {
 }
 
 /// The file system as the program sees it: open buffers first, then disk.
+/// A program's files are judged as `accessc check` judges them (see
+/// [`crate::jail`]): only regular files inside its directory, bounded; an
+/// open buffer stands for its path.
 pub struct OverlayFs<'a> {
     pub open: &'a HashMap<PathBuf, Arc<str>>,
+    /// The open buffers by their paths with symlinks resolved (made once,
+    /// when a path is not found as written).
+    resolved: std::cell::OnceCell<HashMap<PathBuf, Arc<str>>>,
+}
+
+impl<'a> OverlayFs<'a> {
+    pub fn new(open: &'a HashMap<PathBuf, Arc<str>>) -> OverlayFs<'a> {
+        OverlayFs {
+            open,
+            resolved: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The open buffer at `path`, which may be written with symlinks
+    /// resolved.
+    fn buffer(&self, path: &Path) -> Option<&Arc<str>> {
+        self.open.get(path).or_else(|| {
+            self.resolved
+                .get_or_init(|| {
+                    self.open
+                        .iter()
+                        .filter_map(|(p, text)| Some((canonical_or_new(p)?, text.clone())))
+                        .collect()
+                })
+                .get(path)
+        })
+    }
+}
+
+/// `path` with symlinks resolved; for a file not (yet) on disk, its nearest
+/// existing folder's resolved path joined with the rest.
+fn canonical_or_new(path: &Path) -> Option<PathBuf> {
+    if let Ok(c) = std::fs::canonicalize(path) {
+        return Some(c);
+    }
+    let path = crate::jail::lexical(path);
+    let mut base = path.as_path();
+    let mut rest = Vec::new();
+    loop {
+        rest.push(base.file_name()?);
+        base = base.parent()?;
+        if let Ok(mut out) = std::fs::canonicalize(base) {
+            out.extend(rest.iter().rev());
+            return Some(out);
+        }
+    }
 }
 
 impl FileSystem for OverlayFs<'_> {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        match self.open.get(path) {
+        match self.buffer(path) {
             Some(text) => Ok(text.as_bytes().to_vec()),
             None => RealFs.read(path),
+        }
+    }
+
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
+        match std::fs::canonicalize(path) {
+            Err(e) if self.open.contains_key(path) => canonical_or_new(path).ok_or(e),
+            r => r,
         }
     }
 
@@ -199,6 +255,36 @@ impl StdFiles {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::load::{load_with, FreshParse, LoadOptions};
+
+    #[cfg(unix)]
+    #[test]
+    fn unsaved_buffers_are_judged_by_the_jail_like_files() {
+        // A workspace reached through a symlink, with buffers not on disk.
+        let t = tempfile::tempdir().expect("tmp");
+        std::fs::create_dir_all(t.path().join("real")).expect("mkdir");
+        std::os::unix::fs::symlink(t.path().join("real"), t.path().join("ws")).expect("link");
+        let dir = t.path().join("ws");
+        let mut open = HashMap::new();
+        open.insert(
+            dir.join("a.access"),
+            Arc::from("use \"lib/b.access\"\norg from \"/dev/stdin\"\n"),
+        );
+        open.insert(dir.join("lib/b.access"), Arc::from("group g\n"));
+        let fs = OverlayFs::new(&open);
+        let prog = load_with(&fs, &dir, &LoadOptions::default(), &mut FreshParse).expect("load");
+        let names: Vec<&str> = prog.sources.files().map(|(_, f)| f.name.as_str()).collect();
+        assert!(
+            names.iter().any(|n| n.ends_with("lib/b.access")),
+            "{names:?}"
+        );
+        assert!(prog.diagnostics.is_empty(), "{:?}", prog.diagnostics);
+        let org = prog.externals.values().next().expect("org from");
+        assert!(
+            matches!(org, crate::load::External::Failed(why) if why.contains("absolute path")),
+            "{org:?}"
+        );
+    }
 
     /// Links planted at the cache's file names are replaced, never written
     /// through or read (one of them leads to an endless file).

@@ -27,7 +27,7 @@ struct Report {
     code: String,
     severity: Severity,
     help: Option<String>,
-    src: NamedSource<String>,
+    src: Option<NamedSource<String>>,
     labels: Vec<LabeledSpan>,
     related: Vec<Report>,
 }
@@ -63,7 +63,7 @@ impl miette::Diagnostic for Report {
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.src)
+        self.src.as_ref().map(|s| s as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
@@ -81,44 +81,74 @@ impl miette::Diagnostic for Report {
     }
 }
 
-fn source(sources: &SourceMap, file: crate::span::FileId) -> NamedSource<String> {
+/// Whether a file's text may be shown in a snippet: only `.access` sources
+/// are. Any other file (an org snapshot, a JSON policy, a file given on the
+/// command line under another name) is reported by position alone.
+fn quotable(name: &str) -> bool {
+    name.ends_with(".access")
+}
+
+/// The snippet source of `file`, or `None` (and `message` gains the
+/// position) when the file is not [`quotable`].
+fn source(
+    sources: &SourceMap,
+    file: crate::span::FileId,
+    at: u32,
+    message: &mut String,
+) -> Option<NamedSource<String>> {
     let f = sources.get(file);
-    NamedSource::new(f.name.clone(), f.text.to_string())
+    if quotable(&f.name) {
+        return Some(NamedSource::new(f.name.clone(), f.text.to_string()));
+    }
+    let (line, col) = f.line_col(at);
+    message.push_str(&format!("\n  at {}:{line}:{col}", f.name));
+    None
 }
 
 fn build(d: &Diagnostic, sources: &SourceMap) -> Report {
-    let mut labels = vec![LabeledSpan::new_primary_with_span(
-        d.label.clone(),
-        (d.span.start as usize, d.span.len()),
-    )];
+    let mut message = d.message.clone();
+    let src = source(sources, d.span.file, d.span.start, &mut message);
+    let mut labels = Vec::new();
+    if src.is_some() {
+        labels.push(LabeledSpan::new_primary_with_span(
+            d.label.clone(),
+            (d.span.start as usize, d.span.len()),
+        ));
+    }
     let mut related = Vec::new();
     for l in &d.labels {
-        if l.span.file == d.span.file {
+        if l.span.file == d.span.file && src.is_some() {
             labels.push(LabeledSpan::new_with_span(
                 Some(l.message.clone()),
                 (l.span.start as usize, l.span.len()),
             ));
         } else {
-            related.push(Report {
-                message: l.message.clone(),
-                code: String::new(),
-                severity: Severity::Warning,
-                help: None,
-                src: source(sources, l.span.file),
-                labels: vec![LabeledSpan::new_primary_with_span(
+            let mut message = l.message.clone();
+            let src = source(sources, l.span.file, l.span.start, &mut message);
+            let labels = match src {
+                Some(_) => vec![LabeledSpan::new_primary_with_span(
                     None,
                     (l.span.start as usize, l.span.len()),
                 )],
+                None => Vec::new(),
+            };
+            related.push(Report {
+                message,
+                code: String::new(),
+                severity: Severity::Warning,
+                help: None,
+                src,
+                labels,
                 related: Vec::new(),
             });
         }
     }
     Report {
-        message: d.message.clone(),
+        message,
         code: d.code.to_string(),
         severity: d.severity,
         help: d.help.clone(),
-        src: source(sources, d.span.file),
+        src,
         labels,
         related,
     }
