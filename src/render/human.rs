@@ -1,8 +1,18 @@
 //! Diagnostics for people: miette's graphical reports with source snippets.
+//!
+//! miette is handed a [`snippet::Snippet`] per report, never a whole file: the
+//! lines around the labels, long lines clipped around them, so one report
+//! costs the same whatever the size of the file and the length of its lines.
+//! After [`PER_CODE`] reports of one code the rest are counted in one line.
+
+mod snippet;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::span::SourceMap;
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use crate::span::Span;
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan};
+use indexmap::IndexMap;
+use std::collections::HashMap;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy)]
@@ -27,7 +37,7 @@ struct Report {
     code: String,
     severity: Severity,
     help: Option<String>,
-    src: NamedSource<String>,
+    src: snippet::Snippet,
     labels: Vec<LabeledSpan>,
     related: Vec<Report>,
 }
@@ -81,50 +91,50 @@ impl miette::Diagnostic for Report {
     }
 }
 
-fn source(sources: &SourceMap, file: crate::span::FileId) -> NamedSource<String> {
-    let f = sources.get(file);
-    NamedSource::new(f.name.clone(), f.text.to_string())
-}
-
 fn build(d: &Diagnostic, sources: &SourceMap) -> Report {
+    let shown = &d.labels[..d.labels.len().min(snippet::MAX_LABELS - 1)];
+    let same_file: Vec<&crate::diagnostic::Label> =
+        shown.iter().filter(|l| l.span.file == d.span.file).collect();
+    let spans: Vec<Span> = std::iter::once(d.span)
+        .chain(same_file.iter().map(|l| l.span))
+        .collect();
+    let (src, mapped) = snippet::Snippet::new(sources.get(d.span.file), &spans);
     let mut labels = vec![LabeledSpan::new_primary_with_span(
         d.label.clone(),
-        (d.span.start as usize, d.span.len()),
+        mapped[0],
     )];
+    for (l, &at) in same_file.iter().zip(&mapped[1..]) {
+        labels.push(LabeledSpan::new_with_span(Some(l.message.clone()), at));
+    }
     let mut related = Vec::new();
-    for l in &d.labels {
-        if l.span.file == d.span.file {
-            labels.push(LabeledSpan::new_with_span(
-                Some(l.message.clone()),
-                (l.span.start as usize, l.span.len()),
-            ));
-        } else {
-            related.push(Report {
-                message: l.message.clone(),
-                code: String::new(),
-                severity: Severity::Warning,
-                help: None,
-                src: source(sources, l.span.file),
-                labels: vec![LabeledSpan::new_primary_with_span(
-                    None,
-                    (l.span.start as usize, l.span.len()),
-                )],
-                related: Vec::new(),
-            });
-        }
+    for l in shown.iter().filter(|l| l.span.file != d.span.file) {
+        let (src, mapped) = snippet::Snippet::new(sources.get(l.span.file), &[l.span]);
+        related.push(Report {
+            message: l.message.clone(),
+            code: String::new(),
+            severity: Severity::Warning,
+            help: None,
+            src,
+            labels: vec![LabeledSpan::new_primary_with_span(None, mapped[0])],
+            related: Vec::new(),
+        });
     }
     Report {
         message: d.message.clone(),
         code: d.code.to_string(),
         severity: d.severity,
         help: d.help.clone(),
-        src: source(sources, d.span.file),
+        src,
         labels,
         related,
     }
 }
 
-/// Render diagnostics as miette reports, one after another.
+/// Reports of one code rendered in full; the rest are counted in one line.
+pub const PER_CODE: usize = 20;
+
+/// Render diagnostics as miette reports, one after another, at most
+/// [`PER_CODE`] of each code.
 pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, opts: HumanOptions) -> String {
     let theme = if opts.color {
         GraphicalTheme::unicode()
@@ -135,10 +145,29 @@ pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, opts: HumanOption
         .with_width(opts.width)
         .with_links(false);
     let mut out = String::new();
+    let mut shown: HashMap<&str, usize> = HashMap::new();
+    // Code → (severity of the first one left out, how many were left out).
+    let mut left_out: IndexMap<&str, (Severity, usize)> = IndexMap::new();
     for d in diags {
+        let n = shown.entry(d.code).or_default();
+        if *n >= PER_CODE {
+            left_out.entry(d.code).or_insert((d.severity, 0)).1 += 1;
+            continue;
+        }
+        *n += 1;
         let report = build(d, sources);
         if handler.render_report(&mut out, &report).is_err() {
             out.push_str(&format!("{}[{}]: {}\n", sev(d.severity), d.code, d.message));
+        }
+        out.push('\n');
+    }
+    if !left_out.is_empty() {
+        for (code, (severity, n)) in left_out {
+            let plural = if n == 1 { "" } else { "s" };
+            out.push_str(&format!(
+                "… and {n} more {code} {}{plural} (use `--format json` for all)\n",
+                sev(severity)
+            ));
         }
         out.push('\n');
     }
