@@ -247,7 +247,11 @@ fn cmd_check(paths: &[PathBuf], format: Format, today: Today, deny_warnings: boo
                 ));
             }
             Format::Json => {
-                json.extend(diags.iter().map(|d| to_json_diagnostic(d, &program.sources)));
+                json.extend(
+                    diags
+                        .iter()
+                        .map(|d| to_json_diagnostic(d, &program.sources)),
+                );
             }
             Format::Sarif => sarif.extend(sarif_results(&diags, &program.sources)),
         }

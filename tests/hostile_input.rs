@@ -231,19 +231,15 @@ fn a_three_megabyte_program_checks_in_bounded_time_and_memory() {
 #[test]
 fn thousands_of_warnings_on_one_line_are_summarized_for_people_and_complete_in_json() {
     let dir = tempfile::tempdir().expect("tmp");
-    let line = |n: usize| {
-        format!(
-            "policy P {{ {} }}\n",
-            vec!["allow s3:* on *"; n].join(" ")
-        )
-    };
+    let line = |n: usize| format!("policy P {{ {} }}\n", vec!["allow s3:* on *"; n].join(" "));
     let small = write(dir.path(), "w2000.access", &line(2_000));
     let large = write(dir.path(), "w8000.access", &line(8_000));
     let one = accessc(&["check", s(&small)], MINUTE);
     let four = accessc(&["check", s(&large)], MINUTE);
     assert_eq!(four.code, Some(0));
     assert!(
-        four.stdout.contains("… and 7980 more A500 warnings (use `--format json` for all)"),
+        four.stdout
+            .contains("… and 7980 more A500 warnings (use `--format json` for all)"),
         "{}",
         &four.stdout[four.stdout.len().saturating_sub(2000)..]
     );

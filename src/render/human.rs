@@ -10,8 +10,8 @@ mod snippet;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::span::SourceMap;
 use crate::span::Span;
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 use indexmap::IndexMap;
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 use std::collections::HashMap;
 use std::fmt;
 
@@ -93,8 +93,10 @@ impl miette::Diagnostic for Report {
 
 fn build(d: &Diagnostic, sources: &SourceMap) -> Report {
     let shown = &d.labels[..d.labels.len().min(snippet::MAX_LABELS - 1)];
-    let same_file: Vec<&crate::diagnostic::Label> =
-        shown.iter().filter(|l| l.span.file == d.span.file).collect();
+    let same_file: Vec<&crate::diagnostic::Label> = shown
+        .iter()
+        .filter(|l| l.span.file == d.span.file)
+        .collect();
     let spans: Vec<Span> = std::iter::once(d.span)
         .chain(same_file.iter().map(|l| l.span))
         .collect();

@@ -245,7 +245,9 @@ impl SourceCode for Snippet {
         let end_line = match data.last() {
             None => line,
             Some(&last) => {
-                let l = self.line_at(start + data.len() - 1).map_or(line, |l| l.number);
+                let l = self
+                    .line_at(start + data.len() - 1)
+                    .map_or(line, |l| l.number);
                 l + usize::from(last == b'\n')
             }
         };
