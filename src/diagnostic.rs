@@ -185,3 +185,35 @@ pub fn did_you_mean<'a>(
     }
     best.map(|(_, c)| c.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn did_you_mean_finds_near_names_and_refuses_huge_ones() {
+        let names = ["ReadOnlyAccess", "PowerUserAccess", "x"];
+        assert_eq!(
+            did_you_mean("readonlyacess", names).as_deref(),
+            Some("ReadOnlyAccess")
+        );
+        assert_eq!(did_you_mean(&"R".repeat(MAX_FUZZY_CHARS + 1), names), None);
+        let long = format!("ReadOnlyAccess{}", "s".repeat(200));
+        assert_eq!(did_you_mean(&long, names), None);
+    }
+
+    #[test]
+    fn the_suggestion_budget_runs_out_then_refills_per_check() {
+        reset_suggestion_budget();
+        let names: Vec<String> = (0..1000).map(|i| format!("group{i:04}")).collect();
+        let mut found = 0;
+        for _ in 0..5_000 {
+            if did_you_mean("groupp0001", names.iter().map(String::as_str)).is_some() {
+                found += 1;
+            }
+        }
+        assert!(found > 0 && found < 5_000, "{found}");
+        reset_suggestion_budget();
+        assert!(did_you_mean("groupp0001", names.iter().map(String::as_str)).is_some());
+    }
+}

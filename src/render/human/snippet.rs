@@ -278,3 +278,57 @@ fn ceil(text: &str, mut i: usize) -> usize {
     }
     i
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::span::FileId;
+
+    fn span(start: usize, end: usize) -> Span {
+        Span::new(FileId(0), start, end)
+    }
+
+    #[test]
+    fn a_label_far_into_a_long_line_keeps_its_real_column() {
+        let text = format!("group {} x\nnext\n", "a".repeat(100_000));
+        let file = SourceFile::new("t.access", text.as_str());
+        let at = 100_007;
+        let (snippet, moved) = Snippet::new(&file, &[span(at, at + 1)]);
+        assert!(snippet.text.len() < 400, "{}", snippet.text.len());
+        let (offset, len) = moved[0];
+        assert_eq!(len, 1);
+        assert_eq!(&snippet.text[offset..offset + 1], "x");
+        let read = snippet
+            .read_span(&(offset, len).into(), 0, 0)
+            .expect("read");
+        assert_eq!((read.line(), read.column()), (0, at));
+        let around = snippet
+            .read_span(&(offset, len).into(), 1, 1)
+            .expect("read");
+        assert_eq!(around.line(), 0);
+    }
+
+    #[test]
+    fn distant_labels_keep_their_own_line_numbers() {
+        let text: String = (0..5_000).map(|i| format!("group g{i}\n")).collect();
+        let file = SourceFile::new("t.access", text.as_str());
+        let first = text.find("g10\n").expect("g10");
+        let second = text.find("g4000\n").expect("g4000");
+        let (snippet, moved) =
+            Snippet::new(&file, &[span(first, first + 3), span(second, second + 5)]);
+        assert!(snippet.text.lines().count() <= 12, "{}", snippet.text);
+        for ((offset, len), (line, word)) in moved.into_iter().zip([(10, "g10"), (4000, "g4000")]) {
+            assert_eq!(&snippet.text[offset..offset + len], word);
+            let read = snippet
+                .read_span(&(offset, len).into(), 1, 1)
+                .expect("read");
+            assert_eq!(read.line(), line - 1);
+            if line == 10 {
+                assert!(
+                    read.line() + read.line_count() < 4000 - 1,
+                    "the excerpts would merge"
+                );
+            }
+        }
+    }
+}
