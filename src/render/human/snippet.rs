@@ -3,9 +3,9 @@
 //! A [`Snippet`] holds copies of the lines around a report's labels only, so
 //! rendering a report never scans or copies the whole file. A line longer than
 //! [`LONG_LINE`] bytes is clipped to windows around the label ends on it, with
-//! `…` where text was left out; miette never sees a column beyond a few
-//! hundred (its drawing panics past 65,535), and a report never repeats a whole
-//! long line. Line numbers and the `file:line:column` header stay those of the
+//! `…` where text was left out; with at most [`MAX_LABELS`] labels, miette
+//! never sees a column beyond a few thousand (its drawing panics past 65,535),
+//! and a report never repeats a whole long line. Line numbers and the `file:line:column` header stay those of the
 //! real file: columns count bytes from the line start, as miette counts them.
 
 use crate::span::{SourceFile, Span};
