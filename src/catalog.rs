@@ -12,6 +12,7 @@
 //! regard to case, so every lookup here does too, except managed-policy names,
 //! which AWS treats as exact.
 
+use crate::diagnostic::{spend_suggestion_budget, MAX_FUZZY_CHARS};
 use std::cmp::Ordering;
 use std::fmt;
 use std::sync::OnceLock;
@@ -403,7 +404,7 @@ impl ManagedPolicyCatalog {
     /// name that contains it (`S3ReadOnly` → `AmazonS3ReadOnlyAccess`).
     pub fn suggest(&self, name: &str) -> Option<&str> {
         let name = name.trim();
-        if name.is_empty() {
+        if name.is_empty() || name.chars().count() > MAX_FUZZY_CHARS {
             return None;
         }
         let same_but_case = |n: &str| self.names().find(|c| c.eq_ignore_ascii_case(n));
@@ -492,14 +493,31 @@ fn starts_with_ignore_ascii_case(s: &str, head: &str) -> bool {
 /// The candidate closest to `query` (case-insensitive optimal-string-alignment
 /// distance, at most a third of the query's length, at least 1; ties go to the
 /// higher Jaro-Winkler similarity, then to the first in iteration order).
+///
+/// Bounded: a query over [`MAX_FUZZY_CHARS`] gets none; a candidate whose
+/// length differs by more than the limit is skipped unscored (the distance is
+/// at least the difference); every score is paid from the check's
+/// did-you-mean budget (none once it is spent).
 fn suggest<'a>(query: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let query = query.trim().to_ascii_lowercase();
-    if query.is_empty() {
+    let query = query.trim();
+    let query_len = query.chars().count();
+    if query.is_empty() || query_len > MAX_FUZZY_CHARS {
         return None;
     }
-    let limit = (query.chars().count() / 3).max(1);
+    let query = query.to_ascii_lowercase();
+    let limit = (query_len / 3).max(1);
     let mut best: Option<(usize, f64, &'a str)> = None;
     for candidate in candidates {
+        if candidate.len() > 4 * (query_len + limit) {
+            continue;
+        }
+        let candidate_len = candidate.chars().count();
+        if candidate_len.abs_diff(query_len) > limit {
+            continue;
+        }
+        if !spend_suggestion_budget((candidate_len.max(1) * query_len) as u64) {
+            return None;
+        }
         let lower = candidate.to_ascii_lowercase();
         let distance = strsim::osa_distance(&query, &lower);
         if distance > limit {

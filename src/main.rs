@@ -2,7 +2,10 @@
 
 use accessc::diagnostic::Severity;
 use accessc::load::{load_with_options, LoadOptions};
-use accessc::render::{render_human, render_json, render_sarif, summary, HumanOptions};
+use accessc::render::{
+    render_human, sarif_document, sarif_results, summary, to_json_diagnostic, HumanOptions,
+    JsonDiagnostic,
+};
 use accessc::{check, load, CheckOptions, RealFs, Today};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
@@ -234,8 +237,8 @@ fn cmd_check(
 ) -> ExitCode {
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut human = String::new();
-    let mut json: Vec<serde_json::Value> = Vec::new();
-    let mut sarif: Option<serde_json::Value> = None;
+    let mut json: Vec<JsonDiagnostic> = Vec::new();
+    let mut sarif: Vec<serde_json::Value> = Vec::new();
     let mut all = Vec::new();
     for path in paths {
         let program = match load_with_options(&RealFs, path, load_opts) {
@@ -263,29 +266,13 @@ fn cmd_check(
                 ));
             }
             Format::Json => {
-                let v: serde_json::Value =
-                    serde_json::from_str(&render_json(&diags, &program.sources))
-                        .unwrap_or_default();
-                if let serde_json::Value::Array(items) = v {
-                    json.extend(items);
-                }
+                json.extend(
+                    diags
+                        .iter()
+                        .map(|d| to_json_diagnostic(d, &program.sources)),
+                );
             }
-            Format::Sarif => {
-                let v: serde_json::Value =
-                    serde_json::from_str(&render_sarif(&diags, &program.sources))
-                        .unwrap_or_default();
-                match &mut sarif {
-                    None => sarif = Some(v),
-                    Some(doc) => {
-                        if let (Some(into), Some(from)) = (
-                            doc["runs"][0]["results"].as_array_mut(),
-                            v["runs"][0]["results"].as_array(),
-                        ) {
-                            into.extend(from.iter().cloned());
-                        }
-                    }
-                }
-            }
+            Format::Sarif => sarif.extend(sarif_results(&diags, &program.sources)),
         }
         all.extend(diags);
     }
@@ -298,10 +285,7 @@ fn cmd_check(
             "{}\n",
             serde_json::to_string_pretty(&json).unwrap_or_else(|_| "[]".into())
         )),
-        Format::Sarif => out(&format!(
-            "{}\n",
-            serde_json::to_string_pretty(&sarif.unwrap_or_default()).unwrap_or_default()
-        )),
+        Format::Sarif => out(&sarif_document(sarif)),
     }
     if all.iter().any(|d| d.severity == Severity::Error) {
         ExitCode::from(1)

@@ -51,22 +51,61 @@ pub struct SourceFile {
     pub name: String,
     pub text: Arc<str>,
     line_starts: Vec<u32>,
+    /// Characters and UTF-16 units before every [`MARK_EVERY`]-th byte, so a
+    /// column costs one short scan however long its line is.
+    marks: Vec<(u32, u32)>,
 }
+
+/// Bytes between two entries of [`SourceFile`]'s column marks.
+const MARK_EVERY: usize = 1024;
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceFile {
         let text: Arc<str> = text.into();
         let mut line_starts = vec![0u32];
+        let mut marks = Vec::with_capacity(text.len() / MARK_EVERY + 1);
+        let (mut chars, mut units) = (0u32, 0u32);
         for (i, b) in text.bytes().enumerate() {
+            if i % MARK_EVERY == 0 {
+                marks.push((chars, units));
+            }
             if b == b'\n' {
                 line_starts.push(i as u32 + 1);
+            }
+            if !is_continuation(b) {
+                chars += 1;
+                units += 1;
+            }
+            if b >= 0xF0 {
+                units += 1;
             }
         }
         SourceFile {
             name: name.into(),
             text,
             line_starts,
+            marks,
         }
+    }
+
+    /// Characters and UTF-16 units before byte `offset` (a char boundary).
+    fn units_before(&self, offset: usize) -> (usize, usize) {
+        let mark = (offset / MARK_EVERY).min(self.marks.len().saturating_sub(1));
+        let Some(&(chars, units)) = self.marks.get(mark) else {
+            return (0, 0);
+        };
+        let (mut chars, mut units) = (chars as usize, units as usize);
+        let from = mark * MARK_EVERY;
+        for &b in &self.text.as_bytes()[from..offset] {
+            if !is_continuation(b) {
+                chars += 1;
+                units += 1;
+            }
+            if b >= 0xF0 {
+                units += 1;
+            }
+        }
+        (chars, units)
     }
 
     /// 1-based line and column (columns count characters) of a byte offset.
@@ -81,7 +120,7 @@ impl SourceFile {
         while !self.text.is_char_boundary(end) {
             end -= 1;
         }
-        let col = self.text[start..end].chars().count();
+        let col = self.units_before(end).0 - self.units_before(start).0;
         (line + 1, col + 1)
     }
 
@@ -97,7 +136,7 @@ impl SourceFile {
         while !self.text.is_char_boundary(end) {
             end -= 1;
         }
-        let col: usize = self.text[start..end].chars().map(char::len_utf16).sum();
+        let col = self.units_before(end).1 - self.units_before(start).1;
         (line as u32, col as u32)
     }
 
@@ -119,6 +158,37 @@ impl SourceFile {
     pub fn line_count(&self) -> usize {
         self.line_starts.len()
     }
+
+    /// 0-based index of the line holding a byte offset (clamped to the text).
+    pub fn line_index(&self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len()) as u32;
+        match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        }
+    }
+
+    /// Byte range of a 0-based line, without its `\n` (or `\r\n`); an empty
+    /// range at the end of the text past the last line.
+    pub fn line_range(&self, line: usize) -> (usize, usize) {
+        let len = self.text.len();
+        let Some(&start) = self.line_starts.get(line) else {
+            return (len, len);
+        };
+        let start = start as usize;
+        let mut end = self
+            .line_starts
+            .get(line + 1)
+            .map_or(len, |&next| next as usize - 1);
+        if end > start && self.text.as_bytes()[end - 1] == b'\r' {
+            end -= 1;
+        }
+        (start, end)
+    }
+}
+
+fn is_continuation(b: u8) -> bool {
+    b & 0xC0 == 0x80
 }
 
 /// Every file of one compilation, user files and standard library alike.
@@ -160,5 +230,47 @@ impl SourceMap {
         let text = &self.get(span.file).text;
         text.get(span.start as usize..span.end as usize)
             .unwrap_or("")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_match_a_plain_count_on_long_mixed_lines() {
+        let mut text = String::new();
+        for i in 0..3000 {
+            text.push_str(["a", "é", "😀", "\n", "bc"][i % 5 * (i % 7 + 1) % 5]);
+        }
+        let f = SourceFile::new("t", text.as_str());
+        for offset in (0..=text.len()).chain([text.len() + 5]) {
+            let o = offset.min(text.len());
+            let mut end = o;
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            let line_start = text[..end].rfind('\n').map_or(0, |i| i + 1);
+            let line = text[..line_start].matches('\n').count();
+            let chars = text[line_start..end].chars().count();
+            let units: usize = text[line_start..end].chars().map(char::len_utf16).sum();
+            assert_eq!(f.line_col(offset as u32), (line + 1, chars + 1), "{offset}");
+            assert_eq!(
+                f.line_utf16(offset as u32),
+                (line as u32, units as u32),
+                "{offset}"
+            );
+            assert_eq!(f.line_index(offset), line);
+        }
+    }
+
+    #[test]
+    fn line_ranges_drop_the_line_break() {
+        let f = SourceFile::new("t", "ab\r\ncd\n\nlast");
+        assert_eq!(f.line_range(0), (0, 2));
+        assert_eq!(f.line_range(1), (4, 6));
+        assert_eq!(f.line_range(2), (7, 7));
+        assert_eq!(f.line_range(3), (8, 12));
+        assert_eq!(f.line_range(4), (12, 12));
     }
 }

@@ -132,6 +132,7 @@ pub struct SymbolIndex {
 
 /// Check a loaded program.
 pub fn check(program: &Program, opts: &CheckOptions) -> Checked {
+    crate::diagnostic::reset_suggestion_budget();
     let mut c = Checker {
         program,
         opts,

@@ -1,8 +1,18 @@
 //! Diagnostics for people: miette's graphical reports with source snippets.
+//!
+//! miette is handed a [`snippet::Snippet`] per report, never a whole file: the
+//! lines around the labels, long lines clipped around them, so one report
+//! costs the same whatever the size of the file and the length of its lines.
+//! After [`PER_CODE`] reports of one code the rest are counted in one line.
+
+mod snippet;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::span::SourceMap;
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use crate::span::Span;
+use indexmap::IndexMap;
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan};
+use std::collections::HashMap;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy)]
@@ -27,7 +37,7 @@ struct Report {
     code: String,
     severity: Severity,
     help: Option<String>,
-    src: Option<NamedSource<String>>,
+    src: Option<snippet::Snippet>,
     labels: Vec<LabeledSpan>,
     related: Vec<Report>,
 }
@@ -88,60 +98,67 @@ fn quotable(name: &str) -> bool {
     name.ends_with(".access")
 }
 
-/// The snippet source of `file`, or `None` (and `message` gains the
-/// position) when the file is not [`quotable`].
+/// The snippet of `spans` in `file` with the spans mapped into it, or `None`
+/// (and `message` gains the position) when the file is not [`quotable`].
 fn source(
     sources: &SourceMap,
     file: crate::span::FileId,
-    at: u32,
+    spans: &[Span],
     message: &mut String,
-) -> Option<NamedSource<String>> {
+) -> Option<(snippet::Snippet, Vec<(usize, usize)>)> {
     let f = sources.get(file);
     if quotable(&f.name) {
-        return Some(NamedSource::new(f.name.clone(), f.text.to_string()));
+        return Some(snippet::Snippet::new(f, spans));
     }
+    let at = spans.first().map_or(0, |s| s.start);
     let (line, col) = f.line_col(at);
     message.push_str(&format!("\n  at {}:{line}:{col}", f.name));
     None
 }
 
 fn build(d: &Diagnostic, sources: &SourceMap) -> Report {
+    let shown = &d.labels[..d.labels.len().min(snippet::MAX_LABELS - 1)];
+    let same_file: Vec<&crate::diagnostic::Label> = shown
+        .iter()
+        .filter(|l| l.span.file == d.span.file)
+        .collect();
+    let spans: Vec<Span> = std::iter::once(d.span)
+        .chain(same_file.iter().map(|l| l.span))
+        .collect();
     let mut message = d.message.clone();
-    let src = source(sources, d.span.file, d.span.start, &mut message);
     let mut labels = Vec::new();
-    if src.is_some() {
-        labels.push(LabeledSpan::new_primary_with_span(
-            d.label.clone(),
-            (d.span.start as usize, d.span.len()),
-        ));
-    }
-    let mut related = Vec::new();
-    for l in &d.labels {
-        if l.span.file == d.span.file && src.is_some() {
-            labels.push(LabeledSpan::new_with_span(
-                Some(l.message.clone()),
-                (l.span.start as usize, l.span.len()),
+    let src = match source(sources, d.span.file, &spans, &mut message) {
+        Some((src, mapped)) => {
+            labels.push(LabeledSpan::new_primary_with_span(
+                d.label.clone(),
+                mapped[0],
             ));
-        } else {
-            let mut message = l.message.clone();
-            let src = source(sources, l.span.file, l.span.start, &mut message);
-            let labels = match src {
-                Some(_) => vec![LabeledSpan::new_primary_with_span(
-                    None,
-                    (l.span.start as usize, l.span.len()),
-                )],
-                None => Vec::new(),
-            };
-            related.push(Report {
-                message,
-                code: String::new(),
-                severity: Severity::Warning,
-                help: None,
-                src,
-                labels,
-                related: Vec::new(),
-            });
+            for (l, &at) in same_file.iter().zip(&mapped[1..]) {
+                labels.push(LabeledSpan::new_with_span(Some(l.message.clone()), at));
+            }
+            Some(src)
         }
+        None => None,
+    };
+    let mut related = Vec::new();
+    for l in shown.iter().filter(|l| l.span.file != d.span.file) {
+        let mut message = l.message.clone();
+        let (src, labels) = match source(sources, l.span.file, &[l.span], &mut message) {
+            Some((src, mapped)) => (
+                Some(src),
+                vec![LabeledSpan::new_primary_with_span(None, mapped[0])],
+            ),
+            None => (None, Vec::new()),
+        };
+        related.push(Report {
+            message,
+            code: String::new(),
+            severity: Severity::Warning,
+            help: None,
+            src,
+            labels,
+            related: Vec::new(),
+        });
     }
     Report {
         message,
@@ -154,7 +171,11 @@ fn build(d: &Diagnostic, sources: &SourceMap) -> Report {
     }
 }
 
-/// Render diagnostics as miette reports, one after another.
+/// Reports of one code rendered in full; the rest are counted in one line.
+pub const PER_CODE: usize = 20;
+
+/// Render diagnostics as miette reports, one after another, at most
+/// [`PER_CODE`] of each code.
 pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, opts: HumanOptions) -> String {
     let theme = if opts.color {
         GraphicalTheme::unicode()
@@ -165,10 +186,29 @@ pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, opts: HumanOption
         .with_width(opts.width)
         .with_links(false);
     let mut out = String::new();
+    let mut shown: HashMap<&str, usize> = HashMap::new();
+    // Code → (severity of the first one left out, how many were left out).
+    let mut left_out: IndexMap<&str, (Severity, usize)> = IndexMap::new();
     for d in diags {
+        let n = shown.entry(d.code).or_default();
+        if *n >= PER_CODE {
+            left_out.entry(d.code).or_insert((d.severity, 0)).1 += 1;
+            continue;
+        }
+        *n += 1;
         let report = build(d, sources);
         if handler.render_report(&mut out, &report).is_err() {
             out.push_str(&format!("{}[{}]: {}\n", sev(d.severity), d.code, d.message));
+        }
+        out.push('\n');
+    }
+    if !left_out.is_empty() {
+        for (code, (severity, n)) in left_out {
+            let plural = if n == 1 { "" } else { "s" };
+            out.push_str(&format!(
+                "… and {n} more {code} {}{plural} (use `--format json` for all)\n",
+                sev(severity)
+            ));
         }
         out.push('\n');
     }

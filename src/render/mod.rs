@@ -5,7 +5,7 @@ mod human;
 mod sarif;
 
 pub use human::{render_human, HumanOptions};
-pub use sarif::render_sarif;
+pub use sarif::{render_sarif, sarif_document, sarif_results};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::span::SourceMap;

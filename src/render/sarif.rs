@@ -43,19 +43,14 @@ fn uri(name: &str) -> String {
 }
 
 pub fn render_sarif(diags: &[Diagnostic], sources: &SourceMap) -> String {
+    sarif_document(sarif_results(diags, sources))
+}
+
+/// The SARIF `results` of some diagnostics, to gather several programs' into
+/// one [`sarif_document`].
+pub fn sarif_results(diags: &[Diagnostic], sources: &SourceMap) -> Vec<Value> {
     let infos: Vec<explain::CodeInfo> = explain::all().collect();
-    let rules: Vec<Value> = infos
-        .iter()
-        .map(|i| {
-            json!({
-                "id": i.code,
-                "shortDescription": { "text": i.title },
-                "help": { "text": i.page, "markdown": i.page },
-                "defaultConfiguration": { "level": level(i.severity) }
-            })
-        })
-        .collect();
-    let results: Vec<Value> = diags
+    diags
         .iter()
         .map(|d| {
             let mut message = d.message.clone();
@@ -87,6 +82,22 @@ pub fn render_sarif(diags: &[Diagnostic], sources: &SourceMap) -> String {
                 );
             }
             r
+        })
+        .collect()
+}
+
+/// One SARIF 2.1.0 document (one run, every code as a rule) holding `results`.
+pub fn sarif_document(results: Vec<Value>) -> String {
+    let infos: Vec<explain::CodeInfo> = explain::all().collect();
+    let rules: Vec<Value> = infos
+        .iter()
+        .map(|i| {
+            json!({
+                "id": i.code,
+                "shortDescription": { "text": i.title },
+                "help": { "text": i.page, "markdown": i.page },
+                "defaultConfiguration": { "level": level(i.severity) }
+            })
         })
         .collect();
     let doc = json!({
