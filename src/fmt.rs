@@ -197,6 +197,13 @@ impl<'a> Formatter<'a> {
                         format!("replicas {}", list.join(", ")),
                     ));
                 }
+                props.extend(inst.repeated.iter().map(|r| {
+                    (
+                        r.span.start as usize,
+                        r.span.end as usize,
+                        repeated_line(r),
+                    )
+                }));
                 props.sort();
                 for (s, e, line) in props {
                     self.line_unit(s, e, 1, &line);
@@ -226,6 +233,7 @@ impl<'a> Formatter<'a> {
                     Mgmt(&'t Str),
                     Ou(&'t Ou),
                     Acct(&'t Account),
+                    Rep(&'t Repeated),
                 }
                 let mut members: Vec<(u32, M)> = Vec::new();
                 if let Some(r) = &tree.root {
@@ -236,6 +244,7 @@ impl<'a> Formatter<'a> {
                 }
                 members.extend(tree.ous.iter().map(|o| (o.span.start, M::Ou(o))));
                 members.extend(tree.accounts.iter().map(|a| (a.span.start, M::Acct(a))));
+                members.extend(tree.repeated.iter().map(|r| (r.span.start, M::Rep(r))));
                 members.sort_by_key(|(s, _)| *s);
                 for (_, m) in members {
                     match m {
@@ -253,6 +262,12 @@ impl<'a> Formatter<'a> {
                         ),
                         M::Ou(o) => self.ou(o, 1),
                         M::Acct(a) => self.account(a, 1),
+                        M::Rep(r) => self.line_unit(
+                            r.span.start as usize,
+                            r.span.end as usize,
+                            1,
+                            &repeated_line(r),
+                        ),
                     }
                 }
                 self.close_block(end, 0);
@@ -336,6 +351,10 @@ impl<'a> Formatter<'a> {
                         .map(|s| (s.span.start as usize, M::St(s))),
                 );
                 members.extend(mp.blocks.iter().map(|b| (b.span.start as usize, M::In(b))));
+                members.extend(mp.repeated.iter().map(|r| {
+                    let (s, e) = (r.span.start as usize, r.span.end as usize);
+                    (s, M::Line(s, e, repeated_line(r)))
+                }));
                 members.sort_by_key(|(s, _)| *s);
                 for (_, m) in members {
                     match m {
@@ -394,8 +413,9 @@ impl<'a> Formatter<'a> {
                     tail.push(format!("owner {}", quote(&o.value)));
                 }
                 if let Some(u) = &g.until {
-                    tail.push(format!("until {:04}-{:02}-{:02}", u.year, u.month, u.day));
+                    tail.push(format!("until {}", date(u)));
                 }
+                tail.extend(g.repeated.iter().map(repeated_line));
                 if !tail.is_empty() {
                     self.push_line(1, &tail.join(" "));
                 }
@@ -414,7 +434,7 @@ impl<'a> Formatter<'a> {
                         q.span.start as usize,
                         q.span.end as usize,
                         1,
-                        &format!("{} {}", q.key.name, q.value),
+                        &format!("{} {}", q.key.name, q.text),
                     );
                 }
                 self.close_block(end, 0);
@@ -773,6 +793,21 @@ fn condition_text(c: &Condition) -> String {
             };
             format!("{} {} {v}", operator.name, quote(&key.value))
         }
+    }
+}
+
+fn date(d: &Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)
+}
+
+/// A property written a second time, as written (the checker reports it).
+fn repeated_line(r: &Repeated) -> String {
+    let kw = r.keyword;
+    match &r.value {
+        PropValue::Flag => kw.to_string(),
+        PropValue::Str(s) => format!("{kw} {}", quote(&s.value)),
+        PropValue::List(v) => format!("{kw} {}", list(v.iter().map(|s| quote(&s.value)))),
+        PropValue::Date(d) => format!("{kw} {}", date(d)),
     }
 }
 

@@ -245,10 +245,17 @@ impl<'a> Checker<'a> {
                 accounts.retain(|a| !except.contains(a));
             }
             if let Some(d) = &g.until {
-                if !super::valid_date(d.year, d.month, d.day) {
+                if let Some(why) = super::date_problem(d.year, d.month, d.day) {
                     self.err(
-                        Diagnostic::error("A100", d.span, "not a calendar date")
-                            .with_help("write `YYYY-MM-DD`"),
+                        Diagnostic::error(
+                            "A100",
+                            d.span,
+                            format!(
+                                "`{:04}-{:02}-{:02}` is not a calendar date: {why}",
+                                d.year, d.month, d.day
+                            ),
+                        )
+                        .with_help("write a real date as `YYYY-MM-DD`, e.g. `2026-12-31`"),
                     );
                 }
             }
