@@ -697,7 +697,7 @@ impl<'a> Checker<'a> {
             let v = per_account.entry(a.account).or_default();
             if !v.contains(&a.function) {
                 v.push(a.function);
-                if v.len() as u64 == q.provisioned_per_account + 1 {
+                if v.len() as u64 - 1 == q.provisioned_per_account {
                     over.push((a.account, a.grant));
                 }
             }

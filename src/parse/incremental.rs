@@ -608,4 +608,16 @@ mod tests {
         );
         assert!(same(&(m, d), &parse_file(FileId(0), &new)));
     }
+
+    #[test]
+    fn a_reused_item_moves_its_repeated_settings() {
+        let old: Arc<str> = "group a\n\ninstance { region \"us-east-1\" region \"eu-west-1\" }\n\
+                             grant F to a on root owner \"x\" owner \"y\" until 2026-01-01 until 2027-01-01\n"
+            .into();
+        let (_, _, state, _) = reparse_file(FileId(0), &old, None);
+        let new: Arc<str> = old.replace("group a", "group abc").into();
+        let (m, d, _, reuse) = reparse_file(FileId(0), &new, Some(&state));
+        assert_eq!(reuse.reparsed, 1);
+        assert!(same(&(m, d), &parse_file(FileId(0), &new)));
+    }
 }
