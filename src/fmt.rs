@@ -15,6 +15,8 @@ pub fn format_module(module: &Module, text: &str) -> String {
         next_comment: 0,
         out: String::new(),
         last_end: 0,
+        line_comment_end: usize::MAX,
+        pending_blank: false,
     };
     for item in &module.items {
         f.item(item);
@@ -35,6 +37,12 @@ struct Formatter<'a> {
     out: String,
     /// Source offset where the previous unit ended.
     last_end: usize,
+    /// `out.len()` just after a `//` comment ended a line: nothing may be
+    /// appended to that line.
+    line_comment_end: usize,
+    /// The next unit or comment stands after a blank line (so that a `///`
+    /// that was not a doc comment does not become one).
+    pending_blank: bool,
 }
 
 impl<'a> Formatter<'a> {
@@ -59,27 +67,56 @@ impl<'a> Formatter<'a> {
         }
     }
 
-    /// Write the comments that start before `before`, each on its own line.
+    /// True when only blanks precede source offset `at` on its line.
+    fn begins_line(&self, at: usize) -> bool {
+        let before = self.text.get(..at).unwrap_or("");
+        before
+            .rsplit('\n')
+            .next()
+            .is_none_or(|l| l.trim().is_empty())
+    }
+
+    /// Write the comments that start before `before`: each on its own line,
+    /// except that one which followed code or another comment on its source
+    /// line stays after what the output's last line holds (so `/*c*/ /// x`
+    /// does not turn `/// x` into a doc comment).
     fn flush_comments(&mut self, before: usize, depth: usize) {
         while let Some(c) = self.comments.get(self.next_comment) {
-            if c.span.start as usize >= before {
+            let start = c.span.start as usize;
+            if start >= before {
                 break;
             }
-            if self.blank_between(self.last_end, c.span.start as usize) {
+            let blank = self.blank_between(self.last_end, start);
+            let follows = !self.begins_line(start);
+            let append = follows
+                && !blank
+                && self.out.ends_with('\n')
+                && !self.out.ends_with("\n\n")
+                && self.out.len() != self.line_comment_end;
+            if append {
+                self.out.pop();
+                self.out.push(' ');
+            } else if blank || std::mem::take(&mut self.pending_blank) {
                 self.blank();
             }
             for (i, line) in c.text.lines().enumerate() {
-                let line = if i == 0 {
-                    line.to_string()
-                } else {
-                    line.trim_end().to_string()
-                };
-                if i == 0 {
+                if i == 0 && append {
+                    self.out.push_str(line.trim_end());
+                    self.out.push('\n');
+                } else if i == 0 {
                     self.push_line(depth, line.trim_end());
                 } else {
-                    self.out.push_str(&line);
+                    self.out.push_str(line.trim_end());
                     self.out.push('\n');
                 }
+            }
+            if c.text.starts_with("//") {
+                self.line_comment_end = self.out.len();
+            }
+            // A `///` line that was no doc comment must not stand directly
+            // above an item, where it would become one.
+            if follows && !append && depth == 0 && c.text.starts_with("///") {
+                self.pending_blank = true;
             }
             self.last_end = c.span.end as usize;
             self.next_comment += 1;
@@ -89,7 +126,7 @@ impl<'a> Formatter<'a> {
     /// Start a unit at source offset `start`: comments before it, a blank line if the source had one.
     fn begin(&mut self, start: usize, depth: usize) {
         self.flush_comments(start, depth);
-        if self.blank_between(self.last_end, start) {
+        if self.blank_between(self.last_end, start) || std::mem::take(&mut self.pending_blank) {
             self.blank();
         }
     }
@@ -111,6 +148,9 @@ impl<'a> Formatter<'a> {
                 self.out.push(' ');
                 self.out.push_str(c.text.trim_end());
                 self.out.push('\n');
+                if c.text.starts_with("//") {
+                    self.line_comment_end = self.out.len();
+                }
                 self.last_end = c.span.end as usize;
                 self.next_comment += 1;
             }
@@ -132,6 +172,7 @@ impl<'a> Formatter<'a> {
     fn close_block(&mut self, end: usize, depth: usize) {
         // Comments inside the block, before its closing brace.
         self.flush_comments(end.saturating_sub(1), depth + 1);
+        self.pending_blank = false;
         if self.out.ends_with("{\n") {
             self.out.pop();
             self.out.pop();
@@ -197,13 +238,11 @@ impl<'a> Formatter<'a> {
                         format!("replicas {}", list.join(", ")),
                     ));
                 }
-                props.extend(inst.repeated.iter().map(|r| {
-                    (
-                        r.span.start as usize,
-                        r.span.end as usize,
-                        repeated_line(r),
-                    )
-                }));
+                props.extend(
+                    inst.repeated
+                        .iter()
+                        .map(|r| (r.span.start as usize, r.span.end as usize, repeated_line(r))),
+                );
                 props.sort();
                 for (s, e, line) in props {
                     self.line_unit(s, e, 1, &line);

@@ -304,7 +304,9 @@ allow s3:GetObject on * when resource.tag.cost/center == \"x\"\n  //key\n}\n"
     ] {
         assert!(after.iter().any(|d| d == want), "{want} not in {after:#?}");
     }
-    assert!(after.iter().any(|d| d.starts_with("\"A202\" \"session `99999999999999999999h`")));
+    assert!(after
+        .iter()
+        .any(|d| d.starts_with("\"A202\" \"session `99999999999999999999h`")));
 }
 
 #[test]

@@ -126,7 +126,13 @@ fn assert_fmt_ok(name: &str, text: &str) {
         let mut v: Vec<String> = prog.modules[0]
             .comments
             .iter()
-            .map(|c| c.text.lines().map(str::trim_end).collect::<Vec<_>>().join("\n"))
+            .map(|c| {
+                c.text
+                    .lines()
+                    .map(str::trim_end)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
             .collect();
         v.sort();
         v
@@ -315,7 +321,9 @@ fn instance_prop() -> impl Strategy<Value = Vec<String>> {
     prop_oneof![
         Just(words("region \"us-east-1\"")),
         Just(words("region \"eu-west-1\"")),
-        Just(words("arn \"arn:aws:sso:::instance/ssoins-1234567890abcdef\"")),
+        Just(words(
+            "arn \"arn:aws:sso:::instance/ssoins-1234567890abcdef\""
+        )),
         Just(words("identity_store \"d-1234567890\"")),
         Just(words("replicas \"eu-west-1\" , \"eu-west-2\"")),
         Just(words("replicas \"ap-northeast-1\"")),
@@ -420,12 +428,24 @@ fn item() -> impl Strategy<Value = Vec<String>> {
         (
             name(),
             prop::collection::vec(managed_policy_prop(), 0..4),
-            prop::collection::vec(statement(), 0..2)
+            prop::collection::vec(statement(), 0..2),
+            prop::collection::vec((prop::bool::ANY, statement()), 0..2),
         )
-            .prop_map(|(n, props, sts)| {
+            .prop_map(|(n, props, sts, blocks)| {
                 let mut t = vec!["managed_policy".to_string(), format!("M{n}"), "{".into()];
                 t.extend(props.into_iter().flatten());
                 t.extend(sts.into_iter().flatten());
+                for (nested, st) in blocks {
+                    t.extend(words("in Workloads {"));
+                    if nested {
+                        t.extend(words("in NonProd {"));
+                    }
+                    t.extend(st);
+                    if nested {
+                        t.push("}".into());
+                    }
+                    t.push("}".into());
+                }
                 t.push("}".into());
                 t
             }),
@@ -489,7 +509,8 @@ fn item() -> impl Strategy<Value = Vec<String>> {
     ]
 }
 
-const PRELUDE: &str = "attributes { Team = \"${path:enterprise.team}\" Dept = \"${path:enterprise.department}\" }\n\
+const PRELUDE: &str =
+    "attributes { Team = \"${path:enterprise.team}\" Dept = \"${path:enterprise.department}\" }\n\
 user ext \"ext@example.com\"\n";
 
 fn separator() -> impl Strategy<Value = &'static str> {
@@ -536,11 +557,70 @@ fn program() -> impl Strategy<Value = String> {
     })
 }
 
+/// The self-contained corpus programs and examples, as texts.
+fn corpus_texts() -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut out = Vec::new();
+    for dir in ["tests/corpus", "examples"] {
+        for e in std::fs::read_dir(root.join(dir)).expect("dir") {
+            let p = e.expect("entry").path();
+            if p.extension().is_some_and(|e| e == "access") {
+                let text = std::fs::read_to_string(&p).expect("read");
+                if !(text.contains("org from")
+                    || text.contains("from json")
+                    || text.contains("use \""))
+                {
+                    out.push(text);
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A corpus program with a comment put at any byte (between tokens, inside a
+/// name, a number, a string), or with any line written twice.
+fn edited_corpus_program() -> impl Strategy<Value = String> {
+    (
+        prop::sample::select(corpus_texts()),
+        any::<prop::sample::Index>(),
+        prop_oneof![
+            Just(Some("//c\n")),
+            Just(Some("/*c*/")),
+            Just(Some("//c")),
+            Just(Some("/*c*/\n")),
+            Just(None),
+        ],
+    )
+        .prop_map(|(text, at, insert)| match insert {
+            Some(comment) => {
+                let mut at = at.index(text.len() + 1);
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                format!("{}{comment}{}", &text[..at], &text[at..])
+            }
+            None => {
+                let lines: Vec<&str> = text.lines().collect();
+                let i = at.index(lines.len());
+                let mut out: Vec<&str> = lines[..=i].to_vec();
+                out.extend(&lines[i..]);
+                out.join("\n") + "\n"
+            }
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, .. ProptestConfig::default() })]
 
     #[test]
     fn fmt_is_idempotent_and_keeps_meaning(text in program()) {
         assert_fmt_ok("generated", &text);
+    }
+
+    #[test]
+    fn fmt_keeps_a_comment_anywhere_and_a_line_written_twice(text in edited_corpus_program()) {
+        assert_fmt_ok("edited corpus program", &text);
     }
 }

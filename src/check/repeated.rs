@@ -16,10 +16,9 @@ impl Checker<'_> {
             let (repeated, place) = match &item.kind {
                 ItemKind::Instance(i) => (&i.repeated, "`instance`".to_string()),
                 ItemKind::Org(OrgDecl::Inline(t)) => (&t.repeated, "`org`".to_string()),
-                ItemKind::ManagedPolicy(mp) => (
-                    &mp.repeated,
-                    format!("managed policy `{}`", mp.name.name),
-                ),
+                ItemKind::ManagedPolicy(mp) => {
+                    (&mp.repeated, format!("managed policy `{}`", mp.name.name))
+                }
                 ItemKind::Grant(g) => (&g.repeated, "this grant".to_string()),
                 _ => continue,
             };

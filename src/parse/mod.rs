@@ -368,7 +368,8 @@ mod tests {
 
     #[test]
     fn a_repeated_setting_keeps_the_first_and_sets_the_rest_aside() {
-        let text = "managed_policy M {\n  path \"/a/\"\n  external\n  path \"/b/\"\n  external\n}\n\
+        let text =
+            "managed_policy M {\n  path \"/a/\"\n  external\n  path \"/b/\"\n  external\n}\n\
                     grant F to G on root until 2026-01-01 owner \"a\" until 2027-01-01\n\
                     instance { replicas \"us-east-1\" replicas \"eu-west-1\", \"eu-west-2\" }\n";
         let m = parse(text);
@@ -400,7 +401,11 @@ mod tests {
         assert_eq!(g.until.as_ref().map(|d| d.year), Some(2026));
         assert!(matches!(
             &g.repeated[..],
-            [Repeated { keyword: "until", value: PropValue::Date(Date { year: 2027, .. }), .. }]
+            [Repeated {
+                keyword: "until",
+                value: PropValue::Date(Date { year: 2027, .. }),
+                ..
+            }]
         ));
         let ItemKind::Instance(i) = &m.items[2].kind else {
             panic!("not an instance");
@@ -414,7 +419,8 @@ mod tests {
 
     #[test]
     fn a_quota_keeps_its_digits_and_a_number_beyond_u64_has_no_value() {
-        let m = parse("quotas { permission_sets 007 provisioned_per_account 1180591620717411303424 }");
+        let m =
+            parse("quotas { permission_sets 007 provisioned_per_account 1180591620717411303424 }");
         let ItemKind::Quotas(q) = &m.items[0].kind else {
             panic!("not quotas");
         };
