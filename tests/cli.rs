@@ -290,7 +290,7 @@ allow s3:GetObject on * when resource.tag.cost/center//key\n  == \"x\"\n}\n";
         "instance {\n  region \"us-east-1\"\n  region \"eu-west-1\"\n}\n\n\
 quotas {\n  permission_sets 1180591620717411303424\n  provisioned_per_account 007\n  permission_sets 5\n}\n\n\
 function Dev {\n  session 99999999999999999999h\n  managed ReadOnlyAccess //read\n  boundary PowerUserAccess /*cap*/\n  \
-allow s3:GetObject on * when resource.tag.cost/center == \"x\"\n  //key\n}\n"
+allow s3:GetObject on * when resource.tag.cost/center == \"x\" //key\n}\n"
     );
     assert_eq!(accessc(&["fmt", path, "--check"]).status.code(), Some(0));
     let after = accessc(&["check", path, "--format", "json"]);
