@@ -97,6 +97,7 @@ pub struct Instance {
     pub identity_store: Option<Str>,
     pub region: Option<Str>,
     pub replicas: Vec<Str>,
+    pub repeated: Vec<Repeated>,
 }
 
 #[derive(Debug, Clone)]
@@ -117,6 +118,7 @@ pub struct OrgTree {
     pub management: Option<Str>,
     pub ous: Vec<Ou>,
     pub accounts: Vec<Account>,
+    pub repeated: Vec<Repeated>,
 }
 
 #[derive(Debug, Clone)]
@@ -169,6 +171,7 @@ pub struct ManagedPolicy {
     pub external: Option<Span>,
     pub statements: Vec<Statement>,
     pub blocks: Vec<InBlock>,
+    pub repeated: Vec<Repeated>,
 }
 
 /// `in OU { … }` inside a managed policy; blocks may nest.
@@ -426,6 +429,7 @@ pub struct Grant {
     pub except: Vec<Target>,
     pub owner: Option<Str>,
     pub until: Option<Date>,
+    pub repeated: Vec<Repeated>,
 }
 
 #[derive(Debug, Clone)]
@@ -458,6 +462,34 @@ pub struct Limit {
 #[derive(Debug, Clone)]
 pub struct Quota {
     pub key: Ident,
-    pub value: u64,
+    /// `None` when the number is too large for any quota (beyond `u64`).
+    pub value: Option<u64>,
+    /// The digits as written (leading zeros and all), for `fmt`.
+    pub text: String,
     pub span: Span,
+}
+
+/// A single-value property written again in the same block (`region` twice in
+/// `instance`, `owner` twice in a grant). The block's own field holds the first
+/// occurrence, the one in effect; the checker reports each repetition (A101)
+/// and `fmt` keeps it where it was written.
+#[derive(Debug, Clone)]
+pub struct Repeated {
+    pub keyword: &'static str,
+    pub value: PropValue,
+    /// The repetition, keyword included.
+    pub span: Span,
+    /// The first occurrence, keyword included.
+    pub first: Span,
+}
+
+/// The value of a [`Repeated`] property.
+#[derive(Debug, Clone)]
+pub enum PropValue {
+    /// A property without a value (`external`).
+    Flag,
+    Str(Str),
+    /// `replicas "a", "b"`
+    List(Vec<Str>),
+    Date(Date),
 }

@@ -15,6 +15,8 @@ pub fn format_module(module: &Module, text: &str) -> String {
         next_comment: 0,
         out: String::new(),
         last_end: 0,
+        line_comment_end: usize::MAX,
+        pending_blank: false,
     };
     for item in &module.items {
         f.item(item);
@@ -35,6 +37,12 @@ struct Formatter<'a> {
     out: String,
     /// Source offset where the previous unit ended.
     last_end: usize,
+    /// `out.len()` just after a `//` comment ended a line: nothing may be
+    /// appended to that line.
+    line_comment_end: usize,
+    /// The next unit or comment stands after a blank line (so that a `///`
+    /// that was not a doc comment does not become one).
+    pending_blank: bool,
 }
 
 impl<'a> Formatter<'a> {
@@ -59,27 +67,56 @@ impl<'a> Formatter<'a> {
         }
     }
 
-    /// Write the comments that start before `before`, each on its own line.
+    /// True when only blanks precede source offset `at` on its line.
+    fn begins_line(&self, at: usize) -> bool {
+        let before = self.text.get(..at).unwrap_or("");
+        before
+            .rsplit('\n')
+            .next()
+            .is_none_or(|l| l.trim().is_empty())
+    }
+
+    /// Write the comments that start before `before`: each on its own line,
+    /// except that one which followed code or another comment on its source
+    /// line stays after what the output's last line holds (so `/*c*/ /// x`
+    /// does not turn `/// x` into a doc comment).
     fn flush_comments(&mut self, before: usize, depth: usize) {
         while let Some(c) = self.comments.get(self.next_comment) {
-            if c.span.start as usize >= before {
+            let start = c.span.start as usize;
+            if start >= before {
                 break;
             }
-            if self.blank_between(self.last_end, c.span.start as usize) {
+            let blank = self.blank_between(self.last_end, start);
+            let follows = !self.begins_line(start);
+            let append = follows
+                && !blank
+                && self.out.ends_with('\n')
+                && !self.out.ends_with("\n\n")
+                && self.out.len() != self.line_comment_end;
+            if append {
+                self.out.pop();
+                self.out.push(' ');
+            } else if blank || std::mem::take(&mut self.pending_blank) {
                 self.blank();
             }
             for (i, line) in c.text.lines().enumerate() {
-                let line = if i == 0 {
-                    line.to_string()
-                } else {
-                    line.trim_end().to_string()
-                };
-                if i == 0 {
+                if i == 0 && append {
+                    self.out.push_str(line.trim_end());
+                    self.out.push('\n');
+                } else if i == 0 {
                     self.push_line(depth, line.trim_end());
                 } else {
-                    self.out.push_str(&line);
+                    self.out.push_str(line.trim_end());
                     self.out.push('\n');
                 }
+            }
+            if c.text.starts_with("//") {
+                self.line_comment_end = self.out.len();
+            }
+            // A `///` line that was no doc comment must not stand directly
+            // above an item, where it would become one.
+            if follows && !append && depth == 0 && c.text.starts_with("///") {
+                self.pending_blank = true;
             }
             self.last_end = c.span.end as usize;
             self.next_comment += 1;
@@ -89,7 +126,7 @@ impl<'a> Formatter<'a> {
     /// Start a unit at source offset `start`: comments before it, a blank line if the source had one.
     fn begin(&mut self, start: usize, depth: usize) {
         self.flush_comments(start, depth);
-        if self.blank_between(self.last_end, start) {
+        if self.blank_between(self.last_end, start) || std::mem::take(&mut self.pending_blank) {
             self.blank();
         }
     }
@@ -111,6 +148,9 @@ impl<'a> Formatter<'a> {
                 self.out.push(' ');
                 self.out.push_str(c.text.trim_end());
                 self.out.push('\n');
+                if c.text.starts_with("//") {
+                    self.line_comment_end = self.out.len();
+                }
                 self.last_end = c.span.end as usize;
                 self.next_comment += 1;
             }
@@ -132,6 +172,7 @@ impl<'a> Formatter<'a> {
     fn close_block(&mut self, end: usize, depth: usize) {
         // Comments inside the block, before its closing brace.
         self.flush_comments(end.saturating_sub(1), depth + 1);
+        self.pending_blank = false;
         if self.out.ends_with("{\n") {
             self.out.pop();
             self.out.pop();
@@ -197,6 +238,11 @@ impl<'a> Formatter<'a> {
                         format!("replicas {}", list.join(", ")),
                     ));
                 }
+                props.extend(
+                    inst.repeated
+                        .iter()
+                        .map(|r| (r.span.start as usize, r.span.end as usize, repeated_line(r))),
+                );
                 props.sort();
                 for (s, e, line) in props {
                     self.line_unit(s, e, 1, &line);
@@ -226,6 +272,7 @@ impl<'a> Formatter<'a> {
                     Mgmt(&'t Str),
                     Ou(&'t Ou),
                     Acct(&'t Account),
+                    Rep(&'t Repeated),
                 }
                 let mut members: Vec<(u32, M)> = Vec::new();
                 if let Some(r) = &tree.root {
@@ -236,6 +283,7 @@ impl<'a> Formatter<'a> {
                 }
                 members.extend(tree.ous.iter().map(|o| (o.span.start, M::Ou(o))));
                 members.extend(tree.accounts.iter().map(|a| (a.span.start, M::Acct(a))));
+                members.extend(tree.repeated.iter().map(|r| (r.span.start, M::Rep(r))));
                 members.sort_by_key(|(s, _)| *s);
                 for (_, m) in members {
                     match m {
@@ -253,6 +301,12 @@ impl<'a> Formatter<'a> {
                         ),
                         M::Ou(o) => self.ou(o, 1),
                         M::Acct(a) => self.account(a, 1),
+                        M::Rep(r) => self.line_unit(
+                            r.span.start as usize,
+                            r.span.end as usize,
+                            1,
+                            &repeated_line(r),
+                        ),
                     }
                 }
                 self.close_block(end, 0);
@@ -336,6 +390,10 @@ impl<'a> Formatter<'a> {
                         .map(|s| (s.span.start as usize, M::St(s))),
                 );
                 members.extend(mp.blocks.iter().map(|b| (b.span.start as usize, M::In(b))));
+                members.extend(mp.repeated.iter().map(|r| {
+                    let (s, e) = (r.span.start as usize, r.span.end as usize);
+                    (s, M::Line(s, e, repeated_line(r)))
+                }));
                 members.sort_by_key(|(s, _)| *s);
                 for (_, m) in members {
                     match m {
@@ -394,8 +452,9 @@ impl<'a> Formatter<'a> {
                     tail.push(format!("owner {}", quote(&o.value)));
                 }
                 if let Some(u) = &g.until {
-                    tail.push(format!("until {:04}-{:02}-{:02}", u.year, u.month, u.day));
+                    tail.push(format!("until {}", date(u)));
                 }
+                tail.extend(g.repeated.iter().map(repeated_line));
                 if !tail.is_empty() {
                     self.push_line(1, &tail.join(" "));
                 }
@@ -414,7 +473,7 @@ impl<'a> Formatter<'a> {
                         q.span.start as usize,
                         q.span.end as usize,
                         1,
-                        &format!("{} {}", q.key.name, q.value),
+                        &format!("{} {}", q.key.name, q.text),
                     );
                 }
                 self.close_block(end, 0);
@@ -773,6 +832,21 @@ fn condition_text(c: &Condition) -> String {
             };
             format!("{} {} {v}", operator.name, quote(&key.value))
         }
+    }
+}
+
+fn date(d: &Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)
+}
+
+/// A property written a second time, as written (the checker reports it).
+fn repeated_line(r: &Repeated) -> String {
+    let kw = r.keyword;
+    match &r.value {
+        PropValue::Flag => kw.to_string(),
+        PropValue::Str(s) => format!("{kw} {}", quote(&s.value)),
+        PropValue::List(v) => format!("{kw} {}", list(v.iter().map(|s| quote(&s.value)))),
+        PropValue::Date(d) => format!("{kw} {}", date(d)),
     }
 }
 

@@ -256,6 +256,59 @@ fn fmt_check_and_write() {
     assert_eq!(accessc(&["fmt", path, "--check"]).status.code(), Some(0));
 }
 
+/// `fmt` on the edge cases fuzzing found: a setting given twice keeps both
+/// lines (so `check` still shows the A101), `//` right after a policy name or
+/// tag key stays a comment, and numbers beyond their type keep their digits.
+/// The result is stable under a second `fmt`, and `check` reports the same.
+#[test]
+fn fmt_keeps_repeated_settings_comments_and_huge_numbers() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let messy = "instance { region \"us-east-1\" region \"eu-west-1\" }\n\
+quotas { permission_sets 1180591620717411303424 provisioned_per_account 007 permission_sets 5 }\n\
+function Dev {\n  session 99999999999999999999h\n  managed ReadOnlyAccess//read\n  boundary PowerUserAccess/*cap*/\n  \
+allow s3:GetObject on * when resource.tag.cost/center//key\n  == \"x\"\n}\n";
+    let p = write(dir.path(), "a.access", messy.as_bytes());
+    let path = p.to_str().expect("utf8");
+    let codes = |out: &Output| {
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let mut v: Vec<String> = json
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .map(|d| format!("{} {}", d["code"], d["message"]))
+            .collect();
+        v.sort();
+        v
+    };
+    let before = accessc(&["check", path, "--format", "json"]);
+    assert_eq!(before.status.code(), Some(1));
+    let out = accessc(&["fmt", path]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let formatted = std::fs::read_to_string(&p).expect("read");
+    assert_eq!(
+        formatted,
+        "instance {\n  region \"us-east-1\"\n  region \"eu-west-1\"\n}\n\n\
+quotas {\n  permission_sets 1180591620717411303424\n  provisioned_per_account 007\n  permission_sets 5\n}\n\n\
+function Dev {\n  session 99999999999999999999h\n  managed ReadOnlyAccess //read\n  boundary PowerUserAccess /*cap*/\n  \
+allow s3:GetObject on * when resource.tag.cost/center == \"x\" //key\n}\n"
+    );
+    assert_eq!(accessc(&["fmt", path, "--check"]).status.code(), Some(0));
+    let after = accessc(&["check", path, "--format", "json"]);
+    assert_eq!(after.status.code(), Some(1));
+    let (before, after) = (codes(&before), codes(&after));
+    assert_eq!(before, after, "fmt changed what check reports");
+    for want in [
+        "\"A101\" \"`region` is given twice in `instance`\"",
+        "\"A101\" \"quota `permission_sets` is given twice\"",
+        "\"A302\" \"quota `permission_sets` is a 22-digit number, larger than any quota\"",
+    ] {
+        assert!(after.iter().any(|d| d == want), "{want} not in {after:#?}");
+    }
+    assert!(after
+        .iter()
+        .any(|d| d.starts_with("\"A202\" \"session `99999999999999999999h`")));
+}
+
 #[test]
 fn fmt_refuses_files_with_syntax_errors() {
     let dir = tempfile::tempdir().expect("tmp");

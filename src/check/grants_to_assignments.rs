@@ -245,10 +245,17 @@ impl<'a> Checker<'a> {
                 accounts.retain(|a| !except.contains(a));
             }
             if let Some(d) = &g.until {
-                if !super::valid_date(d.year, d.month, d.day) {
+                if let Some(why) = super::date_problem(d.year, d.month, d.day) {
                     self.err(
-                        Diagnostic::error("A100", d.span, "not a calendar date")
-                            .with_help("write `YYYY-MM-DD`"),
+                        Diagnostic::error(
+                            "A100",
+                            d.span,
+                            format!(
+                                "`{:04}-{:02}-{:02}` is not a calendar date: {why}",
+                                d.year, d.month, d.day
+                            ),
+                        )
+                        .with_help("write a real date as `YYYY-MM-DD`, e.g. `2026-12-31`"),
                     );
                 }
             }
@@ -690,7 +697,7 @@ impl<'a> Checker<'a> {
             let v = per_account.entry(a.account).or_default();
             if !v.contains(&a.function) {
                 v.push(a.function);
-                if v.len() as u64 == q.provisioned_per_account + 1 {
+                if v.len() as u64 - 1 == q.provisioned_per_account {
                     over.push((a.account, a.grant));
                 }
             }

@@ -8,6 +8,7 @@ mod functions;
 mod grants_to_assignments;
 mod names;
 mod org;
+mod repeated;
 mod statements;
 pub(crate) mod text;
 mod unused;
@@ -65,15 +66,38 @@ impl std::fmt::Display for Today {
 }
 
 pub fn valid_date(y: i32, m: u32, d: u32) -> bool {
+    date_problem(y, m, d).is_none()
+}
+
+/// Why `y-m-d` is not a calendar date, if it is not.
+pub fn date_problem(y: i32, m: u32, d: u32) -> Option<String> {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    if !(1..=9999).contains(&y) {
+        return Some("there is no year 0000".into());
+    }
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     let dim = match m {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
         2 if leap => 29,
         2 => 28,
-        _ => return false,
+        _ => return Some(format!("there is no month {m:02}")),
     };
-    (1..=dim).contains(&d) && (1..=9999).contains(&y)
+    let month = MONTHS[(m - 1) as usize];
+    (!(1..=dim).contains(&d)).then(|| format!("{month} {y:04} has no day {d:02}"))
 }
 
 /// Howard Hinnant's days-from-civil.
@@ -195,6 +219,7 @@ impl<'a> Checker<'a> {
         self.collect_names();
         self.check_uses();
         self.lower_settings();
+        self.check_repeated_properties();
         self.lower_org();
         self.lower_principals();
         self.lower_policies();
@@ -312,7 +337,21 @@ impl<'a> Checker<'a> {
                         continue;
                     }
                     first_quotas = Some(item.span);
+                    let mut seen: HashMap<&str, Span> = HashMap::new();
                     for q in qs {
+                        if let Some(prev) = seen.get(q.key.name.as_str()) {
+                            self.err(
+                                Diagnostic::error(
+                                    "A101",
+                                    q.span,
+                                    format!("quota `{}` is given twice", q.key.name),
+                                )
+                                .with_related(*prev, "first given here")
+                                .with_help(format!("keep one `{}`", q.key.name)),
+                            );
+                            continue;
+                        }
+                        seen.insert(&q.key.name, q.span);
                         self.lower_quota(q);
                     }
                 }
@@ -433,29 +472,40 @@ impl<'a> Checker<'a> {
                 return;
             }
         };
-        if q.value == u64::MAX {
-            self.diags.push(Diagnostic::error(
-                "A302",
-                q.span,
-                format!("quota `{}` is too large", q.key.name),
-            ));
+        let Some(n) = q.value else {
+            self.diags.push(
+                Diagnostic::error(
+                    "A302",
+                    q.span,
+                    format!(
+                        "quota `{}` is a {}-digit number, larger than any quota",
+                        q.key.name,
+                        q.text.len()
+                    ),
+                )
+                .with_help(format!(
+                    "write the quota AWS granted you, e.g. `{} 5000`; no quota exceeds {}",
+                    q.key.name,
+                    u64::MAX
+                )),
+            );
             return;
-        }
-        *value = q.value;
+        };
+        *value = n;
         if let Some(hard) = hard {
-            if q.value > hard {
+            if n > hard {
                 self.diags.push(
                     Diagnostic::error(
                         "A204",
                         q.span,
-                        format!("`managed_policies {}` is above AWS's hard limit of {hard} managed policies per role", q.value),
+                        format!("`managed_policies {}` is above AWS's hard limit of {hard} managed policies per role", q.text),
                     )
                     .with_help("20 is the most IAM allows, even after a quota increase; consolidate policies into a customer managed policy"),
                 );
                 self.model.quotas.managed_policies = hard;
             }
         }
-        if q.value == 0 {
+        if n == 0 {
             self.diags.push(
                 Diagnostic::error(
                     "A302",

@@ -231,7 +231,7 @@ fn item_symbol(item: &Item, file: &SourceFile) -> Option<DocumentSymbol> {
                     symbol(
                         file,
                         q.key.name.clone(),
-                        Some(q.value.to_string()),
+                        Some(q.text.clone()),
                         SymbolKind::CONSTANT,
                         q.span,
                         q.key.span,

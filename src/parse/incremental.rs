@@ -231,6 +231,7 @@ impl Mover {
                 identity_store,
                 region,
                 replicas,
+                repeated,
             }) => {
                 self.opt_string(arn);
                 self.opt_string(identity_store);
@@ -238,6 +239,7 @@ impl Mover {
                 for r in replicas {
                     self.string(r);
                 }
+                self.repeated(repeated);
             }
             ItemKind::Attributes(attrs) => {
                 for Attribute { key, value } in attrs {
@@ -251,6 +253,7 @@ impl Mover {
                 management,
                 ous,
                 accounts,
+                repeated,
             })) => {
                 self.opt_string(root);
                 self.opt_string(management);
@@ -260,6 +263,7 @@ impl Mover {
                 for a in accounts {
                     self.account(a);
                 }
+                self.repeated(repeated);
             }
             ItemKind::Group(Group {
                 name,
@@ -293,6 +297,7 @@ impl Mover {
                 external,
                 statements,
                 blocks,
+                repeated,
             }) => {
                 self.ident(name);
                 self.opt_string(path);
@@ -304,6 +309,7 @@ impl Mover {
                 for b in blocks {
                     self.in_block(b);
                 }
+                self.repeated(repeated);
             }
             ItemKind::Function(Function {
                 name,
@@ -323,6 +329,7 @@ impl Mover {
                 except,
                 owner,
                 until,
+                repeated,
             }) => {
                 self.idents(functions);
                 for PrincipalRef {
@@ -336,15 +343,10 @@ impl Mover {
                 self.targets(targets);
                 self.targets(except);
                 self.opt_string(owner);
-                if let Some(Date {
-                    year: _,
-                    month: _,
-                    day: _,
-                    span,
-                }) = until
-                {
-                    self.span(span);
+                if let Some(d) = until {
+                    self.date(d);
                 }
+                self.repeated(repeated);
             }
             ItemKind::Forbid(Forbid::Combination {
                 left,
@@ -365,6 +367,7 @@ impl Mover {
                 for Quota {
                     key,
                     value: _,
+                    text: _,
                     span,
                 } in quotas
                 {
@@ -372,6 +375,39 @@ impl Mover {
                     self.span(span);
                 }
             }
+        }
+    }
+
+    fn date(&self, d: &mut Date) {
+        let Date {
+            year: _,
+            month: _,
+            day: _,
+            span,
+        } = d;
+        self.span(span);
+    }
+
+    fn repeated(&self, v: &mut [Repeated]) {
+        for Repeated {
+            keyword: _,
+            value,
+            span,
+            first,
+        } in v
+        {
+            match value {
+                PropValue::Flag => {}
+                PropValue::Str(s) => self.string(s),
+                PropValue::List(l) => {
+                    for s in l {
+                        self.string(s);
+                    }
+                }
+                PropValue::Date(d) => self.date(d),
+            }
+            self.span(span);
+            self.span(first);
         }
     }
 
@@ -570,6 +606,18 @@ mod tests {
                 reparsed: 1
             }
         );
+        assert!(same(&(m, d), &parse_file(FileId(0), &new)));
+    }
+
+    #[test]
+    fn a_reused_item_moves_its_repeated_settings() {
+        let old: Arc<str> = "group a\n\ninstance { region \"us-east-1\" region \"eu-west-1\" }\n\
+                             grant F to a on root owner \"x\" owner \"y\" until 2026-01-01 until 2027-01-01\n"
+            .into();
+        let (_, _, state, _) = reparse_file(FileId(0), &old, None);
+        let new: Arc<str> = old.replace("group a", "group abc").into();
+        let (m, d, _, reuse) = reparse_file(FileId(0), &new, Some(&state));
+        assert_eq!(reuse.reparsed, 1);
         assert!(same(&(m, d), &parse_file(FileId(0), &new)));
     }
 }

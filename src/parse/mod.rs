@@ -322,3 +322,112 @@ fn rule_name(r: Rule) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ast::*;
+
+    fn parse(text: &str) -> Module {
+        let (m, d) = parse_file(FileId(0), text);
+        assert!(d.is_empty(), "{d:?}");
+        m
+    }
+
+    /// `//` or `/*` right after a name that may hold `/` begins a comment to
+    /// the parser as to the lexer (or `fmt` writes the comment's text twice).
+    #[test]
+    fn a_comment_right_after_a_name_with_slashes_is_a_comment() {
+        let text = "function F {\n  managed ReadOnlyAccess//read\n  boundary Base/*cap*/\n  \
+                    allow s3:GetObject on * when resource.tag.cost/center//k\n  == \"x\"\n}\n";
+        let m = parse(text);
+        let ItemKind::Function(f) = &m.items[0].kind else {
+            panic!("not a function");
+        };
+        let names: Vec<String> = f
+            .props
+            .iter()
+            .flat_map(|p| match p {
+                FunctionProp::Managed(r) => r.clone(),
+                FunctionProp::Boundary(r) => vec![r.clone()],
+                _ => vec![],
+            })
+            .map(|r| match r {
+                PolicyRef::Name(n) => n.name,
+                PolicyRef::Arn(s) => s.value,
+            })
+            .collect();
+        assert_eq!(names, ["ReadOnlyAccess", "Base"]);
+        let Condition::Tag { lhs, .. } = &f.statements[0].conditions[0] else {
+            panic!("not a tag condition");
+        };
+        assert_eq!(lhs.key.name, "cost/center");
+        let comments: Vec<&str> = m.comments.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(comments, ["//read", "/*cap*/", "//k"]);
+    }
+
+    #[test]
+    fn a_repeated_setting_keeps_the_first_and_sets_the_rest_aside() {
+        let text =
+            "managed_policy M {\n  path \"/a/\"\n  external\n  path \"/b/\"\n  external\n}\n\
+                    grant F to G on root until 2026-01-01 owner \"a\" until 2027-01-01\n\
+                    instance { replicas \"us-east-1\" replicas \"eu-west-1\", \"eu-west-2\" }\n";
+        let m = parse(text);
+        let ItemKind::ManagedPolicy(mp) = &m.items[0].kind else {
+            panic!("not a managed policy");
+        };
+        assert_eq!(mp.path.as_ref().map(|s| s.value.as_str()), Some("/a/"));
+        let rep: Vec<(&str, &str, &str)> = mp
+            .repeated
+            .iter()
+            .map(|r| {
+                (
+                    r.keyword,
+                    &text[r.span.start as usize..r.span.end as usize],
+                    &text[r.first.start as usize..r.first.end as usize],
+                )
+            })
+            .collect();
+        assert_eq!(
+            rep,
+            [
+                ("path", "path \"/b/\"", "path \"/a/\""),
+                ("external", "external", "external")
+            ]
+        );
+        let ItemKind::Grant(g) = &m.items[1].kind else {
+            panic!("not a grant");
+        };
+        assert_eq!(g.until.as_ref().map(|d| d.year), Some(2026));
+        assert!(matches!(
+            &g.repeated[..],
+            [Repeated {
+                keyword: "until",
+                value: PropValue::Date(Date { year: 2027, .. }),
+                ..
+            }]
+        ));
+        let ItemKind::Instance(i) = &m.items[2].kind else {
+            panic!("not an instance");
+        };
+        assert_eq!(i.replicas.len(), 1);
+        assert!(matches!(
+            &i.repeated[..],
+            [Repeated { keyword: "replicas", value: PropValue::List(l), .. }] if l.len() == 2
+        ));
+    }
+
+    #[test]
+    fn a_quota_keeps_its_digits_and_a_number_beyond_u64_has_no_value() {
+        let m =
+            parse("quotas { permission_sets 007 provisioned_per_account 1180591620717411303424 }");
+        let ItemKind::Quotas(q) = &m.items[0].kind else {
+            panic!("not quotas");
+        };
+        assert_eq!((q[0].value, q[0].text.as_str()), (Some(7), "007"));
+        assert_eq!(
+            (q[1].value, q[1].text.as_str()),
+            (None, "1180591620717411303424")
+        );
+    }
+}

@@ -84,17 +84,43 @@ impl Builder<'_> {
             }
             Rule::instance => {
                 let mut inst = Instance::default();
+                let mut seen = Seen::default();
                 for q in inner {
                     let rule = q.as_rule();
-                    let mut strings = q
+                    let span = self.span(&q);
+                    let mut strings: Vec<Str> = q
                         .into_inner()
                         .filter(|s| s.as_rule() == Rule::string)
-                        .map(|s| self.string(s));
+                        .map(|s| self.string(s))
+                        .collect();
+                    let keyword = match rule {
+                        Rule::instance_arn => "arn",
+                        Rule::instance_store => "identity_store",
+                        Rule::instance_region => "region",
+                        _ => "replicas",
+                    };
+                    if let Some(first) = seen.repeats(keyword, span) {
+                        let value = if rule == Rule::instance_replicas {
+                            PropValue::List(strings)
+                        } else {
+                            match strings.pop() {
+                                Some(s) => PropValue::Str(s),
+                                None => continue,
+                            }
+                        };
+                        inst.repeated.push(Repeated {
+                            keyword,
+                            value,
+                            span,
+                            first,
+                        });
+                        continue;
+                    }
                     match rule {
-                        Rule::instance_arn => inst.arn = strings.next(),
-                        Rule::instance_store => inst.identity_store = strings.next(),
-                        Rule::instance_region => inst.region = strings.next(),
-                        _ => inst.replicas.extend(strings),
+                        Rule::instance_arn => inst.arn = strings.pop(),
+                        Rule::instance_store => inst.identity_store = strings.pop(),
+                        Rule::instance_region => inst.region = strings.pop(),
+                        _ => inst.replicas = strings,
                     }
                 }
                 ItemKind::Instance(inst)
@@ -119,13 +145,24 @@ impl Builder<'_> {
                     }
                     _ => {
                         let mut tree = OrgTree::default();
+                        let mut seen = Seen::default();
                         for m in q.into_inner() {
-                            match m.as_rule() {
-                                Rule::org_root => {
-                                    tree.root = m.into_inner().nth(1).map(|s| self.string(s))
-                                }
-                                Rule::org_management => {
-                                    tree.management = m.into_inner().nth(1).map(|s| self.string(s))
+                            let rule = m.as_rule();
+                            match rule {
+                                Rule::org_root | Rule::org_management => {
+                                    let keyword = if rule == Rule::org_root {
+                                        "root"
+                                    } else {
+                                        "management"
+                                    };
+                                    let span = self.span(&m);
+                                    let value = self.string(last(m.into_inner()));
+                                    let slot = if rule == Rule::org_root {
+                                        &mut tree.root
+                                    } else {
+                                        &mut tree.management
+                                    };
+                                    seen.record(keyword, span, slot, value, &mut tree.repeated);
                                 }
                                 Rule::ou => tree.ous.push(self.ou(m)),
                                 _ => tree.accounts.push(self.account(m)),
@@ -179,14 +216,39 @@ impl Builder<'_> {
                     external: None,
                     statements: Vec::new(),
                     blocks: Vec::new(),
+                    repeated: Vec::new(),
                 };
+                let mut seen = Seen::default();
                 for q in inner {
                     match q.as_rule() {
-                        Rule::mp_path => mp.path = q.into_inner().nth(1).map(|s| self.string(s)),
-                        Rule::mp_description => {
-                            mp.description = q.into_inner().nth(1).map(|s| self.string(s))
+                        Rule::mp_path => {
+                            let span = self.span(&q);
+                            let value = self.string(last(q.into_inner()));
+                            seen.record("path", span, &mut mp.path, value, &mut mp.repeated);
                         }
-                        Rule::mp_external => mp.external = Some(self.span(&q)),
+                        Rule::mp_description => {
+                            let span = self.span(&q);
+                            let value = self.string(last(q.into_inner()));
+                            seen.record(
+                                "description",
+                                span,
+                                &mut mp.description,
+                                value,
+                                &mut mp.repeated,
+                            );
+                        }
+                        Rule::mp_external => {
+                            let span = self.span(&q);
+                            match seen.repeats("external", span) {
+                                Some(first) => mp.repeated.push(Repeated {
+                                    keyword: "external",
+                                    value: PropValue::Flag,
+                                    span,
+                                    first,
+                                }),
+                                None => mp.external = Some(span),
+                            }
+                        }
                         Rule::in_block => mp.blocks.push(self.in_block(q)),
                         _ => mp.statements.push(self.statement(q)),
                     }
@@ -222,12 +284,30 @@ impl Builder<'_> {
                     except: Vec::new(),
                     owner: None,
                     until: None,
+                    repeated: Vec::new(),
                 };
+                let mut seen = Seen::default();
                 while let Some(q) = inner.next() {
                     match q.as_rule() {
                         Rule::kw_except => g.except = self.targets(first(&mut inner)),
-                        Rule::grant_owner => g.owner = Some(self.string(last(q.into_inner()))),
-                        Rule::grant_until => g.until = Some(self.date(last(q.into_inner()))),
+                        Rule::grant_owner => {
+                            let span = self.span(&q);
+                            let value = self.string(last(q.into_inner()));
+                            seen.record("owner", span, &mut g.owner, value, &mut g.repeated);
+                        }
+                        Rule::grant_until => {
+                            let span = self.span(&q);
+                            let date = self.date(last(q.into_inner()));
+                            match seen.repeats("until", span) {
+                                Some(first) => g.repeated.push(Repeated {
+                                    keyword: "until",
+                                    value: PropValue::Date(date),
+                                    span,
+                                    first,
+                                }),
+                                None => g.until = Some(date),
+                            }
+                        }
                         _ => {}
                     }
                 }
@@ -274,8 +354,13 @@ impl Builder<'_> {
                         let span = self.span(&q);
                         let mut r = q.into_inner();
                         let key = self.ident(first(&mut r));
-                        let value = first(&mut r).as_str().parse().unwrap_or(u64::MAX);
-                        Quota { key, value, span }
+                        let text = first(&mut r).as_str().to_string();
+                        Quota {
+                            key,
+                            value: text.parse().ok(),
+                            text,
+                            span,
+                        }
                     })
                     .collect(),
             ),
@@ -574,6 +659,45 @@ impl Builder<'_> {
             month: num(5..7),
             day: num(8..10),
             span,
+        }
+    }
+}
+
+/// The single-value properties of one block seen so far, by keyword, with
+/// the span of their first occurrence.
+#[derive(Default)]
+struct Seen(Vec<(&'static str, Span)>);
+
+impl Seen {
+    /// The first occurrence of `keyword` when it was seen before; otherwise
+    /// `None`, and `span` is remembered as its first occurrence.
+    fn repeats(&mut self, keyword: &'static str, span: Span) -> Option<Span> {
+        match self.0.iter().find(|(k, _)| *k == keyword) {
+            Some((_, first)) => Some(*first),
+            None => {
+                self.0.push((keyword, span));
+                None
+            }
+        }
+    }
+
+    /// A string property: into `slot` the first time, into `repeated` after.
+    fn record(
+        &mut self,
+        keyword: &'static str,
+        span: Span,
+        slot: &mut Option<Str>,
+        value: Str,
+        repeated: &mut Vec<Repeated>,
+    ) {
+        match self.repeats(keyword, span) {
+            Some(first) => repeated.push(Repeated {
+                keyword,
+                value: PropValue::Str(value),
+                span,
+                first,
+            }),
+            None => *slot = Some(value),
         }
     }
 }

@@ -1,0 +1,41 @@
+//! Single-value properties written twice in one block: `region` in
+//! `instance`, `root` or `management` in `org`, `path`, `description` or
+//! `external` in a managed policy, `owner` or `until` in a grant. The parser
+//! keeps the first occurrence in effect and every later one aside; each later
+//! one is an A101 here, as a repeated function property is in `functions.rs`
+//! and a repeated quota in `mod.rs`.
+
+use super::Checker;
+use crate::ast::*;
+use crate::diagnostic::Diagnostic;
+
+impl Checker<'_> {
+    pub(super) fn check_repeated_properties(&mut self) {
+        let items: Vec<&Item> = self.items().collect();
+        for item in items {
+            let (repeated, place) = match &item.kind {
+                ItemKind::Instance(i) => (&i.repeated, "`instance`".to_string()),
+                ItemKind::Org(OrgDecl::Inline(t)) => (&t.repeated, "`org`".to_string()),
+                ItemKind::ManagedPolicy(mp) => {
+                    (&mp.repeated, format!("managed policy `{}`", mp.name.name))
+                }
+                ItemKind::Grant(g) => (&g.repeated, "this grant".to_string()),
+                _ => continue,
+            };
+            for r in repeated {
+                let kw = r.keyword;
+                let help = match r.value {
+                    PropValue::List(_) => {
+                        format!("list every value in one `{kw}` line, separated by commas")
+                    }
+                    _ => format!("keep one `{kw}`"),
+                };
+                self.err(
+                    Diagnostic::error("A101", r.span, format!("`{kw}` is given twice in {place}"))
+                        .with_related(r.first, "first given here")
+                        .with_help(help),
+                );
+            }
+        }
+    }
+}
