@@ -124,29 +124,29 @@ fn every_code_has_a_trigger_and_a_near_miss() {
     assert!(missing.is_empty(), "{}", missing.join("\n"));
 }
 
+/// One snapshot per program, `snapshots/corpus/diagnostics@<program>.snap`;
+/// every program is checked and every mismatch reported, not only the first.
 #[test]
 fn rendered_diagnostics_snapshots() {
-    for p in programs() {
-        let prog = load(&RealFs, &p).expect("load");
-        let checked = check(&prog, &CheckOptions { today: today() });
-        let rendered = render_human(
-            &checked.diagnostics,
-            &prog.sources,
-            HumanOptions {
-                color: false,
-                width: 100,
-            },
-        );
-        // File names in the rendering are absolute; make them relative to the corpus.
-        let base = format!("{}/", corpus_dir().display());
-        let rendered = rendered.replace(&base, "");
-        let name = p
-            .file_stem()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .to_string();
-        insta::with_settings!({snapshot_path => "snapshots/corpus", prepend_module_to_snapshot => false, omit_expression => true}, {
-            insta::assert_snapshot!(name, rendered);
+    insta::with_settings!({snapshot_path => "snapshots/corpus", prepend_module_to_snapshot => false, omit_expression => true}, {
+        insta::glob!("corpus/*", |p| {
+            if !(p.is_dir() || p.extension().is_some_and(|e| e == "access")) {
+                return;
+            }
+            let prog = load(&RealFs, p).expect("load");
+            let checked = check(&prog, &CheckOptions { today: today() });
+            let rendered = render_human(
+                &checked.diagnostics,
+                &prog.sources,
+                HumanOptions {
+                    color: false,
+                    width: 100,
+                },
+            );
+            // File names in the rendering are absolute; make them relative to the corpus.
+            let corpus = p.parent().expect("in the corpus");
+            let rendered = rendered.replace(&format!("{}/", corpus.display()), "");
+            insta::assert_snapshot!("diagnostics", rendered);
         });
-    }
+    });
 }
