@@ -2,6 +2,7 @@
 //! and example, and on randomly generated programs with random layout
 //! (whitespace, line breaks and comments between tokens).
 
+use accessc::ir::Ir;
 use accessc::load::{load_texts, RealFs};
 use accessc::{check, CheckOptions, Today};
 use proptest::prelude::*;
@@ -11,8 +12,12 @@ fn today() -> Today {
     Today::parse("2026-11-28").expect("date")
 }
 
-/// Everything a program means, without source positions.
-fn meaning(text: &str) -> (String, Vec<(String, String)>) {
+/// Everything a program means, without source positions: a summary of the
+/// checked model, the diagnostics, and, for a program that checks without
+/// errors, the lowered IR every backend reads.
+type Meaning = (String, Vec<(String, String)>, Option<Ir>);
+
+fn meaning(text: &str) -> Meaning {
     let prog = load_texts(
         &RealFs,
         Path::new("."),
@@ -89,7 +94,8 @@ fn meaning(text: &str) -> (String, Vec<(String, String)>) {
         .map(|d| (d.code.to_string(), d.message.clone()))
         .collect();
     diags.sort();
-    (s, diags)
+    let ir = (!c.has_errors()).then(|| accessc::model_to_ir::lower(&c.model));
+    (s, diags, ir)
 }
 
 fn format_text(text: &str) -> Option<String> {
