@@ -35,7 +35,7 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
         /// The date user-grant expiry is judged against (YYYY-MM-DD); default: today (UTC).
-        #[arg(long, value_parser = parse_today)]
+        #[arg(long, value_parser = Today::parse_arg)]
         today: Option<Today>,
         /// Treat warnings as errors: `--deny warnings`.
         #[arg(long, value_enum)]
@@ -60,7 +60,7 @@ enum Command {
         #[arg(long, value_enum, default_value_t = TemplateFormat::Yaml)]
         format: TemplateFormat,
         /// The date user-grant expiry is judged against (YYYY-MM-DD); default: today (UTC).
-        #[arg(long, value_parser = parse_today)]
+        #[arg(long, value_parser = Today::parse_arg)]
         today: Option<Today>,
         /// Let `use`, `org from` and `from json` read files outside the program's
         /// directory (absolute paths, `..`); only regular files are read all the same.
@@ -122,10 +122,6 @@ enum TemplateFormat {
 #[derive(Clone, Copy, ValueEnum)]
 enum Deny {
     Warnings,
-}
-
-fn parse_today(s: &str) -> Result<Today, String> {
-    Today::parse(s).ok_or_else(|| format!("`{s}` is not a date: write YYYY-MM-DD"))
 }
 
 fn main() -> ExitCode {

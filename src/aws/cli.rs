@@ -99,7 +99,7 @@ pub struct PlanArgs {
     #[arg(long)]
     pub allow_delete: bool,
     /// The date user-grant expiry is judged against (YYYY-MM-DD); default: today (UTC).
-    #[arg(long, value_parser = parse_today)]
+    #[arg(long, value_parser = Today::parse_arg)]
     pub today: Option<Today>,
 }
 
@@ -134,7 +134,7 @@ pub struct ApplyArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 900)]
     pub op_timeout: u64,
     /// The date user-grant expiry is judged against (YYYY-MM-DD); default: today (UTC).
-    #[arg(long, value_parser = parse_today)]
+    #[arg(long, value_parser = Today::parse_arg)]
     pub today: Option<Today>,
 }
 
@@ -154,7 +154,7 @@ pub struct DriftArgs {
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub format: OutputFormat,
     /// The date user grants are judged stale against (YYYY-MM-DD); default: today (UTC).
-    #[arg(long, value_parser = parse_today)]
+    #[arg(long, value_parser = Today::parse_arg)]
     pub today: Option<Today>,
 }
 
@@ -178,10 +178,6 @@ pub struct SnapshotArgs {
     pub out: PathBuf,
     #[command(flatten)]
     pub aws: AwsArgs,
-}
-
-fn parse_today(s: &str) -> Result<Today, String> {
-    Today::parse(s).ok_or_else(|| format!("`{s}` is not a date: write YYYY-MM-DD"))
 }
 
 fn out(s: &str) {

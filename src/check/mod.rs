@@ -18,8 +18,10 @@ use crate::diagnostic::{sort_and_dedup, Diagnostic, Severity};
 use crate::load::Program;
 use crate::model::*;
 use crate::span::{FileId, Span};
+pub use functions::thousands;
 pub use names::Kind;
 use names::Names;
+pub use statements::non_whitespace_chars;
 use std::collections::{HashMap, HashSet};
 
 /// A calendar date (`--today`).
@@ -41,6 +43,11 @@ impl Today {
         let month = s[5..7].parse().ok()?;
         let day = s[8..10].parse().ok()?;
         valid_date(year, month, day).then_some(Today { year, month, day })
+    }
+
+    /// Parse a `--today` argument: [`Today::parse`] with a message for people.
+    pub fn parse_arg(s: &str) -> Result<Today, String> {
+        Today::parse(s).ok_or_else(|| format!("`{s}` is not a date: write YYYY-MM-DD"))
     }
 
     /// Days since 1970-01-01.

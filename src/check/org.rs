@@ -285,10 +285,7 @@ impl<'a> Checker<'a> {
                 self.diags.push(Diagnostic::error(
                     "A302",
                     span,
-                    format!(
-                        "a {what} must be 1 to {} characters",
-                        super::functions::thousands(max)
-                    ),
+                    format!("a {what} must be 1 to {} characters", super::thousands(max)),
                 ));
             } else if let Some(msg) = text::bad_char(what, &display_name, ok) {
                 self.diags.push(

@@ -7,7 +7,7 @@ use super::analysis::Analysis;
 use super::query::Found;
 use crate::ast::{ItemKind, PrincipalKind, Target};
 use crate::catalog::{self, AccessLevel};
-use crate::check::Kind;
+use crate::check::{non_whitespace_chars, thousands, Kind};
 use crate::model::*;
 use crate::model_to_ir::iso_duration;
 use crate::span::Span;
@@ -84,27 +84,8 @@ fn name_hover(a: &Analysis, kind: Kind, name: &str, md: &mut String) -> Option<(
     Some(())
 }
 
-/// Characters IAM counts against its size limits (as the checker counts them).
-fn non_whitespace_chars(doc: &serde_json::Value) -> usize {
-    serde_json::to_string(doc)
-        .map(|s| s.chars().filter(|c| !c.is_whitespace()).count())
-        .unwrap_or(0)
-}
-
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{} {}", thousands(n), if n == 1 { one } else { many })
-}
-
-fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn hours(minutes: u64) -> String {
