@@ -122,6 +122,41 @@ fn an_unknown_instance() {
     no_sets(&moto);
 }
 
+/// An endpoint whose listings never end (the same page token again and
+/// again) stops the read with one clear error instead of looping for ever.
+#[test]
+fn a_listing_that_never_ends_is_refused() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = example(&tmp, "app-developer");
+    let ir = ir_of(&dir, TODAY);
+    let moto = Moto::start("999999999999");
+    moto.seed_from_ir(&ir, &[]);
+    moto.faults(serde_json::json!({ "stuck_token": true }));
+    let mut cmd = accessc(&moto.url(), &["plan", s(&dir), "--today", TODAY]);
+    let mut child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn accessc");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("plan still running after 60 s against a listing that never ends");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut err)
+        .expect("read stderr");
+    assert_eq!(status.code(), Some(2), "{err}");
+    one_error(&err, "a page token it had returned before");
+    no_sets(&moto);
+}
+
 #[test]
 fn a_group_that_does_not_resolve() {
     let tmp = tempfile::tempdir().expect("tempdir");

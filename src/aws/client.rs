@@ -193,6 +193,45 @@ impl Aws {
     }
 }
 
+impl Aws {
+    /// Every page of one listing, each sent through [`Aws::call`] (so with
+    /// its retries and call counting): `send` sends the request for a page
+    /// token (`None` first), `next` reads a page's next token, `each` takes
+    /// the page. An empty token ends the listing like a missing one; a token
+    /// that comes back a second time is an error rather than an endless loop.
+    pub async fn pages<T, E, F, Fut>(
+        &self,
+        op: &str,
+        send: F,
+        next: impl Fn(&T) -> Option<&str>,
+        mut each: impl FnMut(T),
+    ) -> Result<(), AwsError>
+    where
+        F: Fn(Option<String>) -> Fut,
+        Fut: Future<Output = Result<T, SdkError<E>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let mut token: Option<String> = None;
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+        loop {
+            let page = self.call(op, || send(token.clone())).await?;
+            let following = next(&page).filter(|t| !t.is_empty()).map(str::to_string);
+            each(page);
+            match following {
+                None => return Ok(()),
+                Some(t) if !seen.insert(t.clone()) => {
+                    return Err(AwsError::new(
+                        ErrorKind::Server,
+                        op,
+                        "the endpoint returned a page token it had returned before: the listing would never end".to_string(),
+                    ))
+                }
+                Some(t) => token = Some(t),
+            }
+        }
+    }
+}
+
 fn no_credentials(detail: &str) -> AwsError {
     AwsError::new(
         ErrorKind::Credentials,

@@ -161,10 +161,6 @@ fn ir_ptype(k: Option<&SdkPrincipalType>) -> Option<PrincipalType> {
     }
 }
 
-fn token(t: Option<&str>) -> Option<String> {
-    t.filter(|s| !s.is_empty()).map(str::to_string)
-}
-
 /// Run futures with at most `limit` at once; results in input order; the
 /// first error wins.
 pub(crate) async fn bounded<T, Fut>(limit: usize, futs: Vec<Fut>) -> Result<Vec<T>, AwsError>
@@ -211,26 +207,22 @@ pub async fn resolve_instance(
     wanted: Option<&str>,
 ) -> Result<(String, String), AwsError> {
     let mut all = Vec::new();
-    let mut next: Option<String> = None;
-    loop {
-        let r = aws
-            .call("ListInstances", || {
-                aws.sso.list_instances().set_next_token(next.clone()).send()
-            })
-            .await?;
-        for i in r.instances() {
-            if let Some(arn) = i.instance_arn() {
-                all.push((
-                    arn.to_string(),
-                    i.identity_store_id().unwrap_or_default().to_string(),
-                ));
+    aws.pages(
+        "ListInstances",
+        |next| aws.sso.list_instances().set_next_token(next).send(),
+        |r| r.next_token(),
+        |r| {
+            for i in r.instances() {
+                if let Some(arn) = i.instance_arn() {
+                    all.push((
+                        arn.to_string(),
+                        i.identity_store_id().unwrap_or_default().to_string(),
+                    ));
+                }
             }
-        }
-        next = token(r.next_token());
-        if next.is_none() {
-            break;
-        }
-    }
+        },
+    )
+    .await?;
     let listed = || {
         all.iter()
             .map(|(a, _)| format!("`{a}`"))
@@ -271,53 +263,50 @@ pub async fn resolve_instance(
 /// Every group and user of the identity store.
 pub async fn list_store(aws: &Aws, store: &str) -> Result<Vec<LivePrincipal>, AwsError> {
     let mut out = Vec::new();
-    let mut next: Option<String> = None;
-    loop {
-        let r = aws
-            .call("ListGroups", || {
-                aws.ids
-                    .list_groups()
-                    .identity_store_id(store)
-                    .max_results(100)
-                    .set_next_token(next.clone())
-                    .send()
-            })
-            .await?;
-        for g in r.groups() {
-            out.push(LivePrincipal {
-                kind: PrincipalType::Group,
-                name: g.display_name().unwrap_or_default().to_string(),
-                id: g.group_id().to_string(),
-            });
-        }
-        next = token(r.next_token());
-        if next.is_none() {
-            break;
-        }
-    }
-    loop {
-        let r = aws
-            .call("ListUsers", || {
-                aws.ids
-                    .list_users()
-                    .identity_store_id(store)
-                    .max_results(100)
-                    .set_next_token(next.clone())
-                    .send()
-            })
-            .await?;
-        for u in r.users() {
-            out.push(LivePrincipal {
-                kind: PrincipalType::User,
-                name: u.user_name().unwrap_or_default().to_string(),
-                id: u.user_id().to_string(),
-            });
-        }
-        next = token(r.next_token());
-        if next.is_none() {
-            break;
-        }
-    }
+    aws.pages(
+        "ListGroups",
+        |next| {
+            aws.ids
+                .list_groups()
+                .identity_store_id(store)
+                .max_results(100)
+                .set_next_token(next)
+                .send()
+        },
+        |r| r.next_token(),
+        |r| {
+            for g in r.groups() {
+                out.push(LivePrincipal {
+                    kind: PrincipalType::Group,
+                    name: g.display_name().unwrap_or_default().to_string(),
+                    id: g.group_id().to_string(),
+                });
+            }
+        },
+    )
+    .await?;
+    aws.pages(
+        "ListUsers",
+        |next| {
+            aws.ids
+                .list_users()
+                .identity_store_id(store)
+                .max_results(100)
+                .set_next_token(next)
+                .send()
+        },
+        |r| r.next_token(),
+        |r| {
+            for u in r.users() {
+                out.push(LivePrincipal {
+                    kind: PrincipalType::User,
+                    name: u.user_name().unwrap_or_default().to_string(),
+                    id: u.user_id().to_string(),
+                });
+            }
+        },
+    )
+    .await?;
     Ok(out)
 }
 
@@ -555,24 +544,22 @@ async fn read_sets(
     concurrency: usize,
 ) -> Result<Vec<LiveSet>, AwsError> {
     let mut arns = Vec::new();
-    let mut next: Option<String> = None;
-    loop {
-        let r = aws
-            .call("ListPermissionSets", || {
-                aws.sso
-                    .list_permission_sets()
-                    .instance_arn(instance)
-                    .max_results(100)
-                    .set_next_token(next.clone())
-                    .send()
-            })
-            .await?;
-        arns.extend(r.permission_sets().iter().cloned());
-        next = token(r.next_token());
-        if next.is_none() {
-            break;
-        }
-    }
+    aws.pages(
+        "ListPermissionSets",
+        |next| {
+            aws.sso
+                .list_permission_sets()
+                .instance_arn(instance)
+                .max_results(100)
+                .set_next_token(next)
+                .send()
+        },
+        |r| r.next_token(),
+        |r| {
+            arns.extend(r.permission_sets().iter().cloned());
+        },
+    )
+    .await?;
     let futs = arns
         .into_iter()
         .map(|arn| {
@@ -609,27 +596,25 @@ async fn read_set(aws: &Aws, instance: &str, arn: String) -> Result<LiveSet, Aws
         relay_state: ps.and_then(|p| p.relay_state()).map(str::to_string),
         ..LiveSet::default()
     };
-    let mut next: Option<String> = None;
-    loop {
-        let r = aws
-            .call("ListTagsForResource", || {
-                aws.sso
-                    .list_tags_for_resource()
-                    .instance_arn(instance)
-                    .resource_arn(&arn)
-                    .set_next_token(next.clone())
-                    .send()
-            })
-            .await?;
-        set.tags.extend(r.tags().iter().map(|t| ir::Tag {
-            key: t.key().to_string(),
-            value: t.value().to_string(),
-        }));
-        next = token(r.next_token());
-        if next.is_none() {
-            break;
-        }
-    }
+    aws.pages(
+        "ListTagsForResource",
+        |next| {
+            aws.sso
+                .list_tags_for_resource()
+                .instance_arn(instance)
+                .resource_arn(&arn)
+                .set_next_token(next)
+                .send()
+        },
+        |r| r.next_token(),
+        |r| {
+            set.tags.extend(r.tags().iter().map(|t| ir::Tag {
+                key: t.key().to_string(),
+                value: t.value().to_string(),
+            }));
+        },
+    )
+    .await?;
     set.tags.sort_by(|a, b| a.key.cmp(&b.key));
     set.owned = !is_control_tower(&name)
         && set
@@ -640,42 +625,41 @@ async fn read_set(aws: &Aws, instance: &str, arn: String) -> Result<LiveSet, Aws
         return Ok(set);
     }
 
-    loop {
-        let r = aws
-            .call("ListManagedPoliciesInPermissionSet", || {
-                aws.sso
-                    .list_managed_policies_in_permission_set()
-                    .instance_arn(instance)
-                    .permission_set_arn(&arn)
-                    .max_results(100)
-                    .set_next_token(next.clone())
-                    .send()
-            })
-            .await?;
-        set.managed_policies.extend(
-            r.attached_managed_policies()
-                .iter()
-                .filter_map(|m| m.arn().map(str::to_string)),
-        );
-        next = token(r.next_token());
-        if next.is_none() {
-            break;
-        }
-    }
-    loop {
-        let r = aws
-            .call("ListCustomerManagedPolicyReferencesInPermissionSet", || {
-                aws.sso
-                    .list_customer_managed_policy_references_in_permission_set()
-                    .instance_arn(instance)
-                    .permission_set_arn(&arn)
-                    .max_results(100)
-                    .set_next_token(next.clone())
-                    .send()
-            })
-            .await?;
-        set.customer_managed_policies
-            .extend(
+    aws.pages(
+        "ListManagedPoliciesInPermissionSet",
+        |next| {
+            aws.sso
+                .list_managed_policies_in_permission_set()
+                .instance_arn(instance)
+                .permission_set_arn(&arn)
+                .max_results(100)
+                .set_next_token(next)
+                .send()
+        },
+        |r| r.next_token(),
+        |r| {
+            set.managed_policies.extend(
+                r.attached_managed_policies()
+                    .iter()
+                    .filter_map(|m| m.arn().map(str::to_string)),
+            );
+        },
+    )
+    .await?;
+    aws.pages(
+        "ListCustomerManagedPolicyReferencesInPermissionSet",
+        |next| {
+            aws.sso
+                .list_customer_managed_policy_references_in_permission_set()
+                .instance_arn(instance)
+                .permission_set_arn(&arn)
+                .max_results(100)
+                .set_next_token(next)
+                .send()
+        },
+        |r| r.next_token(),
+        |r| {
+            set.customer_managed_policies.extend(
                 r.customer_managed_policy_references()
                     .iter()
                     .map(|c| ir::PolicyReference {
@@ -683,11 +667,9 @@ async fn read_set(aws: &Aws, instance: &str, arn: String) -> Result<LiveSet, Aws
                         path: c.path().unwrap_or("/").to_string(),
                     }),
             );
-        next = token(r.next_token());
-        if next.is_none() {
-            break;
-        }
-    }
+        },
+    )
+    .await?;
     let inline = aws
         .call("GetInlinePolicyForPermissionSet", || {
             aws.sso
@@ -749,30 +731,28 @@ async fn for_principal(
     id: &str,
 ) -> Result<Vec<(String, PrincipalType, String, String)>, AwsError> {
     let mut out = Vec::new();
-    let mut next: Option<String> = None;
-    loop {
-        let r = aws
-            .call("ListAccountAssignmentsForPrincipal", || {
-                aws.sso
-                    .list_account_assignments_for_principal()
-                    .instance_arn(instance)
-                    .principal_type(sdk_ptype(kind))
-                    .principal_id(id)
-                    .max_results(100)
-                    .set_next_token(next.clone())
-                    .send()
-            })
-            .await?;
-        for a in r.account_assignments() {
-            if let (Some(set), Some(account)) = (a.permission_set_arn(), a.account_id()) {
-                out.push((set.to_string(), kind, id.to_string(), account.to_string()));
+    aws.pages(
+        "ListAccountAssignmentsForPrincipal",
+        |next| {
+            aws.sso
+                .list_account_assignments_for_principal()
+                .instance_arn(instance)
+                .principal_type(sdk_ptype(kind))
+                .principal_id(id)
+                .max_results(100)
+                .set_next_token(next)
+                .send()
+        },
+        |r| r.next_token(),
+        |r| {
+            for a in r.account_assignments() {
+                if let (Some(set), Some(account)) = (a.permission_set_arn(), a.account_id()) {
+                    out.push((set.to_string(), kind, id.to_string(), account.to_string()));
+                }
             }
-        }
-        next = token(r.next_token());
-        if next.is_none() {
-            break;
-        }
-    }
+        },
+    )
+    .await?;
     Ok(out)
 }
 
@@ -790,25 +770,23 @@ async fn read_assignments_deep(
             let arn = arn.clone();
             async move {
                 let mut accounts = Vec::new();
-                let mut next: Option<String> = None;
-                loop {
-                    let r = aws
-                        .call("ListAccountsForProvisionedPermissionSet", || {
-                            aws.sso
-                                .list_accounts_for_provisioned_permission_set()
-                                .instance_arn(&instance)
-                                .permission_set_arn(&arn)
-                                .max_results(100)
-                                .set_next_token(next.clone())
-                                .send()
-                        })
-                        .await?;
-                    accounts.extend(r.account_ids().iter().map(|a| (arn.clone(), a.clone())));
-                    next = token(r.next_token());
-                    if next.is_none() {
-                        break;
-                    }
-                }
+                aws.pages(
+                    "ListAccountsForProvisionedPermissionSet",
+                    |next| {
+                        aws.sso
+                            .list_accounts_for_provisioned_permission_set()
+                            .instance_arn(&instance)
+                            .permission_set_arn(&arn)
+                            .max_results(100)
+                            .set_next_token(next)
+                            .send()
+                    },
+                    |r| r.next_token(),
+                    |r| {
+                        accounts.extend(r.account_ids().iter().map(|a| (arn.clone(), a.clone())));
+                    },
+                )
+                .await?;
                 Ok(accounts)
             }
         })
@@ -825,32 +803,30 @@ async fn read_assignments_deep(
             let instance = instance.to_string();
             async move {
                 let mut out = Vec::new();
-                let mut next: Option<String> = None;
-                loop {
-                    let r = aws
-                        .call("ListAccountAssignments", || {
-                            aws.sso
-                                .list_account_assignments()
-                                .instance_arn(&instance)
-                                .permission_set_arn(&arn)
-                                .account_id(&account)
-                                .max_results(100)
-                                .set_next_token(next.clone())
-                                .send()
-                        })
-                        .await?;
-                    for a in r.account_assignments() {
-                        if let (Some(kind), Some(pid)) =
-                            (ir_ptype(a.principal_type()), a.principal_id())
-                        {
-                            out.push((arn.clone(), kind, pid.to_string(), account.clone()));
+                aws.pages(
+                    "ListAccountAssignments",
+                    |next| {
+                        aws.sso
+                            .list_account_assignments()
+                            .instance_arn(&instance)
+                            .permission_set_arn(&arn)
+                            .account_id(&account)
+                            .max_results(100)
+                            .set_next_token(next)
+                            .send()
+                    },
+                    |r| r.next_token(),
+                    |r| {
+                        for a in r.account_assignments() {
+                            if let (Some(kind), Some(pid)) =
+                                (ir_ptype(a.principal_type()), a.principal_id())
+                            {
+                                out.push((arn.clone(), kind, pid.to_string(), account.clone()));
+                            }
                         }
-                    }
-                    next = token(r.next_token());
-                    if next.is_none() {
-                        break;
-                    }
-                }
+                    },
+                )
+                .await?;
                 Ok(out)
             }
         })

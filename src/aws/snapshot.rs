@@ -84,49 +84,46 @@ struct Children {
 
 async fn children(aws: Aws, parent: String) -> Result<(String, Children), AwsError> {
     let mut c = Children::default();
-    let mut next: Option<String> = None;
-    loop {
-        let r = aws
-            .call("ListOrganizationalUnitsForParent", || {
-                aws.org
-                    .list_organizational_units_for_parent()
-                    .parent_id(&parent)
-                    .set_next_token(next.clone())
-                    .send()
-            })
-            .await?;
-        for ou in r.organizational_units() {
-            if let Some(id) = ou.id() {
-                c.ous
-                    .push((id.to_string(), ou.name().unwrap_or(id).to_string()));
+    aws.pages(
+        "ListOrganizationalUnitsForParent",
+        |next| {
+            aws.org
+                .list_organizational_units_for_parent()
+                .parent_id(&parent)
+                .set_next_token(next)
+                .send()
+        },
+        |r| r.next_token(),
+        |r| {
+            for ou in r.organizational_units() {
+                if let Some(id) = ou.id() {
+                    c.ous
+                        .push((id.to_string(), ou.name().unwrap_or(id).to_string()));
+                }
             }
-        }
-        next = r.next_token().filter(|t| !t.is_empty()).map(str::to_string);
-        if next.is_none() {
-            break;
-        }
-    }
-    loop {
-        let r = aws
-            .call("ListAccountsForParent", || {
-                aws.org
-                    .list_accounts_for_parent()
-                    .parent_id(&parent)
-                    .set_next_token(next.clone())
-                    .send()
-            })
-            .await?;
-        for a in r.accounts() {
-            if let Some(id) = a.id() {
-                c.accounts
-                    .push((id.to_string(), a.name().unwrap_or(id).to_string()));
+        },
+    )
+    .await?;
+    aws.pages(
+        "ListAccountsForParent",
+        |next| {
+            aws.org
+                .list_accounts_for_parent()
+                .parent_id(&parent)
+                .set_next_token(next)
+                .send()
+        },
+        |r| r.next_token(),
+        |r| {
+            for a in r.accounts() {
+                if let Some(id) = a.id() {
+                    c.accounts
+                        .push((id.to_string(), a.name().unwrap_or(id).to_string()));
+                }
             }
-        }
-        next = r.next_token().filter(|t| !t.is_empty()).map(str::to_string);
-        if next.is_none() {
-            break;
-        }
-    }
+        },
+    )
+    .await?;
     Ok((parent, c))
 }
 

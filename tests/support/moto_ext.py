@@ -23,7 +23,9 @@ Test-only control endpoints (not AWS APIs), all JSON:
   GET  /_accessc/stats     request counts per service:Action and async-operation figures
   POST /_accessc/stats/reset
   POST /_accessc/faults    {"fail": [{"permission_set": NAME, "account": ID, "reason": TEXT}],
-                            "op_delay": SECONDS}
+                            "op_delay": SECONDS,
+                            "stuck_token": BOOL (every listing answers its first page
+                            with one NextToken that never ends, as a broken endpoint might)}
   POST /_accessc/load      {"ir": <accessc IR>}: the live state the IR describes, at once (benchmarks)
 
 An access key starting with EXPIRED is answered ExpiredTokenException, as AWS
@@ -71,7 +73,8 @@ from moto.iam.aws_managed_policies import aws_managed_policies_data  # noqa: E40
 LOCK = threading.RLock()
 STATS = {"calls": {}, "total": 0, "max_outstanding": 0, "account_overlaps": 0,
          "throttled_outstanding": 0}
-FAULTS = {"fail": [], "op_delay": ARGS.op_delay}
+FAULTS = {"fail": [], "op_delay": ARGS.op_delay, "stuck_token": False}
+STUCK_TOKEN = base64.b64encode(b"stuck").decode()
 
 
 # --------------------------------------------------------------------------
@@ -140,6 +143,8 @@ def page(items, params, default=100):
         max_results = default
     if not isinstance(max_results, int) or not 1 <= max_results <= 100:
         raise validation("1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 100")
+    if FAULTS["stuck_token"]:
+        return items[:max_results], STUCK_TOKEN
     start = 0
     token = params.get("NextToken")
     if token:
@@ -1136,6 +1141,8 @@ def control(environ, start_response, inner):
                     FAULTS["fail"] = body["fail"]
                 if "op_delay" in body:
                     FAULTS["op_delay"] = float(body["op_delay"])
+                if "stuck_token" in body:
+                    FAULTS["stuck_token"] = bool(body["stuck_token"])
                 out = FAULTS
             else:
                 return Response("not found", status=404)(environ, start_response)
