@@ -9,7 +9,7 @@
 
 mod lsp_client;
 
-use lsp_client::{pos, uri, Client, TODAY};
+use lsp_client::{pos, uri, Client, Ws, TODAY};
 use serde_json::{json, Value};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -18,58 +18,6 @@ use std::time::Duration;
 
 fn options() -> Value {
     json!({ "today": TODAY })
-}
-
-/// A workspace directory and a cache directory, both temporary.
-struct Ws {
-    dir: tempfile::TempDir,
-    cache: tempfile::TempDir,
-}
-
-impl Ws {
-    fn new() -> Ws {
-        Ws {
-            dir: tempfile::tempdir().expect("tmp"),
-            cache: tempfile::tempdir().expect("tmp"),
-        }
-    }
-
-    fn write(&self, name: &str, text: &str) -> (PathBuf, String) {
-        let p = self.dir.path().join(name);
-        if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).expect("mkdir");
-        }
-        std::fs::write(&p, text).expect("write");
-        let u = uri(&p);
-        (p, u)
-    }
-
-    fn client(&self) -> Client {
-        Client::start(self.cache.path(), options())
-    }
-
-    /// Paths made stable for snapshots.
-    fn redact(&self, s: &str) -> String {
-        let ws = uri(self.dir.path());
-        let cache = uri(self.cache.path());
-        let s = s
-            .replace(&ws, "file:///WS")
-            .replace(&cache, "file:///CACHE")
-            .replace(&self.dir.path().display().to_string(), "/WS")
-            .replace(&self.cache.path().display().to_string(), "/CACHE");
-        // The std directory's name carries the version and a content hash.
-        let mut out = String::new();
-        let mut rest = s.as_str();
-        while let Some(i) = rest.find("/accessc/std-") {
-            out.push_str(&rest[..i]);
-            out.push_str("/accessc/std-X");
-            rest = &rest[i + "/accessc/std-".len()..];
-            let end = rest.find('/').unwrap_or(rest.len());
-            rest = &rest[end..];
-        }
-        out.push_str(rest);
-        out
-    }
 }
 
 const MAIN: &str = r#"use std::functions

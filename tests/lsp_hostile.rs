@@ -8,38 +8,9 @@
 
 mod lsp_client;
 
-use lsp_client::{uri, Client, TODAY};
+use lsp_client::{uri, Client, Ws};
 use serde_json::{json, Value};
 use std::path::PathBuf;
-
-/// A workspace directory and a cache directory, both temporary.
-struct Ws {
-    dir: tempfile::TempDir,
-    cache: tempfile::TempDir,
-}
-
-impl Ws {
-    fn new() -> Ws {
-        Ws {
-            dir: tempfile::tempdir().expect("tmp"),
-            cache: tempfile::tempdir().expect("tmp"),
-        }
-    }
-
-    fn write(&self, name: &str, text: &str) -> (PathBuf, String) {
-        let p = self.dir.path().join(name);
-        if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).expect("mkdir");
-        }
-        std::fs::write(&p, text).expect("write");
-        let u = uri(&p);
-        (p, u)
-    }
-
-    fn client(&self) -> Client {
-        Client::start(self.cache.path(), json!({ "today": TODAY }))
-    }
-}
 
 const FRESH: &str = "group devs\ngroup ops\n";
 

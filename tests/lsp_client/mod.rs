@@ -368,3 +368,55 @@ pub fn pos(text: &str, needle: &str, delta: usize) -> Value {
         .sum();
     json!({"line": line, "character": col + delta})
 }
+
+/// A workspace directory and a cache directory, both temporary.
+pub struct Ws {
+    pub dir: tempfile::TempDir,
+    pub cache: tempfile::TempDir,
+}
+
+impl Ws {
+    pub fn new() -> Ws {
+        Ws {
+            dir: tempfile::tempdir().expect("tmp"),
+            cache: tempfile::tempdir().expect("tmp"),
+        }
+    }
+
+    pub fn write(&self, name: &str, text: &str) -> (PathBuf, String) {
+        let p = self.dir.path().join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(&p, text).expect("write");
+        let u = uri(&p);
+        (p, u)
+    }
+
+    pub fn client(&self) -> Client {
+        Client::start(self.cache.path(), json!({ "today": TODAY }))
+    }
+
+    /// Paths made stable for snapshots.
+    pub fn redact(&self, s: &str) -> String {
+        let ws = uri(self.dir.path());
+        let cache = uri(self.cache.path());
+        let s = s
+            .replace(&ws, "file:///WS")
+            .replace(&cache, "file:///CACHE")
+            .replace(&self.dir.path().display().to_string(), "/WS")
+            .replace(&self.cache.path().display().to_string(), "/CACHE");
+        // The std directory's name carries the version and a content hash.
+        let mut out = String::new();
+        let mut rest = s.as_str();
+        while let Some(i) = rest.find("/accessc/std-") {
+            out.push_str(&rest[..i]);
+            out.push_str("/accessc/std-X");
+            rest = &rest[i + "/accessc/std-".len()..];
+            let end = rest.find('/').unwrap_or(rest.len());
+            rest = &rest[end..];
+        }
+        out.push_str(rest);
+        out
+    }
+}
