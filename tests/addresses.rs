@@ -4,11 +4,11 @@
 //! StackSet names) whatever is added or removed beside it, and two items
 //! that would still share one are refused.
 
-use accessc::emit::cfn::{emit_cfn, CfnFormat, CfnOptions};
-use accessc::emit::terraform::emit_terraform;
-use accessc::ir::Ir;
-use accessc::load::load_texts;
-use accessc::{check, CheckOptions, RealFs, Today};
+use accessc_core::emit::cfn::{emit_cfn, CfnFormat, CfnOptions};
+use accessc_core::emit::terraform::emit_terraform;
+use accessc_core::ir::Ir;
+use accessc_core::load::load_texts;
+use accessc_core::{check, CheckOptions, RealFs, Today};
 use proptest::prelude::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -52,11 +52,11 @@ fn ir(text: &str) -> Ir {
     let errors: Vec<String> = checked
         .diagnostics
         .iter()
-        .filter(|d| d.severity == accessc::diagnostic::Severity::Error)
+        .filter(|d| d.severity == accessc_core::diagnostic::Severity::Error)
         .map(|d| format!("{} {}", d.code, d.message))
         .collect();
     assert!(errors.is_empty(), "{errors:?}\n{text}");
-    accessc::model_to_ir::lower(&checked.model)
+    accessc_core::model_to_ir::lower(&checked.model)
 }
 
 /// Every Terraform address and StackSet name of the output, or the clashes.

@@ -11,7 +11,7 @@ mod peers;
 #[path = "support/aws.rs"]
 mod aws_support;
 
-use accessc::ir::PrincipalType;
+use accessc_core::ir::PrincipalType;
 use aws_support::*;
 use serde_json::Value;
 use std::collections::BTreeSet;

@@ -45,8 +45,8 @@ fn ir_is_deterministic_and_snapshotted() {
             let jb = std::fs::read(b.path().join("accessc.ir.json")).expect("ir");
             assert_eq!(ja, jb, "{}: two builds differ", ex.display());
             let text = String::from_utf8(ja).expect("utf8");
-            let ir: accessc::ir::Ir = serde_json::from_str(&text).expect("the IR reads back");
-            assert_eq!(ir.format, accessc::ir::IR_FORMAT);
+            let ir: accessc_core::ir::Ir = serde_json::from_str(&text).expect("the IR reads back");
+            assert_eq!(ir.format, accessc_core::ir::IR_FORMAT);
             insta::assert_snapshot!("ir", text);
         });
     });
@@ -62,7 +62,7 @@ fn ir_contents_match_the_program() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let ir: accessc::ir::Ir = serde_json::from_str(
+    let ir: accessc_core::ir::Ir = serde_json::from_str(
         &std::fs::read_to_string(dir.path().join("accessc.ir.json")).expect("read"),
     )
     .expect("ir");
@@ -84,7 +84,7 @@ fn ir_contents_match_the_program() {
         .iter()
         .any(|t| t.key == "ManagedBy" && t.value == "accessc"));
     // The per-OU policy has one deployment per body, each targeting its OU.
-    let bodies: Vec<(&str, &Vec<accessc::ir::DeploymentTarget>)> = ir
+    let bodies: Vec<(&str, &Vec<accessc_core::ir::DeploymentTarget>)> = ir
         .customer_managed_policies
         .iter()
         .filter(|c| c.name == "SecOpsResponderActions")
@@ -141,7 +141,7 @@ grant Operator to ops on Workloads, Security, account sandbox
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let ir: accessc::ir::Ir = serde_json::from_str(
+    let ir: accessc_core::ir::Ir = serde_json::from_str(
         &std::fs::read_to_string(out_dir.join("accessc.ir.json")).expect("read"),
     )
     .expect("ir");
@@ -229,12 +229,12 @@ fn failing_build_writes_nothing_and_foreign_files_survive() {
 }
 
 /// The file names of these tests' outputs.
-const YAML: accessc::output::Kinds = accessc::output::Kinds::new(&[], &[".yaml"]);
+const YAML: accessc_core::output::Kinds = accessc_core::output::Kinds::new(&[], &[".yaml"]);
 
 #[test]
 fn manifest_removes_only_stale_files_accessc_wrote() {
-    use accessc::emit::OutFile;
-    use accessc::output::write_files;
+    use accessc_core::emit::OutFile;
+    use accessc_core::output::write_files;
     let dir = tempfile::tempdir().expect("tmp");
     std::fs::write(dir.path().join("notes.md"), "keep").expect("write");
     let r = write_files(
@@ -268,7 +268,7 @@ fn manifest_removes_only_stale_files_accessc_wrote() {
 
 #[test]
 fn an_interrupted_streaming_write_is_finished_by_the_next_build() {
-    use accessc::output::OutputWriter;
+    use accessc_core::output::OutputWriter;
     let dir = tempfile::tempdir().expect("tmp");
     let paths = || vec!["a.yaml".to_string(), "b.yaml".to_string()];
     // The first build writes one file and stops (killed before `finish`).
@@ -281,11 +281,11 @@ fn an_interrupted_streaming_write_is_finished_by_the_next_build() {
     assert!(w.write("a.yaml", "a").is_err(), "a path is written once");
     drop(w);
     let manifest =
-        std::fs::read_to_string(dir.path().join(accessc::output::MANIFEST)).expect("manifest");
+        std::fs::read_to_string(dir.path().join(accessc_core::output::MANIFEST)).expect("manifest");
     assert!(
         manifest
             .lines()
-            .any(|l| l == accessc::output::STATE_INCOMPLETE),
+            .any(|l| l == accessc_core::output::STATE_INCOMPLETE),
         "the stopped build is marked: {manifest}"
     );
     // The manifest already claimed both names, so the re-run replaces them
@@ -297,12 +297,12 @@ fn an_interrupted_streaming_write_is_finished_by_the_next_build() {
     assert_eq!(r.unchanged, ["a.yaml"]);
     assert_eq!(r.written, ["b.yaml"]);
     let manifest =
-        std::fs::read_to_string(dir.path().join(accessc::output::MANIFEST)).expect("manifest");
+        std::fs::read_to_string(dir.path().join(accessc_core::output::MANIFEST)).expect("manifest");
     assert!(manifest.ends_with("a.yaml\nb.yaml\n"), "{manifest}");
     assert!(
         manifest
             .lines()
-            .any(|l| l == accessc::output::STATE_COMPLETE),
+            .any(|l| l == accessc_core::output::STATE_COMPLETE),
         "{manifest}"
     );
     // A build that announces a file and never writes it fails at `finish`.
@@ -420,7 +420,7 @@ fn several_targets_share_one_build_and_write_a_folder_each() {
 fn several_targets_write_nothing_when_one_refuses() {
     // The checker only warns (A502) on this program; the guard rules of the
     // CloudFormation backend refuse it.
-    let src = root().join("tests/corpus/A502-allow-star-inline.access");
+    let src = root().join("crates/accessc-core/tests/corpus/A502-allow-star-inline.access");
     let dir = tempfile::tempdir().expect("tmp");
     let out = build(&src, "ir,terraform,cfn", dir.path());
     assert_eq!(out.status.code(), Some(1));

@@ -14,10 +14,10 @@
 #[path = "support/peers.rs"]
 mod peers;
 
-use accessc::emit::cfn::{emit_cfn, CfnFormat, CfnOptions};
-use accessc::emit::OutFile;
-use accessc::ir::Ir;
-use accessc::{check, load, CheckOptions, RealFs, Today};
+use accessc_core::emit::cfn::{emit_cfn, CfnFormat, CfnOptions};
+use accessc_core::emit::OutFile;
+use accessc_core::ir::Ir;
+use accessc_core::{check, load, CheckOptions, RealFs, Today};
 use peers::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -50,7 +50,7 @@ fn ir_of(path: &Path) -> Ir {
             .map(|d| (d.code, &d.message))
             .collect::<Vec<_>>()
     );
-    accessc::model_to_ir::lower(&checked.model)
+    accessc_core::model_to_ir::lower(&checked.model)
 }
 
 fn emit(ir: &Ir, format: CfnFormat) -> Vec<OutFile> {
@@ -71,7 +71,7 @@ fn examples() -> Vec<PathBuf> {
 /// Corpus programs that check clean: `// expect: none`, or only warnings.
 fn clean_corpus() -> Vec<PathBuf> {
     let mut v = Vec::new();
-    for e in std::fs::read_dir(root().join("tests/corpus"))
+    for e in std::fs::read_dir(root().join("crates/accessc-core/tests/corpus"))
         .expect("corpus")
         .flatten()
     {
@@ -225,18 +225,15 @@ fn cfn_lint(paths: &[PathBuf]) -> (i32, Vec<String>) {
 
 /// Writes a synthetic organization with `accessc-gen-org`.
 fn gen_org(dir: &Path, args: &[&str]) {
-    let out = run(
-        Command::new(env!("CARGO_BIN_EXE_accessc-gen-org"))
-            .arg("-o")
-            .arg(dir)
-            .args(args),
-        None,
-    );
-    assert!(
-        out.status.success(),
-        "gen-org: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let mut argv = vec![
+        std::ffi::OsString::from("accessc-gen-org"),
+        "-o".into(),
+        dir.into(),
+    ];
+    argv.extend(args.iter().map(std::ffi::OsString::from));
+    if let Err(e) = accessc_bench::generate_from(argv) {
+        panic!("gen-org: {e}");
+    }
 }
 
 #[test]
@@ -369,7 +366,7 @@ fn large_org_splits_into_stacks_inside_the_limits() {
     let template = grown
         .assignments
         .iter()
-        .find(|a| accessc::emit::cfn::names::pascal(&a.permission_set) == **ps)
+        .find(|a| accessc_core::emit::cfn::names::pascal(&a.permission_set) == **ps)
         .expect("an assignment")
         .clone();
     let taken: BTreeSet<&str> = ir
@@ -390,7 +387,7 @@ fn large_org_splits_into_stacks_inside_the_limits() {
         .expect("a free account")
         .id
         .clone();
-    grown.assignments.push(accessc::ir::Assignment {
+    grown.assignments.push(accessc_core::ir::Assignment {
         account_id: account,
         ..template
     });
@@ -973,7 +970,7 @@ fn guard_rules_refuse_what_the_organisation_forbids() {
     );
     assert!(emit_cfn(&ok, &opts(CfnFormat::Yaml)).is_ok());
     // The same statement in a break-glass set is allowed (and alarmed).
-    ir.permission_sets[0].break_glass = Some(accessc::ir::BreakGlass { notify: None });
+    ir.permission_sets[0].break_glass = Some(accessc_core::ir::BreakGlass { notify: None });
     assert!(emit_cfn(&ir, &opts(CfnFormat::Yaml)).is_ok());
 
     let mut ir = base.clone();
@@ -990,7 +987,7 @@ fn guard_rules_refuse_what_the_organisation_forbids() {
 
 #[test]
 fn guard_rules_check_what_accessc_always_writes() {
-    use accessc::emit::cfn::check_guard_rules;
+    use accessc_core::emit::cfn::check_guard_rules;
     let ps = |tags: &str| {
         format!(
             r#"{{"Resources": {{"PermissionSetX": {{"Type": "AWS::SSO::PermissionSet", "Properties":
@@ -1062,7 +1059,7 @@ fn glob_match(pattern: &str, s: &str) -> bool {
 
 #[test]
 fn break_glass_filter_matches_both_role_arn_shapes() {
-    use accessc::emit::cfn::{break_glass_filter_pattern, break_glass_role_glob};
+    use accessc_core::emit::cfn::{break_glass_filter_pattern, break_glass_role_glob};
     let glob = break_glass_role_glob("BreakGlassAdmin");
     let without_region =
         "arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_BreakGlassAdmin_0123456789abcdef";

@@ -218,7 +218,7 @@ fn sarif_is_2_1_0() {
 
 #[test]
 fn explain_prints_every_code() {
-    for info in accessc::explain::all() {
+    for info in accessc_core::explain::all() {
         let out = accessc(&["explain", info.code]);
         assert_eq!(out.status.code(), Some(0));
         let s = String::from_utf8_lossy(&out.stdout);

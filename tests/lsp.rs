@@ -307,10 +307,11 @@ fn diagnostics_equal_accessc_check_for_every_example() {
 #[test]
 fn diagnostics_equal_accessc_check_for_every_corpus_program() {
     let ws = Ws::new();
-    let mut programs: Vec<PathBuf> = std::fs::read_dir(root().join("tests/corpus"))
-        .expect("corpus")
-        .map(|e| e.expect("entry").path())
-        .collect();
+    let mut programs: Vec<PathBuf> =
+        std::fs::read_dir(root().join("crates/accessc-core/tests/corpus"))
+            .expect("corpus")
+            .map(|e| e.expect("entry").path())
+            .collect();
     programs.sort();
     // The corpus is a folder of unrelated one-file programs: `program: file`.
     let mut files = Client::start(ws.cache.path(), json!({"today": TODAY, "program": "file"}));

@@ -18,7 +18,6 @@ use lsp_client::{uri, Client};
 use serde_json::{json, Value};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn root() -> PathBuf {
@@ -26,17 +25,14 @@ fn root() -> PathBuf {
 }
 
 fn generate(dir: &Path) {
-    let gen = Path::new(env!("CARGO_BIN_EXE_accessc-gen-org"));
-    let out = Command::new(gen)
-        .arg("-o")
-        .arg(dir)
-        .output()
-        .expect("accessc-gen-org");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let argv = [
+        std::ffi::OsString::from("accessc-gen-org"),
+        "-o".into(),
+        dir.into(),
+    ];
+    if let Err(e) = accessc_bench::generate_from(argv) {
+        panic!("accessc-gen-org: {e}");
+    }
 }
 
 fn ms(d: Duration) -> f64 {

@@ -234,7 +234,7 @@ fn neovim_sees_what_accessc_check_reports_for_the_corpus() {
     // The corpus's one-file programs, all open in one neovim, each checked
     // on its own (`program: file`): every diagnostic code, non-ASCII text,
     // syntax errors.
-    let files: Vec<PathBuf> = access_files(&root().join("tests/corpus"));
+    let files: Vec<PathBuf> = access_files(&root().join("crates/accessc-core/tests/corpus"));
     assert!(files.len() > 100);
     let texts: Vec<String> = files
         .iter()

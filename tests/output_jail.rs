@@ -188,7 +188,7 @@ fn fresh(name: &str, target: &str) -> BTreeMap<PathBuf, Node> {
 }
 
 fn manifest_of(dir: &Path) -> String {
-    std::fs::read_to_string(dir.join(accessc::output::MANIFEST)).expect("manifest")
+    std::fs::read_to_string(dir.join(accessc_core::output::MANIFEST)).expect("manifest")
 }
 
 fn write_manifest(dir: &Path, lines: &[&str]) {
@@ -198,7 +198,7 @@ fn write_manifest(dir: &Path, lines: &[&str]) {
         text.push_str(l);
         text.push('\n');
     }
-    std::fs::write(dir.join(accessc::output::MANIFEST), text).expect("write manifest");
+    std::fs::write(dir.join(accessc_core::output::MANIFEST), text).expect("write manifest");
 }
 
 #[test]
@@ -418,7 +418,7 @@ fn a_directory_entry_in_the_manifest_never_fails_a_build() {
     assert_refused(&o, 2, "is a directory");
     // And a directory as the manifest itself.
     let scene = Scene::new("F");
-    std::fs::create_dir_all(scene.out().join(accessc::output::MANIFEST)).expect("mkdir");
+    std::fs::create_dir_all(scene.out().join(accessc_core::output::MANIFEST)).expect("mkdir");
     let o = scene.build("ir");
     assert_refused(&o, 2, "not a regular file");
 }
@@ -431,7 +431,7 @@ fn a_manifest_that_is_a_link_or_huge_is_not_read() {
     std::fs::write(scene.outside().join("list"), "secret.txt\nc\n").expect("write");
     symlink(
         scene.outside().join("list"),
-        scene.out().join(accessc::output::MANIFEST),
+        scene.out().join(accessc_core::output::MANIFEST),
     )
     .expect("link");
     let before = scene.world();
@@ -443,7 +443,11 @@ fn a_manifest_that_is_a_link_or_huge_is_not_read() {
     // A link to an endless file: not read.
     let scene = Scene::new("F");
     std::fs::create_dir(scene.out()).expect("mkdir");
-    symlink("/dev/zero", scene.out().join(accessc::output::MANIFEST)).expect("link");
+    symlink(
+        "/dev/zero",
+        scene.out().join(accessc_core::output::MANIFEST),
+    )
+    .expect("link");
     assert_ok(&scene.build("ir"));
 }
 
@@ -501,7 +505,7 @@ fn a_second_build_waits_for_the_first() {
     let scene = Scene::new("F");
     std::fs::create_dir(scene.out()).expect("mkdir");
     // This test holds the directory as a running build would.
-    let lock = accessc::output::lock_dir(&scene.out(), &mut |_| {}).expect("lock");
+    let lock = accessc_core::output::lock_dir(&scene.out(), &mut |_| {}).expect("lock");
     let mut child = Command::new(env!("CARGO_BIN_EXE_accessc"))
         .args([
             "build",
@@ -540,7 +544,7 @@ fn a_stopped_build_is_marked_and_the_next_one_cleans_up() {
     assert_ok(&scene.build("terraform"));
     assert!(manifest_of(&scene.out())
         .lines()
-        .any(|l| l == accessc::output::STATE_COMPLETE));
+        .any(|l| l == accessc_core::output::STATE_COMPLETE));
     // A build of another program, stopped mid-way: its manifest claims both
     // programs' names and says `incomplete`, one file is new, and its
     // temporaries are left (one of them a link out of the jail).
@@ -551,7 +555,7 @@ fn a_stopped_build_is_marked_and_the_next_one_cleans_up() {
         .filter(|n| !n.starts_with('.'))
         .collect();
     claimed.push("extra.tf".to_string());
-    let mut lines = vec![accessc::output::STATE_INCOMPLETE];
+    let mut lines = vec![accessc_core::output::STATE_INCOMPLETE];
     lines.extend(claimed.iter().map(String::as_str));
     write_manifest(&dir, &lines);
     std::fs::write(dir.join("extra.tf"), "# half a build\n").expect("write");
@@ -587,7 +591,7 @@ fn a_stopped_build_is_marked_and_the_next_one_cleans_up() {
     assert_eq!(tree(&dir), fresh("Beta", "terraform"));
     assert!(manifest_of(&dir)
         .lines()
-        .any(|l| l == accessc::output::STATE_COMPLETE));
+        .any(|l| l == accessc_core::output::STATE_COMPLETE));
 }
 
 #[test]
@@ -671,7 +675,7 @@ fn replace_file_replaces_a_link_instead_of_writing_through_it() {
     let file = scene.src().join("org.json");
     symlink(&secret, &file).expect("link");
     let before = snapshot(&scene.outside(), None);
-    accessc::output::replace_file(&file, b"{}\n").expect("write");
+    accessc_core::output::replace_file(&file, b"{}\n").expect("write");
     assert_eq!(snapshot(&scene.outside(), None), before);
     let meta = std::fs::symlink_metadata(&file).expect("lstat");
     assert!(meta.is_file());
@@ -683,7 +687,7 @@ fn replace_file_replaces_a_link_instead_of_writing_through_it() {
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
     // A directory there: an error, not a panic.
-    assert!(accessc::output::replace_file(&scene.outside().join("d"), b"x").is_err());
+    assert!(accessc_core::output::replace_file(&scene.outside().join("d"), b"x").is_err());
 }
 
 #[test]
@@ -733,9 +737,9 @@ fn every_output_name_is_of_its_target_kinds() {
         let o = build(&ex, "ir,cfn,terraform", out.path());
         assert_ok(&o);
         for (folder, kinds) in [
-            ("ir", accessc::output::Kinds::IR),
-            ("cfn", accessc::output::Kinds::CFN),
-            ("terraform", accessc::output::Kinds::TERRAFORM),
+            ("ir", accessc_core::output::Kinds::IR),
+            ("cfn", accessc_core::output::Kinds::CFN),
+            ("terraform", accessc_core::output::Kinds::TERRAFORM),
         ] {
             for name in tree(&out.path().join(folder)).keys() {
                 let name = name.to_string_lossy();
@@ -765,7 +769,7 @@ mod property {
             root.join("examples/break-glass"),
             root.join("examples/external-auditor"),
             root.join("examples/secops-responder"),
-            root.join("tests/corpus/A202-too-long.access"),
+            root.join("crates/accessc-core/tests/corpus/A202-too-long.access"),
         ]
     }
 
@@ -906,7 +910,7 @@ mod property {
                 }
                 Plant::Manifest(f, lines, all) => {
                     let Some(dir) = folder(*f) else { continue };
-                    if !free(&dir.join(accessc::output::MANIFEST)) {
+                    if !free(&dir.join(accessc_core::output::MANIFEST)) {
                         continue;
                     }
                     let lines: Vec<&str> = if *all {
@@ -921,7 +925,7 @@ mod property {
         if tampered {
             for f in [None, Some(0), Some(1), Some(2)] {
                 if let Some(dir) = folder(f) {
-                    if free(&dir.join(accessc::output::MANIFEST)) {
+                    if free(&dir.join(accessc_core::output::MANIFEST)) {
                         let lines: Vec<&str> = NAMES.iter().chain(LINES).copied().collect();
                         write_manifest(&dir, &lines);
                     }

@@ -9,11 +9,11 @@
 #[path = "support/peers.rs"]
 mod peers;
 
-use accessc::emit::terraform::{emit_terraform, fmt};
-use accessc::emit::OutFile;
-use accessc::ir::*;
-use accessc::load::{load_texts, Program};
-use accessc::{check, load, CheckOptions, RealFs, Today};
+use accessc_core::emit::terraform::{emit_terraform, fmt};
+use accessc_core::emit::OutFile;
+use accessc_core::ir::*;
+use accessc_core::load::{load_texts, Program};
+use accessc_core::{check, load, CheckOptions, RealFs, Today};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -108,11 +108,11 @@ fn lower(prog: &Program, what: &str) -> Ir {
     let errors: Vec<String> = checked
         .diagnostics
         .iter()
-        .filter(|d| d.severity == accessc::diagnostic::Severity::Error)
+        .filter(|d| d.severity == accessc_core::diagnostic::Severity::Error)
         .map(|d| format!("{} {}", d.code, d.message))
         .collect();
     assert!(errors.is_empty(), "{what} has errors: {errors:#?}");
-    accessc::model_to_ir::lower(&checked.model)
+    accessc_core::model_to_ir::lower(&checked.model)
 }
 
 fn ir_of_path(path: &Path) -> Ir {
@@ -150,7 +150,7 @@ fn examples() -> Vec<PathBuf> {
 /// Corpus programs whose header expects no error: `none`, or only warnings
 /// (A5xx, A404).
 fn clean_corpus() -> Vec<PathBuf> {
-    let dir = peers::root().join("tests/corpus");
+    let dir = peers::root().join("crates/accessc-core/tests/corpus");
     let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("corpus dir")
         .map(|e| e.expect("entry").path())
@@ -367,7 +367,7 @@ fn checkov_reports_only_the_documented_findings() {
     }
     write_dir(
         &tmp.path().join("ok-guide"),
-        &emit_path(&peers::root().join("tests/corpus/ok-guide")),
+        &emit_path(&peers::root().join("crates/accessc-core/tests/corpus/ok-guide")),
     );
     write_dir(
         &tmp.path().join("synthetic-targets"),
@@ -970,11 +970,11 @@ fn values_survive_hcl_and_jsonencode() {
         .collect();
     irs.push((
         "ok-guide".into(),
-        ir_of_path(&peers::root().join("tests/corpus/ok-guide")),
+        ir_of_path(&peers::root().join("crates/accessc-core/tests/corpus/ok-guide")),
     ));
     irs.push((
         "ok-abac".into(),
-        ir_of_path(&peers::root().join("tests/corpus/ok-abac.access")),
+        ir_of_path(&peers::root().join("crates/accessc-core/tests/corpus/ok-abac.access")),
     ));
     irs.push(("targets".into(), ir_of_text("targets", TARGETS_PROGRAM)));
     irs.push(("adversarial".into(), adversarial_ir()));

@@ -12,9 +12,9 @@
 //! Terraform), then require the formatted text to check clean too and to
 //! lower to the same IR.
 
-use accessc::load::{load_texts, FileSystem, Program};
-use accessc::render::{render_human, render_json, render_sarif, summary, HumanOptions};
-use accessc::{check, CheckOptions, Today};
+use accessc_core::load::{load_texts, FileSystem, Program};
+use accessc_core::render::{render_human, render_json, render_sarif, summary, HumanOptions};
+use accessc_core::{check, CheckOptions, Today};
 use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -225,7 +225,7 @@ pub fn run(text: &str, files: &[(String, Vec<u8>)]) -> Outcome {
         cfn_refused: false,
         errors: diags
             .iter()
-            .filter(|d| d.severity == accessc::diagnostic::Severity::Error)
+            .filter(|d| d.severity == accessc_core::diagnostic::Severity::Error)
             .map(|d| d.code)
             .collect(),
     };
@@ -238,7 +238,7 @@ pub fn run(text: &str, files: &[(String, Vec<u8>)]) -> Outcome {
             .iter()
             .find(|m| m.file == root)
             .expect("the root file has a module");
-        let once = accessc::fmt::format_module(module, text);
+        let once = accessc_core::fmt::format_module(module, text);
         let again = load(&fs, &once);
         let root2 = again.roots[0];
         let syntax: Vec<_> = again
@@ -256,7 +256,7 @@ pub fn run(text: &str, files: &[(String, Vec<u8>)]) -> Outcome {
             .iter()
             .find(|m| m.file == root2)
             .expect("the root file has a module");
-        let twice = accessc::fmt::format_module(module2, &once);
+        let twice = accessc_core::fmt::format_module(module2, &once);
         assert!(
             once == twice,
             "fmt is not idempotent:\n--- once\n{once}\n--- twice\n{twice}"
@@ -269,17 +269,17 @@ pub fn run(text: &str, files: &[(String, Vec<u8>)]) -> Outcome {
     }
 
     // Every backend, in memory.
-    let ir = accessc::model_to_ir::lower(&checked.model);
-    let ir_files = accessc::emit::emit_ir(&ir);
+    let ir = accessc_core::model_to_ir::lower(&checked.model);
+    let ir_files = accessc_core::emit::emit_ir(&ir);
     assert_eq!(ir_files.len(), 1);
     for f in &ir_files {
         assert_plain_name("ir", &f.path);
-        let back: accessc::ir::Ir =
+        let back: accessc_core::ir::Ir =
             serde_json::from_str(&f.contents).expect("the emitted IR is valid JSON of the IR");
         assert!(back == ir, "the emitted IR does not read back as itself");
     }
     // Two items whose addresses would coincide are a refusal, not a failure.
-    let terraform = accessc::emit::terraform::emit_terraform(&ir).unwrap_or_default();
+    let terraform = accessc_core::emit::terraform::emit_terraform(&ir).unwrap_or_default();
     for f in terraform {
         assert_plain_name("terraform", &f.path);
         assert!(
@@ -292,13 +292,13 @@ pub fn run(text: &str, files: &[(String, Vec<u8>)]) -> Outcome {
     // One template format per input (the guard rules are most of the
     // time of a run): YAML for inputs of even length, JSON for odd.
     let format = if text.len() % 2 == 0 {
-        accessc::emit::cfn::CfnFormat::Yaml
+        accessc_core::emit::cfn::CfnFormat::Yaml
     } else {
-        accessc::emit::cfn::CfnFormat::Json
+        accessc_core::emit::cfn::CfnFormat::Json
     };
     {
-        let opts = accessc::emit::cfn::CfnOptions { format };
-        match accessc::emit::cfn::prepare_cfn(&ir, &opts) {
+        let opts = accessc_core::emit::cfn::CfnOptions { format };
+        match accessc_core::emit::cfn::prepare_cfn(&ir, &opts) {
             Ok(output) => {
                 let paths = output.paths();
                 let files = output.into_files();
@@ -326,14 +326,14 @@ pub fn run(text: &str, files: &[(String, Vec<u8>)]) -> Outcome {
         let errors: Vec<_> = checked2
             .diagnostics
             .iter()
-            .filter(|d| d.severity == accessc::diagnostic::Severity::Error)
+            .filter(|d| d.severity == accessc_core::diagnostic::Severity::Error)
             .map(|d| format!("{} {}", d.code, d.message))
             .collect();
         assert!(
             errors.is_empty(),
             "the formatted program has errors the original has not: {errors:?}\n{once}"
         );
-        let ir2 = accessc::model_to_ir::lower(&checked2.model);
+        let ir2 = accessc_core::model_to_ir::lower(&checked2.model);
         assert!(
             ir2 == ir,
             "fmt changed the program's IR:\n--- original\n{text}\n--- formatted\n{once}\n--- IR before\n{}\n--- IR after\n{}",

@@ -10,10 +10,10 @@
 #![allow(dead_code)]
 
 use crate::peers;
-use accessc::aws::client::{Aws, ConnectOptions};
-use accessc::aws::live::{self, Live, ReadOptions};
-use accessc::aws::plan::duration_minutes;
-use accessc::ir::{Ir, PrincipalType};
+use accessc_aws::client::{Aws, ConnectOptions};
+use accessc_aws::live::{self, Live, ReadOptions};
+use accessc_aws::plan::duration_minutes;
+use accessc_core::ir::{Ir, PrincipalType};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
@@ -323,21 +323,21 @@ pub fn copy_dir(from: &Path, to: &Path) {
 
 /// Load, check (no errors allowed) and lower a program.
 pub fn ir_of(dir: &Path, today: &str) -> Ir {
-    let program = accessc::load(&accessc::RealFs, dir).expect("load program");
-    let checked = accessc::check(
+    let program = accessc_core::load(&accessc_core::RealFs, dir).expect("load program");
+    let checked = accessc_core::check(
         &program,
-        &accessc::CheckOptions {
-            today: accessc::Today::parse(today).expect("date"),
+        &accessc_core::CheckOptions {
+            today: accessc_core::Today::parse(today).expect("date"),
         },
     );
     let errors: Vec<_> = checked
         .diagnostics
         .iter()
-        .filter(|d| d.severity == accessc::diagnostic::Severity::Error)
+        .filter(|d| d.severity == accessc_core::diagnostic::Severity::Error)
         .map(|d| format!("{} {}", d.code, d.message))
         .collect();
     assert!(errors.is_empty(), "{}: {errors:?}", dir.display());
-    accessc::model_to_ir::lower(&checked.model)
+    accessc_core::model_to_ir::lower(&checked.model)
 }
 
 /// The `accessc-org/1` snapshot of the IR's organization.
@@ -460,7 +460,7 @@ pub fn ir_keys(ir: &Ir, live: &Live) -> BTreeSet<(String, PrincipalType, String,
                     .find(|l| l.kind == p.kind && l.name == p.display_name)
                     .map(|l| l.id.as_str())
             };
-            let pid = accessc::aws::plan::principal_id(live, a)
+            let pid = accessc_aws::plan::principal_id(live, a)
                 .or_else(by_name)
                 .unwrap_or_else(|| panic!("principal `{}` did not resolve", a.principal))
                 .to_string();
@@ -520,7 +520,7 @@ pub fn assert_live_matches(ir: &Ir, live: &Live) {
             sorted(&want.managed_policies),
             "`{n}` managed"
         );
-        let cmps = |v: &[accessc::ir::PolicyReference]| {
+        let cmps = |v: &[accessc_core::ir::PolicyReference]| {
             v.iter()
                 .map(|c| (c.name.clone(), c.path.clone()))
                 .collect::<BTreeSet<_>>()
@@ -555,7 +555,7 @@ pub fn assert_live_matches(ir: &Ir, live: &Live) {
     assert_eq!(owned, wanted, "owned sets");
     assert_eq!(live_keys(live), ir_keys(ir, live), "assignments");
     if !ir.attributes.is_empty() {
-        let norm = |v: &[accessc::ir::Attribute]| {
+        let norm = |v: &[accessc_core::ir::Attribute]| {
             v.iter()
                 .map(|a| (a.key.clone(), a.value.clone()))
                 .collect::<BTreeMap<_, _>>()

@@ -1,0 +1,309 @@
+//! The live organization and identity store → the `accessc-org/1` snapshot
+//! that `org from "org.json"` reads (`docs/org-snapshot.md`). OUs at every
+//! depth and their accounts come from AWS Organizations, level by level; the
+//! identity store ids of the program's groups and users from `GetGroupId` /
+//! `GetUserId` (every group and user when no program is given). The output is
+//! deterministic: the same organization gives the same bytes.
+
+use super::client::Aws;
+use super::live::{bounded, list_store, resolve_instance, resolve_names};
+use super::{AwsError, ErrorKind};
+use accessc_core::ir::PrincipalType;
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+#[derive(Debug, Clone, Default)]
+pub struct SnapshotOptions {
+    pub instance_arn: Option<String>,
+    /// The program's principals (type, DisplayName or UserName); `None`: all.
+    pub principals: Option<Vec<(PrincipalType, String)>>,
+    pub concurrency: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// The file's text, with a final newline.
+    pub json: String,
+    pub accounts: usize,
+    pub ous: usize,
+    pub groups: usize,
+    pub users: usize,
+    /// Principals of the program that are not in the identity store.
+    pub missing: Vec<String>,
+}
+
+/// An AWS name made an identifier of the language: every run of characters
+/// outside `[A-Za-z0-9_-]` becomes one `-`, trailing dashes go, and a name
+/// that does not start with a letter or `_` gets a leading `_`.
+pub fn identifier(name: &str) -> String {
+    let mut out = String::new();
+    let mut gap = false;
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+            if gap && !out.is_empty() && !out.ends_with('-') {
+                out.push('-');
+            }
+            gap = false;
+            out.push(c);
+        } else {
+            gap = true;
+        }
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    if out.is_empty() {
+        return "unnamed".into();
+    }
+    if !out.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        out.insert(0, '_');
+    }
+    out
+}
+
+/// `name`, or `name-2`, `name-3` … whichever is not taken yet.
+fn unique(name: String, taken: &mut HashSet<String>) -> String {
+    if taken.insert(name.clone()) {
+        return name;
+    }
+    let mut n = 2;
+    loop {
+        let candidate = format!("{name}-{n}");
+        if taken.insert(candidate.clone()) {
+            return candidate;
+        }
+        n += 1;
+    }
+}
+
+#[derive(Default, Clone)]
+struct Children {
+    ous: Vec<(String, String)>,
+    accounts: Vec<(String, String)>,
+}
+
+async fn children(aws: Aws, parent: String) -> Result<(String, Children), AwsError> {
+    let mut c = Children::default();
+    aws.pages(
+        "ListOrganizationalUnitsForParent",
+        |next| {
+            aws.org
+                .list_organizational_units_for_parent()
+                .parent_id(&parent)
+                .set_next_token(next)
+                .send()
+        },
+        |r| r.next_token(),
+        |r| {
+            for ou in r.organizational_units() {
+                if let Some(id) = ou.id() {
+                    c.ous
+                        .push((id.to_string(), ou.name().unwrap_or(id).to_string()));
+                }
+            }
+        },
+    )
+    .await?;
+    aws.pages(
+        "ListAccountsForParent",
+        |next| {
+            aws.org
+                .list_accounts_for_parent()
+                .parent_id(&parent)
+                .set_next_token(next)
+                .send()
+        },
+        |r| r.next_token(),
+        |r| {
+            for a in r.accounts() {
+                if let Some(id) = a.id() {
+                    c.accounts
+                        .push((id.to_string(), a.name().unwrap_or(id).to_string()));
+                }
+            }
+        },
+    )
+    .await?;
+    Ok((parent, c))
+}
+
+struct Builder<'a> {
+    tree: &'a HashMap<String, Children>,
+    account_names: HashSet<String>,
+    accounts: usize,
+    ous: usize,
+}
+
+impl Builder<'_> {
+    fn accounts_of(&mut self, parent: &str) -> Vec<Value> {
+        let Some(c) = self.tree.get(parent) else {
+            return Vec::new();
+        };
+        let mut list: Vec<(String, String)> = c
+            .accounts
+            .iter()
+            .map(|(id, name)| (identifier(name), id.clone()))
+            .collect();
+        list.sort();
+        list.into_iter()
+            .map(|(name, id)| {
+                self.accounts += 1;
+                let name = unique(name, &mut self.account_names);
+                json!({"name": name, "id": id})
+            })
+            .collect()
+    }
+
+    fn ous_of(&mut self, parent: &str) -> Vec<Value> {
+        let Some(c) = self.tree.get(parent) else {
+            return Vec::new();
+        };
+        let mut list: Vec<(String, String)> = c
+            .ous
+            .iter()
+            .map(|(id, name)| (identifier(name), id.clone()))
+            .collect();
+        list.sort();
+        let mut taken = HashSet::new();
+        list.into_iter()
+            .map(|(name, id)| {
+                self.ous += 1;
+                let name = unique(name, &mut taken);
+                let mut m = Map::new();
+                m.insert("name".into(), Value::String(name));
+                m.insert("id".into(), Value::String(id.clone()));
+                m.insert("accounts".into(), Value::Array(self.accounts_of(&id)));
+                m.insert("ous".into(), Value::Array(self.ous_of(&id)));
+                Value::Object(m)
+            })
+            .collect()
+    }
+}
+
+/// Read the organization and the identity store.
+pub async fn snapshot(aws: &Aws, opts: &SnapshotOptions) -> Result<Snapshot, AwsError> {
+    let org = aws
+        .call("DescribeOrganization", || {
+            aws.org.describe_organization().send()
+        })
+        .await
+        .map_err(|e| match e.code.as_deref() {
+            Some("AWSOrganizationsNotInUseException") => AwsError::new(
+                ErrorKind::NotFound,
+                "DescribeOrganization",
+                "this account is not a member of an AWS organization",
+            ),
+            _ => e,
+        })?;
+    let management = org
+        .organization()
+        .and_then(|o| o.master_account_id())
+        .map(str::to_string);
+    let roots = aws
+        .call("ListRoots", || aws.org.list_roots().send())
+        .await?;
+    let root = roots
+        .roots()
+        .first()
+        .and_then(|r| r.id())
+        .map(str::to_string)
+        .ok_or_else(|| {
+            AwsError::new(
+                ErrorKind::NotFound,
+                "ListRoots",
+                "the organization has no root",
+            )
+        })?;
+
+    let mut tree: HashMap<String, Children> = HashMap::new();
+    let mut level = vec![root.clone()];
+    while !level.is_empty() {
+        let futs = level
+            .iter()
+            .map(|p| children(aws.clone(), p.clone()))
+            .collect();
+        let found = bounded(opts.concurrency.max(1), futs).await?;
+        level = Vec::new();
+        for (parent, c) in found {
+            level.extend(c.ous.iter().map(|(id, _)| id.clone()));
+            tree.insert(parent, c);
+        }
+    }
+
+    let (_, store) = resolve_instance(aws, opts.instance_arn.as_deref()).await?;
+    let (groups, users, missing) = match &opts.principals {
+        Some(wanted) => resolve_names(aws, &store, wanted, opts.concurrency.max(1)).await?,
+        None => {
+            let mut g = BTreeMap::new();
+            let mut u = BTreeMap::new();
+            for p in list_store(aws, &store).await? {
+                match p.kind {
+                    PrincipalType::Group => g.insert(p.name, p.id),
+                    PrincipalType::User => u.insert(p.name, p.id),
+                };
+            }
+            (g, u, Vec::new())
+        }
+    };
+
+    let mut b = Builder {
+        tree: &tree,
+        account_names: HashSet::new(),
+        accounts: 0,
+        ous: 0,
+    };
+    let mut doc = Map::new();
+    doc.insert("format".into(), json!("accessc-org/1"));
+    doc.insert("root".into(), Value::String(root.clone()));
+    if let Some(m) = &management {
+        doc.insert("management_account".into(), Value::String(m.clone()));
+    }
+    doc.insert("accounts".into(), Value::Array(b.accounts_of(&root)));
+    doc.insert("ous".into(), Value::Array(b.ous_of(&root)));
+    let to_map = |m: &BTreeMap<String, String>| -> Value {
+        Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect(),
+        )
+    };
+    let mut ids = Map::new();
+    ids.insert("id".into(), Value::String(store));
+    ids.insert("groups".into(), to_map(&groups));
+    ids.insert("users".into(), to_map(&users));
+    doc.insert("identity_store".into(), Value::Object(ids));
+    let mut json = serde_json::to_string_pretty(&Value::Object(doc))
+        .map_err(|e| AwsError::new(ErrorKind::Other, "writing the snapshot", e.to_string()))?;
+    json.push('\n');
+    Ok(Snapshot {
+        json,
+        accounts: b.accounts,
+        ous: b.ous,
+        groups: groups.len(),
+        users: users.len(),
+        missing,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_become_identifiers() {
+        assert_eq!(identifier("App A (dev)"), "App-A-dev");
+        assert_eq!(identifier("app-a-dev"), "app-a-dev");
+        assert_eq!(identifier("123 prod"), "_123-prod");
+        assert_eq!(identifier("  Log   Archive!! "), "Log-Archive");
+        assert_eq!(identifier("()"), "unnamed");
+        assert_eq!(identifier("Ünïcode Team"), "n-code-Team");
+    }
+
+    #[test]
+    fn names_are_made_unique() {
+        let mut taken = HashSet::new();
+        assert_eq!(unique("a".into(), &mut taken), "a");
+        assert_eq!(unique("a".into(), &mut taken), "a-2");
+        assert_eq!(unique("a".into(), &mut taken), "a-3");
+    }
+}

@@ -1,0 +1,217 @@
+//! The organisation's guard rules (`stdlib/guard/*.guard`, cfn-guard 3
+//! syntax, compiled in) run on every template the backend writes, through
+//! the `cfn-guard` library. A failure becomes one message per offending
+//! resource, naming the rule, its file, the template and the resource.
+
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// The rule files, by name.
+pub const RULE_FILES: &[(&str, &str)] = &[
+    (
+        "session_duration.guard",
+        include_str!("../../../../../stdlib/guard/session_duration.guard"),
+    ),
+    (
+        "no_star_on_star.guard",
+        include_str!("../../../../../stdlib/guard/no_star_on_star.guard"),
+    ),
+    (
+        "break_glass_alarmed.guard",
+        include_str!("../../../../../stdlib/guard/break_glass_alarmed.guard"),
+    ),
+    (
+        "managed_by_tag.guard",
+        include_str!("../../../../../stdlib/guard/managed_by_tag.guard"),
+    ),
+    (
+        "assignment_principals.guard",
+        include_str!("../../../../../stdlib/guard/assignment_principals.guard"),
+    ),
+    (
+        "no_aws_names.guard",
+        include_str!("../../../../../stdlib/guard/no_aws_names.guard"),
+    ),
+];
+
+/// Every rule file joined into one rule set (their variable names are
+/// distinct), so each template costs one guard run.
+fn all_rules() -> String {
+    RULE_FILES
+        .iter()
+        .map(|(_, text)| *text)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The file that defines rule `rule`.
+fn file_of(rule: &str) -> &'static str {
+    RULE_FILES
+        .iter()
+        .find(|(_, text)| {
+            text.lines().any(|l| {
+                l.trim_start()
+                    .strip_prefix("rule ")
+                    .is_some_and(|r| r.split_whitespace().next() == Some(rule))
+            })
+        })
+        .map_or("stdlib/guard", |(name, _)| name)
+}
+
+/// Runs the rules on each `(file name, template text)`; returns the
+/// violations, sorted. Templates are checked in parallel.
+pub fn check(templates: &[(String, String)]) -> Vec<String> {
+    let rules = all_rules();
+    let threads = std::thread::available_parallelism()
+        .map_or(4, |n| n.get())
+        .clamp(1, 16)
+        .min(templates.len().max(1));
+    // Largest first, each thread taking the next: a few large templates
+    // (the permission sets) and many small ones balance across threads.
+    let mut order: Vec<&(String, String)> = templates.iter().collect();
+    order.sort_by_key(|(_, text)| std::cmp::Reverse(text.len()));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut out: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let (rules, order, next) = (&rules, &order, &next);
+                s.spawn(move || {
+                    let mut found = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((name, text)) = order.get(i) else {
+                            break;
+                        };
+                        found.extend(check_one(name, text, rules));
+                    }
+                    found
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| vec!["the guard rule check panicked".to_string()])
+            })
+            .collect()
+    });
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn check_one(file: &str, text: &str, rules: &str) -> Vec<String> {
+    let data = cfn_guard::ValidateInput {
+        content: text,
+        file_name: file,
+    };
+    let rules = cfn_guard::ValidateInput {
+        content: rules,
+        file_name: "stdlib/guard",
+    };
+    let report = match cfn_guard::run_checks(data, rules, false) {
+        Ok(r) => r,
+        Err(e) => return vec![format!("{file}: the guard rules could not run: {e}")],
+    };
+    let v: Value = match serde_json::from_str(&report) {
+        Ok(v) => v,
+        Err(e) => return vec![format!("{file}: unreadable guard report: {e}")],
+    };
+    if v.get("status").and_then(Value::as_str) != Some("FAIL") {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for item in v
+        .get("not_compliant")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(rule) = item.get("Rule") else {
+            continue;
+        };
+        let name = rule
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown rule");
+        let rule_file = file_of(name);
+        let checks: Vec<&Value> = rule
+            .get("checks")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().collect())
+            .unwrap_or_default();
+        if checks.is_empty() {
+            out.push(format!(
+                "guard rule `{name}` ({rule_file}) failed in `{file}`"
+            ));
+        }
+        for c in checks {
+            let mut messages = Vec::new();
+            let mut resources = BTreeSet::new();
+            collect(c, &mut messages, &mut resources);
+            let custom = messages
+                .iter()
+                .find(|(k, _)| k == "custom_message")
+                .map(|(_, m)| m.clone());
+            let error = messages
+                .iter()
+                .find(|(k, _)| k == "error_message")
+                .map(|(_, m)| m.clone());
+            let why = match (custom, error) {
+                (Some(c), Some(e)) => format!("{c} ({e})"),
+                (Some(c), None) => c,
+                (None, Some(e)) => e,
+                (None, None) => "not compliant".to_string(),
+            };
+            if resources.is_empty() {
+                out.push(format!(
+                    "guard rule `{name}` ({rule_file}) failed in `{file}`: {why}"
+                ));
+            }
+            for r in resources {
+                out.push(format!(
+                    "guard rule `{name}` ({rule_file}) failed in `{file}`, resource `{r}`: {why}"
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Gathers the messages of a check and the resources its paths point into.
+fn collect(v: &Value, messages: &mut Vec<(String, String)>, resources: &mut BTreeSet<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                match (k.as_str(), x) {
+                    ("custom_message" | "error_message", Value::String(s)) => {
+                        let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+                        let s = s.trim_matches([';', ' ']).to_string();
+                        if !s.is_empty() {
+                            messages.push((k.clone(), s.clone()));
+                        }
+                        resources.extend(resources_in(&s));
+                    }
+                    ("path", Value::String(s)) => resources.extend(resources_in(s)),
+                    _ => collect(x, messages, resources),
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| collect(x, messages, resources)),
+        _ => {}
+    }
+}
+
+/// The logical IDs after each `/Resources/` in `s`.
+fn resources_in(s: &str) -> Vec<String> {
+    s.match_indices("/Resources/")
+        .map(|(i, m)| {
+            s[i + m.len()..]
+                .chars()
+                .take_while(char::is_ascii_alphanumeric)
+                .collect::<String>()
+        })
+        .filter(|r| !r.is_empty())
+        .collect()
+}

@@ -1,0 +1,34 @@
+//! accessc: a compiler and toolchain for workforce access on AWS IAM Identity Center.
+//!
+//! The pipeline, one public function per stage (see `docs/ARCHITECTURE.md`):
+//!
+//! | stage | function | produces |
+//! |---|---|---|
+//! | load | [`load::load`] | [`load::Program`]: sources, parsed modules, JSON inputs |
+//! | parse | [`parse::parse_file`] | [`ast::Module`] and A100 diagnostics |
+//! | check | [`check::check`] | [`model::Model`] and every other diagnostic |
+//! | lower | [`model_to_ir::lower`] | [`ir::Ir`]: what every backend reads |
+//! | format | [`fmt::format_module`] | canonical source text |
+//! | render | [`render`] | human, JSON and SARIF diagnostics |
+
+#![deny(clippy::unwrap_used)]
+
+pub mod ast;
+pub mod catalog;
+pub mod check;
+pub mod diagnostic;
+pub mod emit;
+pub mod explain;
+pub mod fmt;
+pub mod ir;
+pub mod jail;
+pub mod load;
+pub mod model;
+pub mod model_to_ir;
+pub mod output;
+pub mod parse;
+pub mod render;
+pub mod span;
+
+pub use check::{check, CheckOptions, Checked, Today};
+pub use load::{load, Program, RealFs};

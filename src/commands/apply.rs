@@ -1,0 +1,140 @@
+//! `accessc apply`: make the live instance match the program; a run cut short
+//! is finished by the next one.
+
+use accessc_aws::apply::{self, ApplyOptions};
+use accessc_aws::client::Aws;
+use accessc_aws::live;
+use accessc_aws::plan::{self, PlanOptions};
+use accessc_aws::progress::{Progress, ProgressMode};
+use accessc_core::load::LoadOptions;
+use accessc_core::Today;
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use super::aws::{
+    connect_options, fail, load_ir, read_note, read_options, runtime, AwsArgs, ProgressArg,
+    ReadArgs,
+};
+use crate::term::out;
+
+#[derive(Debug, Clone, Args)]
+pub struct ApplyArgs {
+    /// A .access file or a directory.
+    pub path: PathBuf,
+    /// Let `use`, `org from` and `from json` read files outside the program's
+    /// directory (absolute paths, `..`); only regular files are read all the same.
+    #[arg(long)]
+    pub allow_outside_root: bool,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// Delete assignments and owned permission sets the source no longer has.
+    #[arg(long)]
+    pub allow_delete: bool,
+    /// Asynchronous operations outstanding at once (AWS allows 15 per instance).
+    #[arg(long, value_name = "N", default_value_t = 15, value_parser = clap::value_parser!(u16).range(1..=15))]
+    pub max_in_flight: u16,
+    /// Print the plan and change nothing (the same as `accessc plan`).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// How to show progress.
+    #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
+    pub progress: ProgressArg,
+    /// Milliseconds before the first status poll of an operation (it grows to 5 s).
+    #[arg(long, value_name = "MS", default_value_t = 500)]
+    pub poll_interval_ms: u64,
+    /// Seconds an operation may stay IN_PROGRESS before it counts as failed.
+    #[arg(long, value_name = "SECONDS", default_value_t = 900)]
+    pub op_timeout: u64,
+    /// The date user-grant expiry is judged against (YYYY-MM-DD); default: today (UTC).
+    #[arg(long, value_parser = Today::parse_arg)]
+    pub today: Option<Today>,
+}
+
+/// `accessc apply`.
+pub fn run(args: ApplyArgs) -> ExitCode {
+    let ir = match load_ir(
+        &args.path,
+        LoadOptions {
+            allow_outside_root: args.allow_outside_root,
+        },
+        args.today.unwrap_or_else(Today::now),
+        false,
+    ) {
+        Ok(ir) => ir,
+        Err(code) => return code,
+    };
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    let mode = match args.progress {
+        ProgressArg::Auto => ProgressMode::detect(),
+        ProgressArg::Bar => ProgressMode::Bar,
+        ProgressArg::Plain => ProgressMode::Lines,
+        ProgressArg::None => ProgressMode::Quiet,
+    };
+    rt.block_on(async {
+        let started = Instant::now();
+        let aws = match Aws::connect(connect_options(&args.aws, ir.instance.region.clone())).await {
+            Ok(a) => a,
+            Err(e) => return fail(&e),
+        };
+        let ropts = read_options(&args.aws, &args.read);
+        let mut live = match live::read(&aws, &ir, &ropts).await {
+            Ok(l) => l,
+            Err(e) => return fail(&e),
+        };
+        let opts = ApplyOptions {
+            max_in_flight: usize::from(args.max_in_flight),
+            poll_interval: Duration::from_millis(args.poll_interval_ms.max(1)),
+            op_timeout: Duration::from_secs(args.op_timeout.max(1)),
+            ..ApplyOptions::default()
+        };
+        let mut progress = Progress::new(mode);
+        if live.in_flight.total() > 0 && !args.dry_run {
+            // An earlier run was cut short: let its operations land, then
+            // plan from what they left.
+            if let Err(e) = apply::wait_in_flight(&aws, &live.instance_arn, opts.op_timeout, &mut progress).await {
+                return fail(&e);
+            }
+            live = match live::read(&aws, &ir, &ropts).await {
+                Ok(l) => l,
+                Err(e) => return fail(&e),
+            };
+        }
+        read_note(&aws, started);
+        let p = plan::plan(&ir, &live, PlanOptions { allow_delete: args.allow_delete });
+        out(&plan::render_human(&p));
+        if args.dry_run {
+            return ExitCode::SUCCESS;
+        }
+        if !p.blocked.is_empty() {
+            eprintln!(
+                "error: {} permission set(s) of the source cannot be managed (see `!` above); nothing was changed",
+                p.blocked.len()
+            );
+            return ExitCode::from(2);
+        }
+        if !p.has_changes() {
+            out("Nothing to apply.\n");
+            return ExitCode::SUCCESS;
+        }
+        let outcome = apply::apply(&aws, &p, &opts, &mut progress).await;
+        progress.finish();
+        out(&outcome.render(aws.calls(), started.elapsed()));
+        if outcome.ok() {
+            ExitCode::SUCCESS
+        } else {
+            eprintln!(
+                "error: {} change(s) failed and {} were not attempted (listed above)",
+                outcome.failures.len(),
+                outcome.skipped.len()
+            );
+            ExitCode::from(2)
+        }
+    })
+}

@@ -1,0 +1,241 @@
+//! `accessc build`: check a program and write what AWS runs (the IR,
+//! CloudFormation, Terraform) into the output directory, and only there.
+
+use accessc_core::load::LoadOptions;
+use accessc_core::Today;
+use clap::{Args, ValueEnum};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use crate::program::{self, Checking};
+use crate::term::StageTimer;
+
+#[derive(Args)]
+pub struct BuildArgs {
+    /// A .access file or a directory.
+    path: PathBuf,
+    /// What to generate; several (`--target ir,cfn,terraform`) share one
+    /// check and write into a folder each under the output directory.
+    #[arg(long, value_enum, value_delimiter = ',', required = true)]
+    target: Vec<Target>,
+    /// The output directory (created if missing; only files accessc wrote are replaced).
+    #[arg(short = 'o', long = "out")]
+    out: PathBuf,
+    /// CloudFormation template format.
+    #[arg(long, value_enum, default_value_t = TemplateFormat::Yaml)]
+    format: TemplateFormat,
+    /// The date user-grant expiry is judged against (YYYY-MM-DD); default: today (UTC).
+    #[arg(long, value_parser = Today::parse_arg)]
+    today: Option<Today>,
+    /// Let `use`, `org from` and `from json` read files outside the program's
+    /// directory (absolute paths, `..`); only regular files are read all the same.
+    #[arg(long)]
+    allow_outside_root: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+enum Target {
+    Ir,
+    Cfn,
+    Terraform,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum TemplateFormat {
+    Yaml,
+    Json,
+}
+
+pub fn run(args: BuildArgs) -> ExitCode {
+    let timer = StageTimer::new();
+    let how = Checking {
+        load: LoadOptions {
+            allow_outside_root: args.allow_outside_root,
+        },
+        today: args.today.unwrap_or_else(Today::now),
+        tolerated: &[],
+        consequence: "nothing was written",
+    };
+    let ir = match program::checked_ir(&args.path, &how, &timer) {
+        Ok(ir) => ir,
+        Err(code) => return code,
+    };
+    let out_dir = args.out.as_path();
+    let format = args.format;
+    let mut targets: Vec<Target> = args.target;
+    let mut seen = Vec::new();
+    targets.retain(|t| {
+        let first = !seen.contains(t);
+        seen.push(*t);
+        first
+    });
+    // One target writes into the output directory, several into a folder
+    // each under it.
+    let several = targets.len() > 1;
+    let dir_of = |t: Target| -> PathBuf {
+        if !several {
+            out_dir.to_path_buf()
+        } else {
+            out_dir.join(match t {
+                Target::Ir => "ir",
+                Target::Cfn => "cfn",
+                Target::Terraform => "terraform",
+            })
+        }
+    };
+    // Terraform's file list depends on the program: make it first (its working memory is
+    // free again before CloudFormation needs its own).
+    let mut terraform = None;
+    if targets.contains(&Target::Terraform) {
+        match accessc_core::emit::terraform::emit_terraform(&ir) {
+            Ok(files) => terraform = Some(files),
+            Err(clashes) => {
+                for c in &clashes {
+                    eprintln!("error: {c}");
+                }
+                eprintln!(
+                    "error: {} Terraform name clash(es); nothing was written",
+                    clashes.len()
+                );
+                return ExitCode::from(1);
+            }
+        }
+        timer.lap("terraform: emit");
+    }
+    // CloudFormation is the one backend that can refuse (guard rules,
+    // limits): prepare it before anything is written.
+    let mut cfn = None;
+    if targets.contains(&Target::Cfn) {
+        let opts = accessc_core::emit::cfn::CfnOptions {
+            format: match format {
+                TemplateFormat::Yaml => accessc_core::emit::cfn::CfnFormat::Yaml,
+                TemplateFormat::Json => accessc_core::emit::cfn::CfnFormat::Json,
+            },
+        };
+        match accessc_core::emit::cfn::prepare_cfn(&ir, &opts) {
+            Ok(output) => cfn = Some(output),
+            Err(violations) => {
+                for v in &violations {
+                    eprintln!("error: {v}");
+                }
+                eprintln!(
+                    "error: {} problem(s) in the generated templates (guard rules, limits, name clashes); nothing was written",
+                    violations.len()
+                );
+                return ExitCode::from(1);
+            }
+        }
+        timer.lap("cfn: emit and check");
+    }
+    // The output directory is locked for the whole build (another build into
+    // it is awaited), then each target's folder, in a fixed order; every
+    // folder is checked for foreign files before anything is written.
+    let mut on_wait = |d: &Path| {
+        eprintln!(
+            "waiting for another accessc build into `{}` to finish",
+            d.display()
+        )
+    };
+    let _whole = if several {
+        match accessc_core::output::lock_dir(out_dir, &mut on_wait) {
+            Ok(lock) => Some(lock),
+            Err(e) => {
+                eprintln!("error: cannot write to `{}`: {e}", out_dir.display());
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        None
+    };
+    targets.sort_by_key(|t| dir_of(*t));
+    let mut writers = Vec::new();
+    for &t in &targets {
+        let paths = match t {
+            Target::Cfn => cfn.as_ref().map(|c| c.paths()).unwrap_or_default(),
+            Target::Ir => vec![accessc_core::emit::IR_FILE.to_string()],
+            Target::Terraform => terraform.iter().flatten().map(|f| f.path.clone()).collect(),
+        };
+        let dir = dir_of(t);
+        let kinds = match t {
+            Target::Ir => accessc_core::output::Kinds::IR,
+            Target::Cfn => accessc_core::output::Kinds::CFN,
+            Target::Terraform => accessc_core::output::Kinds::TERRAFORM,
+        };
+        match accessc_core::output::OutputWriter::begin_with(&dir, kinds, paths, &mut on_wait) {
+            Ok(mut w) => {
+                for warning in w.take_warnings() {
+                    eprintln!("warning: {warning}");
+                }
+                writers.push((t, dir, w))
+            }
+            Err(e) => {
+                eprintln!("error: cannot write to `{}`: {e}", dir.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    // CloudFormation first: writing it frees its units before the IR's JSON
+    // text is made.
+    writers.sort_by_key(|(t, _, _)| match t {
+        Target::Cfn => 0,
+        Target::Terraform => 1,
+        Target::Ir => 2,
+    });
+    let mut status = ExitCode::SUCCESS;
+    for (t, dir, mut writer) in writers {
+        let written = match t {
+            Target::Ir => {
+                let files = accessc_core::emit::emit_ir(&ir);
+                timer.lap("ir: emit");
+                write_all(writer, &files)
+            }
+            Target::Terraform => write_all(writer, &terraform.take().unwrap_or_default()),
+            // Assignment templates are rendered in parallel and written as
+            // they come, so the output is never held whole in memory.
+            Target::Cfn => match cfn.take() {
+                Some(output) => output
+                    .for_each_file(|f| writer.write(&f.path, &f.contents))
+                    .and_then(|()| writer.finish()),
+                None => Err(std::io::Error::other(
+                    "the CloudFormation output was not prepared",
+                )),
+            },
+        };
+        timer.lap(match t {
+            Target::Ir => "ir: write",
+            Target::Terraform => "terraform: write",
+            Target::Cfn => "cfn: render and write",
+        });
+        match written {
+            Ok(report) => {
+                for warning in &report.warnings {
+                    eprintln!("warning: {warning}");
+                }
+                eprintln!(
+                    "wrote {} file(s) to {} ({} unchanged, {} removed)",
+                    report.written.len(),
+                    dir.display(),
+                    report.unchanged.len(),
+                    report.removed.len()
+                )
+            }
+            Err(e) => {
+                eprintln!("error: cannot write to `{}`: {e}", dir.display());
+                status = ExitCode::from(2);
+                break;
+            }
+        }
+    }
+    status
+}
+
+/// Writes `files` with `w` and finishes.
+fn write_all(
+    mut w: accessc_core::output::OutputWriter,
+    files: &[accessc_core::emit::OutFile],
+) -> std::io::Result<accessc_core::output::WriteReport> {
+    for f in files {
+        w.write(&f.path, &f.contents)?;
+    }
+    w.finish()
+}

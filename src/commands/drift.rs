@@ -1,0 +1,80 @@
+//! `accessc drift`: what exists live but not in the source; exit 3 when
+//! there is any.
+
+use accessc_aws::client::Aws;
+use accessc_aws::drift;
+use accessc_aws::live;
+use accessc_core::load::LoadOptions;
+use accessc_core::Today;
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use super::aws::{
+    connect_options, fail, load_ir, read_note, read_options, runtime, AwsArgs, OutputFormat,
+    ReadArgs,
+};
+use crate::term::out;
+
+#[derive(Debug, Clone, Args)]
+pub struct DriftArgs {
+    /// A .access file or a directory.
+    pub path: PathBuf,
+    /// Let `use`, `org from` and `from json` read files outside the program's
+    /// directory (absolute paths, `..`); only regular files are read all the same.
+    #[arg(long)]
+    pub allow_outside_root: bool,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    /// The date user grants are judged stale against (YYYY-MM-DD); default: today (UTC).
+    #[arg(long, value_parser = Today::parse_arg)]
+    pub today: Option<Today>,
+}
+
+/// `accessc drift`: exit 3 when the live instance differs from the source.
+pub fn run(args: DriftArgs) -> ExitCode {
+    let today = args.today.unwrap_or_else(Today::now);
+    let ir = match load_ir(
+        &args.path,
+        LoadOptions {
+            allow_outside_root: args.allow_outside_root,
+        },
+        today,
+        true,
+    ) {
+        Ok(ir) => ir,
+        Err(code) => return code,
+    };
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    rt.block_on(async {
+        let started = Instant::now();
+        let aws = match Aws::connect(connect_options(&args.aws, ir.instance.region.clone())).await {
+            Ok(a) => a,
+            Err(e) => return fail(&e),
+        };
+        let live = match live::read(&aws, &ir, &read_options(&args.aws, &args.read)).await {
+            Ok(l) => l,
+            Err(e) => return fail(&e),
+        };
+        read_note(&aws, started);
+        let d = drift::drift(&ir, &live, &today.to_string());
+        match args.format {
+            OutputFormat::Human => out(&drift::render_human(&d)),
+            OutputFormat::Json => out(&d.to_json()),
+        }
+        if d.is_clean() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(3)
+        }
+    })
+}

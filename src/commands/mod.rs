@@ -1,0 +1,13 @@
+//! One module per command. Each has its clap arguments and a `run` that
+//! returns the exit status.
+
+pub mod apply;
+pub mod aws;
+pub mod build;
+pub mod check;
+pub mod drift;
+pub mod explain;
+pub mod fmt;
+pub mod lsp;
+pub mod org;
+pub mod plan;

@@ -1,0 +1,77 @@
+//! Load → check → render → exit: the one sequence every command that reads a
+//! program runs.
+
+use accessc_core::diagnostic::Severity;
+use accessc_core::ir::Ir;
+use accessc_core::load::{load_with_options, LoadOptions};
+use accessc_core::render::{render_human, summary, HumanOptions};
+use accessc_core::{check, CheckOptions, Checked, Program, RealFs, Today};
+use std::path::Path;
+use std::process::ExitCode;
+
+use crate::term::{self, StageTimer};
+
+/// Loads the program at `path` (a `.access` file or a directory). Exit 2
+/// when it cannot be read or holds no `.access` file.
+pub fn load(path: &Path, opts: &LoadOptions) -> Result<Program, ExitCode> {
+    let program = load_with_options(&RealFs, path, opts).map_err(|e| term::cannot_read(path, e))?;
+    if program.roots.is_empty() {
+        eprintln!("error: no .access files in `{}`", path.display());
+        return Err(ExitCode::from(2));
+    }
+    Ok(program)
+}
+
+/// How a command that needs the checked program runs the checker.
+pub struct Checking<'a> {
+    pub load: LoadOptions,
+    pub today: Today,
+    /// Error codes that do not stop the command (`drift` reports expired
+    /// grants, A401, as stale instead).
+    pub tolerated: &'a [&'a str],
+    /// What the user is told when errors stop the command: `nothing was written`.
+    pub consequence: &'a str,
+}
+
+/// Loads and checks the program; when it has errors (other than the
+/// tolerated ones) they are rendered on standard error and the command exits 1.
+pub fn checked(
+    path: &Path,
+    how: &Checking,
+    timer: &StageTimer,
+) -> Result<(Program, Checked), ExitCode> {
+    let program = load(path, &how.load)?;
+    timer.lap("load and parse");
+    let checked = check(&program, &CheckOptions { today: how.today });
+    timer.lap("check");
+    let blocking = checked
+        .diagnostics
+        .iter()
+        .any(|d| d.severity == Severity::Error && !how.tolerated.contains(&d.code));
+    if blocking {
+        let mut s = render_human(
+            &checked.diagnostics,
+            &program.sources,
+            HumanOptions {
+                color: term::stderr_color(),
+                width: 100,
+            },
+        );
+        s.push_str(&summary(&checked.diagnostics));
+        eprintln!("{s}");
+        eprintln!("error: the program has errors; {}", how.consequence);
+        return Err(ExitCode::from(1));
+    }
+    Ok((program, checked))
+}
+
+/// [`checked`], then lowered to the IR; the rest is freed.
+pub fn checked_ir(path: &Path, how: &Checking, timer: &StageTimer) -> Result<Ir, ExitCode> {
+    let (program, checked) = checked(path, how, timer)?;
+    let ir = accessc_core::model_to_ir::lower(&checked.model);
+    // The IR is all the backends read: free the rest first.
+    drop(checked);
+    drop(program);
+    timer.lap("lower to IR");
+    Ok(ir)
+}
