@@ -41,7 +41,7 @@ mkdir -p "$OUT"
 
 scripts/install-peers.sh
 if [ "$BUILD" = 1 ]; then
-  cargo build --release --bins >&2
+  cargo build --release --workspace --bins >&2
 fi
 ACCESSC="$BIN/accessc"
 GEN="$BIN/accessc-gen-org"

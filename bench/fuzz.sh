@@ -57,7 +57,7 @@ fi
 # structured target from nothing (its inputs are generator bytes).
 seed() { # seed TARGET DIR
   [[ $1 == check ]] || return 0
-  find "$ROOT/tests/corpus" "$ROOT/examples" "$ROOT/stdlib" "$ROOT/tests/fuzz_regressions" \
+  find "$ROOT/crates/accessc-core/tests/corpus" "$ROOT/examples" "$ROOT/stdlib" "$ROOT/crates/accessc-core/tests/fuzz_regressions" \
     -name '*.access' -size -"$max_len"c 2>/dev/null | while read -r f; do
     cp "$f" "$2/seed-$(sha1sum "$f" | cut -c1-16)"
   done

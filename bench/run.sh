@@ -227,7 +227,7 @@ ensure_gnu_time
 
 if [[ $BUILD -eq 1 ]]; then
   log "cargo build --release"
-  cargo build --release --bins
+  cargo build --release --workspace --bins
 fi
 for bin in "$ACCESSC" "$GEN"; do
   [[ -x $bin ]] || { echo "bench/run.sh: $bin missing: run without --no-build" >&2; exit 2; }

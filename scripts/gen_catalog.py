@@ -256,7 +256,7 @@ SHA-256 of the upstream files read:
   Templates are written `${{TagKey}}`.
 - `managed-policies.tsv`: `name<TAB>arn`, sorted by name.
 
-`src/catalog.rs` embeds these files with `include_str!`.
+`crates/accessc-core/src/catalog.rs` embeds these files with `include_str!`.
 
 ## Regenerate
 
