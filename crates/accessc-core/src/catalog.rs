@@ -149,7 +149,7 @@ impl IamCatalog {
         self.services
             .binary_search_by(|s| cmp_ignore_ascii_case(s.prefix, prefix))
             .ok()
-            .map(|i| &self.services[i])
+            .and_then(|i| self.services.get(i))
     }
 
     /// Every service prefix, sorted.
@@ -211,7 +211,7 @@ impl Service {
         actions
             .binary_search_by(|(n, _)| cmp_ignore_ascii_case(n, name))
             .ok()
-            .map(|i| actions[i])
+            .and_then(|i| actions.get(i).copied())
     }
 
     /// The actions an IAM action pattern (`Get*`, `*Vpc*`, `Describe?nstances`)
@@ -227,7 +227,9 @@ impl Service {
         let head = &pattern[..head_len];
         let start =
             actions.partition_point(|(n, _)| cmp_ignore_ascii_case(n, head) == Ordering::Less);
-        actions[start..]
+        actions
+            .get(start..)
+            .unwrap_or_default()
             .iter()
             .take_while(move |(n, _)| starts_with_ignore_ascii_case(n, head))
             .filter(move |(n, _)| wildcard_match(pattern, n))
@@ -352,7 +354,8 @@ pub struct ManagedPolicyCatalog {
     /// (name, arn), sorted by name (byte order, case-sensitive).
     by_name: Vec<(&'static str, &'static str)>,
     /// Indices into `by_name`, sorted by ARN.
-    by_arn: Vec<usize>,
+    /// `(arn, name)`, sorted by ARN.
+    by_arn: Vec<(&'static str, &'static str)>,
 }
 
 static MANAGED: OnceLock<ManagedPolicyCatalog> = OnceLock::new();
@@ -371,8 +374,9 @@ impl ManagedPolicyCatalog {
             .collect();
         by_name.sort_unstable();
         by_name.dedup_by(|a, b| a.0 == b.0);
-        let mut by_arn: Vec<usize> = (0..by_name.len()).collect();
-        by_arn.sort_by(|&a, &b| by_name[a].1.cmp(by_name[b].1));
+        let mut by_arn: Vec<(&'static str, &'static str)> =
+            by_name.iter().map(|&(name, arn)| (arn, name)).collect();
+        by_arn.sort_unstable();
         ManagedPolicyCatalog { by_name, by_arn }
     }
 
@@ -382,15 +386,17 @@ impl ManagedPolicyCatalog {
         self.by_name
             .binary_search_by(|(n, _)| (*n).cmp(name))
             .ok()
-            .map(|i| self.by_name[i].1)
+            .and_then(|i| self.by_name.get(i))
+            .map(|(_, arn)| *arn)
     }
 
     /// The name of the AWS managed policy with exactly this ARN.
     pub fn by_arn(&self, arn: &str) -> Option<&str> {
         self.by_arn
-            .binary_search_by(|&i| self.by_name[i].1.cmp(arn))
+            .binary_search_by(|(a, _)| (*a).cmp(arn))
             .ok()
-            .map(|i| self.by_name[self.by_arn[i]].0)
+            .and_then(|i| self.by_arn.get(i))
+            .map(|(_, name)| *name)
     }
 
     /// Every AWS managed policy name, sorted.
@@ -487,7 +493,9 @@ fn cmp_ignore_ascii_case(a: &str, b: &str) -> Ordering {
 }
 
 fn starts_with_ignore_ascii_case(s: &str, head: &str) -> bool {
-    s.len() >= head.len() && s.as_bytes()[..head.len()].eq_ignore_ascii_case(head.as_bytes())
+    s.as_bytes()
+        .get(..head.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(head.as_bytes()))
 }
 
 /// The candidate closest to `query` (case-insensitive optimal-string-alignment

@@ -49,8 +49,12 @@ impl<'a> Formatter<'a> {
     /// True when the source has a blank line between `from` and `to`.
     fn blank_between(&self, from: usize, to: usize) -> bool {
         let s = self.text.get(from..to).unwrap_or("");
+        // The lines strictly between the two: neither the first nor the last segment.
         let segs: Vec<&str> = s.split('\n').collect();
-        segs.len() >= 3 && segs[1..segs.len() - 1].iter().any(|l| l.trim().is_empty())
+        match segs.as_slice() {
+            [_, inner @ .., _] => inner.iter().any(|l| l.trim().is_empty()),
+            _ => false,
+        }
     }
 
     fn push_line(&mut self, depth: usize, line: &str) {
@@ -517,8 +521,9 @@ impl<'a> Formatter<'a> {
     }
 
     fn has_comment_in(&self, start: usize, end: usize) -> bool {
-        self.comments[self.next_comment..]
+        self.comments
             .iter()
+            .skip(self.next_comment)
             .take_while(|c| (c.span.start as usize) < end)
             .any(|c| c.span.start as usize >= start)
     }
@@ -536,9 +541,9 @@ impl<'a> Formatter<'a> {
         let start = b.span.start as usize;
         let end = b.span.end as usize;
         let head = format!("in {}", b.ou.text());
-        if b.blocks.is_empty() && b.statements.len() == 1 && !self.has_comment_in(start, end) {
-            let line = format!("{head} {{ {} }}", statement_text(&b.statements[0]));
-            if line.len() + depth * 2 <= WIDTH {
+        if let ([], [only]) = (b.blocks.as_slice(), b.statements.as_slice()) {
+            let line = format!("{head} {{ {} }}", statement_text(only));
+            if line.len() + depth * 2 <= WIDTH && !self.has_comment_in(start, end) {
                 self.line_unit(start, end, depth, &line);
                 return;
             }
@@ -825,10 +830,9 @@ fn condition_text(c: &Condition) -> String {
             list: is_list,
             ..
         } => {
-            let v = if *is_list || values.len() != 1 {
-                format!("[{}]", list(values.iter().map(|v| quote(&v.value))))
-            } else {
-                quote(&values[0].value)
+            let v = match values.as_slice() {
+                [only] if !*is_list => quote(&only.value),
+                _ => format!("[{}]", list(values.iter().map(|v| quote(&v.value)))),
             };
             format!("{} {} {v}", operator.name, quote(&key.value))
         }

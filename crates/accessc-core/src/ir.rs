@@ -212,6 +212,10 @@ impl Ir {
             .find(|p| p.kind == kind && p.name == name)
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "model indices are made by the checker from these same vectors, which only grow"
+    )]
     pub fn account_name(&self, id: &str) -> Option<&str> {
         self.org
             .accounts

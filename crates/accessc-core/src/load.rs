@@ -258,6 +258,10 @@ fn unreadable(s: &crate::ast::Str, why: &dyn std::fmt::Display, help: &str) -> D
 
 /// Load `use`d files and std modules (transitively) and the JSON files named
 /// by `org from` / `from json`, each through `jail`.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "model indices are made by the checker from these same vectors, which only grow"
+)]
 fn resolve_references(
     fs: &dyn FileSystem,
     prog: &mut Program,

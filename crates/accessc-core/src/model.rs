@@ -84,6 +84,10 @@ impl Org {
     }
 
     /// Every account under an OU, at any depth, in tree order.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "model indices are made by the checker from these same vectors, which only grow"
+    )]
     pub fn accounts_under(&self, ou: OuIdx, out: &mut Vec<AccountIdx>) {
         out.extend(self.ous[ou].accounts.iter().copied());
         for &c in &self.ous[ou].children {
@@ -92,6 +96,10 @@ impl Org {
     }
 
     /// The OUs from the root down to the account's OU.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "model indices are made by the checker from these same vectors, which only grow"
+    )]
     pub fn ancestry(&self, account: AccountIdx) -> Vec<OuIdx> {
         let mut chain = Vec::new();
         let mut cur = self.accounts[account].ou;

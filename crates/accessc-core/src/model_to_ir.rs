@@ -8,6 +8,10 @@ use crate::model::{self, Model};
 use std::collections::{BTreeSet, HashSet};
 
 /// Lower a checked model (it must have no errors) to the IR.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "model indices are made by the checker from these same vectors, which only grow"
+)]
 pub fn lower(m: &Model) -> Ir {
     let granted: HashSet<usize> = m.assignments.iter().map(|a| a.function).collect();
     // Standard-library functions become permission sets only when granted.
@@ -226,6 +230,10 @@ pub fn id_placeholder(path: &str) -> String {
     format!("{{{path}}}")
 }
 
+#[allow(
+    clippy::indexing_slicing,
+    reason = "model indices are made by the checker from these same vectors, which only grow"
+)]
 fn deployments(m: &Model, mp: &model::ManagedPolicyDef) -> Vec<CmpDeployment> {
     let org = &m.org;
     let body_ous: Vec<usize> = mp.ou_bodies.iter().map(|b| b.ou).collect();
@@ -283,6 +291,10 @@ fn deployments(m: &Model, mp: &model::ManagedPolicyDef) -> Vec<CmpDeployment> {
 }
 
 /// True when OU `inner` is `outer` or below it.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "model indices are made by the checker from these same vectors, which only grow"
+)]
 fn is_under(org: &model::Org, inner: usize, outer: usize) -> bool {
     let mut cur = Some(inner);
     while let Some(o) = cur {
@@ -303,6 +315,10 @@ fn subtree_hits(org: &model::Org, node: Option<usize>, excluded: &BTreeSet<usize
 
 /// The smallest set of targets that reaches every account under `node`
 /// (the root when `None`) except those under `excluded` OUs.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "model indices are made by the checker from these same vectors, which only grow"
+)]
 fn cover(
     m: &Model,
     node: Option<usize>,

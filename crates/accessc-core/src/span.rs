@@ -96,7 +96,7 @@ impl SourceFile {
         };
         let (mut chars, mut units) = (chars as usize, units as usize);
         let from = mark * MARK_EVERY;
-        for &b in &self.text.as_bytes()[from..offset] {
+        for &b in self.text.as_bytes().get(from..offset).unwrap_or_default() {
             if !is_continuation(b) {
                 chars += 1;
                 units += 1;
@@ -115,7 +115,7 @@ impl SourceFile {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        let start = self.line_starts[line] as usize;
+        let start = self.line_starts.get(line).copied().unwrap_or(0) as usize;
         let mut end = offset as usize;
         while !self.text.is_char_boundary(end) {
             end -= 1;
@@ -131,7 +131,7 @@ impl SourceFile {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        let start = self.line_starts[line] as usize;
+        let start = self.line_starts.get(line).copied().unwrap_or(0) as usize;
         let mut end = offset as usize;
         while !self.text.is_char_boundary(end) {
             end -= 1;
@@ -180,7 +180,7 @@ impl SourceFile {
             .line_starts
             .get(line + 1)
             .map_or(len, |&next| next as usize - 1);
-        if end > start && self.text.as_bytes()[end - 1] == b'\r' {
+        if end > start && self.text.as_bytes().get(end - 1) == Some(&b'\r') {
             end -= 1;
         }
         (start, end)
@@ -207,6 +207,10 @@ impl SourceMap {
         FileId(self.files.len() as u32 - 1)
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "a FileId is made only by this map's `add`, and no file is ever removed"
+    )]
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }

@@ -2,6 +2,11 @@
 //! and example, and on randomly generated programs with random layout
 //! (whitespace, line breaks and comments between tokens).
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "test helpers: an index out of bounds is a failing test"
+)]
+
 use accessc_core::ir::Ir;
 use accessc_core::load::{load_texts, RealFs};
 use accessc_core::{check, CheckOptions, Today};

@@ -6,6 +6,10 @@
 //! text. A case is `tests/fuzz_regressions/NAME.access`, or a directory
 //! `NAME/` holding `main.access` and the files it names.
 
+#[allow(
+    clippy::indexing_slicing,
+    reason = "the fuzz pipeline asserts; a panic there is the finding"
+)]
 #[path = "../../../fuzz/src/pipeline.rs"]
 mod pipeline;
 

@@ -20,7 +20,6 @@
 //! How to use it from editors: `docs/editors.md`.
 
 #![deny(clippy::unwrap_used)]
-
 // `lsp_types::Uri` caches parsed parts in a `Cell`, but hashes and compares
 // its text only: it is a sound map key.
 #![allow(clippy::mutable_key_type)]

@@ -526,24 +526,25 @@ impl<'a> Checker<'a> {
                     });
                 }
                 let parts: Vec<&str> = s.value.splitn(6, ':').collect();
-                let well_formed = parts.len() == 6
-                    && parts[0] == "arn"
-                    && matches!(parts[1], "aws" | "aws-cn" | "aws-us-gov")
-                    && parts[2] == "iam"
-                    && parts[3].is_empty()
-                    && parts[5].starts_with("policy/")
-                    && parts[5].len() > "policy/".len();
-                if !well_formed {
+                let owner_and_resource = match parts.as_slice() {
+                    ["arn", "aws" | "aws-cn" | "aws-us-gov", "iam", "", owner, resource]
+                        if resource.len() > "policy/".len() && resource.starts_with("policy/") =>
+                    {
+                        Some((*owner, *resource))
+                    }
+                    _ => None,
+                };
+                let Some((owner, resource)) = owner_and_resource else {
                     self.err(
                         Diagnostic::error("A302", s.span, format!("`{}` is not a managed policy ARN", s.value))
                             .with_help("an AWS-managed policy ARN looks like \"arn:aws:iam::aws:policy/job-function/ViewOnlyAccess\"; or write its name"),
                     );
                     return None;
-                }
-                if parts[4] == "aws" {
+                };
+                if owner == "aws" {
                     // An AWS-managed policy newer than the catalog: the quoted
                     // ARN is the documented way to reference it.
-                    let name = parts[5].rsplit('/').next().unwrap_or_default().to_string();
+                    let name = resource.rsplit('/').next().unwrap_or_default().to_string();
                     return Some(ManagedRef {
                         name,
                         arn: s.value.clone(),
@@ -654,18 +655,21 @@ impl<'a> Checker<'a> {
         }
         let mut out = Vec::new();
         for ((base, _), fs) in groups {
-            if fs.len() < 2 {
+            let [first, rest @ ..] = fs.as_slice() else {
+                continue;
+            };
+            if rest.is_empty() {
                 continue;
             }
             let names: Vec<String> = fs.iter().map(|f| format!("`{}`", f.name)).collect();
-            for f in fs.iter().skip(1) {
+            for f in rest {
                 out.push(
                     Diagnostic::warning(
                         "A504",
                         f.span,
                         format!("{} differ only by a team suffix", names.join(", ")),
                     )
-                    .with_related(fs[0].span, "a sibling is defined here")
+                    .with_related(first.span, "a sibling is defined here")
                     .with_help(format!(
                         "keep one `{base}` and scope it with ABAC: `when resource.tag.Team == principal.tag.Team`"
                     )),
@@ -731,11 +735,9 @@ fn is_sns_arn(s: &str) -> bool {
             && t.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     };
-    parts.len() == 6
-        && parts[0] == "arn"
-        && matches!(parts[1], "aws" | "aws-cn" | "aws-us-gov")
-        && parts[2] == "sns"
-        && super::is_region(parts[3])
-        && super::is_account_id(parts[4])
-        && topic(parts[5])
+    matches!(
+        parts.as_slice(),
+        ["arn", "aws" | "aws-cn" | "aws-us-gov", "sns", region, account, name]
+            if super::is_region(region) && super::is_account_id(account) && topic(name)
+    )
 }

@@ -17,6 +17,10 @@ type Held = Vec<(FnIdx, usize)>;
 /// Days before `until` when a grant starts to warn (A506).
 pub const EXPIRY_WARNING_DAYS: i64 = 14;
 
+#[allow(
+    clippy::indexing_slicing,
+    reason = "model indices are made by the checker from these same vectors, which only grow"
+)]
 impl<'a> Checker<'a> {
     /// Resolve an OU path (absolute, or relative to `parent`).
     pub(super) fn resolve_ou(&mut self, path: &OuPath, parent: Option<OuIdx>) -> Option<OuIdx> {
@@ -63,8 +67,8 @@ impl<'a> Checker<'a> {
             .filter(|o| o.path.ends_with(&suffix))
             .map(|o| o.path.as_str())
             .collect();
-        d = if tails.len() == 1 {
-            d.with_suggestion(path.span, tails[0])
+        d = if let &[only] = tails.as_slice() {
+            d.with_suggestion(path.span, only)
         } else if let Some(s) =
             did_you_mean(&text, self.model.org.ous.iter().map(|o| o.path.as_str()))
         {
@@ -321,13 +325,14 @@ impl<'a> Checker<'a> {
             // Repeats inside this grant: a name listed twice, or targets that overlap.
             let mut repeated: Vec<String> = Vec::new();
             for (i, f) in g.functions.iter().enumerate() {
-                if g.functions[..i].iter().any(|x| x.name == f.name) {
+                if g.functions.iter().take(i).any(|x| x.name == f.name) {
                     repeated.push(format!("function `{}` is listed twice", f.name));
                 }
             }
             for (i, p) in g.principals.iter().enumerate() {
-                if g.principals[..i]
+                if g.principals
                     .iter()
+                    .take(i)
                     .any(|x| x.name.name == p.name.name && x.kind == p.kind)
                 {
                     repeated.push(format!(

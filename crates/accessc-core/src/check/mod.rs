@@ -35,13 +35,19 @@ pub struct Today {
 impl Today {
     /// Parse `YYYY-MM-DD`.
     pub fn parse(s: &str) -> Option<Today> {
-        let b = s.as_bytes();
-        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        let (Some(year), Some("-"), Some(month), Some("-"), Some(day), 10) = (
+            s.get(0..4),
+            s.get(4..5),
+            s.get(5..7),
+            s.get(7..8),
+            s.get(8..10),
+            s.len(),
+        ) else {
             return None;
-        }
-        let year = s[0..4].parse().ok()?;
-        let month = s[5..7].parse().ok()?;
-        let day = s[8..10].parse().ok()?;
+        };
+        let year = year.parse().ok()?;
+        let month = month.parse().ok()?;
+        let day = day.parse().ok()?;
         valid_date(year, month, day).then_some(Today { year, month, day })
     }
 
@@ -103,7 +109,9 @@ pub fn date_problem(y: i32, m: u32, d: u32) -> Option<String> {
         2 => 28,
         _ => return Some(format!("there is no month {m:02}")),
     };
-    let month = MONTHS[(m - 1) as usize];
+    let Some(month) = MONTHS.get((m - 1) as usize) else {
+        return Some(format!("there is no month {m:02}"));
+    };
     (!(1..=dim).contains(&d)).then(|| format!("{month} {y:04} has no day {d:02}"))
 }
 
@@ -551,7 +559,9 @@ pub fn is_region(s: &str) -> bool {
                 && p.bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         })
-        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
+        && parts
+            .last()
+            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 pub fn is_account_id(s: &str) -> bool {

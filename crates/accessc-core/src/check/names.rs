@@ -160,7 +160,7 @@ impl<'a> Checker<'a> {
         {
             return None;
         }
-        let want = kinds[0];
+        let &want = kinds.first()?;
         // A name of another kind?
         for other in [
             Kind::Function,

@@ -76,6 +76,10 @@ impl<'a> Checker<'a> {
         }
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "model indices are made by the checker from these same vectors, which only grow"
+    )]
     fn add_inline_account(&mut self, a: &Account, ou: Option<OuIdx>) {
         if !is_account_id(&a.id.value) {
             self.diags.push(
@@ -102,6 +106,10 @@ impl<'a> Checker<'a> {
             .push((Kind::Account, a.name.name.clone(), a.name.span));
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "model indices are made by the checker from these same vectors, which only grow"
+    )]
     fn add_inline_ou(&mut self, ou: &Ou, parent: Option<OuIdx>, depth: usize) {
         let path = match parent {
             Some(p) => format!("{}/{}", self.model.org.ous[p].path, ou.name.name),
@@ -471,6 +479,10 @@ pub fn json_to_org(v: &Value, span: Span, errors: &mut Vec<String>) -> Org {
     org
 }
 
+#[allow(
+    clippy::indexing_slicing,
+    reason = "model indices are made by the checker from these same vectors, which only grow"
+)]
 fn read_accounts(
     v: Option<&Value>,
     at: &str,
@@ -517,6 +529,10 @@ fn read_accounts(
     }
 }
 
+#[allow(
+    clippy::indexing_slicing,
+    reason = "model indices are made by the checker from these same vectors, which only grow"
+)]
 fn read_ous(
     v: Option<&Value>,
     at: &str,

@@ -918,18 +918,22 @@ pub fn is_arn_pattern(s: &str) -> bool {
         return false;
     };
     let parts: Vec<&str> = rest.splitn(5, ':').collect();
-    parts.len() == 5 && !parts[0].is_empty() && !parts[1].is_empty() && !parts[4].is_empty()
+    matches!(
+        parts.as_slice(),
+        [partition, service, _, _, resource]
+            if !partition.is_empty() && !service.is_empty() && !resource.is_empty()
+    )
 }
 
 fn is_iso_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() >= 10
-        && b[..4].iter().all(u8::is_ascii_digit)
-        && b[4] == b'-'
-        && b[5..7].iter().all(u8::is_ascii_digit)
-        && b[7] == b'-'
-        && b[8..10].iter().all(u8::is_ascii_digit)
-        && (b.len() == 10 || b[10] == b'T')
+    let digits = |t: Option<&str>| t.is_some_and(|t| t.bytes().all(|b| b.is_ascii_digit()));
+    digits(s.get(..4))
+        && s.get(4..5) == Some("-")
+        && digits(s.get(5..7))
+        && s.get(7..8) == Some("-")
+        && digits(s.get(8..10))
+        && s.get(10..)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('T'))
 }
 
 fn is_cidr(s: &str) -> bool {

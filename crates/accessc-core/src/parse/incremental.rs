@@ -119,28 +119,37 @@ pub fn reparse_file(
 }
 
 fn common_prefix(a: &[u8], b: &[u8]) -> usize {
-    let n = a.len().min(b.len());
     // Compare in blocks first: this runs on every keystroke over large files.
-    let mut i = 0;
-    while i + 64 <= n && a[i..i + 64] == b[i..i + 64] {
-        i += 64;
-    }
-    while i < n && a[i] == b[i] {
-        i += 1;
-    }
-    i
+    let blocks = a
+        .chunks_exact(64)
+        .zip(b.chunks_exact(64))
+        .take_while(|(x, y)| x == y)
+        .count()
+        * 64;
+    blocks
+        + a.iter()
+            .skip(blocks)
+            .zip(b.iter().skip(blocks))
+            .take_while(|(x, y)| x == y)
+            .count()
 }
 
 fn common_suffix(a: &[u8], b: &[u8], max: usize) -> usize {
-    let (la, lb) = (a.len(), b.len());
-    let mut i = 0;
-    while i + 64 <= max && a[la - i - 64..la - i] == b[lb - i - 64..lb - i] {
-        i += 64;
-    }
-    while i < max && a[la - i - 1] == b[lb - i - 1] {
-        i += 1;
-    }
-    i
+    let blocks = a
+        .rchunks_exact(64)
+        .zip(b.rchunks_exact(64))
+        .take(max / 64)
+        .take_while(|(x, y)| x == y)
+        .count()
+        * 64;
+    blocks
+        + a.iter()
+            .rev()
+            .skip(blocks)
+            .zip(b.iter().rev().skip(blocks))
+            .take(max - blocks)
+            .take_while(|(x, y)| x == y)
+            .count()
 }
 
 /// Moves every span of a reused chunk by `delta` bytes into file `file`.

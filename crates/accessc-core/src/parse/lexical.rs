@@ -62,7 +62,7 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
     let close = |out: &mut Lexed, start: Option<usize>, end: usize, max_depth: usize| {
         if let Some(start) = start {
             let mut e = end;
-            while e > start && bytes[e - 1].is_ascii_whitespace() {
+            while e > start && bytes.get(e - 1).is_some_and(u8::is_ascii_whitespace) {
                 e -= 1;
             }
             out.chunks.push(Chunk {
@@ -72,8 +72,7 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
             });
         }
     };
-    while i < bytes.len() {
-        let b = bytes[i];
+    while let Some(&b) = bytes.get(i) {
         match b {
             b'\n' => {
                 line_start = true;
@@ -107,8 +106,11 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
                     chunk_start = Some(i);
                 }
                 i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    if bytes[i] == b'\\' {
+                while let Some(&c) = bytes.get(i) {
+                    if c == b'"' || c == b'\n' {
+                        break;
+                    }
+                    if c == b'\\' {
                         i += 1;
                     }
                     i += 1;
@@ -119,7 +121,7 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
             }
             _ if is_ident_byte(b) => {
                 let s = i;
-                while i < bytes.len() && is_ident_byte(bytes[i]) {
+                while bytes.get(i).copied().is_some_and(is_ident_byte) {
                     i += 1;
                 }
                 let word = &text[s..i];
@@ -175,7 +177,7 @@ pub fn doc_comment_before(
     let mut lines = Vec::new();
     let mut first_span = None;
     let mut next_start = offset;
-    for c in comments[..idx].iter().rev() {
+    for c in comments.iter().take(idx).rev() {
         if !c.text.starts_with("///") || c.text.starts_with("////") {
             break;
         }

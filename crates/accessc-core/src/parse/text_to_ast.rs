@@ -28,7 +28,7 @@ impl Builder<'_> {
         let mut end = self.base + s.end();
         let bytes = self.text.as_bytes();
         while end > start {
-            if bytes[end - 1].is_ascii_whitespace() {
+            if bytes.get(end - 1).is_some_and(u8::is_ascii_whitespace) {
                 end -= 1;
                 continue;
             }

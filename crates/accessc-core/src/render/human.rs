@@ -117,10 +117,12 @@ fn source(
 }
 
 fn build(d: &Diagnostic, sources: &SourceMap) -> Report {
-    let shown = &d.labels[..d.labels.len().min(snippet::MAX_LABELS - 1)];
+    let shown: Vec<&crate::diagnostic::Label> =
+        d.labels.iter().take(snippet::MAX_LABELS - 1).collect();
     let same_file: Vec<&crate::diagnostic::Label> = shown
         .iter()
         .filter(|l| l.span.file == d.span.file)
+        .copied()
         .collect();
     let spans: Vec<Span> = std::iter::once(d.span)
         .chain(same_file.iter().map(|l| l.span))
@@ -129,12 +131,11 @@ fn build(d: &Diagnostic, sources: &SourceMap) -> Report {
     let mut labels = Vec::new();
     let src = match source(sources, d.span.file, &spans, &mut message) {
         Some((src, mapped)) => {
-            labels.push(LabeledSpan::new_primary_with_span(
-                d.label.clone(),
-                mapped[0],
-            ));
-            for (l, &at) in same_file.iter().zip(&mapped[1..]) {
-                labels.push(LabeledSpan::new_with_span(Some(l.message.clone()), at));
+            if let Some((&primary, others)) = mapped.split_first() {
+                labels.push(LabeledSpan::new_primary_with_span(d.label.clone(), primary));
+                for (l, &at) in same_file.iter().zip(others) {
+                    labels.push(LabeledSpan::new_with_span(Some(l.message.clone()), at));
+                }
             }
             Some(src)
         }
@@ -146,7 +147,10 @@ fn build(d: &Diagnostic, sources: &SourceMap) -> Report {
         let (src, labels) = match source(sources, l.span.file, &[l.span], &mut message) {
             Some((src, mapped)) => (
                 Some(src),
-                vec![LabeledSpan::new_primary_with_span(None, mapped[0])],
+                mapped
+                    .first()
+                    .map(|&at| vec![LabeledSpan::new_primary_with_span(None, at)])
+                    .unwrap_or_default(),
             ),
             None => (None, Vec::new()),
         };

@@ -64,21 +64,29 @@ pub fn sarif_results(diags: &[Diagnostic], sources: &SourceMap) -> Vec<Value> {
                 "message": { "text": message },
                 "locations": [location(d.span, sources)],
             });
+            let Some(fields) = r.as_object_mut() else {
+                return r;
+            };
             if let Some(i) = infos.iter().position(|i| i.code == d.code) {
-                r["ruleIndex"] = json!(i);
+                fields.insert("ruleIndex".into(), json!(i));
             }
             if !d.labels.is_empty() {
-                r["relatedLocations"] = Value::Array(
-                    d.labels
-                        .iter()
-                        .enumerate()
-                        .map(|(n, l)| {
-                            let mut loc = location(l.span, sources);
-                            loc["id"] = json!(n);
-                            loc["message"] = json!({ "text": l.message });
-                            loc
-                        })
-                        .collect(),
+                fields.insert(
+                    "relatedLocations".into(),
+                    Value::Array(
+                        d.labels
+                            .iter()
+                            .enumerate()
+                            .map(|(n, l)| {
+                                let mut loc = location(l.span, sources);
+                                if let Some(o) = loc.as_object_mut() {
+                                    o.insert("id".into(), json!(n));
+                                    o.insert("message".into(), json!({ "text": l.message }));
+                                }
+                                loc
+                            })
+                            .collect(),
+                    ),
                 );
             }
             r

@@ -283,7 +283,9 @@ fn assignment_ids(ir: &Ir, ps_ids: &HashMap<String, String>) -> (Vec<String>, Ve
     taken.reserve(ids.len());
     for (i, id) in ids.iter().enumerate() {
         if let Some(&j) = taken.get(id.as_str()) {
-            let (a, b) = (&ir.assignments[j], &ir.assignments[i]);
+            let (Some(a), Some(b)) = (ir.assignments.get(j), ir.assignments.get(i)) else {
+                continue;
+            };
             if assignment_key(a) != assignment_key(b) {
                 let who = |a: &Assignment| {
                     format!(

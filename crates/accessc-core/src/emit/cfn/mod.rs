@@ -140,7 +140,11 @@ impl CfnOutput {
                     if i >= n {
                         break;
                     }
-                    let Some((file, t)) = slots[i].lock().ok().and_then(|mut s| s.take()) else {
+                    let Some((file, t)) = slots
+                        .get(i)
+                        .and_then(|slot| slot.lock().ok())
+                        .and_then(|mut s| s.take())
+                    else {
                         continue;
                     };
                     let text = t.render(params, format);

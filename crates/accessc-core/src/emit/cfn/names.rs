@@ -80,11 +80,12 @@ pub fn kebab_plain(s: &str) -> bool {
 /// equals a hashed one.
 fn looks_hashed(id: &str) -> bool {
     let b = id.as_bytes();
-    b.len() >= 9
-        && b[b.len() - 9] == b'X'
-        && b[b.len() - 8..]
+    match b.len().checked_sub(9).and_then(|at| b.get(at..)) {
+        Some([b'X', hex @ ..]) => hex
             .iter()
-            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c)),
+        _ => false,
+    }
 }
 
 /// The stable name of an item: its readable candidate `cand` when `plain`

@@ -157,6 +157,10 @@ const RESERVED: &[&str] = &["y", "n", "yes", "no", "true", "false", "on", "off",
 
 /// The bytes a plain scalar may hold: ASCII letters and digits and
 /// `_./:=+@$(){},;~*? -`.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "a constant evaluated at compile time: an index out of bounds fails the build"
+)]
 const SAFE: [bool; 128] = {
     let mut t = [false; 128];
     let mut c = 0;
@@ -187,7 +191,7 @@ fn is_plain(s: &str) -> bool {
     }
     let mut prev = 0u8;
     for &c in b {
-        if c >= 128 || !SAFE[c as usize] {
+        if !SAFE.get(usize::from(c)).copied().unwrap_or(false) {
             return false;
         }
         if (prev == b':' && c == b' ') || (prev == b' ' && c == b'#') {

@@ -32,8 +32,9 @@ pub fn format(text: &str) -> String {
     for (i, l) in trimmed.iter().enumerate() {
         if l.is_empty() {
             let after_open = lines.last().is_none_or(|p| p.lead.is_empty() || p.net > 0);
-            let before_close = trimmed[i + 1..]
+            let before_close = trimmed
                 .iter()
+                .skip(i + 1)
                 .find(|n| !n.is_empty())
                 .is_none_or(|n| n.starts_with(['}', ']', ')']));
             if after_open || before_close {
@@ -78,8 +79,8 @@ fn split(line: &str) -> Line {
     let mut eq: Option<usize> = None;
     let mut comment_at: Option<usize> = None;
     let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
+    while let Some(&b) = bytes.get(i) {
+        match b {
             b'"' => {
                 i = skip_string(bytes, i);
                 continue;
@@ -95,7 +96,7 @@ fn split(line: &str) -> Line {
             b'{' | b'[' | b'(' => net += 1,
             b'}' | b']' | b')' => net -= 1,
             b'=' if eq.is_none() && i > 0 => {
-                let prev = bytes[i - 1];
+                let prev = bytes.get(i - 1).copied().unwrap_or(b' ');
                 let next = bytes.get(i + 1).copied().unwrap_or(b' ');
                 if !matches!(prev, b'=' | b'!' | b'<' | b'>') && !matches!(next, b'=' | b'>') {
                     eq = Some(i);
@@ -135,8 +136,8 @@ fn split(line: &str) -> Line {
 /// The index just after the string literal that starts at `start`.
 fn skip_string(bytes: &[u8], start: usize) -> usize {
     let mut i = start + 1;
-    while i < bytes.len() {
-        match bytes[i] {
+    while let Some(&b) = bytes.get(i) {
+        match b {
             b'\\' => i += 2,
             b'"' => return i + 1,
             _ => i += 1,
@@ -150,8 +151,8 @@ fn bracket_change(code: &str) -> i32 {
     let bytes = code.as_bytes();
     let mut net = 0;
     let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
+    while let Some(&b) = bytes.get(i) {
+        match b {
             b'"' => {
                 i = skip_string(bytes, i);
                 continue;
@@ -198,45 +199,33 @@ fn indent(lines: &mut [Line]) {
 /// Pad the lead of every line in each run of consecutive lines that have the
 /// cell, so that the cell starts one column after the widest lead of the run.
 fn align(lines: &mut [Line], has_cell: impl Fn(&Line) -> bool, width: impl Fn(&Line) -> usize) {
-    let mut start = 0;
-    while start < lines.len() {
-        if !has_cell(&lines[start]) {
-            start += 1;
+    for run in lines.chunk_by_mut(|a, b| has_cell(a) && has_cell(b)) {
+        if !run.first().is_some_and(&has_cell) {
             continue;
         }
-        let end = start + lines[start..].iter().take_while(|l| has_cell(l)).count();
-        let widest = lines[start..end].iter().map(&width).max().unwrap_or(0);
-        for l in &mut lines[start..end] {
+        let widest = run.iter().map(&width).max().unwrap_or(0);
+        for l in run {
             let pad = widest - width(l) + 1;
             l.lead.push_str(&" ".repeat(pad));
         }
-        start = end;
     }
 }
 
 /// Comments align after the whole code (lead and assignment); the padding
 /// goes after the assignment when there is one.
 fn align_comments(lines: &mut [Line], width: impl Fn(&Line) -> usize) {
-    let mut start = 0;
-    while start < lines.len() {
-        if lines[start].comment.is_none() {
-            start += 1;
+    for run in lines.chunk_by_mut(|a, b| a.comment.is_some() && b.comment.is_some()) {
+        if run.first().is_none_or(|l| l.comment.is_none()) {
             continue;
         }
-        let end = start
-            + lines[start..]
-                .iter()
-                .take_while(|l| l.comment.is_some())
-                .count();
-        let widest = lines[start..end].iter().map(&width).max().unwrap_or(0);
-        for l in &mut lines[start..end] {
+        let widest = run.iter().map(&width).max().unwrap_or(0);
+        for l in run {
             let pad = " ".repeat(widest - width(l) + 1);
             match &mut l.assign {
                 Some(a) => a.push_str(&pad),
                 None => l.lead.push_str(&pad),
             }
         }
-        start = end;
     }
 }
 

@@ -136,7 +136,7 @@ pub fn snake(name: &str) -> String {
             continue;
         }
         if c.is_ascii_uppercase() && i > 0 {
-            let prev = chars[i - 1];
+            let prev = chars.get(i - 1).copied().unwrap_or(' ');
             let next_lower = chars.get(i + 1).is_some_and(char::is_ascii_lowercase);
             let boundary = prev.is_ascii_lowercase()
                 || prev.is_ascii_digit()
