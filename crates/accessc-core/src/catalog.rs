@@ -12,7 +12,7 @@
 //! regard to case, so every lookup here does too, except managed-policy names,
 //! which AWS treats as exact.
 
-use crate::diagnostic::{spend_suggestion_budget, MAX_FUZZY_CHARS};
+use crate::suggest::MAX_FUZZY_CHARS;
 use std::cmp::Ordering;
 use std::fmt;
 use std::sync::OnceLock;
@@ -498,49 +498,9 @@ fn starts_with_ignore_ascii_case(s: &str, head: &str) -> bool {
         .is_some_and(|p| p.eq_ignore_ascii_case(head.as_bytes()))
 }
 
-/// The candidate closest to `query` (case-insensitive optimal-string-alignment
-/// distance, at most a third of the query's length, at least 1; ties go to the
-/// higher Jaro-Winkler similarity, then to the first in iteration order).
-///
-/// Bounded: a query over [`MAX_FUZZY_CHARS`] gets none; a candidate whose
-/// length differs by more than the limit is skipped unscored (the distance is
-/// at least the difference); every score is paid from the check's
-/// did-you-mean budget (none once it is spent).
+/// The candidate closest to `query`, by a few edits (see [`crate::suggest`]).
 fn suggest<'a>(query: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let query = query.trim();
-    let query_len = query.chars().count();
-    if query.is_empty() || query_len > MAX_FUZZY_CHARS {
-        return None;
-    }
-    let query = query.to_ascii_lowercase();
-    let limit = (query_len / 3).max(1);
-    let mut best: Option<(usize, f64, &'a str)> = None;
-    for candidate in candidates {
-        if candidate.len() > 4 * (query_len + limit) {
-            continue;
-        }
-        let candidate_len = candidate.chars().count();
-        if candidate_len.abs_diff(query_len) > limit {
-            continue;
-        }
-        if !spend_suggestion_budget((candidate_len.max(1) * query_len) as u64) {
-            return None;
-        }
-        let lower = candidate.to_ascii_lowercase();
-        let distance = strsim::osa_distance(&query, &lower);
-        if distance > limit {
-            continue;
-        }
-        let similarity = strsim::jaro_winkler(&query, &lower);
-        let better = match best {
-            None => true,
-            Some((d, s, _)) => distance < d || (distance == d && similarity > s),
-        };
-        if better {
-            best = Some((distance, similarity, candidate));
-        }
-    }
-    best.map(|(_, _, c)| c)
+    crate::suggest::closest_by_edits(query, candidates)
 }
 
 // ---------------------------------------------------------------------------

@@ -29,6 +29,7 @@ pub mod output;
 pub mod parse;
 pub mod render;
 pub mod span;
+pub mod suggest;
 
 pub use check::{check, CheckOptions, Checked, Today};
 pub use load::{load, Program, RealFs};
