@@ -9,6 +9,7 @@ use accessc_core::emit::terraform::emit_terraform;
 use accessc_core::ir::Ir;
 use accessc_core::load::load_texts;
 use accessc_core::{check, CheckOptions, RealFs, Today};
+use accessc_guard::GuardRules;
 use proptest::prelude::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -92,6 +93,7 @@ fn cfn_addresses(ir: &Ir) -> Result<BTreeSet<String>, Vec<String>> {
         &CfnOptions {
             format: CfnFormat::Json,
         },
+        &GuardRules,
     )?;
     let mut out = BTreeSet::new();
     for f in files.iter().filter(|f| f.path.ends_with(".template.json")) {

@@ -18,6 +18,7 @@ use accessc_core::emit::cfn::{emit_cfn, CfnFormat, CfnOptions};
 use accessc_core::emit::OutFile;
 use accessc_core::ir::Ir;
 use accessc_core::{check, load, CheckOptions, RealFs, Today};
+use accessc_guard::GuardRules;
 use peers::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -54,7 +55,8 @@ fn ir_of(path: &Path) -> Ir {
 }
 
 fn emit(ir: &Ir, format: CfnFormat) -> Vec<OutFile> {
-    emit_cfn(ir, &opts(format)).unwrap_or_else(|e| panic!("emit_cfn failed:\n{}", e.join("\n")))
+    emit_cfn(ir, &opts(format), &GuardRules)
+        .unwrap_or_else(|e| panic!("emit_cfn failed:\n{}", e.join("\n")))
 }
 
 fn examples() -> Vec<PathBuf> {
@@ -448,7 +450,7 @@ fn examples_and_clean_corpus_pass_cfn_lint() {
     for (i, p) in examples().into_iter().chain(clean_corpus()).enumerate() {
         let ir = ir_of(&p);
         let name = p.file_name().expect("name").to_string_lossy().to_string();
-        let yaml = match emit_cfn(&ir, &opts(CfnFormat::Yaml)) {
+        let yaml = match emit_cfn(&ir, &opts(CfnFormat::Yaml), &GuardRules) {
             Ok(f) => f,
             Err(violations) => {
                 let header = std::fs::read_to_string(if p.is_dir() {
@@ -571,7 +573,7 @@ fn parliament_knows_every_action_condition_and_operator() {
     let mut docs: BTreeMap<String, String> = BTreeMap::new();
     for p in examples().into_iter().chain(clean_corpus()) {
         let ir = ir_of(&p);
-        let Ok(files) = emit_cfn(&ir, &opts(CfnFormat::Json)) else {
+        let Ok(files) = emit_cfn(&ir, &opts(CfnFormat::Json), &GuardRules) else {
             continue;
         };
         let name = p.file_name().expect("name").to_string_lossy().to_string();
@@ -915,7 +917,8 @@ fn one_more_grant_adds_only_its_resources() {
 }
 
 fn expect_violation(ir: &Ir, rule: &str, resource: &str) {
-    let err = emit_cfn(ir, &opts(CfnFormat::Yaml)).expect_err("the guard rules must refuse this");
+    let err = emit_cfn(ir, &opts(CfnFormat::Yaml), &GuardRules)
+        .expect_err("the guard rules must refuse this");
     assert!(
         err.iter().any(|v| v.contains(&format!("`{rule}`"))
             && v.contains(&format!("resource `{resource}`"))
@@ -929,7 +932,7 @@ fn expect_violation(ir: &Ir, rule: &str, resource: &str) {
 #[test]
 fn guard_rules_refuse_what_the_organisation_forbids() {
     let base = ir_of(&root().join("examples/app-developer"));
-    assert!(emit_cfn(&base, &opts(CfnFormat::Yaml)).is_ok());
+    assert!(emit_cfn(&base, &opts(CfnFormat::Yaml), &GuardRules).is_ok());
 
     for bad in ["PT13H", "PT30M", "PT12H30M", "PT721M"] {
         let mut ir = base.clone();
@@ -943,7 +946,10 @@ fn guard_rules_refuse_what_the_organisation_forbids() {
     for good in ["PT1H", "PT12H", "PT90M", "PT11H59M", "PT720M"] {
         let mut ir = base.clone();
         ir.permission_sets[0].session_duration = good.into();
-        assert!(emit_cfn(&ir, &opts(CfnFormat::Yaml)).is_ok(), "{good}");
+        assert!(
+            emit_cfn(&ir, &opts(CfnFormat::Yaml), &GuardRules).is_ok(),
+            "{good}"
+        );
     }
 
     let star =
@@ -968,10 +974,10 @@ fn guard_rules_refuse_what_the_organisation_forbids() {
     ok.permission_sets[0].inline_policy = Some(
         r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"},{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::b"}]}"#.into(),
     );
-    assert!(emit_cfn(&ok, &opts(CfnFormat::Yaml)).is_ok());
+    assert!(emit_cfn(&ok, &opts(CfnFormat::Yaml), &GuardRules).is_ok());
     // The same statement in a break-glass set is allowed (and alarmed).
     ir.permission_sets[0].break_glass = Some(accessc_core::ir::BreakGlass { notify: None });
-    assert!(emit_cfn(&ir, &opts(CfnFormat::Yaml)).is_ok());
+    assert!(emit_cfn(&ir, &opts(CfnFormat::Yaml), &GuardRules).is_ok());
 
     let mut ir = base.clone();
     ir.permission_sets[0].name = "AWSAppDeveloper".into();
@@ -987,7 +993,7 @@ fn guard_rules_refuse_what_the_organisation_forbids() {
 
 #[test]
 fn guard_rules_check_what_accessc_always_writes() {
-    use accessc_core::emit::cfn::check_guard_rules;
+    use accessc_guard::check as check_guard_rules;
     let ps = |tags: &str| {
         format!(
             r#"{{"Resources": {{"PermissionSetX": {{"Type": "AWS::SSO::PermissionSet", "Properties":

@@ -298,7 +298,7 @@ pub fn run(text: &str, files: &[(String, Vec<u8>)]) -> Outcome {
     };
     {
         let opts = accessc_core::emit::cfn::CfnOptions { format };
-        match accessc_core::emit::cfn::prepare_cfn(&ir, &opts) {
+        match accessc_core::emit::cfn::prepare_cfn(&ir, &opts, &accessc_guard::GuardRules) {
             Ok(output) => {
                 let paths = output.paths();
                 let files = output.into_files();

@@ -112,7 +112,7 @@ pub fn run(args: BuildArgs) -> ExitCode {
                 TemplateFormat::Json => accessc_core::emit::cfn::CfnFormat::Json,
             },
         };
-        match accessc_core::emit::cfn::prepare_cfn(&ir, &opts) {
+        match accessc_core::emit::cfn::prepare_cfn(&ir, &opts, &accessc_guard::GuardRules) {
             Ok(output) => cfn = Some(output),
             Err(violations) => {
                 for v in &violations {

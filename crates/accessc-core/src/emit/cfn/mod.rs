@@ -1,8 +1,9 @@
 //! `--target cfn`: the IR as CloudFormation templates for the management
 //! account (or a delegated administrator), split into stacks that stay inside
 //! CloudFormation's limits, plus the deploy order. Every template passes the
-//! organisation's guard rules before any is returned ([`prepare_cfn`] checks
-//! them all, then [`CfnOutput`] renders the assignment templates as they are
+//! policy rules it is given ([`TemplateRules`]: the organisation's guard rules
+//! of `accessc-guard`) before any is returned ([`prepare_cfn`] checks them
+//! all, then [`CfnOutput`] renders the assignment templates as they are
 //! written). See `docs/cloudformation.md` for the layout and its reasons.
 //!
 //! | file | builds |
@@ -12,11 +13,9 @@
 //! | `template.rs` | units (assignments as compact records), a stack's template, its text and a bound of its size |
 //! | `yaml.rs` | deterministic YAML for a JSON value |
 //! | `names.rs` | logical IDs, parameter names, the stable hash |
-//! | `guard.rs` | the guard rules run on each template |
 //! | `deploy.rs` | `DEPLOY.md` and `deploy-order.json` |
 
 mod deploy;
-mod guard;
 mod ir_to_units;
 pub mod names;
 mod split;
@@ -25,7 +24,6 @@ mod yaml;
 
 use crate::emit::OutFile;
 use crate::ir::Ir;
-pub use guard::RULE_FILES as GUARD_RULE_FILES;
 pub use ir_to_units::{
     break_glass_filter_pattern, break_glass_role_glob, BREAK_GLASS_TAG, DEFAULT_PREFIX,
 };
@@ -73,16 +71,21 @@ pub(crate) struct Stack {
     pub params: Vec<String>,
 }
 
-/// Runs the organisation's guard rules on `(file name, template text)` pairs
-/// (YAML or JSON); returns the violations, each naming the rule, its file, the
-/// template and the resource. `emit_cfn` runs this on every template it emits.
-pub fn check_guard_rules(templates: &[(String, String)]) -> Vec<String> {
-    guard::check(templates)
+/// Policy rules run on the generated templates before any is returned (the
+/// organisation's guard rules, `accessc-guard`): `(file name, template text)`
+/// pairs in, one message per violation out, sorted.
+pub trait TemplateRules: Sync {
+    fn check(&self, templates: &[(String, String)]) -> Vec<String>;
 }
 
-/// Every file of the CloudFormation output, or the guard-rule violations that forbid it.
-pub fn emit_cfn(ir: &Ir, opts: &CfnOptions) -> Result<Vec<OutFile>, Vec<String>> {
-    prepare_cfn(ir, opts).map(CfnOutput::into_files)
+/// Every file of the CloudFormation output, or the violations (guard rules,
+/// limits, name clashes) that forbid it.
+pub fn emit_cfn(
+    ir: &Ir,
+    opts: &CfnOptions,
+    rules: &dyn TemplateRules,
+) -> Result<Vec<OutFile>, Vec<String>> {
+    prepare_cfn(ir, opts, rules).map(CfnOutput::into_files)
 }
 
 /// A CloudFormation build that passed every check: its deploy order, its
@@ -182,7 +185,11 @@ impl CfnOutput {
 /// Builds, splits and checks the CloudFormation output of `ir`: every guard
 /// rule and limit is checked here, before any assignment template is
 /// rendered, so that nothing is written when the build fails.
-pub fn prepare_cfn(ir: &Ir, opts: &CfnOptions) -> Result<CfnOutput, Vec<String>> {
+pub fn prepare_cfn(
+    ir: &Ir,
+    opts: &CfnOptions,
+    rules: &dyn TemplateRules,
+) -> Result<CfnOutput, Vec<String>> {
     let format = opts.format;
     let mut units = ir_to_units::build(ir, format);
     let mut errors = units.errors.clone();
@@ -219,7 +226,7 @@ pub fn prepare_cfn(ir: &Ir, opts: &CfnOptions) -> Result<CfnOutput, Vec<String>>
     sets_checked.extend(std::mem::take(&mut sets.embedded));
 
     let (assignments, guard_errors) = std::thread::scope(|sc| {
-        let guard_job = sc.spawn(|| guard::check(&sets_checked));
+        let guard_job = sc.spawn(|| rules.check(&sets_checked));
         let (by_set, assignment_errors) = ir_to_units::build_assignments(ir, &units, format);
         let mut assignments = Prepared::default();
         for (ps, name, list) in by_set {
@@ -237,7 +244,7 @@ pub fn prepare_cfn(ir: &Ir, opts: &CfnOptions) -> Result<CfnOutput, Vec<String>>
             );
         }
         assignments.errors.splice(0..0, assignment_errors);
-        let mut found = assignments.check_shapes();
+        let mut found = assignments.check_shapes(rules);
         found.extend(
             guard_job
                 .join()
@@ -336,7 +343,7 @@ impl Prepared {
     /// Assignment resources differ only in ids, and the rules read their
     /// principal and target types: with hundreds of thousands of
     /// assignments, one guard run per template would dominate the build.
-    fn check_shapes(&mut self) -> Vec<String> {
+    fn check_shapes(&mut self, rules: &dyn TemplateRules) -> Vec<String> {
         if self.shapes.is_empty() {
             return Vec::new();
         }
@@ -347,7 +354,7 @@ impl Prepared {
                 .collect();
         let doc =
             serde_json::json!({"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources});
-        guard::check(&[(
+        rules.check(&[(
             "assignments-*.template (one resource of each distinct shape)".to_string(),
             serde_json::to_string_pretty(&doc).unwrap_or_default(),
         )])

@@ -1,7 +1,16 @@
 //! The organisation's guard rules (`stdlib/guard/*.guard`, cfn-guard 3
-//! syntax, compiled in) run on every template the backend writes, through
-//! the `cfn-guard` library. A failure becomes one message per offending
-//! resource, naming the rule, its file, the template and the resource.
+//! syntax, compiled in) run on every template the CloudFormation backend
+//! writes, through the `cfn-guard` library. A failure becomes one message per
+//! offending resource, naming the rule, its file, the template and the
+//! resource.
+//!
+//! A crate of its own because the `cfn-guard` library brings a command-line
+//! parser with it: the core stays free of one, and receives the rules as an
+//! [`accessc_core::emit::cfn::TemplateRules`].
+
+#![deny(clippy::unwrap_used)]
+
+use accessc_core::emit::cfn::TemplateRules;
 
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -10,27 +19,27 @@ use std::collections::BTreeSet;
 pub const RULE_FILES: &[(&str, &str)] = &[
     (
         "session_duration.guard",
-        include_str!("../../../../../stdlib/guard/session_duration.guard"),
+        include_str!("../../../stdlib/guard/session_duration.guard"),
     ),
     (
         "no_star_on_star.guard",
-        include_str!("../../../../../stdlib/guard/no_star_on_star.guard"),
+        include_str!("../../../stdlib/guard/no_star_on_star.guard"),
     ),
     (
         "break_glass_alarmed.guard",
-        include_str!("../../../../../stdlib/guard/break_glass_alarmed.guard"),
+        include_str!("../../../stdlib/guard/break_glass_alarmed.guard"),
     ),
     (
         "managed_by_tag.guard",
-        include_str!("../../../../../stdlib/guard/managed_by_tag.guard"),
+        include_str!("../../../stdlib/guard/managed_by_tag.guard"),
     ),
     (
         "assignment_principals.guard",
-        include_str!("../../../../../stdlib/guard/assignment_principals.guard"),
+        include_str!("../../../stdlib/guard/assignment_principals.guard"),
     ),
     (
         "no_aws_names.guard",
-        include_str!("../../../../../stdlib/guard/no_aws_names.guard"),
+        include_str!("../../../stdlib/guard/no_aws_names.guard"),
     ),
 ];
 
@@ -58,8 +67,19 @@ fn file_of(rule: &str) -> &'static str {
         .map_or("stdlib/guard", |(name, _)| name)
 }
 
-/// Runs the rules on each `(file name, template text)`; returns the
-/// violations, sorted. Templates are checked in parallel.
+/// The rules of `stdlib/guard/`, as the CloudFormation backend runs them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GuardRules;
+
+impl TemplateRules for GuardRules {
+    fn check(&self, templates: &[(String, String)]) -> Vec<String> {
+        check(templates)
+    }
+}
+
+/// Runs the rules on each `(file name, template text)`, YAML or JSON; returns
+/// the violations, sorted, each naming the rule, its file, the template and
+/// the resource. Templates are checked in parallel.
 pub fn check(templates: &[(String, String)]) -> Vec<String> {
     let rules = all_rules();
     let threads = std::thread::available_parallelism()
