@@ -1,31 +1,8 @@
-//! The long explanation of every diagnostic code (`accessc explain CODE`),
-//! compiled in from `docs/codes/CODE.md`.
+//! The long explanation of every diagnostic code (`accessc explain CODE`):
+//! the pages of the code table ([`crate::code`]), compiled in from
+//! `docs/codes/CODE.md`, and the example and fix programs they hold.
 
-use crate::diagnostic::Severity;
-
-macro_rules! pages {
-    ($($code:literal),* $(,)?) => {
-        /// Every code of the contract, with its page.
-        pub const PAGES: &[(&str, &str)] = &[
-            $(($code, include_str!(concat!("../../../docs/codes/", $code, ".md")))),*
-        ];
-    };
-}
-
-pages!(
-    "A100", "A101", "A102", "A103", "A104", "A200", "A201", "A202", "A203", "A204", "A205", "A206",
-    "A207", "A208", "A300", "A301", "A302", "A303", "A304", "A305", "A306", "A400", "A401", "A402",
-    "A403", "A404", "A500", "A501", "A502", "A503", "A504", "A505", "A506", "A507", "A508",
-);
-
-/// One code's page, split into its parts.
-#[derive(Debug, Clone)]
-pub struct CodeInfo {
-    pub code: &'static str,
-    pub title: &'static str,
-    pub severity: Severity,
-    pub page: &'static str,
-}
+pub use crate::code::CodeInfo;
 
 impl CodeInfo {
     /// The program under `## Example`.
@@ -52,35 +29,12 @@ fn section_code_block(page: &'static str, heading: &str) -> Option<&'static str>
     Some(&body[..close + 1])
 }
 
-/// Look up a code (case-insensitive).
-pub fn lookup(code: &str) -> Option<CodeInfo> {
-    let code = code.trim().to_ascii_uppercase();
-    PAGES
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map(|(c, page)| info(c, page))
+/// Look up a public code (case-insensitive).
+pub fn lookup(code: &str) -> Option<&'static CodeInfo> {
+    crate::code::lookup(code)
 }
 
-/// Every code, in order.
-pub fn all() -> impl Iterator<Item = CodeInfo> {
-    PAGES.iter().map(|(c, p)| info(c, p))
-}
-
-fn info(code: &'static str, page: &'static str) -> CodeInfo {
-    let first = page.lines().next().unwrap_or("");
-    let title = first
-        .split_once(": ")
-        .map(|(_, t)| t.trim())
-        .unwrap_or(first);
-    let severity = if page.contains("Severity: warning") {
-        Severity::Warning
-    } else {
-        Severity::Error
-    };
-    CodeInfo {
-        code,
-        title,
-        severity,
-        page,
-    }
+/// Every public code, in order.
+pub fn all() -> impl Iterator<Item = &'static CodeInfo> {
+    crate::code::CODES.iter().copied()
 }

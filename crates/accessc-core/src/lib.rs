@@ -16,6 +16,7 @@
 pub mod ast;
 pub mod catalog;
 pub mod check;
+pub mod code;
 pub mod diagnostic;
 pub mod emit;
 pub mod explain;

@@ -49,7 +49,7 @@ pub fn render_sarif(diags: &[Diagnostic], sources: &SourceMap) -> String {
 /// The SARIF `results` of some diagnostics, to gather several programs' into
 /// one [`sarif_document`].
 pub fn sarif_results(diags: &[Diagnostic], sources: &SourceMap) -> Vec<Value> {
-    let infos: Vec<explain::CodeInfo> = explain::all().collect();
+    let infos: Vec<&explain::CodeInfo> = explain::all().collect();
     diags
         .iter()
         .map(|d| {
@@ -96,7 +96,7 @@ pub fn sarif_results(diags: &[Diagnostic], sources: &SourceMap) -> Vec<Value> {
 
 /// One SARIF 2.1.0 document (one run, every code as a rule) holding `results`.
 pub fn sarif_document(results: Vec<Value>) -> String {
-    let infos: Vec<explain::CodeInfo> = explain::all().collect();
+    let infos: Vec<&explain::CodeInfo> = explain::all().collect();
     let rules: Vec<Value> = infos
         .iter()
         .map(|i| {
