@@ -1,7 +1,7 @@
 //! Load → check → render → exit: the one sequence every command that reads a
 //! program runs.
 
-use accessc_core::diagnostic::Severity;
+use accessc_core::diagnostic::{Code, Severity};
 use accessc_core::ir::Ir;
 use accessc_core::load::{load_with_options, LoadOptions};
 use accessc_core::render::{render_human, summary, HumanOptions};
@@ -26,9 +26,9 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Program, ExitCode> {
 pub struct Checking<'a> {
     pub load: LoadOptions,
     pub today: Today,
-    /// Error codes that do not stop the command (`drift` reports expired
-    /// grants, A401, as stale instead).
-    pub tolerated: &'a [&'a str],
+    /// Errors that do not stop the command (`drift` reports expired grants,
+    /// [`Code::GrantExpired`], A401, as stale instead).
+    pub tolerated: &'a [Code],
     /// What the user is told when errors stop the command: `nothing was written`.
     pub consequence: &'a str,
 }

@@ -217,7 +217,7 @@ pub fn run(text: &str, files: &[(String, Vec<u8>)]) -> Outcome {
     let parsed = !prog
         .diagnostics
         .iter()
-        .any(|d| d.code == "A100" && d.span.file == root);
+        .any(|d| d.code.is_syntax() && d.span.file == root);
     let clean = !checked.has_errors();
     let mut outcome = Outcome {
         parsed,
@@ -226,7 +226,7 @@ pub fn run(text: &str, files: &[(String, Vec<u8>)]) -> Outcome {
         errors: diags
             .iter()
             .filter(|d| d.severity == accessc_core::diagnostic::Severity::Error)
-            .map(|d| d.code)
+            .map(|d| d.code.as_str())
             .collect(),
     };
 
@@ -244,7 +244,7 @@ pub fn run(text: &str, files: &[(String, Vec<u8>)]) -> Outcome {
         let syntax: Vec<_> = again
             .diagnostics
             .iter()
-            .filter(|d| d.code == "A100" && d.span.file == root2)
+            .filter(|d| d.code.is_syntax() && d.span.file == root2)
             .map(|d| d.message.clone())
             .collect();
         assert!(

@@ -57,7 +57,7 @@ pub fn run(args: FmtArgs) -> ExitCode {
         let syntax: Vec<_> = program
             .diagnostics
             .iter()
-            .filter(|d| d.span.file == file && d.code == "A100")
+            .filter(|d| d.span.file == file && d.code.is_syntax())
             .cloned()
             .collect();
         if !syntax.is_empty() {

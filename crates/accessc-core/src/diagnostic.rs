@@ -1,6 +1,7 @@
 //! Diagnostics as data: a code, a severity, a primary span, a message, related
 //! labels and a fix. Renderers (human, JSON, SARIF, LSP) read this one type.
 
+pub use crate::code::Code;
 use crate::span::Span;
 use serde::Serialize;
 
@@ -27,7 +28,9 @@ pub struct Suggestion {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
-    pub code: &'static str,
+    pub code: Code,
+    /// The code's severity ([`Code::severity`]); only `--deny warnings`
+    /// raises it afterwards.
     pub severity: Severity,
     pub span: Span,
     pub message: String,
@@ -39,23 +42,11 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
-        Diagnostic::new(code, Severity::Error, span, message)
-    }
-
-    pub fn warning(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
-        Diagnostic::new(code, Severity::Warning, span, message)
-    }
-
-    fn new(
-        code: &'static str,
-        severity: Severity,
-        span: Span,
-        message: impl Into<String>,
-    ) -> Diagnostic {
+    /// A diagnostic of `code`, with the code's severity.
+    pub fn new(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             code,
-            severity,
+            severity: code.severity(),
             span,
             message: message.into(),
             label: None,
@@ -96,18 +87,16 @@ impl Diagnostic {
     }
 }
 
-/// Sort diagnostics by file, position and code, and drop exact repeats.
+/// Sort diagnostics by file, position and public code, and drop exact
+/// repeats (same public code, span and message).
 pub fn sort_and_dedup(diags: &mut Vec<Diagnostic>) {
     diags.sort_by(|a, b| {
-        (a.span.file, a.span.start, a.span.end, a.code, &a.message).cmp(&(
-            b.span.file,
-            b.span.start,
-            b.span.end,
-            b.code,
-            &b.message,
-        ))
+        let key = |d: &'_ Diagnostic| (d.span.file, d.span.start, d.span.end, d.code.as_str());
+        (key(a), &a.message).cmp(&(key(b), &b.message))
     });
-    diags.dedup_by(|a, b| a.code == b.code && a.span == b.span && a.message == b.message);
+    diags.dedup_by(|a, b| {
+        a.code.as_str() == b.code.as_str() && a.span == b.span && a.message == b.message
+    });
 }
 
 pub use crate::suggest::{

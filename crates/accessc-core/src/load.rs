@@ -3,7 +3,7 @@
 //! through [`FileSystem`], so the language server can serve unsaved buffers.
 
 use crate::ast::{ItemKind, Module, OrgDecl, PolicyBody, Use};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::jail::{Jail, Refusal};
 use crate::parse::parse_file;
 use crate::span::{FileId, SourceFile, SourceMap, Span};
@@ -120,8 +120,8 @@ impl Program {
                 // The lossy text has the same prefix, so `at` is still valid there.
                 let id = self.sources.add(SourceFile::new(name, text));
                 self.diagnostics.push(
-                    Diagnostic::error(
-                        "A100",
+                    Diagnostic::new(
+                        Code::NotUtf8,
                         Span::new(id, at, at + 1),
                         format!("file is not valid UTF-8 (byte 0x{bad:02x})"),
                     )
@@ -229,7 +229,7 @@ pub fn load_with(
                     let id = prog.sources.add(SourceFile::new(name, ""));
                     prog.refused.push(id);
                     prog.diagnostics.push(
-                        Diagnostic::error("A104", Span::new(id, 0, 0), format!("this file is not read: {why}"))
+                        Diagnostic::new(Code::UnreadableFile, Span::new(id, 0, 0), format!("this file is not read: {why}"))
                             .with_help("every `*.access` file of a program's directory must be a regular file inside it"),
                     );
                 }
@@ -253,7 +253,12 @@ pub fn load_with(
 
 /// The A104 for a path a program names and may not (or cannot) read.
 fn unreadable(s: &crate::ast::Str, why: &dyn std::fmt::Display, help: &str) -> Diagnostic {
-    Diagnostic::error("A104", s.span, format!("cannot read `{}`: {why}", s.value)).with_help(help)
+    Diagnostic::new(
+        Code::UnreadableFile,
+        s.span,
+        format!("cannot read `{}`: {why}", s.value),
+    )
+    .with_help(help)
 }
 
 /// Load `use`d files and std modules (transitively) and the JSON files named
@@ -321,8 +326,8 @@ fn resolve_references(
                         .is_none_or(|e| e != "access")
                     {
                         prog.diagnostics.push(
-                            Diagnostic::error(
-                                "A104",
+                            Diagnostic::new(
+                                Code::UseOfNonAccessFile,
                                 s.span,
                                 format!("`use` loads `.access` files; `{}` is not one", s.value),
                             )

@@ -109,7 +109,7 @@ fn format_text(text: &str) -> Option<String> {
         Path::new("."),
         vec![("p.access".into(), text.to_string())],
     );
-    if prog.diagnostics.iter().any(|d| d.code == "A100") {
+    if prog.diagnostics.iter().any(|d| d.code.is_syntax()) {
         return None;
     }
     Some(accessc_core::fmt::format_module(&prog.modules[0], text))

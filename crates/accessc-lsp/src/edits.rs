@@ -16,7 +16,7 @@ use std::collections::HashMap;
 /// `accessc fmt` refuses too).
 pub fn format(text: &str) -> Result<Option<TextEdit>, String> {
     let (module, diags) = parse_file(FileId(0), text);
-    if let Some(d) = diags.iter().find(|d| d.code == "A100") {
+    if let Some(d) = diags.iter().find(|d| d.code.is_syntax()) {
         let file = SourceFile::new("", text);
         let (line, col) = file.line_col(d.span.start);
         return Err(format!(

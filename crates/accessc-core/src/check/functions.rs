@@ -7,7 +7,7 @@ use super::text;
 use super::Checker;
 use crate::ast::*;
 use crate::catalog;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::model::*;
 use crate::span::Span;
 use indexmap::IndexMap;
@@ -62,8 +62,8 @@ impl<'a> Checker<'a> {
         for f in self.model.functions.values() {
             if let Some((first, span)) = seen.get(&f.aws_name) {
                 out.push(
-                    Diagnostic::error(
-                        "A101",
+                    Diagnostic::new(
+                        Code::DuplicatePermissionSetName,
                         f.span,
                         format!("`{}` and `{first}` are both permission set `{}`", f.name, f.aws_name),
                     )
@@ -107,8 +107,8 @@ impl<'a> Checker<'a> {
             if let Some(prev) = seen.get(kw) {
                 let prev = *prev;
                 self.err(
-                    Diagnostic::error(
-                        "A101",
+                    Diagnostic::new(
+                        Code::RepeatedSetting,
                         prop_span,
                         format!("`{kw}` is given twice in function `{}`", f.name.name),
                     )
@@ -136,8 +136,8 @@ impl<'a> Checker<'a> {
                     def.session_minutes = d.minutes;
                     if !(60..=720).contains(&d.minutes) {
                         self.err(
-                            Diagnostic::error(
-                                "A202",
+                            Diagnostic::new(
+                                Code::SessionOutOfRange,
                                 d.span,
                                 format!(
                                     "session `{}` is {}; AWS allows 1h to 12h",
@@ -162,8 +162,8 @@ impl<'a> Checker<'a> {
                     let len = s.value.chars().count();
                     if len > 240 {
                         self.err(
-                            Diagnostic::error(
-                                "A205",
+                            Diagnostic::new(
+                                Code::RelayStateTooLong,
                                 s.span,
                                 format!("relay state is {len} characters; AWS allows 240"),
                             )
@@ -173,12 +173,12 @@ impl<'a> Checker<'a> {
                         text::bad_char("relay state", &s.value, text::relay_char)
                     {
                         self.err(
-                            Diagnostic::error("A205", s.span, msg)
+                            Diagnostic::new(Code::RelayStateCharacter, s.span, msg)
                                 .with_help("a relay state is a URL of letters, digits and `&$@#\\/%?=~-_'\"|!:,.;*+[]() {}`: percent-encode anything else"),
                         );
                     } else if !s.value.starts_with("https://") || s.value.len() <= 8 {
                         self.err(
-                            Diagnostic::error("A205", s.span, "relay state must be an `https://` URL")
+                            Diagnostic::new(Code::RelayStateNotHttps, s.span, "relay state must be an `https://` URL")
                                 .with_help("point it at a console page, e.g. \"https://console.aws.amazon.com/lambda/home\""),
                         );
                     }
@@ -191,8 +191,8 @@ impl<'a> Checker<'a> {
                                 admin = Some(r.span());
                             }
                             if def.managed.iter().any(|x| x.arn == m.arn) {
-                                self.err(Diagnostic::error(
-                                    "A101",
+                                self.err(Diagnostic::new(
+                                    Code::PolicyListedTwice,
                                     r.span(),
                                     format!("`{}` is listed twice", m.name),
                                 ));
@@ -207,8 +207,8 @@ impl<'a> Checker<'a> {
                     for n in names {
                         if self.resolve(Kind::ManagedPolicy, n).is_some() {
                             if def.customer.contains(&n.name) {
-                                self.err(Diagnostic::error(
-                                    "A101",
+                                self.err(Diagnostic::new(
+                                    Code::PolicyListedTwice,
                                     n.span,
                                     format!("`{}` is listed twice", n.name),
                                 ));
@@ -239,8 +239,8 @@ impl<'a> Checker<'a> {
                     for t in tags {
                         if let Some(why) = tag_key_problem(&t.key.name) {
                             self.err(
-                                Diagnostic::error(
-                                    "A206",
+                                Diagnostic::new(
+                                    Code::InvalidTagKey,
                                     t.key.span,
                                     format!("tag key `{}` is rejected by AWS: {why}", text::escaped(&t.key.name)),
                                 )
@@ -250,7 +250,7 @@ impl<'a> Checker<'a> {
                         let vlen = t.value.value.chars().count();
                         if vlen > 256 {
                             self.err(
-                                Diagnostic::error("A206", t.value.span, format!("the value of tag `{}` is {vlen} characters; AWS allows 256", t.key.name))
+                                Diagnostic::new(Code::TagValueTooLong, t.value.span, format!("the value of tag `{}` is {vlen} characters; AWS allows 256", t.key.name))
                                     .with_help("shorten the value"),
                             );
                         } else if let Some(msg) = text::bad_char(
@@ -258,7 +258,7 @@ impl<'a> Checker<'a> {
                             &t.value.value,
                             text::tag_char,
                         ) {
-                            self.err(Diagnostic::error("A206", t.value.span, msg).with_help(
+                            self.err(Diagnostic::new(Code::TagValueCharacter, t.value.span, msg).with_help(
                                 "tag values may hold letters, digits, spaces and `_ . : / = + - @`",
                             ));
                         }
@@ -267,8 +267,8 @@ impl<'a> Checker<'a> {
                             .insert(t.key.name.clone(), t.value.value.clone())
                             .is_some()
                         {
-                            self.err(Diagnostic::error(
-                                "A206",
+                            self.err(Diagnostic::new(
+                                Code::DuplicateTag,
                                 t.key.span,
                                 format!("tag `{}` is given twice", t.key.name),
                             ));
@@ -283,14 +283,14 @@ impl<'a> Checker<'a> {
                         None => {
                             if !def.from_std {
                                 self.err(
-                                    Diagnostic::warning("A503", *span, "break-glass function without `notify`")
+                                    Diagnostic::new(Code::BreakGlassWithoutNotify, *span, "break-glass function without `notify`")
                                         .with_help("add `notify \"arn:aws:sns:REGION:ACCOUNT:TOPIC\"` so every use pages security"),
                                 );
                             }
                         }
                         Some(n) if !is_sns_arn(&n.value) => self.err(
-                            Diagnostic::error(
-                                "A302",
+                            Diagnostic::new(
+                                Code::InvalidTopicArn,
                                 n.span,
                                 format!("`{}` is not an SNS topic ARN", text::escaped(&n.value)),
                             )
@@ -308,8 +308,8 @@ impl<'a> Checker<'a> {
             let total = def.tags.len() + added;
             if total > 50 {
                 self.err(
-                    Diagnostic::error(
-                        "A206",
+                    Diagnostic::new(
+                        Code::TooManyTags,
                         *span,
                         format!("{} tags, {total} with the {added} accessc adds; AWS allows 50 on a permission set", def.tags.len()),
                     )
@@ -333,8 +333,8 @@ impl<'a> Checker<'a> {
                 .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
         {
             self.err(
-                Diagnostic::error(
-                    "A200",
+                Diagnostic::new(
+                    Code::InvalidPermissionSetName,
                     name_span,
                     format!(
                         "permission set name `{}` is not accepted by AWS",
@@ -353,7 +353,7 @@ impl<'a> Checker<'a> {
         }
         if n.starts_with("AWS") {
             self.err(
-                Diagnostic::error("A207", name_span, format!("`{n}` is a Control Tower name"))
+                Diagnostic::new(Code::ControlTowerName, name_span, format!("`{n}` is a Control Tower name"))
                     .with_help("permission sets named `AWS…` belong to AWS Control Tower: choose another name, or `name \"…\"`"),
             );
         }
@@ -362,8 +362,8 @@ impl<'a> Checker<'a> {
             let count = d.chars().count();
             if count > 700 {
                 self.err(
-                    Diagnostic::error(
-                        "A201",
+                    Diagnostic::new(
+                        Code::DescriptionTooLong,
                         span,
                         format!("description is {count} characters; AWS allows 700"),
                     )
@@ -373,7 +373,7 @@ impl<'a> Checker<'a> {
                 );
             } else if let Some(msg) = text::bad_char("description", d, text::description_char) {
                 self.err(
-                    Diagnostic::error("A201", span, msg)
+                    Diagnostic::new(Code::DescriptionCharacter, span, msg)
                         .with_help("AWS accepts Latin-1 text in permission set descriptions (tabs and line breaks allowed, no other control characters)"),
                 );
             }
@@ -384,8 +384,8 @@ impl<'a> Checker<'a> {
         if count > quota {
             let span = managed_count_span.unwrap_or(f.name.span);
             self.err(
-                Diagnostic::error(
-                    "A204",
+                Diagnostic::new(
+                    Code::TooManyManagedPolicies,
                     span,
                     format!("{count} managed policies on `{}`; the quota is {quota}", f.name.name),
                 )
@@ -412,8 +412,8 @@ impl<'a> Checker<'a> {
         }
         for sid in dups {
             self.err(
-                Diagnostic::error(
-                    "A101",
+                Diagnostic::new(
+                    Code::DuplicateStatementId,
                     f.name.span,
                     format!("statement id `{sid}` appears twice in the inline policy of `{}`", f.name.name),
                 )
@@ -440,13 +440,13 @@ impl<'a> Checker<'a> {
                     )
                 };
                 self.err(
-                    Diagnostic::error("A203", f.name.span, format!("the inline policy of `{}` is {what}", f.name.name))
+                    Diagnostic::new(Code::InlinePolicyTooLarge, f.name.span, format!("the inline policy of `{}` is {what}", f.name.name))
                         .with_help("move statements into a customer managed policy (`managed_policy` + `customer`)"),
                 );
             } else if chars > INLINE_MAX_CHARS / 2 && !def.from_std {
                 self.err(
-                    Diagnostic::warning(
-                        "A507",
+                    Diagnostic::new(
+                        Code::LargeInlinePolicy,
                         f.name.span,
                         format!("the inline policy of `{}` is {} non-whitespace characters, over half of IAM's {}", f.name.name, thousands(chars), thousands(INLINE_MAX_CHARS)),
                     )
@@ -459,7 +459,7 @@ impl<'a> Checker<'a> {
         if def.break_glass.is_none() && !def.from_std {
             if !seen.contains_key("boundary") {
                 self.err(
-                    Diagnostic::warning("A501", f.name.span, format!("function `{}` has no permissions boundary", f.name.name))
+                    Diagnostic::new(Code::NoPermissionsBoundary, f.name.span, format!("function `{}` has no permissions boundary", f.name.name))
                         .with_help("add `boundary NAME` (a managed_policy or an AWS-managed policy) to cap what the role can ever do"),
                 );
             }
@@ -470,7 +470,7 @@ impl<'a> Checker<'a> {
                     "`allow * on *`"
                 };
                 self.err(
-                    Diagnostic::warning("A502", span, format!("{what} in `{}`, which is not a break-glass function", f.name.name))
+                    Diagnostic::new(Code::AdminOutsideBreakGlass, span, format!("{what} in `{}`, which is not a break-glass function", f.name.name))
                         .with_help("grant the job's actions instead; keep full admin in one `break_glass` function"),
                 );
             }
@@ -493,8 +493,8 @@ impl<'a> Checker<'a> {
                 if self.names.get(Kind::ManagedPolicy, &n.name).is_some() {
                     self.used.insert((Kind::ManagedPolicy, n.name.clone()));
                     self.err(
-                        Diagnostic::error(
-                            "A103",
+                        Diagnostic::new(
+                            Code::WrongKind,
                             n.span,
                             format!(
                                 "`{}` is a customer managed policy, not an AWS-managed one",
@@ -505,8 +505,8 @@ impl<'a> Checker<'a> {
                     );
                     return None;
                 }
-                let mut d = Diagnostic::error(
-                    "A306",
+                let mut d = Diagnostic::new(
+                    Code::UnknownManagedPolicy,
                     n.span,
                     format!("unknown AWS-managed policy `{}`", n.name),
                 );
@@ -536,7 +536,7 @@ impl<'a> Checker<'a> {
                 };
                 let Some((owner, resource)) = owner_and_resource else {
                     self.err(
-                        Diagnostic::error("A302", s.span, format!("`{}` is not a managed policy ARN", s.value))
+                        Diagnostic::new(Code::InvalidManagedPolicyArn, s.span, format!("`{}` is not a managed policy ARN", s.value))
                             .with_help("an AWS-managed policy ARN looks like \"arn:aws:iam::aws:policy/job-function/ViewOnlyAccess\"; or write its name"),
                     );
                     return None;
@@ -552,7 +552,7 @@ impl<'a> Checker<'a> {
                     });
                 }
                 self.err(
-                    Diagnostic::error("A103", s.span, "a customer managed policy cannot be attached by ARN")
+                    Diagnostic::new(Code::CustomerPolicyByArn, s.span, "a customer managed policy cannot be attached by ARN")
                         .with_help("permission sets reference customer managed policies by name and path: declare it `managed_policy NAME { path \"/…/\" external }` and write `customer NAME`"),
                 );
                 None
@@ -581,7 +581,7 @@ impl<'a> Checker<'a> {
             if let Some(def) = self.names.get(Kind::Policy, &n.name).map(|d| d.span) {
                 self.used.insert((Kind::Policy, n.name.clone()));
                 self.err(
-                    Diagnostic::error("A103", n.span, format!("`{}` is a policy, not a managed policy", n.name))
+                    Diagnostic::new(Code::WrongKind, n.span, format!("`{}` is a policy, not a managed policy", n.name))
                         .with_related(def, format!("`{}` is defined here", n.name))
                         .with_help("a boundary is a managed policy: declare it with `managed_policy`, or name an AWS-managed policy"),
                 );
@@ -599,8 +599,8 @@ impl<'a> Checker<'a> {
                     crate::diagnostic::did_you_mean(&n.name, declared.iter().map(String::as_str))
                 {
                     self.err(
-                        Diagnostic::error(
-                            "A102",
+                        Diagnostic::new(
+                            Code::UnknownName,
                             n.span,
                             format!("unknown managed policy `{}`", n.name),
                         )
@@ -608,8 +608,8 @@ impl<'a> Checker<'a> {
                     );
                     return None;
                 }
-                let mut d = Diagnostic::error(
-                    "A306",
+                let mut d = Diagnostic::new(
+                    Code::UnknownManagedPolicy,
                     n.span,
                     format!("unknown AWS-managed policy `{}`", n.name),
                 );
@@ -664,8 +664,8 @@ impl<'a> Checker<'a> {
             let names: Vec<String> = fs.iter().map(|f| format!("`{}`", f.name)).collect();
             for f in rest {
                 out.push(
-                    Diagnostic::warning(
-                        "A504",
+                    Diagnostic::new(
+                        Code::PerTeamCopies,
                         f.span,
                         format!("{} differ only by a team suffix", names.join(", ")),
                     )

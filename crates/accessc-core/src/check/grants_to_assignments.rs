@@ -6,7 +6,7 @@
 use super::names::Kind;
 use super::Checker;
 use crate::ast::*;
-use crate::diagnostic::{did_you_mean, Diagnostic};
+use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::model::*;
 use crate::span::Span;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -46,8 +46,8 @@ impl<'a> Checker<'a> {
         if let Some(a) = self.model.org.accounts.iter().find(|a| a.name == text) {
             let span = a.span;
             self.err(
-                Diagnostic::error(
-                    "A103",
+                Diagnostic::new(
+                    Code::WrongKind,
                     path.span,
                     format!("`{text}` is an account, not an OU"),
                 )
@@ -56,7 +56,7 @@ impl<'a> Checker<'a> {
             );
             return None;
         }
-        let mut d = Diagnostic::error("A102", path.span, format!("unknown OU `{text}`"));
+        let mut d = Diagnostic::new(Code::UnknownName, path.span, format!("unknown OU `{text}`"));
         // A path that names an OU from below the root (`NonProd` for `Workloads/NonProd`).
         let suffix = format!("/{text}");
         let tails: Vec<&str> = self
@@ -86,16 +86,12 @@ impl<'a> Checker<'a> {
     }
 
     fn no_org(&mut self, span: Span) {
-        if self
-            .diags
-            .iter()
-            .any(|d| d.code == "A102" && d.message.starts_with("no org"))
-        {
+        if self.diags.iter().any(|d| d.code == Code::NoOrg) {
             return;
         }
         self.err(
-            Diagnostic::error(
-                "A102",
+            Diagnostic::new(
+                Code::NoOrg,
                 span,
                 "no org is declared, so no OU or account can be named",
             )
@@ -166,8 +162,8 @@ impl<'a> Checker<'a> {
                     } else if !self.model.org.declared {
                         self.no_org(n.span);
                     } else {
-                        let mut d = Diagnostic::error(
-                            "A102",
+                        let mut d = Diagnostic::new(
+                            Code::UnknownName,
                             n.span,
                             format!("unknown account `{}`", n.name),
                         );
@@ -188,8 +184,8 @@ impl<'a> Checker<'a> {
                         out.push(i);
                     } else if !super::is_account_id(&s.value) {
                         self.err(
-                            Diagnostic::error(
-                                "A302",
+                            Diagnostic::new(
+                                Code::InvalidAccountId,
                                 s.span,
                                 format!("`{}` is not an account id", s.value),
                             )
@@ -200,7 +196,7 @@ impl<'a> Checker<'a> {
                     } else if self.org_failed {
                     } else {
                         self.err(
-                            Diagnostic::error("A102", s.span, format!("account `{}` is not in the org", s.value))
+                            Diagnostic::new(Code::UnknownAccountId, s.span, format!("account `{}` is not in the org", s.value))
                                 .with_help("add it to the `org` block, or refresh the snapshot with `accessc org snapshot`"),
                         );
                     }
@@ -251,8 +247,8 @@ impl<'a> Checker<'a> {
             if let Some(d) = &g.until {
                 if let Some(why) = super::date_problem(d.year, d.month, d.day) {
                     self.err(
-                        Diagnostic::error(
-                            "A100",
+                        Diagnostic::new(
+                            Code::NotADate,
                             d.span,
                             format!(
                                 "`{:04}-{:02}-{:02}` is not a calendar date: {why}",
@@ -268,7 +264,7 @@ impl<'a> Checker<'a> {
                     super::text::bad_char("the owner", &o.value, super::text::plain_text_char)
                 {
                     self.err(
-                        Diagnostic::error("A302", o.span, msg)
+                        Diagnostic::new(Code::InvalidOwner, o.span, msg)
                             .with_help("an owner is one line of text, e.g. an email address"),
                     );
                 }
@@ -286,8 +282,8 @@ impl<'a> Checker<'a> {
                         .collect();
                 if !missing.is_empty() {
                     self.err(
-                        Diagnostic::error(
-                            "A400",
+                        Diagnostic::new(
+                            Code::UserGrantWithoutOwnerOrUntil,
                             p.name.span,
                             format!("grant to user `{}` without {}", p.name.name, missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(" and ")),
                         )
@@ -300,7 +296,7 @@ impl<'a> Checker<'a> {
                     let days = super::days_from_civil(d.year, d.month, d.day) - today.days();
                     if days < 0 {
                         self.err(
-                            Diagnostic::error("A401", d.span, format!("this grant expired on {:04}-{:02}-{:02}", d.year, d.month, d.day))
+                            Diagnostic::new(Code::GrantExpired, d.span, format!("this grant expired on {:04}-{:02}-{:02}", d.year, d.month, d.day))
                                 .with_help(format!("remove the grant (today is {today}), or extend `until` after review")),
                         );
                     } else if days <= EXPIRY_WARNING_DAYS {
@@ -310,8 +306,8 @@ impl<'a> Checker<'a> {
                             n => format!("in {n} days"),
                         };
                         self.err(
-                            Diagnostic::warning(
-                                "A506",
+                            Diagnostic::new(
+                                Code::GrantExpiresSoon,
                                 d.span,
                                 format!("this grant expires {when}"),
                             )
@@ -347,7 +343,7 @@ impl<'a> Checker<'a> {
             }
             for why in repeated {
                 self.err(
-                    Diagnostic::warning("A404", head, format!("this grant repeats itself: {why}"))
+                    Diagnostic::new(Code::DuplicateGrant, head, format!("this grant repeats itself: {why}"))
                         .with_help("each (principal, function, account) needs one grant: drop the repeated name or the narrower target"),
                 );
             }
@@ -386,8 +382,8 @@ impl<'a> Checker<'a> {
                     self.model.org.accounts[a].name
                 );
                 self.err(
-                    Diagnostic::warning(
-                        "A404",
+                    Diagnostic::new(
+                        Code::DuplicateGrant,
                         head,
                         format!("this grant repeats an earlier one: {msg}"),
                     )
@@ -442,8 +438,8 @@ impl<'a> Checker<'a> {
                 && reported.insert((NOTIFY, a.function, NOTIFY))
             {
                 out.push(
-                    Diagnostic::warning(
-                        "A503",
+                    Diagnostic::new(
+                        Code::BreakGlassWithoutNotify,
                         g.span,
                         format!("`{}` from the standard library is a break-glass function without `notify`", f.name),
                     )
@@ -455,8 +451,8 @@ impl<'a> Checker<'a> {
             }
             if is_mgmt && f.break_glass.is_none() && reported.insert((a.grant, a.function, MGMT)) {
                 out.push(
-                    Diagnostic::warning(
-                        "A508",
+                    Diagnostic::new(
+                        Code::ManagementAccountReached,
                         g.span,
                         format!("`{}` reaches the management account `{}`", f.name, acct.name),
                     )
@@ -481,8 +477,8 @@ impl<'a> Checker<'a> {
                     "no `in` block of it covers that account".to_string()
                 };
                 out.push(
-                    Diagnostic::error(
-                        "A402",
+                    Diagnostic::new(
+                        Code::PolicyNotDeployed,
                         g.span,
                         format!(
                             "`{}` needs customer managed policy `{dep}` in account `{}`, where it is not deployed",
@@ -669,7 +665,7 @@ impl<'a> Checker<'a> {
             let span = self.model.grants[g].span;
             let head = Span::new(span.file, span.start as usize, span.start as usize + 5);
             self.err(
-                Diagnostic::error("A403", head, format!("this grant breaks `{rule_text}`: {msg}{more}"))
+                Diagnostic::new(Code::RuleBroken, head, format!("this grant breaks `{rule_text}`: {msg}{more}"))
                     .with_related(rule_span, "the rule")
                     .with_help("narrow the grant with `except`, or change the rule if the separation is no longer wanted"),
             );
@@ -690,7 +686,7 @@ impl<'a> Checker<'a> {
             if let Some((_, f)) = self.model.functions.get_index(q.permission_sets as usize) {
                 let span = f.span;
                 self.err(
-                    Diagnostic::error("A208", span, format!("{total} permission sets; the instance quota is {}", q.permission_sets))
+                    Diagnostic::new(Code::TooManyPermissionSets, span, format!("{total} permission sets; the instance quota is {}", q.permission_sets))
                         .with_help("merge functions that differ by team into one with ABAC, or raise the quota and write `quotas { permission_sets N }`"),
                 );
             }
@@ -713,8 +709,8 @@ impl<'a> Checker<'a> {
             let head = Span::new(span.file, span.start as usize, span.start as usize + 5);
             let name = self.model.org.accounts[acct].name.clone();
             self.err(
-                Diagnostic::error(
-                    "A208",
+                Diagnostic::new(
+                    Code::TooManySetsInAccount,
                     head,
                     format!("account `{name}` gets {n} permission sets; the per-account quota is {}", q.provisioned_per_account),
                 )

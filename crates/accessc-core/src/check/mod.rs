@@ -14,7 +14,7 @@ pub(crate) mod text;
 mod unused;
 
 use crate::ast::*;
-use crate::diagnostic::{sort_and_dedup, Diagnostic, Severity};
+use crate::diagnostic::{sort_and_dedup, Code, Diagnostic, Severity};
 use crate::load::Program;
 use crate::model::*;
 use crate::span::{FileId, Span};
@@ -280,8 +280,8 @@ impl<'a> Checker<'a> {
         for item in self.items() {
             if let ItemKind::Use(Use::Std { module, span }) = &item.kind {
                 if !names.contains(&module.name.as_str()) {
-                    let mut d = Diagnostic::error(
-                        "A102",
+                    let mut d = Diagnostic::new(
+                        Code::UnknownStdModule,
                         module.span,
                         format!("unknown standard library module `std::{}`", module.name),
                     );
@@ -325,8 +325,8 @@ impl<'a> Checker<'a> {
                         if let Some(prev) = self.model.attributes.get(&a.key.name) {
                             let prev = prev.span;
                             self.err(
-                                Diagnostic::error(
-                                    "A101",
+                                Diagnostic::new(
+                                    Code::DuplicateName,
                                     a.key.span,
                                     format!("attribute `{}` is mapped twice", a.key.name),
                                 )
@@ -356,8 +356,8 @@ impl<'a> Checker<'a> {
                     for q in qs {
                         if let Some(prev) = seen.get(q.key.name.as_str()) {
                             self.err(
-                                Diagnostic::error(
-                                    "A101",
+                                Diagnostic::new(
+                                    Code::RepeatedSetting,
                                     q.span,
                                     format!("quota `{}` is given twice", q.key.name),
                                 )
@@ -382,9 +382,13 @@ impl<'a> Checker<'a> {
             span.start as usize + what.len(),
         );
         self.err(
-            Diagnostic::error("A101", head, format!("a second `{what}` block"))
-                .with_related(prev, "the first one is here")
-                .with_help(format!("a program has one `{what}` block: merge them")),
+            Diagnostic::new(
+                Code::DuplicateBlock,
+                head,
+                format!("a second `{what}` block"),
+            )
+            .with_related(prev, "the first one is here")
+            .with_help(format!("a program has one `{what}` block: merge them")),
         );
     }
 
@@ -392,8 +396,8 @@ impl<'a> Checker<'a> {
         if let Some(arn) = &inst.arn {
             if !is_instance_arn(&arn.value) {
                 self.err(
-                    Diagnostic::error(
-                        "A302",
+                    Diagnostic::new(
+                        Code::InvalidInstanceArn,
                         arn.span,
                         format!("`{}` is not an Identity Center instance ARN", arn.value),
                     )
@@ -404,8 +408,8 @@ impl<'a> Checker<'a> {
         if let Some(store) = &inst.identity_store {
             if !is_identity_store_id(&store.value) {
                 self.err(
-                    Diagnostic::error(
-                        "A302",
+                    Diagnostic::new(
+                        Code::InvalidIdentityStoreId,
                         store.span,
                         format!("`{}` is not an identity store id", store.value),
                     )
@@ -416,8 +420,8 @@ impl<'a> Checker<'a> {
         for r in inst.region.iter().chain(inst.replicas.iter()) {
             if !is_region(&r.value) {
                 self.err(
-                    Diagnostic::error(
-                        "A302",
+                    Diagnostic::new(
+                        Code::InvalidRegion,
                         r.span,
                         format!("`{}` is not an AWS Region", r.value),
                     )
@@ -437,8 +441,8 @@ impl<'a> Checker<'a> {
     fn check_attribute(&mut self, a: &Attribute) {
         if let Some(msg) = functions::tag_key_problem(&a.key.name) {
             self.err(
-                Diagnostic::error(
-                    "A206",
+                Diagnostic::new(
+                    Code::InvalidSessionTagKey,
                     a.key.span,
                     format!("`{}` cannot be a session tag key: {msg}", a.key.name),
                 )
@@ -449,15 +453,19 @@ impl<'a> Checker<'a> {
         }
         let v = &a.value.value;
         if let Some(msg) = text::bad_char("attribute path", v, text::plain_text_char) {
-            self.err(Diagnostic::error("A302", a.value.span, msg));
+            self.err(Diagnostic::new(
+                Code::InvalidAttributePath,
+                a.value.span,
+                msg,
+            ));
             return;
         }
         let ok = v.starts_with("${path:") && v.ends_with('}') && v.len() > 8
             || !v.is_empty() && !v.contains("${");
         if !ok {
             self.err(
-                Diagnostic::error(
-                    "A302",
+                Diagnostic::new(
+                    Code::InvalidAttributePath,
                     a.value.span,
                     format!("`{v}` is not an attribute path"),
                 )
@@ -477,8 +485,11 @@ impl<'a> Checker<'a> {
                     "permission_sets",
                     "provisioned_per_account",
                 ];
-                let mut d =
-                    Diagnostic::error("A102", q.key.span, format!("unknown quota `{other}`"));
+                let mut d = Diagnostic::new(
+                    Code::UnknownQuota,
+                    q.key.span,
+                    format!("unknown quota `{other}`"),
+                );
                 d = match crate::diagnostic::did_you_mean(other, known) {
                     Some(s) => d.with_suggestion(q.key.span, s),
                     None => d.with_help("the quotas are `managed_policies`, `permission_sets` and `provisioned_per_account`"),
@@ -489,8 +500,8 @@ impl<'a> Checker<'a> {
         };
         let Some(n) = q.value else {
             self.diags.push(
-                Diagnostic::error(
-                    "A302",
+                Diagnostic::new(
+                    Code::QuotaTooLarge,
                     q.span,
                     format!(
                         "quota `{}` is a {}-digit number, larger than any quota",
@@ -510,8 +521,8 @@ impl<'a> Checker<'a> {
         if let Some(hard) = hard {
             if n > hard {
                 self.diags.push(
-                    Diagnostic::error(
-                        "A204",
+                    Diagnostic::new(
+                        Code::ManagedPolicyQuotaOverLimit,
                         q.span,
                         format!("`managed_policies {}` is above AWS's hard limit of {hard} managed policies per role", q.text),
                     )
@@ -522,8 +533,8 @@ impl<'a> Checker<'a> {
         }
         if n == 0 {
             self.diags.push(
-                Diagnostic::error(
-                    "A302",
+                Diagnostic::new(
+                    Code::QuotaZero,
                     q.span,
                     format!("quota `{}` cannot be 0", q.key.name),
                 )

@@ -4,7 +4,7 @@
 
 use super::Checker;
 use crate::ast::*;
-use crate::diagnostic::{did_you_mean, Diagnostic};
+use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::span::Span;
 use indexmap::IndexMap;
 
@@ -111,8 +111,8 @@ impl<'a> Checker<'a> {
                 ""
             };
             self.err(
-                Diagnostic::error(
-                    "A101",
+                Diagnostic::new(
+                    Code::DuplicateName,
                     ident.span,
                     format!("{} `{}` is defined twice", kind.noun(), ident.name),
                 )
@@ -176,8 +176,8 @@ impl<'a> Checker<'a> {
                 // Used, if wrongly: no "never used" on top of this error.
                 self.used.insert((other, ident.name.clone()));
                 let def = self.names.get(other, &ident.name).map(|d| d.span);
-                let mut d = Diagnostic::error(
-                    "A103",
+                let mut d = Diagnostic::new(
+                    Code::WrongKind,
                     ident.span,
                     format!(
                         "`{}` is {} {}, not {} {}",
@@ -205,8 +205,8 @@ impl<'a> Checker<'a> {
                     .collect::<Vec<_>>()
             })
             .collect();
-        let mut d = Diagnostic::error(
-            "A102",
+        let mut d = Diagnostic::new(
+            Code::UnknownName,
             ident.span,
             format!("unknown {} `{}`", want.noun(), ident.name),
         );

@@ -4,7 +4,7 @@ use super::names::Kind;
 use super::text;
 use super::{is_account_id, is_identity_store_id, Checker};
 use crate::ast::*;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::load::External;
 use crate::model::*;
 use crate::span::Span;
@@ -40,8 +40,8 @@ impl<'a> Checker<'a> {
         if let Some(root) = &tree.root {
             if !is_root_id(&root.value) {
                 self.diags.push(
-                    Diagnostic::error(
-                        "A302",
+                    Diagnostic::new(
+                        Code::InvalidRootId,
                         root.span,
                         format!("`{}` is not an organization root id", root.value),
                     )
@@ -59,8 +59,8 @@ impl<'a> Checker<'a> {
             match self.model.org.accounts.iter().position(|a| a.id == m.value) {
                 Some(i) => self.model.org.management = Some(i),
                 None => self.diags.push(
-                    Diagnostic::error(
-                        "A102",
+                    Diagnostic::new(
+                        Code::UnknownAccountId,
                         m.span,
                         format!(
                             "the management account `{}` is not an account of the org",
@@ -83,8 +83,8 @@ impl<'a> Checker<'a> {
     fn add_inline_account(&mut self, a: &Account, ou: Option<OuIdx>) {
         if !is_account_id(&a.id.value) {
             self.diags.push(
-                Diagnostic::error(
-                    "A302",
+                Diagnostic::new(
+                    Code::InvalidAccountId,
                     a.id.span,
                     format!("`{}` is not an AWS account id", a.id.value),
                 )
@@ -118,15 +118,19 @@ impl<'a> Checker<'a> {
         if let Some(id) = &ou.id {
             if !is_ou_id(&id.value) {
                 self.diags.push(
-                    Diagnostic::error("A302", id.span, format!("`{}` is not an OU id", id.value))
-                        .with_help("an OU id looks like `ou-ab12-11111111`"),
+                    Diagnostic::new(
+                        Code::InvalidOuId,
+                        id.span,
+                        format!("`{}` is not an OU id", id.value),
+                    )
+                    .with_help("an OU id looks like `ou-ab12-11111111`"),
                 );
             }
         }
         if depth > 5 {
             self.diags.push(
-                Diagnostic::error(
-                    "A302",
+                Diagnostic::new(
+                    Code::OuTooDeep,
                     ou.name.span,
                     format!("OU `{path}` is nested deeper than AWS allows"),
                 )
@@ -161,7 +165,7 @@ impl<'a> Checker<'a> {
             Some(External::Loaded(id)) => self.program.sources.get(*id).text.clone(),
             Some(External::Failed(why)) => {
                 self.diags.push(
-                    Diagnostic::error("A104", path.span, format!("cannot read org snapshot `{}`: {why}", path.value))
+                    Diagnostic::new(Code::UnreadableFile, path.span, format!("cannot read org snapshot `{}`: {why}", path.value))
                         .with_help("write it with `accessc org snapshot -o FILE`; the path is relative to this file's directory"),
                 );
                 return;
@@ -172,8 +176,8 @@ impl<'a> Checker<'a> {
             Ok(v) => v,
             Err(e) => {
                 self.diags.push(
-                    Diagnostic::error(
-                        "A104",
+                    Diagnostic::new(
+                        Code::MalformedSnapshot,
                         path.span,
                         format!("org snapshot `{}` is not valid JSON: {e}", path.value),
                     )
@@ -186,7 +190,7 @@ impl<'a> Checker<'a> {
         let org = json_to_org(&value, path.span, &mut errors);
         if let Some(e) = errors.into_iter().next() {
             self.diags.push(
-                Diagnostic::error("A104", path.span, format!("malformed org snapshot `{}`: {e}", path.value))
+                Diagnostic::new(Code::MalformedSnapshot, path.span, format!("malformed org snapshot `{}`: {e}", path.value))
                     .with_help("the format is described in docs/org-snapshot.md; regenerate it with `accessc org snapshot`"),
             );
             return;
@@ -217,8 +221,8 @@ impl<'a> Checker<'a> {
         for a in &org.accounts {
             if let Some(prev) = by_name.insert(&a.name, a.span) {
                 out.push(
-                    Diagnostic::error(
-                        "A101",
+                    Diagnostic::new(
+                        Code::DuplicateName,
                         a.span,
                         format!("account `{}` is defined twice", a.name),
                     )
@@ -228,8 +232,8 @@ impl<'a> Checker<'a> {
             }
             if let Some(prev) = by_id.insert(&a.id, a.span) {
                 out.push(
-                    Diagnostic::error(
-                        "A101",
+                    Diagnostic::new(
+                        Code::DuplicateAccountId,
                         a.span,
                         format!("account id `{}` appears twice", a.id),
                     )
@@ -242,9 +246,13 @@ impl<'a> Checker<'a> {
         for o in &org.ous {
             if let Some(prev) = by_path.insert(&o.path, o.span) {
                 out.push(
-                    Diagnostic::error("A101", o.span, format!("OU `{}` is defined twice", o.path))
-                        .with_related(prev, "first defined here")
-                        .with_help("OU names are unique within their parent"),
+                    Diagnostic::new(
+                        Code::DuplicateName,
+                        o.span,
+                        format!("OU `{}` is defined twice", o.path),
+                    )
+                    .with_related(prev, "first defined here")
+                    .with_help("OU names are unique within their parent"),
                 );
             }
         }
@@ -278,7 +286,7 @@ impl<'a> Checker<'a> {
             if let Some(id) = id {
                 if !is_principal_id(&id.value) {
                     self.diags.push(
-                        Diagnostic::error("A302", id.span, format!("`{}` is not an identity-store id", id.value))
+                        Diagnostic::new(Code::InvalidPrincipalId, id.span, format!("`{}` is not an identity-store id", id.value))
                             .with_help("a GroupId or UserId is a UUID, optionally prefixed with the store's `xxxxxxxxxx-`"),
                     );
                 }
@@ -290,14 +298,14 @@ impl<'a> Checker<'a> {
             };
             let count = display_name.chars().count();
             if count == 0 || count > max {
-                self.diags.push(Diagnostic::error(
-                    "A302",
+                self.diags.push(Diagnostic::new(
+                    Code::InvalidPrincipalName,
                     span,
                     format!("a {what} must be 1 to {} characters", super::thousands(max)),
                 ));
             } else if let Some(msg) = text::bad_char(what, &display_name, ok) {
                 self.diags.push(
-                    Diagnostic::error("A302", span, msg).with_help(match kind {
+                    Diagnostic::new(Code::InvalidPrincipalName, span, msg).with_help(match kind {
                         PrincipalKind::Group => "a display name is one line of letters, marks, digits, punctuation, symbols and spaces",
                         PrincipalKind::User => "a user name is letters, marks, digits, punctuation and symbols, without spaces",
                     }),

@@ -7,7 +7,7 @@
 
 use super::Checker;
 use crate::ast::*;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 
 impl Checker<'_> {
     pub(super) fn check_repeated_properties(&mut self) {
@@ -31,9 +31,13 @@ impl Checker<'_> {
                     _ => format!("keep one `{kw}`"),
                 };
                 self.err(
-                    Diagnostic::error("A101", r.span, format!("`{kw}` is given twice in {place}"))
-                        .with_related(r.first, "first given here")
-                        .with_help(help),
+                    Diagnostic::new(
+                        Code::RepeatedSetting,
+                        r.span,
+                        format!("`{kw}` is given twice in {place}"),
+                    )
+                    .with_related(r.first, "first given here")
+                    .with_help(help),
                 );
             }
         }

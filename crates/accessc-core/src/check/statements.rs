@@ -7,7 +7,7 @@ use super::text;
 use super::Checker;
 use crate::ast::*;
 use crate::catalog;
-use crate::diagnostic::{did_you_mean, Diagnostic};
+use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::load::External;
 use crate::model::*;
 use crate::span::Span;
@@ -97,8 +97,8 @@ impl<'a> Checker<'a> {
                     }
                     if sts.is_empty() {
                         self.err(
-                            Diagnostic::error(
-                                "A302",
+                            Diagnostic::new(
+                                Code::EmptyPolicy,
                                 p.name.span,
                                 format!("policy `{}` has no statements", p.name.name),
                             )
@@ -139,8 +139,8 @@ impl<'a> Checker<'a> {
             let name = &mp.name;
             if !is_iam_name(&name.name, 128) {
                 self.err(
-                    Diagnostic::error(
-                        "A302",
+                    Diagnostic::new(
+                        Code::InvalidPolicyName,
                         name.span,
                         format!("`{}` is not a valid IAM policy name", name.name),
                     )
@@ -156,8 +156,8 @@ impl<'a> Checker<'a> {
             if let Some(p) = &mp.path {
                 if !is_iam_path(&p.value) {
                     self.err(
-                        Diagnostic::error(
-                            "A302",
+                        Diagnostic::new(
+                            Code::InvalidPolicyPath,
                             p.span,
                             format!("`{}` is not a valid IAM path", p.value),
                         )
@@ -169,14 +169,14 @@ impl<'a> Checker<'a> {
                 let n = d.value.chars().count();
                 if n > 1000 {
                     self.err(
-                        Diagnostic::error("A201", d.span, format!("description is {n} characters; IAM allows 1,000 on a managed policy"))
+                        Diagnostic::new(Code::DescriptionTooLong, d.span, format!("description is {n} characters; IAM allows 1,000 on a managed policy"))
                             .with_help("shorten it: a managed policy's description cannot change after creation without replacing the policy"),
                     );
                 } else if let Some(msg) =
                     text::bad_char("description", &d.value, text::description_char)
                 {
                     self.err(
-                        Diagnostic::error("A201", d.span, msg)
+                        Diagnostic::new(Code::DescriptionCharacter, d.span, msg)
                             .with_help("IAM accepts Latin-1 text in policy descriptions (tabs and line breaks allowed, no other control characters)"),
                     );
                 }
@@ -185,8 +185,8 @@ impl<'a> Checker<'a> {
             self.current_managed = Some(name.name.clone());
             if external && (!mp.statements.is_empty() || !mp.blocks.is_empty()) {
                 self.err(
-                    Diagnostic::error(
-                        "A302",
+                    Diagnostic::new(
+                        Code::ExternalWithStatements,
                         name.span,
                         format!("managed policy `{}` is `external` but has statements", name.name),
                     )
@@ -195,7 +195,7 @@ impl<'a> Checker<'a> {
             }
             if !external && mp.statements.is_empty() && mp.blocks.is_empty() {
                 self.err(
-                    Diagnostic::error("A302", name.span, format!("managed policy `{}` has no statements", name.name))
+                    Diagnostic::new(Code::EmptyPolicy, name.span, format!("managed policy `{}` has no statements", name.name))
                         .with_help("give it statements, `in OU { … }` blocks, or mark it `external` if it already exists in every account"),
                 );
             }
@@ -263,8 +263,8 @@ impl<'a> Checker<'a> {
         let chars = non_whitespace_chars(&doc);
         if chars > 6144 {
             self.err(
-                Diagnostic::error(
-                    "A203",
+                Diagnostic::new(
+                    Code::ManagedPolicyTooLarge,
                     span,
                     format!("managed policy `{name}` is {chars} non-whitespace characters; IAM allows 6,144"),
                 )
@@ -284,8 +284,8 @@ impl<'a> Checker<'a> {
                     .filter(|c| c.is_ascii_alphanumeric())
                     .collect();
                 self.err(
-                    Diagnostic::error(
-                        "A302",
+                    Diagnostic::new(
+                        Code::InvalidStatementId,
                         sid.span,
                         format!("statement id `{}` has characters IAM rejects", sid.name),
                     )
@@ -343,7 +343,7 @@ impl<'a> Checker<'a> {
             if let Some((_, prev)) = slot.get(&key) {
                 let prev = *prev;
                 self.err(
-                    Diagnostic::error("A305", c.span(), format!("`{op}` on `{key}` appears twice in one statement"))
+                    Diagnostic::new(Code::RepeatedCondition, c.span(), format!("`{op}` on `{key}` appears twice in one statement"))
                         .with_related(prev, "first here")
                         .with_help("IAM keeps only one of them; list every value in one condition: `StringEquals \"key\" [\"a\", \"b\"]`, or split the statement"),
                 );
@@ -372,8 +372,8 @@ impl<'a> Checker<'a> {
         {
             if let Some(a) = broad_action {
                 if !self.is_std(a.span) {
-                    let d = Diagnostic::warning(
-                        "A500",
+                    let d = Diagnostic::new(
+                        Code::OverPermissiveAllow,
                         a.span,
                         format!("allows `{}` on every resource", a.text),
                     )
@@ -399,8 +399,12 @@ impl<'a> Checker<'a> {
         }
         let Some((prefix, name)) = text.split_once(':') else {
             self.err(
-                Diagnostic::error("A302", span, format!("`{text}` is not an action"))
-                    .with_help("an action is `service:Action`, e.g. `s3:GetObject`, or `*`"),
+                Diagnostic::new(
+                    Code::MalformedAction,
+                    span,
+                    format!("`{text}` is not an action"),
+                )
+                .with_help("an action is `service:Action`, e.g. `s3:GetObject`, or `*`"),
             );
             return;
         };
@@ -414,7 +418,7 @@ impl<'a> Checker<'a> {
             });
         if !prefix_ok || !name_ok {
             self.err(
-                Diagnostic::error("A302", span, format!("`{text}` is not a well-formed action"))
+                Diagnostic::new(Code::MalformedAction, span, format!("`{text}` is not a well-formed action"))
                     .with_help("an action is `service:Action` with letters, digits and the wildcards `*` and `?`"),
             );
             return;
@@ -425,8 +429,8 @@ impl<'a> Checker<'a> {
                 span.start as usize,
                 span.start as usize + prefix.len(),
             );
-            let mut d = Diagnostic::error(
-                "A300",
+            let mut d = Diagnostic::new(
+                Code::UnknownService,
                 prefix_span,
                 format!("unknown service prefix `{prefix}`"),
             );
@@ -454,8 +458,8 @@ impl<'a> Checker<'a> {
         if name.contains('*') || name.contains('?') {
             if service.matching(name).next().is_none() {
                 self.err(
-                    Diagnostic::error(
-                        "A301",
+                    Diagnostic::new(
+                        Code::NoMatchingAction,
                         name_span,
                         format!("`{text}` matches no action of `{}`", service.prefix),
                     )
@@ -466,8 +470,8 @@ impl<'a> Checker<'a> {
                 );
             }
         } else if service.action(name).is_none() {
-            let mut d = Diagnostic::error(
-                "A301",
+            let mut d = Diagnostic::new(
+                Code::UnknownAction,
                 name_span,
                 format!("unknown action `{name}` of service `{}`", service.prefix),
             );
@@ -485,15 +489,19 @@ impl<'a> Checker<'a> {
     fn check_resource(&mut self, value: &str, span: Span) {
         self.note_principal_tags(value, span);
         if let Some(msg) = text::bad_char("the resource", value, text::plain_text_char) {
-            self.err(Diagnostic::error("A302", span, msg));
+            self.err(Diagnostic::new(Code::InvalidResource, span, msg));
             return;
         }
         if value == "*" || is_arn_pattern(value) {
             return;
         }
         self.err(
-            Diagnostic::error("A302", span, format!("`{value}` is not a resource ARN"))
-                .with_help("write `*` or an ARN such as \"arn:aws:s3:::my-bucket/*\""),
+            Diagnostic::new(
+                Code::InvalidResource,
+                span,
+                format!("`{value}` is not a resource ARN"),
+            )
+            .with_help("write `*` or an ARN such as \"arn:aws:s3:::my-bucket/*\""),
         );
     }
 
@@ -519,8 +527,8 @@ impl<'a> Checker<'a> {
                     TagValue::Tag(t) => {
                         if t.scope != TagScope::Principal {
                             self.err(
-                                Diagnostic::error(
-                                    "A302",
+                                Diagnostic::new(
+                                    Code::NonPrincipalTagValue,
                                     t.span,
                                     format!("`{}.tag.{}` cannot be a condition value", t.scope.keyword(), t.key.name),
                                 )
@@ -551,8 +559,8 @@ impl<'a> Checker<'a> {
                         .iter()
                         .flat_map(|o| [o.to_string(), format!("{o}IfExists")])
                         .collect();
-                    let mut d = Diagnostic::error(
-                        "A303",
+                    let mut d = Diagnostic::new(
+                        Code::UnknownConditionOperator,
                         operator.span,
                         format!("unknown condition operator `{}`", operator.name),
                     );
@@ -568,8 +576,8 @@ impl<'a> Checker<'a> {
                     self.check_condition_value(base, &v.value, v.span);
                 }
                 if values.is_empty() {
-                    self.err(Diagnostic::error(
-                        "A302",
+                    self.err(Diagnostic::new(
+                        Code::ConditionWithoutValue,
                         key.span,
                         "a condition needs at least one value",
                     ));
@@ -596,8 +604,8 @@ impl<'a> Checker<'a> {
         });
         if !well_formed {
             self.err(
-                Diagnostic::error(
-                    "A302",
+                Diagnostic::new(
+                    Code::InvalidConditionKey,
                     span,
                     format!("`{}` is not a condition key", text::escaped(key)),
                 )
@@ -612,8 +620,8 @@ impl<'a> Checker<'a> {
         let (service, name) = key.split_once(':').unwrap_or(("", key));
         if let Some((pos, c)) = text::first_outside(name, text::condition_key_char) {
             self.err(
-                Diagnostic::error(
-                    "A302",
+                Diagnostic::new(
+                    Code::InvalidConditionKey,
                     span,
                     format!(
                         "condition key `{}` has {} at character {}, which no IAM condition key has",
@@ -634,7 +642,7 @@ impl<'a> Checker<'a> {
     fn check_condition_value(&mut self, base: &str, v: &str, span: Span) {
         self.note_principal_tags(v, span);
         if let Some(msg) = text::bad_char("the condition value", v, text::plain_text_char) {
-            self.err(Diagnostic::error("A302", span, msg));
+            self.err(Diagnostic::new(Code::InvalidConditionValue, span, msg));
             return;
         }
         if v.contains("${") {
@@ -653,8 +661,8 @@ impl<'a> Checker<'a> {
         };
         if let Some(expected) = problem {
             self.err(
-                Diagnostic::error(
-                    "A302",
+                Diagnostic::new(
+                    Code::InvalidConditionValue,
                     span,
                     format!("`{v}` is not a valid value for `{base}`"),
                 )
@@ -696,15 +704,15 @@ impl<'a> Checker<'a> {
         // else is a tag no attribute feeds.
         let d = match did_you_mean(key, known.iter().copied()) {
             Some(s) => {
-                let d = Diagnostic::error("A102", span, format!("unknown attribute `{key}`"));
+                let d = Diagnostic::new(Code::UnknownName, span, format!("unknown attribute `{key}`"));
                 if span.len() == key.len() {
                     d.with_suggestion(span, s)
                 } else {
                     d.with_help(format!("did you mean `{s}`?"))
                 }
             }
-            None => Diagnostic::error(
-                "A304",
+            None => Diagnostic::new(
+                Code::UnmappedPrincipalTag,
                 span,
                 format!("principal tag `{key}` has no `attributes` mapping"),
             )
@@ -720,8 +728,8 @@ impl<'a> Checker<'a> {
             Some(External::Loaded(id)) => self.program.sources.get(*id).text.clone(),
             Some(External::Failed(why)) => {
                 self.err(
-                    Diagnostic::error(
-                        "A104",
+                    Diagnostic::new(
+                        Code::UnreadableFile,
                         path.span,
                         format!("cannot read policy `{}`: {why}", path.value),
                     )
@@ -734,8 +742,8 @@ impl<'a> Checker<'a> {
         let doc: Value = match serde_json::from_str(&text) {
             Ok(v) => v,
             Err(e) => {
-                self.err(Diagnostic::error(
-                    "A104",
+                self.err(Diagnostic::new(
+                    Code::MalformedPolicyFile,
                     path.span,
                     format!("policy `{}` is not valid JSON: {e}", path.value),
                 ));
@@ -747,8 +755,8 @@ impl<'a> Checker<'a> {
             Some(o @ Value::Object(_)) => vec![o.clone()],
             _ => {
                 self.err(
-                    Diagnostic::error(
-                        "A104",
+                    Diagnostic::new(
+                        Code::MalformedPolicyFile,
                         path.span,
                         format!("policy `{}` has no `Statement` list", path.value),
                     )
@@ -760,8 +768,8 @@ impl<'a> Checker<'a> {
         if let Some(v) = doc.get("Version") {
             if v != "2012-10-17" {
                 self.err(
-                    Diagnostic::error(
-                        "A104",
+                    Diagnostic::new(
+                        Code::PolicyFileVersion,
                         path.span,
                         format!("policy `{}` has Version {v}", path.value),
                     )
@@ -782,8 +790,8 @@ impl<'a> Checker<'a> {
                     }
                     out.push(st);
                 }
-                Err(why) => self.err(Diagnostic::error(
-                    "A104",
+                Err(why) => self.err(Diagnostic::new(
+                    Code::MalformedPolicyFile,
                     path.span,
                     format!(
                         "statement {} of `{}` is malformed: {why}",
@@ -854,8 +862,8 @@ impl<'a> Checker<'a> {
             let c = c.as_object().ok_or("`Condition` must be an object")?;
             for (op, keys) in c {
                 let Some(base) = base_operator(op) else {
-                    self.err(Diagnostic::error(
-                        "A303",
+                    self.err(Diagnostic::new(
+                        Code::UnknownConditionOperator,
                         span,
                         format!("unknown condition operator `{}`", text::escaped(op)),
                     ));

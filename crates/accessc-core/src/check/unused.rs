@@ -2,12 +2,12 @@
 
 use super::names::Kind;
 use super::Checker;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 
 impl<'a> Checker<'a> {
     pub(super) fn check_unused(&mut self) {
         // With a syntax error somewhere, a use may sit in the part that did not parse.
-        if self.program.diagnostics.iter().any(|d| d.code == "A100") {
+        if self.program.diagnostics.iter().any(|d| d.code.is_syntax()) {
             return;
         }
         let mut out = Vec::new();
@@ -25,8 +25,8 @@ impl<'a> Checker<'a> {
                     _ => "remove it".to_string(),
                 };
                 out.push(
-                    Diagnostic::warning(
-                        "A505",
+                    Diagnostic::new(
+                        Code::Unused,
                         def.span,
                         format!("{} `{name}` is never used", kind.noun()),
                     )
@@ -37,7 +37,7 @@ impl<'a> Checker<'a> {
         for (key, a) in &self.model.attributes {
             if !self.used.contains(&(Kind::Attribute, key.clone())) {
                 out.push(
-                    Diagnostic::warning("A505", a.span, format!("attribute `{key}` is never used"))
+                    Diagnostic::new(Code::Unused, a.span, format!("attribute `{key}` is never used"))
                         .with_help(format!("no statement reads `principal.tag.{key}`: use it in a `when` condition or remove the mapping")),
                 );
             }

@@ -6,7 +6,7 @@ mod lexical;
 pub mod text_to_ast;
 
 use crate::ast::{Item, Module};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::span::{FileId, Span};
 pub use lexical::MAX_NESTING;
 use pest::Parser;
@@ -50,8 +50,8 @@ fn parse_chunk(
     let src = &text[chunk.start..chunk.end];
     if chunk.max_depth > MAX_NESTING {
         return ChunkOutcome::TooDeep(
-            Diagnostic::error(
-                "A100",
+            Diagnostic::new(
+                Code::NestingTooDeep,
                 Span::new(file, chunk.start, chunk.start + first_word_len(src)),
                 format!("blocks nested more than {MAX_NESTING} levels deep"),
             )
@@ -90,8 +90,8 @@ fn assemble(
     let mut diags = Vec::new();
     for &start in &lexed.unclosed_comments {
         diags.push(
-            Diagnostic::error(
-                "A100",
+            Diagnostic::new(
+                Code::UnclosedComment,
                 Span::new(file, start, start + 2),
                 "this block comment is never closed",
             )
@@ -182,8 +182,12 @@ fn syntax_error(file: FileId, base: usize, src: &str, e: pest::error::Error<Rule
         ErrorVariant::CustomError { message } => message.clone(),
     };
     let end = pos + src[pos..].chars().next().map_or(0, char::len_utf8);
-    let mut d = Diagnostic::error("A100", Span::new(file, base + pos, base + end), message)
-        .with_label("here");
+    let mut d = Diagnostic::new(
+        Code::Syntax,
+        Span::new(file, base + pos, base + end),
+        message,
+    )
+    .with_label("here");
     if let Some(help) = hint(src, pos) {
         d = d.with_help(help);
     }

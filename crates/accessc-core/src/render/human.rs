@@ -194,9 +194,9 @@ pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, opts: HumanOption
     // Code → (severity of the first one left out, how many were left out).
     let mut left_out: IndexMap<&str, (Severity, usize)> = IndexMap::new();
     for d in diags {
-        let n = shown.entry(d.code).or_default();
+        let n = shown.entry(d.code.as_str()).or_default();
         if *n >= PER_CODE {
-            left_out.entry(d.code).or_insert((d.severity, 0)).1 += 1;
+            left_out.entry(d.code.as_str()).or_insert((d.severity, 0)).1 += 1;
             continue;
         }
         *n += 1;

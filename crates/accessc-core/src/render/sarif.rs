@@ -59,7 +59,7 @@ pub fn sarif_results(diags: &[Diagnostic], sources: &SourceMap) -> Vec<Value> {
                 message.push_str(h);
             }
             let mut r = json!({
-                "ruleId": d.code,
+                "ruleId": d.code.as_str(),
                 "level": level(d.severity),
                 "message": { "text": message },
                 "locations": [location(d.span, sources)],
@@ -67,7 +67,7 @@ pub fn sarif_results(diags: &[Diagnostic], sources: &SourceMap) -> Vec<Value> {
             let Some(fields) = r.as_object_mut() else {
                 return r;
             };
-            if let Some(i) = infos.iter().position(|i| i.code == d.code) {
+            if let Some(i) = infos.iter().position(|i| i.code == d.code.as_str()) {
                 fields.insert("ruleIndex".into(), json!(i));
             }
             if !d.labels.is_empty() {
