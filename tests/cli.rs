@@ -234,6 +234,31 @@ fn explain_prints_every_code() {
 }
 
 #[test]
+fn explain_lists_the_problems_a_shared_code_covers() {
+    // A302 covers malformed ARNs, ids, names and condition values: each has
+    // its own line, so the page tells them apart.
+    let out = accessc(&["explain", "A302"]);
+    assert_eq!(out.status.code(), Some(0));
+    let s = String::from_utf8_lossy(&out.stdout);
+    let (page, problems) = s
+        .split_once("\n## Problems reported as A302\n\n")
+        .expect("a list of problems");
+    assert!(page.starts_with("# A302"), "{page}");
+    let lines: Vec<&str> = problems.lines().collect();
+    let info = accessc_core::explain::lookup("A302").expect("A302");
+    assert_eq!(lines.len(), info.variants.len(), "{problems}");
+    assert!(lines.len() > 20, "{problems}");
+    for (line, v) in lines.iter().zip(info.variants) {
+        assert_eq!(*line, format!("- {}", v.summary()));
+    }
+    assert!(problems.contains("- An `instance arn` that is not an Identity Center instance ARN."));
+    // A code that covers one problem prints its page alone.
+    let one = accessc(&["explain", "A505"]);
+    let s = String::from_utf8_lossy(&one.stdout);
+    assert!(!s.contains("## Problems reported as"), "{s}");
+}
+
+#[test]
 fn fmt_check_and_write() {
     let dir = tempfile::tempdir().expect("tmp");
     let messy = "group   devs // the devs\nfunction Dev {  session 2h\n managed ReadOnlyAccess ,AmazonS3ReadOnlyAccess\nboundary PowerUserAccess }\n";

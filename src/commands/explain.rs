@@ -26,10 +26,7 @@ pub fn run(args: ExplainArgs) -> ExitCode {
     }
     match accessc_core::explain::lookup(&code) {
         Some(info) => {
-            out(info.page);
-            if !info.page.ends_with('\n') {
-                out("\n");
-            }
+            out(&info.explanation());
             ExitCode::SUCCESS
         }
         None => {

@@ -14,6 +14,22 @@ impl CodeInfo {
     pub fn fix(&self) -> Option<&'static str> {
         section_code_block(self.page, "## Fix")
     }
+
+    /// What `accessc explain CODE` prints: the page, then, for a code that
+    /// covers several problems, the list of them, one line each.
+    pub fn explanation(&self) -> String {
+        let mut text = self.page.to_string();
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        if let [_, _, ..] = self.variants {
+            text.push_str(&format!("\n## Problems reported as {}\n\n", self.code));
+            for v in self.variants {
+                text.push_str(&format!("- {}\n", v.summary()));
+            }
+        }
+        text
+    }
 }
 
 fn section_code_block(page: &'static str, heading: &str) -> Option<&'static str> {
