@@ -168,7 +168,8 @@ fn every_code_of_the_contract_is_in_the_table_with_its_severity() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// Every corpus program and example, and every page's example and fix.
+/// Every corpus program and example, every page's example and fix, and the
+/// program of [`not_utf8_program`].
 fn programs() -> Vec<(String, accessc_core::Program)> {
     let mut paths = Vec::new();
     for dir in ["crates/accessc-core/tests/corpus", "examples"] {
@@ -201,7 +202,60 @@ fn programs() -> Vec<(String, accessc_core::Program)> {
             }
         }
     }
+    out.push(("a file that is not UTF-8".into(), not_utf8_program()));
     out
+}
+
+/// A program whose one file was saved as Latin-1: its comment has `ë` as the
+/// single byte 0xEB. It is not a corpus program, because the language
+/// server's suites open every corpus file as text, and a document sent as
+/// text is valid UTF-8 by then: the server could not report what `accessc
+/// check` reports. So the file is written to a temporary directory.
+const NOT_UTF8: &[u8] = b"// Owner: Zo\xEB Martin, platform team
+org {
+  root \"r-ab12\"
+  management \"999999999999\"
+  ou Workloads \"ou-ab12-11111111\" { account app-a-dev \"111111111111\" }
+  account management \"999999999999\"
+}
+
+/// Application developers
+function AppDeveloper {
+  session 4h
+  managed ReadOnlyAccess
+  boundary PowerUserAccess
+}
+
+group aws-team-a-engineers
+
+grant AppDeveloper to aws-team-a-engineers on Workloads
+";
+
+fn not_utf8_program() -> accessc_core::Program {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("main.access"), NOT_UTF8).expect("write");
+    load(&RealFs, dir.path()).expect("load")
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_reported_at_its_first_bad_byte() {
+    let prog = not_utf8_program();
+    let today = Today::parse("2026-11-28").expect("date");
+    let diags = check(&prog, &CheckOptions { today }).diagnostics;
+    let got: Vec<(Code, &str, u32, u32)> = diags
+        .iter()
+        .map(|d| (d.code, d.message.as_str(), d.span.start, d.span.end))
+        .collect();
+    let at = NOT_UTF8.iter().position(|&b| b == 0xEB).expect("the byte") as u32;
+    assert_eq!(
+        got,
+        [(
+            Code::NotUtf8,
+            "file is not valid UTF-8 (byte 0xeb)",
+            at,
+            at + 1
+        )]
+    );
 }
 
 #[test]
