@@ -285,3 +285,22 @@ fn the_checker_emits_each_code_with_its_severity() {
     assert_eq!(seen, all, "codes never emitted");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// Every problem of the table is reported by some program of the corpus, the
+/// examples or the pages, so each variant's message is under test.
+#[test]
+fn every_problem_is_reported_by_some_program() {
+    let today = Today::parse("2026-11-28").expect("date");
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    for (_, prog) in programs() {
+        for d in check(&prog, &CheckOptions { today }).diagnostics {
+            seen.insert(d.code.name());
+        }
+    }
+    let missing: Vec<&str> = Code::ALL
+        .iter()
+        .map(|c| c.name())
+        .filter(|n| !seen.contains(n))
+        .collect();
+    assert!(missing.is_empty(), "never reported: {missing:?}");
+}
