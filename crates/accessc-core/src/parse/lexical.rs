@@ -1,28 +1,13 @@
 //! The lexical pre-pass: finds comments and splits a file into item chunks at
 //! item keywords, so the grammar can parse (and fail) one item at a time.
 
+use super::keywords::is_item_keyword;
 use crate::ast::Comment;
 use crate::span::{FileId, Span};
 
 /// Blocks may nest this deep; deeper input is rejected before parsing, so no
 /// input can exhaust the stack.
 pub const MAX_NESTING: usize = 48;
-
-const ITEM_KEYWORDS: &[&str] = &[
-    "use",
-    "instance",
-    "attributes",
-    "org",
-    "group",
-    "user",
-    "policy",
-    "managed_policy",
-    "function",
-    "grant",
-    "forbid",
-    "limit",
-    "quotas",
-];
 
 /// Words after which `group`/`user` at the start of a line continue a list.
 const CONTINUES: &[&str] = &["to", "with", "on", "except", "forbid"];
@@ -127,7 +112,7 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
                 let word = &text[s..i];
                 let starts_item = depth == 0
                     && line_start
-                    && ITEM_KEYWORDS.contains(&word)
+                    && is_item_keyword(word)
                     && !((word == "group" || word == "user")
                         && (CONTINUES.contains(&last_token) || last_token == ","));
                 let starts_item = starts_item || (chunk_start.is_none() && depth == 0);

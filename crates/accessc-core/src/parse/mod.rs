@@ -2,6 +2,7 @@
 //! could read and an A100 diagnostic for every one it could not.
 
 pub mod incremental;
+pub mod keywords;
 mod lexical;
 pub mod text_to_ast;
 
