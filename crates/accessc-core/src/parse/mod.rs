@@ -1,6 +1,7 @@
 //! Text to syntax tree. `parse_file` never fails: it returns every item it
 //! could read and an A100 diagnostic for every one it could not.
 
+pub mod expect;
 pub mod incremental;
 pub mod keywords;
 mod lexical;
