@@ -2,66 +2,22 @@
 //! current text (so it is right while the program is still being checked),
 //! filled with the names of the last analysis and the IAM catalog.
 //!
-//! The text before the cursor is scanned once (comments, strings, braces and
-//! item boundaries as the parser's lexical pass sees them); the clause the
-//! cursor is in (`grant … to`, `on`, `inline`, an `allow` action list,
-//! `principal.tag.`) decides what is offered.
+//! The grammar decides what may come: the item holding the cursor is parsed
+//! up to it ([`accessc_core::parse::expect`]), and the rules pest expects
+//! there become keywords (through the keyword table the lexical pass splits
+//! items with) or the kinds of names that fit (functions after `grant`,
+//! principals after `to`, targets after `on`…), which the last analysis fills.
 
 use super::analysis::Analysis;
 use accessc_core::ast::PrincipalKind;
 use accessc_core::catalog;
+use accessc_core::parse::expect::{self, Expected};
+use accessc_core::parse::keywords::{leading_keywords, KEYWORDS};
+use accessc_core::parse::text_to_ast::Rule;
 use lsp_types::{
     CompletionItem, CompletionItemKind, CompletionList, CompletionTextEdit, Range, TextEdit,
 };
 
-const ITEM_KEYWORDS: &[&str] = &[
-    "use",
-    "instance",
-    "attributes",
-    "org",
-    "group",
-    "user",
-    "policy",
-    "managed_policy",
-    "function",
-    "grant",
-    "forbid",
-    "limit",
-    "quotas",
-];
-const CONTINUES: &[&str] = &["to", "with", "on", "except", "forbid"];
-const BLOCK_OPENERS: &[&str] = &[
-    "function",
-    "policy",
-    "managed_policy",
-    "in",
-    "org",
-    "ou",
-    "instance",
-    "attributes",
-    "quotas",
-];
-const FUNCTION_KEYWORDS: &[&str] = &[
-    "description",
-    "session",
-    "relay",
-    "managed",
-    "customer",
-    "boundary",
-    "inline",
-    "tags",
-    "break_glass",
-    "name",
-    "allow",
-    "deny",
-];
-const STATEMENT_KEYWORDS: &[&str] = &["allow", "deny"];
-const MANAGED_POLICY_KEYWORDS: &[&str] =
-    &["path", "description", "external", "in", "allow", "deny"];
-const IN_KEYWORDS: &[&str] = &["in", "allow", "deny"];
-const ORG_KEYWORDS: &[&str] = &["root", "management", "ou", "account"];
-const OU_KEYWORDS: &[&str] = &["ou", "account"];
-const INSTANCE_KEYWORDS: &[&str] = &["arn", "identity_store", "region", "replicas"];
 const QUOTA_KEYS: &[&str] = &[
     "managed_policies",
     "permission_sets",
@@ -93,22 +49,6 @@ const DURATIONS: &[&str] = &["1h", "2h", "4h", "8h", "12h"];
 /// Lists longer than this are cut (and marked incomplete).
 const MAX_ITEMS: usize = 500;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Tok {
-    Word,
-    Str,
-    Punct(u8),
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Token<'t> {
-    kind: Tok,
-    text: &'t str,
-    start: usize,
-    /// The brace depth the token is at (both braces of a block at the outer one).
-    depth: usize,
-}
-
 /// What may be written at the cursor.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Want {
@@ -133,6 +73,8 @@ pub enum Want {
     Actions,
     /// The keys after `principal.tag.` (and the other scopes).
     TagKeys,
+    /// `principal.tag.` and the other scopes.
+    TagScopes,
     ConditionStart,
     StdModules,
     Durations,
@@ -164,369 +106,190 @@ pub fn context(text: &str, cursor: usize) -> Context {
     while !text.is_char_boundary(cursor) {
         cursor -= 1;
     }
-    let bytes = &text.as_bytes()[..cursor];
-    let mut toks: Vec<Token> = Vec::new();
-    let mut blocks: Vec<&str> = Vec::new();
-    let mut depth = 0usize;
-    let mut line_start = true;
-    let mut last_line_start_tok: Option<usize> = None;
-    let mut i = 0;
-    let nothing = |start| Context {
-        start,
-        partial: String::new(),
-        want: Want::Nothing,
-    };
-    while i < bytes.len() {
-        let b = bytes[i];
-        match b {
-            b'\n' => {
-                line_start = true;
-                i += 1;
-            }
-            b' ' | b'\t' | b'\r' => i += 1,
-            b'/' if bytes.get(i + 1) == Some(&b'/') => match text[i..cursor].find('\n') {
-                Some(n) => i += n,
-                None => return nothing(cursor),
-            },
-            b'/' if bytes.get(i + 1) == Some(&b'*') => match text[i + 2..cursor].find("*/") {
-                Some(n) => i += 2 + n + 2,
-                None => return nothing(cursor),
-            },
-            b'"' => {
-                let s = i;
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    if bytes[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-                if i >= bytes.len() {
-                    return nothing(cursor);
-                }
-                i += 1;
-                toks.push(Token {
-                    kind: Tok::Str,
-                    text: &text[s..i],
-                    start: s,
-                    depth,
-                });
-                line_start = false;
-            }
-            _ if is_word_byte(b) => {
-                let s = i;
-                while i < bytes.len() && is_word_byte(bytes[i]) {
-                    i += 1;
-                }
-                let word = &text[s..i];
-                let last = toks.last();
-                let continues =
-                    last.is_some_and(|t| t.kind == Tok::Punct(b',') || CONTINUES.contains(&t.text));
-                if depth == 0
-                    && line_start
-                    && ITEM_KEYWORDS.contains(&word)
-                    && !((word == "group" || word == "user") && continues)
-                {
-                    toks.clear();
-                    blocks.clear();
-                }
-                if line_start {
-                    last_line_start_tok = Some(toks.len());
-                }
-                toks.push(Token {
-                    kind: Tok::Word,
-                    text: word,
-                    start: s,
-                    depth,
-                });
-                line_start = false;
-            }
-            _ => {
-                let s = i;
-                // One whole character.
-                i += 1;
-                while i < bytes.len() && !text.is_char_boundary(i) {
-                    i += 1;
-                }
-                let tok_depth = if b == b'}' {
-                    depth = depth.saturating_sub(1);
-                    blocks.pop();
-                    depth
-                } else {
-                    depth
-                };
-                if b == b'{' {
-                    let opener = toks
-                        .iter()
-                        .rev()
-                        .take_while(|t| t.depth >= depth)
-                        .filter(|t| t.depth == depth && t.kind == Tok::Word)
-                        .find(|t| BLOCK_OPENERS.contains(&t.text))
-                        .map_or("", |t| t.text);
-                    blocks.push(opener);
-                    depth += 1;
-                }
-                toks.push(Token {
-                    kind: Tok::Punct(b),
-                    text: &text[s..i],
-                    start: s,
-                    depth: tok_depth,
-                });
-                line_start = false;
-            }
-        }
+    let bytes = text.as_bytes();
+    let mut start = cursor;
+    while start > 0 && is_word_byte(bytes[start - 1]) {
+        start -= 1;
     }
-    // The word being typed, if the cursor is at its end.
-    let (start, partial) = match toks.last() {
-        Some(t) if t.kind == Tok::Word && t.start + t.text.len() == cursor => {
-            let t = toks.pop().map(|t| (t.start, t.text.to_string()));
-            t.unwrap_or((cursor, String::new()))
+    let partial = &text[start..cursor];
+    let want = if expect::in_comment(text, cursor) {
+        Want::Nothing
+    } else {
+        match expect::expected(text, start) {
+            Some(e) => decide(text, &e, start, partial),
+            None => Want::Nothing,
         }
-        _ => (cursor, String::new()),
     };
-    // Whether the word starts its line.
-    let at_line_start = text[..start]
-        .rsplit('\n')
-        .next()
-        .is_some_and(|l| l.trim().is_empty());
-    let _ = last_line_start_tok;
-    let want = decide(&toks, &blocks, depth, &partial, at_line_start);
     Context {
         start,
-        partial,
+        partial: partial.to_string(),
         want,
     }
 }
 
-fn decide(toks: &[Token], blocks: &[&str], depth: usize, partial: &str, line_start: bool) -> Want {
-    if TAG_SCOPES.iter().any(|s| partial.starts_with(s)) {
+/// What the expected rules let the cursor's word be.
+fn decide(text: &str, e: &Expected, start: usize, partial: &str) -> Want {
+    let rules = &e.rules;
+    let tag_ref = rules.contains(&Rule::condition) || rules.contains(&Rule::tag_scope);
+    if tag_ref && TAG_SCOPES.iter().any(|s| partial.starts_with(s)) {
         return Want::TagKeys;
     }
-    let prev = toks.last();
-    let Some(first) = toks.first() else {
-        return if depth == 0 {
-            Want::Keywords(ITEM_KEYWORDS.to_vec())
-        } else {
-            Want::Nothing
-        };
-    };
-    let prev_text = prev.map_or("", |t| t.text);
-    let after_comma = prev.is_some_and(|t| t.kind == Tok::Punct(b','));
-    if depth == 0 {
-        let clause = |set: &[&str]| -> Option<&str> {
-            toks.iter()
-                .rev()
-                .filter(|t| t.kind == Tok::Word)
-                .map(|t| t.text)
-                .find(|w| set.contains(w))
-        };
-        let want = match first.text {
-            "use" if toks.len() == 1 => Want::StdModules,
-            "org" if toks.len() == 1 => Want::Keywords(vec!["from"]),
-            "group" | "user" if toks.len() == 2 => Want::Keywords(vec!["id"]),
-            "policy" if toks.len() == 2 => Want::Keywords(vec!["from"]),
-            "policy" if toks.len() == 3 && prev_text == "from" => Want::Keywords(vec!["json"]),
-            "grant" => {
-                let c =
-                    clause(&["grant", "to", "on", "except", "owner", "until"]).unwrap_or("grant");
-                let open = after_comma
-                    || prev_text == c
-                    || ["group", "user", "account"].contains(&prev_text);
-                match (c, open) {
-                    ("grant", true) => Want::Functions,
-                    ("to", true) => match prev_text {
-                        "user" => Want::Principals {
-                            groups: false,
-                            users: true,
-                        },
-                        "group" => Want::Principals {
-                            groups: true,
-                            users: false,
-                        },
-                        _ => Want::Principals {
-                            groups: true,
-                            users: true,
-                        },
-                    },
-                    ("on" | "except", true) if prev_text == "account" => Want::Accounts,
-                    ("on" | "except", true) => Want::Targets,
-                    ("grant", false) => Want::Keywords(vec!["to"]),
-                    ("to", false) => Want::Keywords(vec!["on"]),
-                    ("on", false) => Want::Keywords(vec!["except", "owner", "until"]),
-                    ("except", false) => Want::Keywords(vec!["owner", "until"]),
-                    ("owner", false) => Want::Keywords(vec!["until"]),
-                    ("until", false) => Want::Keywords(vec!["owner"]),
-                    _ => Want::Nothing,
+    let toks = tokens(&text[e.item_start..start]);
+    // An item keyword starts a new item only at the start of a line.
+    let line_start = text[..start]
+        .rsplit('\n')
+        .next()
+        .is_some_and(|l| l.trim().is_empty());
+    let mut names: Vec<Want> = Vec::new();
+    let mut keywords: Vec<Rule> = Vec::new();
+    let mut star = false;
+    for &r in rules {
+        let name = match r {
+            Rule::EOI => {
+                if line_start {
+                    keywords.extend(KEYWORDS.iter().filter(|k| k.item).map(|k| k.rule));
                 }
+                continue;
             }
-            "forbid" => {
-                let c = clause(&["forbid", "with", "on"]).unwrap_or("forbid");
-                let open = after_comma || prev_text == c || prev_text == "user";
-                match (c, open) {
-                    ("on", true) if prev_text == "account" => Want::Accounts,
-                    ("on", true) => Want::Targets,
-                    ("on", false) if prev_text == "account" => Want::Accounts,
-                    ("forbid", true) if prev_text == "forbid" => Want::Both(
-                        Box::new(Want::Functions),
-                        Box::new(Want::Keywords(vec!["user"])),
-                    ),
-                    ("forbid" | "with", true) => Want::Functions,
-                    ("forbid", false) => Want::Keywords(vec!["with", "on"]),
-                    ("with", false) => Want::Keywords(vec!["on"]),
-                    _ => Want::Nothing,
-                }
+            Rule::principal => Want::Principals {
+                groups: true,
+                users: true,
+            },
+            Rule::target => Want::Targets,
+            Rule::ident | Rule::ident_list | Rule::ou_path => name_slot(&toks),
+            Rule::policy_ref => match list_head(&toks) {
+                "managed" => Want::ManagedPolicies {
+                    declared: false,
+                    aws: true,
+                },
+                "boundary" => Want::ManagedPolicies {
+                    declared: true,
+                    aws: true,
+                },
+                _ => Want::Nothing,
+            },
+            Rule::action => Want::Actions,
+            Rule::condition => Want::ConditionStart,
+            Rule::tag_scope => Want::TagScopes,
+            Rule::std_path => Want::StdModules,
+            Rule::duration => Want::Durations,
+            Rule::resource => {
+                star = true;
+                continue;
             }
-            "limit" => {
-                let c = clause(&["limit", "to"]).unwrap_or("limit");
-                let open = after_comma || prev_text == c;
-                match (c, open) {
-                    ("limit", true) => Want::Functions,
-                    ("to", true) if prev_text == "account" => Want::Accounts,
-                    ("to", true) => Want::Targets,
-                    ("limit", false) => Want::Keywords(vec!["to"]),
-                    _ => Want::Nothing,
-                }
+            r => {
+                keywords.extend(leading_keywords(r));
+                continue;
             }
-            _ => Want::Nothing,
         };
-        // A new line after a complete clause may start the next item.
-        if line_start
-            && !after_comma
-            && !matches!(
-                want,
-                Want::Functions | Want::Principals { .. } | Want::Targets | Want::Accounts
-            )
-        {
-            return match want {
-                Want::Nothing => Want::Keywords(ITEM_KEYWORDS.to_vec()),
-                w => Want::Both(
-                    Box::new(w),
-                    Box::new(Want::Keywords(ITEM_KEYWORDS.to_vec())),
-                ),
-            };
+        if name != Want::Nothing && !names.contains(&name) {
+            names.push(name);
         }
-        return want;
     }
-    // Inside a block.
-    let block = blocks.last().copied().unwrap_or("");
-    let (clauses, statement_start): (&[&str], &[&str]) = match block {
-        "function" => (
-            &[
-                "session",
-                "managed",
-                "customer",
-                "boundary",
-                "inline",
-                "tags",
-                "break_glass",
-                "name",
-                "description",
-                "relay",
-                "allow",
-                "deny",
-                "not",
-                "on",
-                "when",
-                "and",
-                "notify",
-            ],
-            FUNCTION_KEYWORDS,
-        ),
-        "policy" => (
-            &["allow", "deny", "not", "on", "when", "and"],
-            STATEMENT_KEYWORDS,
-        ),
-        "managed_policy" => (
-            &[
-                "path",
-                "description",
-                "external",
-                "in",
-                "allow",
-                "deny",
-                "not",
-                "on",
-                "when",
-                "and",
-            ],
-            MANAGED_POLICY_KEYWORDS,
-        ),
-        "in" => (
-            &["in", "allow", "deny", "not", "on", "when", "and"],
-            IN_KEYWORDS,
-        ),
-        "org" => (ORG_KEYWORDS, ORG_KEYWORDS),
-        "ou" => (OU_KEYWORDS, OU_KEYWORDS),
-        "instance" => (INSTANCE_KEYWORDS, INSTANCE_KEYWORDS),
-        "quotas" => (&[], &[]),
-        _ => (&[], &[]),
-    };
-    // The nearest clause keyword of this block, before the cursor.
-    let clause = toks
-        .iter()
-        .rev()
-        .take_while(|t| t.depth >= depth)
-        .filter(|t| t.depth == depth && t.kind == Tok::Word)
-        .map(|t| t.text)
-        .find(|w| clauses.contains(w));
-    let block_start = prev.is_none_or(|t| t.kind == Tok::Punct(b'{') || t.kind == Tok::Punct(b'}'));
-    if block == "quotas" {
-        return if line_start || block_start {
-            Want::QuotaKeys
-        } else {
-            Want::Nothing
-        };
+    let mut words: Vec<&'static str> = Vec::new();
+    if star {
+        words.push("*");
     }
-    if block_start {
-        return Want::Keywords(statement_start.to_vec());
+    words.extend(
+        KEYWORDS
+            .iter()
+            .filter(|k| keywords.contains(&k.rule))
+            .map(|k| k.text),
+    );
+    if !words.is_empty() {
+        names.push(Want::Keywords(words));
     }
-    let open = after_comma || Some(prev_text) == clause || prev_text == "not";
-    let want = match (clause.unwrap_or(""), open) {
-        ("allow" | "deny", true) => {
-            if prev_text == "allow" || prev_text == "deny" {
-                Want::Both(
-                    Box::new(Want::Actions),
-                    Box::new(Want::Keywords(vec!["not"])),
-                )
-            } else {
-                Want::Actions
-            }
+    names
+        .into_iter()
+        .reduce(|a, b| Want::Both(Box::new(a), Box::new(b)))
+        .unwrap_or(Want::Nothing)
+}
+
+/// The names a name written at the end of `toks` may be: the word that
+/// begins the list it is in and the item it is in decide.
+fn name_slot(toks: &[&str]) -> Want {
+    let item = toks.first().copied().unwrap_or("");
+    match (item, list_head(toks)) {
+        ("quotas", _) => Want::QuotaKeys,
+        ("grant", "grant") | ("forbid", "forbid" | "with" | "user") | ("limit", "limit") => {
+            Want::Functions
         }
-        ("not", true) => Want::Actions,
-        ("allow" | "deny" | "not", false) => Want::Keywords(vec!["on"]),
-        ("on", true) if prev_text == "on" => Want::Keywords(vec!["*", "not"]),
-        ("on", true) => Want::Keywords(vec!["*"]),
-        ("on", false) => Want::Keywords(vec!["when"]),
-        ("when" | "and", true) => Want::ConditionStart,
-        ("when" | "and", false) => Want::Keywords(vec!["and"]),
-        ("session", true) => Want::Durations,
-        ("managed", true) => Want::ManagedPolicies {
-            declared: false,
-            aws: true,
+        ("grant", "group") => Want::Principals {
+            groups: true,
+            users: false,
         },
-        ("customer", true) => Want::ManagedPolicies {
+        ("grant", "user") => Want::Principals {
+            groups: false,
+            users: true,
+        },
+        ("grant" | "forbid" | "limit", "account") => Want::Accounts,
+        ("function", "inline") => Want::Policies,
+        ("function", "customer") => Want::ManagedPolicies {
             declared: true,
             aws: false,
         },
-        ("boundary", true) => Want::ManagedPolicies {
-            declared: true,
-            aws: true,
-        },
-        ("inline", true) => Want::Policies,
-        ("break_glass", _) => Want::Keywords(vec!["notify"]),
-        ("in", true) if block != "function" => Want::OuPaths,
+        ("managed_policy", "in") => Want::OuPaths,
         _ => Want::Nothing,
-    };
-    if line_start && !after_comma && !open {
-        return match want {
-            Want::Nothing => Want::Keywords(statement_start.to_vec()),
-            w => Want::Both(
-                Box::new(w),
-                Box::new(Want::Keywords(statement_start.to_vec())),
-            ),
-        };
     }
-    want
+}
+
+/// The word before the list that `toks` ends in (`grant A, B,` → `grant`).
+fn list_head<'t>(toks: &[&'t str]) -> &'t str {
+    let mut i = toks.len();
+    while i >= 2 && toks[i - 1] == "," {
+        i -= 2;
+    }
+    match i {
+        0 => "",
+        _ => toks[i - 1],
+    }
+}
+
+/// The tokens of an item's text: words, strings and punctuation, without
+/// comments.
+fn tokens(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let s = i;
+        match bytes[i] {
+            b if b.is_ascii_whitespace() => {
+                i += 1;
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = text[i + 2..]
+                    .find("*/")
+                    .map_or(bytes.len(), |n| i + 2 + n + 2);
+                continue;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i = (i + 1).min(bytes.len());
+            }
+            b if is_word_byte(b) => {
+                while i < bytes.len() && is_word_byte(bytes[i]) {
+                    i += 1;
+                }
+            }
+            _ => {
+                i += 1;
+                while i < bytes.len() && !text.is_char_boundary(i) {
+                    i += 1;
+                }
+            }
+        }
+        out.push(&text[s..i]);
+    }
+    out
 }
 
 /// The completion list for a context.
@@ -789,10 +552,13 @@ fn fill(
                 }
             }
         },
-        Want::ConditionStart => {
+        Want::TagScopes => {
             for s in TAG_SCOPES {
                 out.push(s, CompletionItemKind::KEYWORD, None);
             }
+        }
+        Want::ConditionStart => {
+            fill(&Want::TagScopes, ctx, a, out, range_of);
             for op in OPERATORS {
                 out.push(op, CompletionItemKind::OPERATOR, None);
             }
@@ -821,6 +587,36 @@ fn fill(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const ITEM_KEYWORDS: &[&str] = &[
+        "use",
+        "instance",
+        "attributes",
+        "org",
+        "group",
+        "user",
+        "policy",
+        "managed_policy",
+        "function",
+        "grant",
+        "forbid",
+        "limit",
+        "quotas",
+    ];
+    const FUNCTION_KEYWORDS: &[&str] = &[
+        "description",
+        "session",
+        "relay",
+        "managed",
+        "customer",
+        "boundary",
+        "inline",
+        "tags",
+        "break_glass",
+        "name",
+        "allow",
+        "deny",
+    ];
 
     fn want(text: &str) -> Want {
         let at = text.find('|').expect("cursor");
@@ -888,5 +684,55 @@ mod tests {
         assert_eq!(want("group \"a |"), Want::Nothing);
         assert_eq!(want("limit A to |"), Want::Targets);
         assert_eq!(want("forbid A with |"), Want::Functions);
+    }
+
+    /// What the grammar allows where the clause-by-clause reading of the
+    /// text did not know it.
+    #[test]
+    fn contexts_the_grammar_decides() {
+        assert_eq!(want("limit A to account |"), Want::Accounts);
+        assert_eq!(
+            want("forbid user |"),
+            Want::Both(
+                Box::new(Want::Functions),
+                Box::new(Want::Keywords(vec!["on"]))
+            )
+        );
+        assert_eq!(want("forbid user A |"), Want::Keywords(vec!["on"]));
+        assert_eq!(
+            want("policy P {\n  allow s3:GetObject on not |"),
+            Want::Keywords(vec!["*"])
+        );
+        assert_eq!(
+            want("policy P {\n  allow s3:GetObject on |"),
+            Want::Keywords(vec!["*", "not"])
+        );
+        assert_eq!(
+            want("policy P {\n  allow s3:GetObject on * when resource.tag.X == |"),
+            Want::TagScopes
+        );
+        assert_eq!(
+            want("policy P {\n  allow s3:GetObject\n  |"),
+            Want::Keywords(vec!["on"])
+        );
+        assert_eq!(want("group a \"A\" |"), Want::Keywords(vec!["id"]));
+        // Item keywords at the start of a line only where the item may end.
+        assert_eq!(want("grant A\n|"), Want::Keywords(vec!["to"]));
+        let Want::Keywords(k) = want("grant A to b on root\n|") else {
+            panic!("not keywords");
+        };
+        assert_eq!(k[..3], ["except", "owner", "until"]);
+        assert!(k.contains(&"grant") && k.len() == 3 + ITEM_KEYWORDS.len());
+        assert_eq!(
+            want("grant A to b on root |"),
+            Want::Keywords(vec!["except", "owner", "until"])
+        );
+        // A syntax error on an earlier line of the item is set aside; one on
+        // the cursor's line leaves nothing to offer.
+        assert_eq!(
+            want("function F {\n  session \"4h\"\n  se|"),
+            Want::Keywords(FUNCTION_KEYWORDS.to_vec())
+        );
+        assert_eq!(want("grant A to b on X bad |"), Want::Nothing);
     }
 }
