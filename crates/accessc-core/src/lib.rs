@@ -26,6 +26,7 @@ pub mod jail;
 pub mod load;
 pub mod model;
 pub mod model_to_ir;
+pub mod org_snapshot;
 pub mod output;
 pub mod parse;
 pub mod render;

@@ -2,13 +2,15 @@
 
 use super::names::Kind;
 use super::text;
-use super::{is_account_id, is_identity_store_id, Checker};
+use super::{is_account_id, Checker};
 use crate::ast::*;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::load::External;
 use crate::model::*;
+use crate::org_snapshot::{
+    self, is_ou_id, is_principal_id, is_root_id, OrgSnapshot, ReadError, SnapshotError,
+};
 use crate::span::Span;
-use serde_json::Value;
 use std::collections::HashMap;
 
 impl<'a> Checker<'a> {
@@ -172,9 +174,9 @@ impl<'a> Checker<'a> {
             }
             None => return,
         };
-        let value: Value = match serde_json::from_str(&text) {
-            Ok(v) => v,
-            Err(e) => {
+        let snapshot = match OrgSnapshot::from_json(&text) {
+            Ok(s) => s,
+            Err(ReadError::Syntax(e)) => {
                 self.diags.push(
                     Diagnostic::new(
                         Code::MalformedSnapshot,
@@ -185,18 +187,14 @@ impl<'a> Checker<'a> {
                 );
                 return;
             }
+            Err(ReadError::Shape(e)) => return self.malformed_snapshot(path, vec![e]),
         };
-        let mut errors = Vec::new();
-        let org = json_to_org(&value, path.span, &mut errors);
-        if let Some(e) = errors.into_iter().next() {
-            self.diags.push(
-                Diagnostic::new(Code::MalformedSnapshot, path.span, format!("malformed org snapshot `{}`: {e}", path.value))
-                    .with_help("the format is described in docs/org-snapshot.md; regenerate it with `accessc org snapshot`"),
-            );
-            return;
+        let errors = snapshot.validate();
+        if !errors.is_empty() {
+            return self.malformed_snapshot(path, errors);
         }
-        for (i, a) in org.accounts.iter().enumerate() {
-            let _ = i;
+        let org = snapshot_to_org(&snapshot, path.span);
+        for a in &org.accounts {
             self.index
                 .definitions
                 .push((Kind::Account, a.name.clone(), path.span));
@@ -211,6 +209,16 @@ impl<'a> Checker<'a> {
         self.model.org = org;
         self.model.org.span = span;
         self.model.org.declared = true;
+    }
+
+    /// One A104 for each thing wrong with the snapshot `org from` names.
+    fn malformed_snapshot(&mut self, path: &Str, errors: Vec<SnapshotError>) {
+        for e in errors {
+            self.diags.push(
+                Diagnostic::new(Code::MalformedSnapshot, path.span, format!("malformed org snapshot `{}`: {e}", path.value))
+                    .with_help("the format is described in docs/org-snapshot.md; regenerate it with `accessc org snapshot`"),
+            );
+        }
     }
 
     fn check_org_uniqueness(&mut self) {
@@ -335,199 +343,41 @@ impl<'a> Checker<'a> {
     }
 }
 
-fn is_root_id(s: &str) -> bool {
-    s.strip_prefix("r-").is_some_and(|r| {
-        (4..=32).contains(&r.len())
-            && r.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    })
-}
-
-fn is_ou_id(s: &str) -> bool {
-    let Some(rest) = s.strip_prefix("ou-") else {
-        return false;
+/// The org a valid snapshot describes: the root's accounts first, then each
+/// OU, its accounts and the OUs below it, depth first.
+fn snapshot_to_org(snapshot: &OrgSnapshot, span: Span) -> Org {
+    let mut org = Org {
+        root_id: snapshot.root.clone(),
+        ..Org::default()
     };
-    let Some((a, b)) = rest.split_once('-') else {
-        return false;
-    };
-    let ok = |p: &str, min, max| {
-        (min..=max).contains(&p.len())
-            && p.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    };
-    ok(a, 4, 32) && ok(b, 8, 32)
-}
-
-fn is_principal_id(s: &str) -> bool {
-    let uuid = s.rsplit_once('-').map(|_| s).unwrap_or(s);
-    let core = match uuid.split_once('-') {
-        Some((pre, rest)) if pre.len() == 10 && rest.len() == 36 => rest,
-        _ => uuid,
-    };
-    core.len() == 36
-        && core.bytes().enumerate().all(|(i, b)| {
-            if [8, 13, 18, 23].contains(&i) {
-                b == b'-'
-            } else {
-                b.is_ascii_hexdigit()
-            }
-        })
-}
-
-fn is_ident(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-}
-
-/// Read an org snapshot (docs/org-snapshot.md). Problems go to `errors` as
-/// messages naming the JSON path; the first one is reported.
-pub fn json_to_org(v: &Value, span: Span, errors: &mut Vec<String>) -> Org {
-    let mut org = Org::default();
-    let Some(obj) = v.as_object() else {
-        errors.push("the top level must be an object".into());
-        return org;
-    };
-    match obj.get("format").and_then(Value::as_str) {
-        Some("accessc-org/1") => {}
-        Some(other) => errors.push(format!(
-            "`format` is `{}`, expected `accessc-org/1`",
-            text::escaped(other)
-        )),
-        None => errors.push("`format` is missing (expected `accessc-org/1`)".into()),
+    add_snapshot_accounts(&snapshot.accounts, None, &mut org, span);
+    add_snapshot_ous(&snapshot.ous, None, &mut org, span);
+    if let Some(m) = &snapshot.management_account {
+        org.management = org.accounts.iter().position(|a| &a.id == m);
     }
-    if let Some(r) = obj.get("root") {
-        match r.as_str() {
-            Some(s) if is_root_id(s) => org.root_id = Some(s.to_string()),
-            Some(s) => errors.push(format!(
-                "`root` `{}` is not an organization root id (r-xxxx)",
-                text::escaped(s)
-            )),
-            None => errors.push("`root` must be a string".into()),
-        }
-    }
-    read_accounts(
-        obj.get("accounts"),
-        "accounts",
-        None,
-        &mut org,
-        span,
-        errors,
-    );
-    read_ous(obj.get("ous"), "ous", None, &mut org, span, errors, 1);
-    if let Some(m) = obj.get("management_account") {
-        match m.as_str() {
-            Some(id) => match org.accounts.iter().position(|a| a.id == id) {
-                Some(i) => org.management = Some(i),
-                None => errors.push(format!(
-                    "`management_account` `{}` is not one of the accounts",
-                    text::escaped(id)
-                )),
-            },
-            None => errors.push("`management_account` must be a string".into()),
-        }
-    }
-    if let Some(store) = obj.get("identity_store") {
-        let Some(store) = store.as_object() else {
-            errors.push("`identity_store` must be an object".into());
-            return org;
-        };
-        if let Some(id) = store.get("id") {
-            match id.as_str() {
-                Some(s) if is_identity_store_id(s) => org.identity_store = Some(s.to_string()),
-                Some(s) => errors.push(format!(
-                    "`identity_store.id` `{}` is not an identity store id (d-xxxxxxxxxx)",
-                    text::escaped(s)
-                )),
-                None => errors.push("`identity_store.id` must be a string".into()),
-            }
-        }
-        for (field, target) in [("groups", &mut org.group_ids), ("users", &mut org.user_ids)] {
-            let Some(map) = store.get(field) else {
-                continue;
-            };
-            let Some(map) = map.as_object() else {
-                errors.push(format!(
-                    "`identity_store.{field}` must be an object of name → id"
-                ));
-                continue;
-            };
-            let (what, max, ok): (&str, usize, fn(char) -> bool) = if field == "groups" {
-                ("display name", 1024, text::display_name_char)
-            } else {
-                ("user name", 128, text::user_name_char)
-            };
-            for (k, v) in map {
-                let shown = text::escaped(k);
-                let count = k.chars().count();
-                if count == 0 || count > max {
-                    errors.push(format!(
-                        "`identity_store.{field}` key `{shown}`: a {what} is 1 to {max} characters"
-                    ));
-                } else if let Some(msg) = text::bad_char(what, k, ok) {
-                    errors.push(format!("`identity_store.{field}` key `{shown}`: {msg}"));
-                }
-                match v.as_str() {
-                    Some(id) if is_principal_id(id) => {
-                        target.insert(k.clone(), id.to_string());
-                    }
-                    Some(id) => errors.push(format!(
-                        "`identity_store.{field}.{shown}` `{}` is not an identity-store id",
-                        text::escaped(id)
-                    )),
-                    None => errors.push(format!(
-                        "`identity_store.{field}.{shown}` must be a string id"
-                    )),
-                }
-            }
-        }
+    if let Some(store) = &snapshot.identity_store {
+        org.identity_store = store.id.clone();
+        org.group_ids = store.groups.clone();
+        org.user_ids = store.users.clone();
     }
     org
 }
 
 #[allow(
     clippy::indexing_slicing,
-    reason = "model indices are made by the checker from these same vectors, which only grow"
+    reason = "model indices are made here from these same vectors, which only grow"
 )]
-fn read_accounts(
-    v: Option<&Value>,
-    at: &str,
+fn add_snapshot_accounts(
+    accounts: &[org_snapshot::Account],
     ou: Option<OuIdx>,
     org: &mut Org,
     span: Span,
-    errors: &mut Vec<String>,
 ) {
-    let Some(v) = v else { return };
-    let Some(list) = v.as_array() else {
-        errors.push(format!("`{at}` must be an array"));
-        return;
-    };
-    for (i, a) in list.iter().enumerate() {
-        let here = format!("{at}[{i}]");
-        let name = a.get("name").and_then(Value::as_str);
-        let id = a.get("id").and_then(Value::as_str);
-        let (Some(name), Some(id)) = (name, id) else {
-            errors.push(format!("`{here}` needs string fields `name` and `id`"));
-            continue;
-        };
-        if !is_ident(name) {
-            errors.push(format!(
-                "`{here}.name` `{}` is not an identifier ([A-Za-z_][A-Za-z0-9_-]*)",
-                text::escaped(name)
-            ));
-        }
-        if !is_account_id(id) {
-            errors.push(format!(
-                "`{here}.id` `{}` is not a 12-digit account id",
-                text::escaped(id)
-            ));
-        }
+    for a in accounts {
         let idx = org.accounts.len();
         org.accounts.push(AccountNode {
-            name: name.to_string(),
-            id: id.to_string(),
+            name: a.name.clone(),
+            id: a.id.clone(),
             ou,
             span,
         });
@@ -539,65 +389,19 @@ fn read_accounts(
 
 #[allow(
     clippy::indexing_slicing,
-    reason = "model indices are made by the checker from these same vectors, which only grow"
+    reason = "model indices are made here from these same vectors, which only grow"
 )]
-fn read_ous(
-    v: Option<&Value>,
-    at: &str,
-    parent: Option<OuIdx>,
-    org: &mut Org,
-    span: Span,
-    errors: &mut Vec<String>,
-    depth: usize,
-) {
-    let Some(v) = v else { return };
-    let Some(list) = v.as_array() else {
-        errors.push(format!("`{at}` must be an array"));
-        return;
-    };
-    if depth > 5 {
-        errors.push(format!(
-            "`{at}` is nested deeper than the five OU levels AWS allows"
-        ));
-        return;
-    }
-    for (i, o) in list.iter().enumerate() {
-        let here = format!("{at}[{i}]");
-        let Some(name) = o.get("name").and_then(Value::as_str) else {
-            errors.push(format!("`{here}` needs a string field `name`"));
-            continue;
-        };
-        if !is_ident(name) {
-            errors.push(format!(
-                "`{here}.name` `{}` is not an identifier ([A-Za-z_][A-Za-z0-9_-]*)",
-                text::escaped(name)
-            ));
-        }
-        let id = match o.get("id") {
-            Some(Value::String(s)) => {
-                if !is_ou_id(s) {
-                    errors.push(format!(
-                        "`{here}.id` `{}` is not an OU id (ou-xxxx-xxxxxxxx)",
-                        text::escaped(s)
-                    ));
-                }
-                Some(s.clone())
-            }
-            None | Some(Value::Null) => None,
-            Some(_) => {
-                errors.push(format!("`{here}.id` must be a string"));
-                None
-            }
-        };
+fn add_snapshot_ous(ous: &[org_snapshot::Ou], parent: Option<OuIdx>, org: &mut Org, span: Span) {
+    for o in ous {
         let path = match parent {
-            Some(p) => format!("{}/{name}", org.ous[p].path),
-            None => name.to_string(),
+            Some(p) => format!("{}/{}", org.ous[p].path, o.name),
+            None => o.name.clone(),
         };
         let idx = org.ous.len();
         org.ous.push(OuNode {
-            name: name.to_string(),
+            name: o.name.clone(),
             path,
-            id,
+            id: o.id.clone(),
             parent,
             children: Vec::new(),
             accounts: Vec::new(),
@@ -606,22 +410,7 @@ fn read_ous(
         if let Some(p) = parent {
             org.ous[p].children.push(idx);
         }
-        read_accounts(
-            o.get("accounts"),
-            &format!("{here}.accounts"),
-            Some(idx),
-            org,
-            span,
-            errors,
-        );
-        read_ous(
-            o.get("ous"),
-            &format!("{here}.ous"),
-            Some(idx),
-            org,
-            span,
-            errors,
-            depth + 1,
-        );
+        add_snapshot_accounts(&o.accounts, Some(idx), org, span);
+        add_snapshot_ous(&o.ous, Some(idx), org, span);
     }
 }
