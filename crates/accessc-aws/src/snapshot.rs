@@ -9,7 +9,7 @@ use super::client::Aws;
 use super::live::{bounded, list_store, resolve_instance, resolve_names};
 use super::{AwsError, ErrorKind};
 use accessc_core::ir::PrincipalType;
-use serde_json::{json, Map, Value};
+use accessc_core::org_snapshot::{self, IdentityStore, OrgSnapshot};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 #[derive(Debug, Clone, Default)]
@@ -135,7 +135,7 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    fn accounts_of(&mut self, parent: &str) -> Vec<Value> {
+    fn accounts_of(&mut self, parent: &str) -> Vec<org_snapshot::Account> {
         let Some(c) = self.tree.get(parent) else {
             return Vec::new();
         };
@@ -149,12 +149,12 @@ impl Builder<'_> {
             .map(|(name, id)| {
                 self.accounts += 1;
                 let name = unique(name, &mut self.account_names);
-                json!({"name": name, "id": id})
+                org_snapshot::Account { name, id }
             })
             .collect()
     }
 
-    fn ous_of(&mut self, parent: &str) -> Vec<Value> {
+    fn ous_of(&mut self, parent: &str) -> Vec<org_snapshot::Ou> {
         let Some(c) = self.tree.get(parent) else {
             return Vec::new();
         };
@@ -169,15 +169,48 @@ impl Builder<'_> {
             .map(|(name, id)| {
                 self.ous += 1;
                 let name = unique(name, &mut taken);
-                let mut m = Map::new();
-                m.insert("name".into(), Value::String(name));
-                m.insert("id".into(), Value::String(id.clone()));
-                m.insert("accounts".into(), Value::Array(self.accounts_of(&id)));
-                m.insert("ous".into(), Value::Array(self.ous_of(&id)));
-                Value::Object(m)
+                let accounts = self.accounts_of(&id);
+                let ous = self.ous_of(&id);
+                org_snapshot::Ou {
+                    name,
+                    id: Some(id),
+                    accounts,
+                    ous,
+                }
             })
             .collect()
     }
+}
+
+/// The snapshot of an organization read level by level (`tree`: each
+/// parent's OUs and accounts), with how many accounts and OUs it holds.
+fn document(
+    tree: &HashMap<String, Children>,
+    root: &str,
+    management: Option<String>,
+    store: String,
+    groups: &BTreeMap<String, String>,
+    users: &BTreeMap<String, String>,
+) -> (OrgSnapshot, usize, usize) {
+    let mut b = Builder {
+        tree,
+        account_names: HashSet::new(),
+        accounts: 0,
+        ous: 0,
+    };
+    let doc = OrgSnapshot {
+        format: org_snapshot::FORMAT.to_string(),
+        root: Some(root.to_string()),
+        management_account: management,
+        accounts: b.accounts_of(root),
+        ous: b.ous_of(root),
+        identity_store: Some(IdentityStore {
+            id: Some(store),
+            groups: groups.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            users: users.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        }),
+    };
+    (doc, b.accounts, b.ous)
 }
 
 /// Read the organization and the identity store.
@@ -246,39 +279,14 @@ pub async fn snapshot(aws: &Aws, opts: &SnapshotOptions) -> Result<Snapshot, Aws
         }
     };
 
-    let mut b = Builder {
-        tree: &tree,
-        account_names: HashSet::new(),
-        accounts: 0,
-        ous: 0,
-    };
-    let mut doc = Map::new();
-    doc.insert("format".into(), json!("accessc-org/1"));
-    doc.insert("root".into(), Value::String(root.clone()));
-    if let Some(m) = &management {
-        doc.insert("management_account".into(), Value::String(m.clone()));
-    }
-    doc.insert("accounts".into(), Value::Array(b.accounts_of(&root)));
-    doc.insert("ous".into(), Value::Array(b.ous_of(&root)));
-    let to_map = |m: &BTreeMap<String, String>| -> Value {
-        Value::Object(
-            m.iter()
-                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                .collect(),
-        )
-    };
-    let mut ids = Map::new();
-    ids.insert("id".into(), Value::String(store));
-    ids.insert("groups".into(), to_map(&groups));
-    ids.insert("users".into(), to_map(&users));
-    doc.insert("identity_store".into(), Value::Object(ids));
-    let mut json = serde_json::to_string_pretty(&Value::Object(doc))
+    let (doc, accounts, ous) = document(&tree, &root, management, store, &groups, &users);
+    let json = doc
+        .to_json()
         .map_err(|e| AwsError::new(ErrorKind::Other, "writing the snapshot", e.to_string()))?;
-    json.push('\n');
     Ok(Snapshot {
         json,
-        accounts: b.accounts,
-        ous: b.ous,
+        accounts,
+        ous,
         groups: groups.len(),
         users: users.len(),
         missing,
@@ -297,6 +305,96 @@ mod tests {
         assert_eq!(identifier("  Log   Archive!! "), "Log-Archive");
         assert_eq!(identifier("()"), "unnamed");
         assert_eq!(identifier("Ünïcode Team"), "n-code-Team");
+    }
+
+    /// The file is the documented shape, key for key: what a JSON object
+    /// built in the documented key order prints as.
+    #[test]
+    fn the_snapshot_is_the_documented_json() {
+        let kids = |ous: &[(&str, &str)], accounts: &[(&str, &str)]| Children {
+            ous: ous
+                .iter()
+                .map(|(i, n)| (i.to_string(), n.to_string()))
+                .collect(),
+            accounts: accounts
+                .iter()
+                .map(|(i, n)| (i.to_string(), n.to_string()))
+                .collect(),
+        };
+        let tree: HashMap<String, Children> = [
+            (
+                "r-ab12".to_string(),
+                kids(
+                    &[
+                        ("ou-ab12-22222222", "Work loads"),
+                        ("ou-ab12-11111111", "Security"),
+                    ],
+                    &[("999999999999", "Management")],
+                ),
+            ),
+            (
+                "ou-ab12-22222222".to_string(),
+                kids(
+                    &[("ou-ab12-33333333", "Prod")],
+                    &[("111111111111", "app (dev)")],
+                ),
+            ),
+            (
+                "ou-ab12-33333333".to_string(),
+                kids(
+                    &[],
+                    &[("222222222222", "app dev"), ("333333333333", "Management")],
+                ),
+            ),
+        ]
+        .into_iter()
+        .collect();
+        let groups: BTreeMap<String, String> = [(
+            "team".to_string(),
+            "9067a2c4-1111-2222-3333-444455556666".to_string(),
+        )]
+        .into();
+        let (doc, accounts, ous) = document(
+            &tree,
+            "r-ab12",
+            Some("999999999999".into()),
+            "d-1234567890".into(),
+            &groups,
+            &BTreeMap::new(),
+        );
+        assert_eq!((accounts, ous), (4, 3));
+        let want = serde_json::json!({
+            "format": "accessc-org/1",
+            "root": "r-ab12",
+            "management_account": "999999999999",
+            "accounts": [{"name": "Management", "id": "999999999999"}],
+            "ous": [
+                {"name": "Security", "id": "ou-ab12-11111111", "accounts": [], "ous": []},
+                {
+                    "name": "Work-loads",
+                    "id": "ou-ab12-22222222",
+                    "accounts": [{"name": "app-dev", "id": "111111111111"}],
+                    "ous": [{
+                        "name": "Prod",
+                        "id": "ou-ab12-33333333",
+                        "accounts": [
+                            {"name": "Management-2", "id": "333333333333"},
+                            {"name": "app-dev-2", "id": "222222222222"}
+                        ],
+                        "ous": []
+                    }]
+                }
+            ],
+            "identity_store": {
+                "id": "d-1234567890",
+                "groups": {"team": "9067a2c4-1111-2222-3333-444455556666"},
+                "users": {}
+            }
+        });
+        let mut text = serde_json::to_string_pretty(&want).expect("json");
+        text.push('\n');
+        assert_eq!(doc.to_json().expect("json"), text);
+        assert_eq!(doc.validate(), []);
     }
 
     #[test]
