@@ -9,16 +9,16 @@
 //! empty OU, and no (principal, function, account) is granted twice.
 //!
 //! It reads nothing of the compiler: only `accessc-core`'s output module, to
-//! write its files the way `accessc` writes its own.
+//! write its files the way `accessc` writes its own, and its org snapshot
+//! types, to write `org.json` as `accessc org snapshot` does.
 
 use std::collections::{HashSet, VecDeque};
 use std::fmt::{self, Write as _};
 use std::fs;
 use std::path::PathBuf;
 
+use accessc_core::org_snapshot::{self, IdentityStore, OrgSnapshot};
 use clap::Parser;
-use indexmap::IndexMap;
-use serde::Serialize;
 
 /// Generate a deterministic synthetic organization and access model for benchmarks.
 #[derive(Parser, Debug)]
@@ -1136,64 +1136,33 @@ fn pop_unused(queue: &mut VecDeque<usize>, used: &[bool]) -> Option<usize> {
 // ---------------------------------------------------------------------------
 // Rendering
 
-#[derive(Serialize)]
-struct JsonSnapshot<'a> {
-    format: &'static str,
-    root: &'static str,
-    management_account: &'static str,
-    accounts: Vec<JsonAccount<'a>>,
-    ous: Vec<JsonOu<'a>>,
-    identity_store: JsonStore<'a>,
-}
-
-#[derive(Serialize)]
-struct JsonAccount<'a> {
-    name: &'a str,
-    id: &'a str,
-}
-
-#[derive(Serialize)]
-struct JsonOu<'a> {
-    name: &'a str,
-    id: &'a str,
-    accounts: Vec<JsonAccount<'a>>,
-    ous: Vec<JsonOu<'a>>,
-}
-
-#[derive(Serialize)]
-struct JsonStore<'a> {
-    id: &'a str,
-    groups: IndexMap<&'a str, &'a str>,
-    users: IndexMap<&'a str, &'a str>,
-}
-
 /// Accounts sorted by name, as `accessc org snapshot` writes them.
-fn json_accounts<'a>(org: &'a Org, idxs: &[usize]) -> Vec<JsonAccount<'a>> {
-    let mut v: Vec<JsonAccount<'a>> = idxs
+fn json_accounts(org: &Org, idxs: &[usize]) -> Vec<org_snapshot::Account> {
+    let mut v: Vec<org_snapshot::Account> = idxs
         .iter()
-        .map(|&i| JsonAccount {
-            name: &org.accounts[i].name,
-            id: &org.accounts[i].id,
+        .map(|&i| org_snapshot::Account {
+            name: org.accounts[i].name.clone(),
+            id: org.accounts[i].id.clone(),
         })
         .collect();
-    v.sort_by(|a, b| a.name.cmp(b.name));
+    v.sort_by(|a, b| a.name.cmp(&b.name));
     v
 }
 
-fn json_ous<'a>(org: &'a Org, idxs: &[usize]) -> Vec<JsonOu<'a>> {
-    let mut v: Vec<JsonOu<'a>> = idxs
+fn json_ous(org: &Org, idxs: &[usize]) -> Vec<org_snapshot::Ou> {
+    let mut v: Vec<org_snapshot::Ou> = idxs
         .iter()
         .map(|&i| {
             let ou = &org.ous[i];
-            JsonOu {
-                name: &ou.name,
-                id: &ou.id,
+            org_snapshot::Ou {
+                name: ou.name.clone(),
+                id: Some(ou.id.clone()),
                 accounts: json_accounts(org, &ou.accounts),
                 ous: json_ous(org, &ou.children),
             }
         })
         .collect();
-    v.sort_by(|a, b| a.name.cmp(b.name));
+    v.sort_by(|a, b| a.name.cmp(&b.name));
     v
 }
 
@@ -1201,30 +1170,29 @@ fn render_snapshot(org: &Org, people: &People) -> Result<String, String> {
     let root_accounts: Vec<usize> = (0..org.accounts.len())
         .filter(|&i| org.accounts[i].ou.is_none())
         .collect();
-    let snapshot = JsonSnapshot {
-        format: "accessc-org/1",
-        root: ROOT_ID,
-        management_account: MANAGEMENT_ID,
+    let snapshot = OrgSnapshot {
+        format: org_snapshot::FORMAT.to_string(),
+        root: Some(ROOT_ID.to_string()),
+        management_account: Some(MANAGEMENT_ID.to_string()),
         accounts: json_accounts(org, &root_accounts),
         ous: json_ous(org, &org.top),
-        identity_store: JsonStore {
-            id: &people.store_id,
+        identity_store: Some(IdentityStore {
+            id: Some(people.store_id.clone()),
             groups: people
                 .groups
                 .iter()
-                .map(|(n, id)| (n.as_str(), id.as_str()))
+                .map(|(n, id)| (n.clone(), id.clone()))
                 .collect(),
             users: people
                 .users
                 .iter()
-                .map(|(_, n, id)| (n.as_str(), id.as_str()))
+                .map(|(_, n, id)| (n.clone(), id.clone()))
                 .collect(),
-        },
+        }),
     };
-    let mut text = serde_json::to_string_pretty(&snapshot)
-        .map_err(|e| format!("serializing org.json: {e}"))?;
-    text.push('\n');
-    Ok(text)
+    snapshot
+        .to_json()
+        .map_err(|e| format!("serializing org.json: {e}"))
 }
 
 fn header(out: &mut String, args: &Args, what: &str) -> fmt::Result {
