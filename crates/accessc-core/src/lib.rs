@@ -14,6 +14,7 @@
 #![deny(clippy::unwrap_used)]
 
 pub mod ast;
+pub mod aws_ids;
 pub mod catalog;
 pub mod check;
 pub mod code;

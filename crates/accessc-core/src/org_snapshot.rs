@@ -4,8 +4,8 @@
 //! serde (the first error, at its JSON path); [`OrgSnapshot::validate`] then
 //! checks every value and reports every error, each at its JSON path.
 
+use crate::aws_ids::{is_account_id, is_identity_store_id, is_ou_id, is_principal_id, is_root_id};
 use crate::check::text;
-use crate::check::{is_account_id, is_identity_store_id};
 use indexmap::IndexMap;
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{MapAccess, Visitor};
@@ -431,49 +431,6 @@ fn is_ident(s: &str) -> bool {
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-}
-
-/// `r-` and 4 to 32 lowercase letters or digits.
-pub fn is_root_id(s: &str) -> bool {
-    s.strip_prefix("r-").is_some_and(|r| {
-        (4..=32).contains(&r.len())
-            && r.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    })
-}
-
-/// `ou-`, 4 to 32 lowercase letters or digits, `-`, 8 to 32 more.
-pub fn is_ou_id(s: &str) -> bool {
-    let Some(rest) = s.strip_prefix("ou-") else {
-        return false;
-    };
-    let Some((a, b)) = rest.split_once('-') else {
-        return false;
-    };
-    let ok = |p: &str, min, max| {
-        (min..=max).contains(&p.len())
-            && p.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    };
-    ok(a, 4, 32) && ok(b, 8, 32)
-}
-
-/// A GroupId or UserId: a UUID, optionally prefixed with the store's
-/// `xxxxxxxxxx-`.
-pub fn is_principal_id(s: &str) -> bool {
-    let uuid = s.rsplit_once('-').map(|_| s).unwrap_or(s);
-    let core = match uuid.split_once('-') {
-        Some((pre, rest)) if pre.len() == 10 && rest.len() == 36 => rest,
-        _ => uuid,
-    };
-    core.len() == 36
-        && core.bytes().enumerate().all(|(i, b)| {
-            if [8, 13, 18, 23].contains(&i) {
-                b == b'-'
-            } else {
-                b.is_ascii_hexdigit()
-            }
-        })
 }
 
 #[cfg(test)]

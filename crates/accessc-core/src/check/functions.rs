@@ -6,6 +6,7 @@ use super::statements::{non_whitespace_chars, policy_document};
 use super::text;
 use super::Checker;
 use crate::ast::*;
+use crate::aws_ids::is_sns_arn;
 use crate::catalog;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::*;
@@ -723,21 +724,4 @@ fn human_minutes(m: u64) -> String {
         (h, 0) => format!("{h} hours"),
         (h, m) => format!("{h}h{m:02}m"),
     }
-}
-
-/// `arn:PARTITION:sns:REGION:ACCOUNT:TOPIC`, the topic 1–256 letters,
-/// digits, `-` and `_` (a FIFO topic ends in `.fifo`).
-fn is_sns_arn(s: &str) -> bool {
-    let parts: Vec<&str> = s.split(':').collect();
-    let topic = |t: &str| {
-        let t = t.strip_suffix(".fifo").unwrap_or(t);
-        (1..=256).contains(&t.len())
-            && t.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    };
-    matches!(
-        parts.as_slice(),
-        ["arn", "aws" | "aws-cn" | "aws-us-gov", "sns", region, account, name]
-            if super::is_region(region) && super::is_account_id(account) && topic(name)
-    )
 }

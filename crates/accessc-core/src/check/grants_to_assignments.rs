@@ -182,7 +182,7 @@ impl<'a> Checker<'a> {
                 Target::AccountId(s) => {
                     if let Some(i) = self.model.org.accounts.iter().position(|a| a.id == s.value) {
                         out.push(i);
-                    } else if !super::is_account_id(&s.value) {
+                    } else if !crate::aws_ids::is_account_id(&s.value) {
                         self.err(
                             Diagnostic::new(
                                 Code::InvalidAccountId,

@@ -14,6 +14,7 @@ pub(crate) mod text;
 mod unused;
 
 use crate::ast::*;
+use crate::aws_ids::{is_identity_store_id, is_instance_arn, is_region};
 use crate::diagnostic::{sort_and_dedup, Code, Diagnostic, Severity};
 use crate::load::Program;
 use crate::model::*;
@@ -542,39 +543,4 @@ impl<'a> Checker<'a> {
             );
         }
     }
-}
-
-pub fn is_instance_arn(s: &str) -> bool {
-    let Some(rest) = s.strip_prefix("arn:") else {
-        return false;
-    };
-    let Some((partition, rest)) = rest.split_once(':') else {
-        return false;
-    };
-    matches!(partition, "aws" | "aws-cn" | "aws-us-gov")
-        && rest
-            .strip_prefix("sso:::instance/ssoins-")
-            .is_some_and(|id| id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
-pub fn is_identity_store_id(s: &str) -> bool {
-    s.strip_prefix("d-")
-        .is_some_and(|id| id.len() == 10 && id.bytes().all(|b| b.is_ascii_alphanumeric()))
-}
-
-pub fn is_region(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.len() >= 3
-        && parts.iter().all(|p| {
-            !p.is_empty()
-                && p.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
-        && parts
-            .last()
-            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
-}
-
-pub fn is_account_id(s: &str) -> bool {
-    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }

@@ -2,14 +2,13 @@
 
 use super::names::Kind;
 use super::text;
-use super::{is_account_id, Checker};
+use super::Checker;
 use crate::ast::*;
+use crate::aws_ids::{is_account_id, is_ou_id, is_principal_id, is_root_id};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::load::External;
 use crate::model::*;
-use crate::org_snapshot::{
-    self, is_ou_id, is_principal_id, is_root_id, OrgSnapshot, ReadError, SnapshotError,
-};
+use crate::org_snapshot::{self, OrgSnapshot, ReadError, SnapshotError};
 use crate::span::Span;
 use std::collections::HashMap;
 

@@ -6,6 +6,7 @@ use super::names::Kind;
 use super::text;
 use super::Checker;
 use crate::ast::*;
+use crate::aws_ids::is_arn_pattern;
 use crate::catalog;
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::load::External;
@@ -919,18 +920,6 @@ pub fn non_whitespace_chars(doc: &Value) -> usize {
     serde_json::to_string(doc)
         .map(|s| s.chars().filter(|c| !c.is_whitespace()).count())
         .unwrap_or(0)
-}
-
-pub fn is_arn_pattern(s: &str) -> bool {
-    let Some(rest) = s.strip_prefix("arn:") else {
-        return false;
-    };
-    let parts: Vec<&str> = rest.splitn(5, ':').collect();
-    matches!(
-        parts.as_slice(),
-        [partition, service, _, _, resource]
-            if !partition.is_empty() && !service.is_empty() && !resource.is_empty()
-    )
 }
 
 fn is_iso_date(s: &str) -> bool {
