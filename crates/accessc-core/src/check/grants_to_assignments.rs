@@ -4,7 +4,7 @@
 //! duplicates (A404), quotas (A208) and the management account (A508).
 
 use super::names::Kind;
-use super::Checker;
+use super::{Inputs, OrgView, Scope, Sink, SymbolIndex};
 use crate::ast::*;
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::model::*;
@@ -17,35 +17,86 @@ type Held = Vec<(FnIdx, usize)>;
 /// Days before `until` when a grant starts to warn (A506).
 pub const EXPIRY_WARNING_DAYS: i64 = 14;
 
+/// The grants, lowered: each `GrantDef` and the distinct assignments they
+/// make, in grant order.
+pub(super) struct Granted {
+    pub grants: Vec<GrantDef>,
+    pub assignments: Vec<Assignment>,
+}
+
+/// Lower every grant: functions and principals resolved, targets expanded to
+/// accounts, the product taken; user grants, dates and repeats checked.
+/// `model` is complete but for its grants and assignments.
+pub(super) fn lower_grants<'a>(
+    inputs: &Inputs<'a>,
+    scope: &mut Scope<'a>,
+    model: &Model,
+    org_known: bool,
+    sink: &mut Sink,
+) -> Granted {
+    GrantCx {
+        inputs,
+        scope,
+        model,
+        org_known,
+        sink,
+    }
+    .grants()
+}
+
+/// `forbid` and `limit` (A403), against the expanded assignments of `model`.
+pub(super) fn check_rules<'a>(
+    inputs: &Inputs<'a>,
+    scope: &mut Scope<'a>,
+    model: &Model,
+    org_known: bool,
+    sink: &mut Sink,
+) {
+    GrantCx {
+        inputs,
+        scope,
+        model,
+        org_known,
+        sink,
+    }
+    .rules()
+}
+
 #[allow(
     clippy::indexing_slicing,
     reason = "model indices are made by the checker from these same vectors, which only grow"
 )]
-impl<'a> Checker<'a> {
+impl OrgView<'_> {
     /// Resolve an OU path (absolute, or relative to `parent`).
-    pub(super) fn resolve_ou(&mut self, path: &OuPath, parent: Option<OuIdx>) -> Option<OuIdx> {
+    pub(super) fn resolve_ou(
+        &self,
+        path: &OuPath,
+        parent: Option<OuIdx>,
+        index: &mut SymbolIndex,
+        sink: &mut Sink,
+    ) -> Option<OuIdx> {
         let text = path.text();
         if let Some(p) = parent {
-            let rel = format!("{}/{text}", self.model.org.ous[p].path);
-            if let Some(i) = self.model.org.ou_by_path(&rel) {
-                self.index.references.push((Kind::Ou, rel, path.span));
+            let rel = format!("{}/{text}", self.org.ous[p].path);
+            if let Some(i) = self.org.ou_by_path(&rel) {
+                index.references.push((Kind::Ou, rel, path.span));
                 return Some(i);
             }
         }
-        if let Some(i) = self.model.org.ou_by_path(&text) {
-            self.index.references.push((Kind::Ou, text, path.span));
+        if let Some(i) = self.org.ou_by_path(&text) {
+            index.references.push((Kind::Ou, text, path.span));
             return Some(i);
         }
-        if !self.model.org.declared {
-            self.no_org(path.span);
+        if !self.org.declared {
+            no_org(sink, path.span);
             return None;
         }
-        if self.org_failed {
+        if !self.known {
             return None;
         }
-        if let Some(a) = self.model.org.accounts.iter().find(|a| a.name == text) {
+        if let Some(a) = self.org.accounts.iter().find(|a| a.name == text) {
             let span = a.span;
-            self.err(
+            sink.push(
                 Diagnostic::new(
                     Code::WrongKind,
                     path.span,
@@ -60,7 +111,6 @@ impl<'a> Checker<'a> {
         // A path that names an OU from below the root (`NonProd` for `Workloads/NonProd`).
         let suffix = format!("/{text}");
         let tails: Vec<&str> = self
-            .model
             .org
             .ous
             .iter()
@@ -69,11 +119,9 @@ impl<'a> Checker<'a> {
             .collect();
         d = if let &[only] = tails.as_slice() {
             d.with_suggestion(path.span, only)
-        } else if let Some(s) =
-            did_you_mean(&text, self.model.org.ous.iter().map(|o| o.path.as_str()))
-        {
+        } else if let Some(s) = did_you_mean(&text, self.org.ous.iter().map(|o| o.path.as_str())) {
             d.with_suggestion(path.span, s)
-        } else if let Some(a) = self.model.org.accounts.iter().find(|a| a.name == text) {
+        } else if let Some(a) = self.org.accounts.iter().find(|a| a.name == text) {
             d.with_help(format!(
                 "`{}` is an account: write `account {}`",
                 a.name, a.name
@@ -81,22 +129,56 @@ impl<'a> Checker<'a> {
         } else {
             d.with_help("OU paths start at the root: `Workloads/NonProd`")
         };
-        self.err(d);
+        sink.push(d);
         None
+    }
+}
+
+/// A405 once: an OU or account is named and no org is declared.
+fn no_org(sink: &mut Sink, span: Span) {
+    if sink.iter().any(|d| d.code == Code::NoOrg) {
+        return;
+    }
+    sink.push(
+        Diagnostic::new(
+            Code::NoOrg,
+            span,
+            "no org is declared, so no OU or account can be named",
+        )
+        .with_help("declare the organization: `org { … }` or `org from \"org.json\"`"),
+    );
+}
+
+/// What lowering grants and checking rules read (the inputs, the model) and
+/// write (the names' uses and references, the sink).
+struct GrantCx<'c, 'a> {
+    inputs: &'c Inputs<'a>,
+    scope: &'c mut Scope<'a>,
+    model: &'c Model,
+    /// False when the org snapshot could not be read.
+    org_known: bool,
+    sink: &'c mut Sink,
+}
+
+#[allow(
+    clippy::indexing_slicing,
+    reason = "model indices are made by the checker from these same vectors, which only grow"
+)]
+impl GrantCx<'_, '_> {
+    fn err(&mut self, d: Diagnostic) {
+        self.sink.push(d);
     }
 
     fn no_org(&mut self, span: Span) {
-        if self.diags.iter().any(|d| d.code == Code::NoOrg) {
-            return;
-        }
-        self.err(
-            Diagnostic::new(
-                Code::NoOrg,
-                span,
-                "no org is declared, so no OU or account can be named",
-            )
-            .with_help("declare the organization: `org { … }` or `org from \"org.json\"`"),
-        );
+        no_org(self.sink, span);
+    }
+
+    fn resolve_ou(&mut self, path: &OuPath) -> Option<OuIdx> {
+        let org = OrgView {
+            org: &self.model.org,
+            known: self.org_known,
+        };
+        org.resolve_ou(path, None, &mut self.scope.index, self.sink)
     }
 
     /// The name of an account that two of `targets` both reach, if any
@@ -143,7 +225,7 @@ impl<'a> Checker<'a> {
                     out.extend(0..self.model.org.accounts.len());
                 }
                 Target::Ou(p) => {
-                    if let Some(o) = self.resolve_ou(p, None) {
+                    if let Some(o) = self.resolve_ou(p) {
                         self.model.org.accounts_under(o, &mut out);
                     }
                 }
@@ -155,7 +237,8 @@ impl<'a> Checker<'a> {
                         .iter()
                         .position(|a| a.name == n.name)
                     {
-                        self.index
+                        self.scope
+                            .index
                             .references
                             .push((Kind::Account, n.name.clone(), n.span));
                         out.push(i);
@@ -193,7 +276,7 @@ impl<'a> Checker<'a> {
                         );
                     } else if !self.model.org.declared {
                         self.no_org(s.span);
-                    } else if self.org_failed {
+                    } else if !self.org_known {
                     } else {
                         self.err(
                             Diagnostic::new(Code::UnknownAccountId, s.span, format!("account `{}` is not in the org", s.value))
@@ -208,18 +291,21 @@ impl<'a> Checker<'a> {
         out
     }
 
-    pub(super) fn lower_grants(&mut self) {
-        let items: Vec<&'a Item> = self.items().collect();
-        let today = self.opts.today;
+    fn grants(&mut self) -> Granted {
+        let today = self.inputs.opts.today;
         let mut seen: HashMap<(PrincipalIdx, FnIdx, AccountIdx), usize> = HashMap::default();
-        for item in items {
+        let mut out = Granted {
+            grants: Vec::new(),
+            assignments: Vec::new(),
+        };
+        for item in self.inputs.items() {
             let ItemKind::Grant(g) = &item.kind else {
                 continue;
             };
-            let gi = self.model.grants.len();
+            let gi = out.grants.len();
             let mut functions = Vec::new();
             for f in &g.functions {
-                if self.resolve(Kind::Function, f).is_some() {
+                if self.scope.resolve(Kind::Function, f, self.sink).is_some() {
                     if let Some(i) = self.model.functions.get_index_of(&f.name) {
                         functions.push(i);
                     }
@@ -232,8 +318,8 @@ impl<'a> Checker<'a> {
                 } else {
                     Kind::Group
                 };
-                if self.resolve(kind, &p.name).is_some() {
-                    if let Some(i) = self.principal_index(p.kind, &p.name.name) {
+                if self.scope.resolve(kind, &p.name, self.sink).is_some() {
+                    if let Some(i) = principal_index(&self.model.principals, p.kind, &p.name.name) {
                         principals.push(i);
                     }
                 }
@@ -362,7 +448,7 @@ impl<'a> Checker<'a> {
                             Some(_) => {}
                             None => {
                                 seen.insert((p, f, a), gi);
-                                self.model.assignments.push(Assignment {
+                                out.assignments.push(Assignment {
                                     principal: p,
                                     function: f,
                                     account: a,
@@ -374,7 +460,7 @@ impl<'a> Checker<'a> {
                 }
             }
             for (earlier, (p, f, a)) in dup_with {
-                let prev = self.model.grants[earlier].span;
+                let prev = out.grants[earlier].span;
                 let msg = format!(
                     "`{}` already has `{}` in account `{}`",
                     self.model.principals[p].name,
@@ -393,7 +479,7 @@ impl<'a> Checker<'a> {
                     ),
                 );
             }
-            self.model.grants.push(GrantDef {
+            out.grants.push(GrantDef {
                 functions,
                 principals,
                 accounts,
@@ -402,105 +488,11 @@ impl<'a> Checker<'a> {
                 span,
             });
         }
-        self.check_assignments();
+        out
     }
 
-    /// A402 (CMP coverage) and A508 (management account), once per grant and function.
-    fn check_assignments(&mut self) {
-        let org = &self.model.org;
-        // Tags for `reported`, beside managed-policy indices.
-        const NOTIFY: usize = usize::MAX;
-        const MGMT: usize = usize::MAX - 1;
-        let mut reported: HashSet<(usize, FnIdx, usize)> = HashSet::default();
-        // The customer managed policies each function needs (deployed ones only).
-        let deps: Vec<Vec<usize>> = self
-            .model
-            .functions
-            .values()
-            .map(|f| {
-                f.cmp_dependencies()
-                    .into_iter()
-                    .filter_map(|d| self.model.managed_policies.get_index_of(d))
-                    .filter(|&i| !self.model.managed_policies[i].external)
-                    .collect()
-            })
-            .collect();
-        // Per managed policy, whether each account receives a body.
-        let mut covered: HashMap<usize, Vec<bool>> = HashMap::default();
-        let mut out = Vec::new();
-        for a in &self.model.assignments {
-            let f = &self.model.functions[a.function];
-            let g = &self.model.grants[a.grant];
-            let acct = &org.accounts[a.account];
-            let is_mgmt = org.management == Some(a.account);
-            if f.from_std
-                && f.break_glass.as_ref().is_some_and(|b| b.notify.is_none())
-                && reported.insert((NOTIFY, a.function, NOTIFY))
-            {
-                out.push(
-                    Diagnostic::new(
-                        Code::BreakGlassWithoutNotify,
-                        g.span,
-                        format!("`{}` from the standard library is a break-glass function without `notify`", f.name),
-                    )
-                    .with_help(format!(
-                        "define your own `function {} {{ … break_glass notify \"arn:aws:sns:…\" }}` (it shadows the standard one) so every use pages security",
-                        f.name
-                    )),
-                );
-            }
-            if is_mgmt && f.break_glass.is_none() && reported.insert((a.grant, a.function, MGMT)) {
-                out.push(
-                    Diagnostic::new(
-                        Code::ManagementAccountReached,
-                        g.span,
-                        format!("`{}` reaches the management account `{}`", f.name, acct.name),
-                    )
-                    .with_help("keep the management account for break-glass only: add `except account NAME` (a delegated administrator cannot manage sets provisioned there)"),
-                );
-            }
-            for &mi in &deps[a.function] {
-                let mp = &self.model.managed_policies[mi];
-                let dep = mp.name.as_str();
-                let cover = covered.entry(mi).or_insert_with(|| {
-                    (0..org.accounts.len())
-                        .map(|acct| mp.body_for(org, acct).is_some())
-                        .collect()
-                });
-                let deployed = !is_mgmt && cover[a.account];
-                if deployed || !reported.insert((a.grant, a.function, mi)) {
-                    continue;
-                }
-                let why = if is_mgmt {
-                    "service-managed StackSets never deploy to the management account".to_string()
-                } else {
-                    "no `in` block of it covers that account".to_string()
-                };
-                out.push(
-                    Diagnostic::new(
-                        Code::PolicyNotDeployed,
-                        g.span,
-                        format!(
-                            "`{}` needs customer managed policy `{dep}` in account `{}`, where it is not deployed",
-                            f.name, acct.name
-                        ),
-                    )
-                    .with_related(mp.span, format!("`{dep}` is declared here; {why}"))
-                    .with_help(if is_mgmt {
-                        format!("exclude the management account (`except account {}`), or mark `{dep}` `external` and create it there yourself", acct.name)
-                    } else {
-                        format!("add a body for that account's OU to `{dep}` (or a body outside `in` blocks), or narrow the grant")
-                    }),
-                );
-            }
-        }
-        self.diags.extend(out);
-    }
-
-    /// `forbid` and `limit` (A403), against the expanded assignments.
-    pub(super) fn check_rules(&mut self) {
-        let items: Vec<&'a Item> = self.items().collect();
-        for item in items {
+    fn rules(&mut self) {
+        for item in self.inputs.items() {
             match &item.kind {
                 ItemKind::Forbid(rule) => {
                     let text = crate::fmt::rule_line(&item.kind).unwrap_or_default();
@@ -518,7 +510,7 @@ impl<'a> Checker<'a> {
     fn function_set(&mut self, names: &[Ident]) -> HashSet<FnIdx> {
         let mut out = HashSet::default();
         for n in names {
-            if self.resolve(Kind::Function, n).is_some() {
+            if self.scope.resolve(Kind::Function, n, self.sink).is_some() {
                 if let Some(i) = self.model.functions.get_index_of(&n.name) {
                     out.insert(i);
                 }
@@ -527,7 +519,7 @@ impl<'a> Checker<'a> {
         out
     }
 
-    fn scope(&mut self, targets: &[Target]) -> Option<HashSet<AccountIdx>> {
+    fn scope_of(&mut self, targets: &[Target]) -> Option<HashSet<AccountIdx>> {
         if targets.is_empty() {
             return None;
         }
@@ -544,7 +536,7 @@ impl<'a> Checker<'a> {
             } => {
                 let l = self.function_set(left);
                 let r = self.function_set(right);
-                let scope = self.scope(targets);
+                let scope = self.scope_of(targets);
                 let mut held: HashMap<(PrincipalIdx, AccountIdx), (Held, Held)> =
                     HashMap::default();
                 for a in &self.model.assignments {
@@ -587,7 +579,7 @@ impl<'a> Checker<'a> {
             }
             Forbid::User { functions, targets } => {
                 let fs = self.function_set(functions);
-                let scope = self.scope(targets);
+                let scope = self.scope_of(targets);
                 for a in &self.model.assignments {
                     let p = &self.model.principals[a.principal];
                     if p.kind != PrincipalKind::User
@@ -609,7 +601,7 @@ impl<'a> Checker<'a> {
             }
             Forbid::Functions { functions, targets } => {
                 let fs = self.function_set(functions);
-                let scope = self.scope(targets).unwrap_or_default();
+                let scope = self.scope_of(targets).unwrap_or_default();
                 for a in &self.model.assignments {
                     if fs.contains(&a.function) && scope.contains(&a.account) {
                         broken.push((
@@ -671,51 +663,163 @@ impl<'a> Checker<'a> {
             );
         }
     }
+}
 
-    /// A208: permission sets per instance and per account.
-    pub(super) fn check_quotas(&mut self) {
-        let q = self.model.quotas;
-        let used: Vec<FnIdx> = {
-            let mut v: Vec<FnIdx> = self.model.assignments.iter().map(|a| a.function).collect();
-            v.sort_unstable();
-            v.dedup();
-            v
-        };
-        let total = self.model.functions.len() as u64;
-        if total > q.permission_sets {
-            if let Some((_, f)) = self.model.functions.get_index(q.permission_sets as usize) {
-                let span = f.span;
-                self.err(
-                    Diagnostic::new(Code::TooManyPermissionSets, span, format!("{total} permission sets; the instance quota is {}", q.permission_sets))
-                        .with_help("merge functions that differ by team into one with ABAC, or raise the quota and write `quotas { permission_sets N }`"),
-                );
-            }
-        }
-        let _ = used;
-        let mut per_account: HashMap<AccountIdx, Vec<FnIdx>> = HashMap::default();
-        let mut over: Vec<(AccountIdx, usize)> = Vec::new();
-        for a in &self.model.assignments {
-            let v = per_account.entry(a.account).or_default();
-            if !v.contains(&a.function) {
-                v.push(a.function);
-                if v.len() as u64 - 1 == q.provisioned_per_account {
-                    over.push((a.account, a.grant));
-                }
-            }
-        }
-        for (acct, g) in over {
-            let n = per_account[&acct].len();
-            let span = self.model.grants[g].span;
-            let head = Span::new(span.file, span.start as usize, span.start as usize + 5);
-            let name = self.model.org.accounts[acct].name.clone();
-            self.err(
+/// A402 (CMP coverage) and A508 (management account), once per grant and
+/// function, and A503 for a standard break-glass function without `notify`.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "model indices are made by the checker from these same vectors, which only grow"
+)]
+pub(super) fn check_assignments(model: &Model, sink: &mut Sink) {
+    let org = &model.org;
+
+    // Tags for `reported`, beside managed-policy indices.
+    const NOTIFY: usize = usize::MAX;
+    const MGMT: usize = usize::MAX - 1;
+    let mut reported: HashSet<(usize, FnIdx, usize)> = HashSet::default();
+    // The customer managed policies each function needs (deployed ones only).
+    let deps: Vec<Vec<usize>> = model
+        .functions
+        .values()
+        .map(|f| {
+            f.cmp_dependencies()
+                .into_iter()
+                .filter_map(|d| model.managed_policies.get_index_of(d))
+                .filter(|&i| !model.managed_policies[i].external)
+                .collect()
+        })
+        .collect();
+    // Per managed policy, whether each account receives a body.
+    let mut covered: HashMap<usize, Vec<bool>> = HashMap::default();
+    let mut out = Vec::new();
+    for a in &model.assignments {
+        let f = &model.functions[a.function];
+        let g = &model.grants[a.grant];
+        let acct = &org.accounts[a.account];
+        let is_mgmt = org.management == Some(a.account);
+        if f.from_std
+            && f.break_glass.as_ref().is_some_and(|b| b.notify.is_none())
+            && reported.insert((NOTIFY, a.function, NOTIFY))
+        {
+            out.push(
                 Diagnostic::new(
-                    Code::TooManySetsInAccount,
-                    head,
-                    format!("account `{name}` gets {n} permission sets; the per-account quota is {}", q.provisioned_per_account),
+                    Code::BreakGlassWithoutNotify,
+                    g.span,
+                    format!("`{}` from the standard library is a break-glass function without `notify`", f.name),
                 )
-                .with_help("fewer functions per account (ABAC instead of per-team sets), or raise the quota and write `quotas { provisioned_per_account N }`"),
+                .with_help(format!(
+                    "define your own `function {} {{ … break_glass notify \"arn:aws:sns:…\" }}` (it shadows the standard one) so every use pages security",
+                    f.name
+                )),
+            );
+        }
+        if is_mgmt && f.break_glass.is_none() && reported.insert((a.grant, a.function, MGMT)) {
+            out.push(
+                Diagnostic::new(
+                    Code::ManagementAccountReached,
+                    g.span,
+                    format!("`{}` reaches the management account `{}`", f.name, acct.name),
+                )
+                .with_help("keep the management account for break-glass only: add `except account NAME` (a delegated administrator cannot manage sets provisioned there)"),
+            );
+        }
+        for &mi in &deps[a.function] {
+            let mp = &model.managed_policies[mi];
+            let dep = mp.name.as_str();
+            let cover = covered.entry(mi).or_insert_with(|| {
+                (0..org.accounts.len())
+                    .map(|acct| mp.body_for(org, acct).is_some())
+                    .collect()
+            });
+            let deployed = !is_mgmt && cover[a.account];
+            if deployed || !reported.insert((a.grant, a.function, mi)) {
+                continue;
+            }
+            let why = if is_mgmt {
+                "service-managed StackSets never deploy to the management account".to_string()
+            } else {
+                "no `in` block of it covers that account".to_string()
+            };
+            out.push(
+                Diagnostic::new(
+                    Code::PolicyNotDeployed,
+                    g.span,
+                    format!(
+                        "`{}` needs customer managed policy `{dep}` in account `{}`, where it is not deployed",
+                        f.name, acct.name
+                    ),
+                )
+                .with_related(mp.span, format!("`{dep}` is declared here; {why}"))
+                .with_help(if is_mgmt {
+                    format!("exclude the management account (`except account {}`), or mark `{dep}` `external` and create it there yourself", acct.name)
+                } else {
+                    format!("add a body for that account's OU to `{dep}` (or a body outside `in` blocks), or narrow the grant")
+                }),
             );
         }
     }
+    sink.extend(out);
+}
+
+#[allow(
+    clippy::indexing_slicing,
+    reason = "model indices are made by the checker from these same vectors, which only grow"
+)]
+/// A208: permission sets per instance and per account.
+pub(super) fn check_quotas(model: &Model, sink: &mut Sink) {
+    let q = model.quotas;
+    let used: Vec<FnIdx> = {
+        let mut v: Vec<FnIdx> = model.assignments.iter().map(|a| a.function).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let total = model.functions.len() as u64;
+    if total > q.permission_sets {
+        if let Some((_, f)) = model.functions.get_index(q.permission_sets as usize) {
+            let span = f.span;
+            sink.push(
+                Diagnostic::new(Code::TooManyPermissionSets, span, format!("{total} permission sets; the instance quota is {}", q.permission_sets))
+                    .with_help("merge functions that differ by team into one with ABAC, or raise the quota and write `quotas { permission_sets N }`"),
+            );
+        }
+    }
+    let _ = used;
+    let mut per_account: HashMap<AccountIdx, Vec<FnIdx>> = HashMap::default();
+    let mut over: Vec<(AccountIdx, usize)> = Vec::new();
+    for a in &model.assignments {
+        let v = per_account.entry(a.account).or_default();
+        if !v.contains(&a.function) {
+            v.push(a.function);
+            if v.len() as u64 - 1 == q.provisioned_per_account {
+                over.push((a.account, a.grant));
+            }
+        }
+    }
+    for (acct, g) in over {
+        let n = per_account[&acct].len();
+        let span = model.grants[g].span;
+        let head = Span::new(span.file, span.start as usize, span.start as usize + 5);
+        let name = model.org.accounts[acct].name.clone();
+        sink.push(
+            Diagnostic::new(
+                Code::TooManySetsInAccount,
+                head,
+                format!("account `{name}` gets {n} permission sets; the per-account quota is {}", q.provisioned_per_account),
+            )
+            .with_help("fewer functions per account (ABAC instead of per-team sets), or raise the quota and write `quotas { provisioned_per_account N }`"),
+        );
+    }
+}
+
+/// The index of a declared principal.
+fn principal_index(
+    principals: &[PrincipalDef],
+    kind: PrincipalKind,
+    name: &str,
+) -> Option<PrincipalIdx> {
+    principals
+        .iter()
+        .position(|p| p.kind == kind && p.name == name)
 }

@@ -2,11 +2,12 @@
 //! (A101), unknown names with a did-you-mean (A102) and names of the wrong
 //! kind (A103) are decided here.
 
-use super::Checker;
+use super::{Inputs, Scope, Sink, SymbolIndex};
 use crate::ast::*;
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::span::Span;
 use indexmap::IndexMap;
+use std::collections::HashSet;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
@@ -69,81 +70,106 @@ impl<'a> Names<'a> {
     }
 }
 
-impl<'a> Checker<'a> {
-    pub(super) fn collect_names(&mut self) {
-        let items: Vec<&'a Item> = self.items().collect();
-        for item in items {
-            let (kind, ident) = match &item.kind {
-                ItemKind::Function(f) => (Kind::Function, &f.name),
-                ItemKind::Policy(p) => (Kind::Policy, &p.name),
-                ItemKind::ManagedPolicy(m) => (Kind::ManagedPolicy, &m.name),
-                ItemKind::Group(g) => (Kind::Group, &g.name),
-                ItemKind::User(u) => (Kind::User, &u.name),
-                _ => continue,
+/// Collect the names the program defines: one namespace per kind, each
+/// definition in the symbol index, duplicates reported (A101).
+pub(super) fn collect<'a>(inputs: &Inputs<'a>, sink: &mut Sink) -> Scope<'a> {
+    let mut scope = Scope {
+        names: Names::default(),
+        used: HashSet::new(),
+        index: SymbolIndex::default(),
+    };
+    for item in inputs.items() {
+        let (kind, ident) = match &item.kind {
+            ItemKind::Function(f) => (Kind::Function, &f.name),
+            ItemKind::Policy(p) => (Kind::Policy, &p.name),
+            ItemKind::ManagedPolicy(m) => (Kind::ManagedPolicy, &m.name),
+            ItemKind::Group(g) => (Kind::Group, &g.name),
+            ItemKind::User(u) => (Kind::User, &u.name),
+            _ => continue,
+        };
+        define(inputs, &mut scope, kind, ident, item, sink);
+    }
+    for m in &inputs.program.modules {
+        for (kw, ident) in &m.broken {
+            let kind = match kw.as_str() {
+                "function" => Kind::Function,
+                "policy" => Kind::Policy,
+                "managed_policy" => Kind::ManagedPolicy,
+                "group" => Kind::Group,
+                _ => Kind::User,
             };
-            self.define(kind, ident, item);
-        }
-        for m in &self.program.modules {
-            for (kw, ident) in &m.broken {
-                let kind = match kw.as_str() {
-                    "function" => Kind::Function,
-                    "policy" => Kind::Policy,
-                    "managed_policy" => Kind::ManagedPolicy,
-                    "group" => Kind::Group,
-                    _ => Kind::User,
-                };
-                self.names.broken.insert((kind, ident.name.clone()));
-            }
+            scope.names.broken.insert((kind, ident.name.clone()));
         }
     }
+    scope
+}
 
-    pub(super) fn define(&mut self, kind: Kind, ident: &Ident, item: &'a Item) -> bool {
-        let key = (kind, ident.name.clone());
-        if let Some(prev) = self.names.defs.get(&key) {
-            let prev = prev.span;
-            // A program's own definition shadows the standard library's.
-            if self.is_std(ident.span) && !self.is_std(prev) {
-                return false;
-            }
-            let where_ = if self.is_std(prev) {
-                " (in the standard library)"
-            } else {
-                ""
-            };
-            self.err(
-                Diagnostic::new(
-                    Code::DuplicateName,
-                    ident.span,
-                    format!("{} `{}` is defined twice", kind.noun(), ident.name),
-                )
-                .with_related(prev, format!("first defined here{where_}"))
-                .with_help(format!(
-                    "rename one of them or remove the duplicate {}",
-                    kind.noun()
-                )),
-            );
+fn define<'a>(
+    inputs: &Inputs<'a>,
+    scope: &mut Scope<'a>,
+    kind: Kind,
+    ident: &Ident,
+    item: &'a Item,
+    sink: &mut Sink,
+) -> bool {
+    let key = (kind, ident.name.clone());
+    if let Some(prev) = scope.names.defs.get(&key) {
+        let prev = prev.span;
+        // A program's own definition shadows the standard library's.
+        if inputs.is_std(ident.span) && !inputs.is_std(prev) {
             return false;
         }
-        self.index
-            .definitions
-            .push((kind, ident.name.clone(), ident.span));
-        self.names.defs.insert(
-            key,
-            Def {
-                span: ident.span,
-                item,
-            },
+        let where_ = if inputs.is_std(prev) {
+            " (in the standard library)"
+        } else {
+            ""
+        };
+        sink.push(
+            Diagnostic::new(
+                Code::DuplicateName,
+                ident.span,
+                format!("{} `{}` is defined twice", kind.noun(), ident.name),
+            )
+            .with_related(prev, format!("first defined here{where_}"))
+            .with_help(format!(
+                "rename one of them or remove the duplicate {}",
+                kind.noun()
+            )),
         );
-        true
+        return false;
     }
+    scope
+        .index
+        .definitions
+        .push((kind, ident.name.clone(), ident.span));
+    scope.names.defs.insert(
+        key,
+        Def {
+            span: ident.span,
+            item,
+        },
+    );
+    true
+}
 
+impl<'a> Scope<'a> {
     /// Look up a name that must be of `kind`; reports A102/A103 when it is not.
-    pub(super) fn resolve(&mut self, kind: Kind, ident: &Ident) -> Option<Def<'a>> {
-        self.resolve_any(&[kind], ident)
+    pub(super) fn resolve(
+        &mut self,
+        kind: Kind,
+        ident: &Ident,
+        sink: &mut Sink,
+    ) -> Option<Def<'a>> {
+        self.resolve_any(&[kind], ident, sink)
     }
 
     /// Look up a name that may be of any of `kinds` (the first that matches wins).
-    pub(super) fn resolve_any(&mut self, kinds: &[Kind], ident: &Ident) -> Option<Def<'a>> {
+    pub(super) fn resolve_any(
+        &mut self,
+        kinds: &[Kind],
+        ident: &Ident,
+        sink: &mut Sink,
+    ) -> Option<Def<'a>> {
         for &k in kinds {
             if let Some(d) = self.names.get(k, &ident.name).copied() {
                 self.used.insert((k, ident.name.clone()));
@@ -192,7 +218,7 @@ impl<'a> Checker<'a> {
                 if let Some(def) = def {
                     d = d.with_related(def, format!("`{}` is defined here", ident.name));
                 }
-                self.err(d);
+                sink.push(d);
                 return None;
             }
         }
@@ -217,7 +243,7 @@ impl<'a> Checker<'a> {
                 declaration_example(want, &ident.name)
             )),
         };
-        self.err(d);
+        sink.push(d);
         None
     }
 }

@@ -4,7 +4,7 @@
 
 use super::names::Kind;
 use super::text;
-use super::Checker;
+use super::{Inputs, OrgView, Scope, Sink};
 use crate::ast::*;
 use crate::aws_ids::is_arn_pattern;
 use crate::catalog;
@@ -14,6 +14,7 @@ use crate::model::*;
 use crate::span::Span;
 use indexmap::IndexMap;
 use serde_json::{json, Map, Value};
+use std::collections::HashMap;
 
 /// The condition operators of IAM, without `IfExists` and set prefixes.
 pub const OPERATORS: &[&str] = &[
@@ -64,36 +65,106 @@ pub fn base_operator(op: &str) -> Option<&'static str> {
 }
 
 /// What a statement contributed, for the checks that need the function.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub struct StatementFacts {
+    /// The statement allows `*` on `*` (for A502).
     pub allow_all: Option<Span>,
+    /// A500: the statement allows a service's every action on every resource.
+    /// Whoever lowers the statement decides whether to report it.
+    pub broad: Option<Diagnostic>,
 }
 
-impl<'a> Checker<'a> {
-    pub(super) fn lower_policies(&mut self) {
-        let items: Vec<&'a Item> = self.items().collect();
-        for item in items {
+/// The `policy` items, lowered.
+pub(super) struct Policies {
+    pub defs: IndexMap<String, PolicyDef>,
+    /// The first statement of each policy that allows `*` on `*` (for A502).
+    pub allow_all: HashMap<String, Span>,
+}
+
+/// The `managed_policy` items, lowered.
+pub(super) struct ManagedPolicies {
+    pub defs: IndexMap<String, ManagedPolicyDef>,
+    /// A500 warnings of each managed policy, reported only for those some
+    /// function attaches as `customer` (a boundary allows broadly by design).
+    pub broad: Vec<(String, Diagnostic)>,
+}
+
+/// Lower every `policy`: its statements (or JSON file) to IAM JSON.
+pub(super) fn lower_policies<'a>(
+    inputs: &Inputs<'a>,
+    scope: &mut Scope<'a>,
+    attributes: &IndexMap<String, AttributeDef>,
+    sink: &mut Sink,
+) -> Policies {
+    StatementCx {
+        inputs,
+        scope,
+        attributes,
+        sink,
+    }
+    .policies()
+}
+
+/// Lower every `managed_policy`: its default body and `in OU` bodies, with
+/// IAM's name, path, description and size rules.
+pub(super) fn lower_managed_policies<'a>(
+    inputs: &Inputs<'a>,
+    scope: &mut Scope<'a>,
+    attributes: &IndexMap<String, AttributeDef>,
+    org: OrgView<'_>,
+    sink: &mut Sink,
+) -> ManagedPolicies {
+    StatementCx {
+        inputs,
+        scope,
+        attributes,
+        sink,
+    }
+    .managed_policies(org)
+}
+
+/// What lowering statements reads (the inputs, the ABAC map) and writes (the
+/// names' uses and references, the sink).
+pub(super) struct StatementCx<'c, 'a> {
+    pub inputs: &'c Inputs<'a>,
+    pub scope: &'c mut Scope<'a>,
+    pub attributes: &'c IndexMap<String, AttributeDef>,
+    pub sink: &'c mut Sink,
+}
+
+impl<'c, 'a> StatementCx<'c, 'a> {
+    fn err(&mut self, d: Diagnostic) {
+        self.sink.push(d);
+    }
+
+    fn policies(&mut self) -> Policies {
+        let mut out = Policies {
+            defs: IndexMap::new(),
+            allow_all: HashMap::new(),
+        };
+        for item in self.inputs.items() {
             let ItemKind::Policy(p) = &item.kind else {
                 continue;
             };
             if self
+                .scope
                 .names
                 .get(Kind::Policy, &p.name.name)
                 .is_some_and(|d| d.span != p.name.span)
             {
                 continue;
             }
-            let from_std = self.is_std(item.span);
+            let from_std = self.inputs.is_std(item.span);
+            let mut allow_all = None;
             let statements = match &p.body {
                 PolicyBody::Statements(sts) => {
                     let mut out = Vec::new();
                     for st in sts {
                         let (v, facts) = self.lower_statement(st);
                         if let Some(span) = facts.allow_all {
-                            self.statement_allow_all
-                                .entry((Kind::Policy, p.name.name.clone()))
-                                .or_insert(span);
+                            allow_all.get_or_insert(span);
                         }
+                        self.sink.extend(facts.broad);
                         out.push(v);
                     }
                     if sts.is_empty() {
@@ -110,9 +181,16 @@ impl<'a> Checker<'a> {
                     }
                     out
                 }
-                PolicyBody::FromJson(path) => self.lower_json_policy(path, &p.name),
+                PolicyBody::FromJson(path) => {
+                    let (statements, first) = self.lower_json_policy(path);
+                    allow_all = first;
+                    statements
+                }
             };
-            self.model.policies.insert(
+            if let Some(span) = allow_all {
+                out.allow_all.insert(p.name.name.clone(), span);
+            }
+            out.defs.insert(
                 p.name.name.clone(),
                 PolicyDef {
                     name: p.name.name.clone(),
@@ -122,15 +200,20 @@ impl<'a> Checker<'a> {
                 },
             );
         }
+        out
     }
 
-    pub(super) fn lower_managed_policies(&mut self) {
-        let items: Vec<&'a Item> = self.items().collect();
-        for item in items {
+    fn managed_policies(&mut self, org: OrgView<'_>) -> ManagedPolicies {
+        let mut out = ManagedPolicies {
+            defs: IndexMap::new(),
+            broad: Vec::new(),
+        };
+        for item in self.inputs.items() {
             let ItemKind::ManagedPolicy(mp) = &item.kind else {
                 continue;
             };
             if self
+                .scope
                 .names
                 .get(Kind::ManagedPolicy, &mp.name.name)
                 .is_some_and(|d| d.span != mp.name.span)
@@ -183,7 +266,6 @@ impl<'a> Checker<'a> {
                 }
             }
             let external = mp.external.is_some();
-            self.current_managed = Some(name.name.clone());
             if external && (!mp.statements.is_empty() || !mp.blocks.is_empty()) {
                 self.err(
                     Diagnostic::new(
@@ -202,20 +284,16 @@ impl<'a> Checker<'a> {
             }
             let mut default_body = None;
             if !mp.statements.is_empty() {
-                let body: Vec<Value> = mp
-                    .statements
-                    .iter()
-                    .map(|s| self.lower_statement(s).0)
-                    .collect();
+                let body =
+                    self.lower_managed_statements(&mp.statements, &name.name, &mut out.broad);
                 self.check_managed_size(&body, name.span, &name.name);
                 default_body = Some(body);
             }
             let mut ou_bodies = Vec::new();
             for b in &mp.blocks {
-                self.lower_in_block(b, None, &name.name, &mut ou_bodies);
+                self.lower_in_block(b, None, &name.name, org, &mut ou_bodies, &mut out.broad);
             }
-            self.current_managed = None;
-            self.model.managed_policies.insert(
+            out.defs.insert(
                 name.name.clone(),
                 ManagedPolicyDef {
                     name: name.name.clone(),
@@ -225,10 +303,28 @@ impl<'a> Checker<'a> {
                     default_body,
                     ou_bodies,
                     span: name.span,
-                    from_std: self.is_std(item.span),
+                    from_std: self.inputs.is_std(item.span),
                 },
             );
         }
+        out
+    }
+
+    /// The statements of managed policy `mp`, its A500 warnings set aside in `broad`.
+    fn lower_managed_statements(
+        &mut self,
+        statements: &[Statement],
+        mp: &str,
+        broad: &mut Vec<(String, Diagnostic)>,
+    ) -> Vec<Value> {
+        statements
+            .iter()
+            .map(|s| {
+                let (v, facts) = self.lower_statement(s);
+                broad.extend(facts.broad.map(|d| (mp.to_string(), d)));
+                v
+            })
+            .collect()
     }
 
     fn lower_in_block(
@@ -236,14 +332,12 @@ impl<'a> Checker<'a> {
         b: &InBlock,
         parent: Option<OuIdx>,
         mp: &str,
+        org: OrgView<'_>,
         out: &mut Vec<OuBody>,
+        broad: &mut Vec<(String, Diagnostic)>,
     ) {
-        let ou = self.resolve_ou(&b.ou, parent);
-        let statements: Vec<Value> = b
-            .statements
-            .iter()
-            .map(|s| self.lower_statement(s).0)
-            .collect();
+        let ou = org.resolve_ou(&b.ou, parent, &mut self.scope.index, self.sink);
+        let statements = self.lower_managed_statements(&b.statements, mp, broad);
         if let Some(ou) = ou {
             if !statements.is_empty() {
                 self.check_managed_size(&statements, b.ou.span, mp);
@@ -254,7 +348,7 @@ impl<'a> Checker<'a> {
                 });
             }
             for inner in &b.blocks {
-                self.lower_in_block(inner, Some(ou), mp, out);
+                self.lower_in_block(inner, Some(ou), mp, org, out, broad);
             }
         }
     }
@@ -372,7 +466,7 @@ impl<'a> Checker<'a> {
         if st.effect == Effect::Allow && !st.not_action && any_resource && st.conditions.is_empty()
         {
             if let Some(a) = broad_action {
-                if !self.is_std(a.span) {
+                if !self.inputs.is_std(a.span) {
                     let d = Diagnostic::new(
                         Code::OverPermissiveAllow,
                         a.span,
@@ -380,10 +474,7 @@ impl<'a> Checker<'a> {
                     )
                     .with_label("over-permissioned")
                     .with_help("name the actions the job needs and scope `on` to resource ARNs, or add a `when` condition (ABAC)");
-                    match &self.current_managed {
-                        Some(mp) => self.pending_broad.push((mp.clone(), d)),
-                        None => self.err(d),
-                    }
+                    facts.broad = Some(d);
                 }
                 if st.actions.iter().any(|a| a.text == "*") {
                     facts.allow_all = Some(st.span);
@@ -690,17 +781,15 @@ impl<'a> Checker<'a> {
 
     /// A304: a principal tag must be fed by an `attributes` mapping.
     pub(super) fn use_principal_tag(&mut self, key: &str, span: Span) {
-        self.principal_tags_used
-            .entry(key.to_string())
-            .or_insert(span);
-        if self.model.attributes.contains_key(key) {
-            self.used.insert((Kind::Attribute, key.to_string()));
-            self.index
+        if self.attributes.contains_key(key) {
+            self.scope.used.insert((Kind::Attribute, key.to_string()));
+            self.scope
+                .index
                 .references
                 .push((Kind::Attribute, key.to_string(), span));
             return;
         }
-        let known: Vec<&str> = self.model.attributes.keys().map(String::as_str).collect();
+        let known: Vec<&str> = self.attributes.keys().map(String::as_str).collect();
         // A near-miss of a mapped key is a typo (an unknown name); anything
         // else is a tag no attribute feeds.
         let d = match did_you_mean(key, known.iter().copied()) {
@@ -724,9 +813,10 @@ impl<'a> Checker<'a> {
         self.err(d);
     }
 
-    fn lower_json_policy(&mut self, path: &Str, name: &Ident) -> Vec<Value> {
-        let text = match self.program.externals.get(&path.span) {
-            Some(External::Loaded(id)) => self.program.sources.get(*id).text.clone(),
+    /// The statements of a policy's JSON file, and the first that allows `*` on `*`.
+    fn lower_json_policy(&mut self, path: &Str) -> (Vec<Value>, Option<Span>) {
+        let text = match self.inputs.program.externals.get(&path.span) {
+            Some(External::Loaded(id)) => self.inputs.program.sources.get(*id).text.clone(),
             Some(External::Failed(why)) => {
                 self.err(
                     Diagnostic::new(
@@ -736,9 +826,9 @@ impl<'a> Checker<'a> {
                     )
                     .with_help("the path is relative to the directory of this file"),
                 );
-                return Vec::new();
+                return (Vec::new(), None);
             }
-            None => return Vec::new(),
+            None => return (Vec::new(), None),
         };
         let doc: Value = match serde_json::from_str(&text) {
             Ok(v) => v,
@@ -748,7 +838,7 @@ impl<'a> Checker<'a> {
                     path.span,
                     format!("policy `{}` is not valid JSON: {e}", path.value),
                 ));
-                return Vec::new();
+                return (Vec::new(), None);
             }
         };
         let statements = match doc.get("Statement") {
@@ -763,7 +853,7 @@ impl<'a> Checker<'a> {
                     )
                     .with_help("an IAM policy document is `{\"Version\": \"2012-10-17\", \"Statement\": [ … ]}`"),
                 );
-                return Vec::new();
+                return (Vec::new(), None);
             }
         };
         if let Some(v) = doc.get("Version") {
@@ -781,13 +871,12 @@ impl<'a> Checker<'a> {
             }
         }
         let mut out = Vec::new();
+        let mut allow_all = None;
         for (i, st) in statements.iter().enumerate() {
             match self.check_json_statement(st, path.span) {
                 Ok((facts, st)) => {
                     if let Some(span) = facts.allow_all {
-                        self.statement_allow_all
-                            .entry((Kind::Policy, name.name.clone()))
-                            .or_insert(span);
+                        allow_all.get_or_insert(span);
                     }
                     out.push(st);
                 }
@@ -802,7 +891,7 @@ impl<'a> Checker<'a> {
                 )),
             }
         }
-        out
+        (out, allow_all)
     }
 
     /// Validate a statement from a JSON document; spans all point at the file name.
