@@ -212,15 +212,12 @@ impl Ir {
             .find(|p| p.kind == kind && p.name == name)
     }
 
-    #[allow(
-        clippy::indexing_slicing,
-        reason = "model indices are made by the checker from these same vectors, which only grow"
-    )]
     pub fn account_name(&self, id: &str) -> Option<&str> {
         self.org
             .accounts
             .binary_search_by(|a| a.id.as_str().cmp(id))
             .ok()
-            .map(|i| self.org.accounts[i].name.as_str())
+            .and_then(|i| self.org.accounts.get(i))
+            .map(|a| a.name.as_str())
     }
 }

@@ -22,6 +22,7 @@ pub mod diagnostic;
 pub mod emit;
 pub mod explain;
 pub mod fmt;
+pub mod idx;
 pub mod ir;
 pub mod jail;
 pub mod load;

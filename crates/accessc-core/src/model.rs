@@ -6,10 +6,24 @@ use crate::span::Span;
 use indexmap::IndexMap;
 use serde_json::Value;
 
-pub type OuIdx = usize;
-pub type AccountIdx = usize;
-pub type FnIdx = usize;
-pub type PrincipalIdx = usize;
+pub use crate::idx::{Idx, IdxMap, IdxVec};
+
+crate::idx::newtype_index! {
+    /// An OU: an index into `Org::ous`.
+    OuIdx;
+    /// An account: an index into `Org::accounts`.
+    AccountIdx;
+    /// A function: an index into `Model::functions`.
+    FnIdx;
+    /// A group or user: an index into `Model::principals`.
+    PrincipalIdx;
+    /// A grant: an index into `Model::grants`.
+    GrantIdx;
+    /// A managed policy: an index into `Model::managed_policies`.
+    ManagedPolicyIdx;
+    /// An `in OU` body of a managed policy: an index into `ManagedPolicyDef::ou_bodies`.
+    BodyIdx;
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct Model {
@@ -17,11 +31,11 @@ pub struct Model {
     /// ABAC: session tag key → identity-source attribute path.
     pub attributes: IndexMap<String, AttributeDef>,
     pub org: Org,
-    pub principals: Vec<PrincipalDef>,
+    pub principals: IdxVec<PrincipalIdx, PrincipalDef>,
     pub policies: IndexMap<String, PolicyDef>,
-    pub managed_policies: IndexMap<String, ManagedPolicyDef>,
-    pub functions: IndexMap<String, FunctionDef>,
-    pub grants: Vec<GrantDef>,
+    pub managed_policies: IdxMap<ManagedPolicyIdx, ManagedPolicyDef>,
+    pub functions: IdxMap<FnIdx, FunctionDef>,
+    pub grants: IdxVec<GrantIdx, GrantDef>,
     /// Distinct (principal, function, account) triples, in grant order.
     pub assignments: Vec<Assignment>,
     pub quotas: Quotas,
@@ -43,12 +57,28 @@ pub struct AttributeDef {
     pub span: Span,
 }
 
+/// The organization. Its OUs and accounts are indexed by their own index
+/// types:
+///
+/// ```no_run
+/// use accessc_core::model::{AccountIdx, Idx, Org, OuIdx};
+/// let org = Org::default();
+/// let _ = (&org.accounts[AccountIdx::new(0)], &org.ous[OuIdx::new(0)]);
+/// ```
+///
+/// and an account's index does not look up an OU:
+///
+/// ```compile_fail
+/// use accessc_core::model::{AccountIdx, Idx, Org};
+/// let org = Org::default();
+/// let _ = &org.ous[AccountIdx::new(0)];
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct Org {
     pub root_id: Option<String>,
     pub management: Option<AccountIdx>,
-    pub ous: Vec<OuNode>,
-    pub accounts: Vec<AccountNode>,
+    pub ous: IdxVec<OuIdx, OuNode>,
+    pub accounts: IdxVec<AccountIdx, AccountNode>,
     /// Where the org was declared (an `org { }` block or `org from`).
     pub span: Option<Span>,
     pub declared: bool,
@@ -80,14 +110,10 @@ pub struct AccountNode {
 
 impl Org {
     pub fn ou_by_path(&self, path: &str) -> Option<OuIdx> {
-        self.ous.iter().position(|o| o.path == path)
+        self.ous.position(|o| o.path == path)
     }
 
     /// Every account under an OU, at any depth, in tree order.
-    #[allow(
-        clippy::indexing_slicing,
-        reason = "model indices are made by the checker from these same vectors, which only grow"
-    )]
     pub fn accounts_under(&self, ou: OuIdx, out: &mut Vec<AccountIdx>) {
         out.extend(self.ous[ou].accounts.iter().copied());
         for &c in &self.ous[ou].children {
@@ -96,10 +122,6 @@ impl Org {
     }
 
     /// The OUs from the root down to the account's OU.
-    #[allow(
-        clippy::indexing_slicing,
-        reason = "model indices are made by the checker from these same vectors, which only grow"
-    )]
     pub fn ancestry(&self, account: AccountIdx) -> Vec<OuIdx> {
         let mut chain = Vec::new();
         let mut cur = self.accounts[account].ou;
@@ -141,7 +163,7 @@ pub struct ManagedPolicyDef {
     /// Statements for accounts no `in` block covers (None: deployed only by `in` blocks).
     pub default_body: Option<Vec<Value>>,
     /// `in` blocks, most general first; an account takes the most specific one.
-    pub ou_bodies: Vec<OuBody>,
+    pub ou_bodies: IdxVec<BodyIdx, OuBody>,
     pub span: Span,
     pub from_std: bool,
 }
@@ -156,10 +178,10 @@ pub struct OuBody {
 impl ManagedPolicyDef {
     /// The body an account receives: `Some(None)` for the default body,
     /// `Some(Some(i))` for `ou_bodies[i]`, `None` when not deployed there.
-    pub fn body_for(&self, org: &Org, account: AccountIdx) -> Option<Option<usize>> {
+    pub fn body_for(&self, org: &Org, account: AccountIdx) -> Option<Option<BodyIdx>> {
         let chain = org.ancestry(account);
-        let mut best: Option<(usize, usize)> = None; // (depth, body index)
-        for (i, b) in self.ou_bodies.iter().enumerate() {
+        let mut best: Option<(usize, BodyIdx)> = None; // (depth, body)
+        for (i, b) in self.ou_bodies.iter_enumerated() {
             if let Some(depth) = chain.iter().position(|&o| o == b.ou) {
                 if best.is_none_or(|(d, _)| depth >= d) {
                     best = Some((depth, i));
@@ -242,7 +264,7 @@ pub struct Assignment {
     pub principal: PrincipalIdx,
     pub function: FnIdx,
     pub account: AccountIdx,
-    pub grant: usize,
+    pub grant: GrantIdx,
 }
 
 #[derive(Debug, Clone, Copy)]

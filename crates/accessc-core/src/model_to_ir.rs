@@ -4,21 +4,16 @@
 
 use crate::ast::PrincipalKind;
 use crate::ir::*;
-use crate::model::{self, Model};
+use crate::model::{self, AccountIdx, FnIdx, Idx, IdxVec, Model, OuIdx, PrincipalIdx};
 use std::collections::{BTreeSet, HashSet};
 
 /// Lower a checked model (it must have no errors) to the IR.
-#[allow(
-    clippy::indexing_slicing,
-    reason = "model indices are made by the checker from these same vectors, which only grow"
-)]
 pub fn lower(m: &Model) -> Ir {
-    let granted: HashSet<usize> = m.assignments.iter().map(|a| a.function).collect();
+    let granted: HashSet<FnIdx> = m.assignments.iter().map(|a| a.function).collect();
     // Standard-library functions become permission sets only when granted.
-    let functions: Vec<(usize, &model::FunctionDef)> = m
+    let functions: Vec<(FnIdx, &model::FunctionDef)> = m
         .functions
-        .values()
-        .enumerate()
+        .iter_enumerated()
         .filter(|(i, f)| !f.from_std || granted.contains(i))
         .collect();
     let mut permission_sets: Vec<PermissionSet> = functions
@@ -42,23 +37,16 @@ pub fn lower(m: &Model) -> Ir {
 
     // Sort by ranks (permission set name, principal, account id) computed once,
     // rather than by comparing strings hundreds of thousands of times.
-    let rank = |keys: Vec<String>| -> Vec<usize> {
-        let mut order: Vec<usize> = (0..keys.len()).collect();
-        order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
-        let mut r = vec![0; keys.len()];
-        for (pos, i) in order.into_iter().enumerate() {
-            r[i] = pos;
-        }
-        r
-    };
-    let fn_rank = rank(m.functions.values().map(|f| f.aws_name.clone()).collect());
-    let p_rank = rank(
+    let fn_rank: IdxVec<FnIdx, usize> =
+        rank(m.functions.values().map(|f| f.aws_name.clone()).collect());
+    let p_rank: IdxVec<PrincipalIdx, usize> = rank(
         m.principals
             .iter()
             .map(|p| format!("{}\u{0}{}", principal_type(p.kind).as_str(), p.name))
             .collect(),
     );
-    let a_rank = rank(m.org.accounts.iter().map(|a| a.id.clone()).collect());
+    let a_rank: IdxVec<AccountIdx, usize> =
+        rank(m.org.accounts.iter().map(|a| a.id.clone()).collect());
     let mut order: Vec<&model::Assignment> = m.assignments.iter().collect();
     order.sort_unstable_by_key(|a| (fn_rank[a.function], p_rank[a.principal], a_rank[a.account]));
     let mut assignments: Vec<Assignment> = order
@@ -200,7 +188,7 @@ fn permission_set(m: &Model, f: &model::FunctionDef) -> PermissionSet {
                 name: c.clone(),
                 path: m
                     .managed_policies
-                    .get(c)
+                    .named(c)
                     .map_or_else(|| "/".to_string(), |p| p.path.clone()),
             })
             .collect(),
@@ -230,22 +218,20 @@ pub fn id_placeholder(path: &str) -> String {
     format!("{{{path}}}")
 }
 
-#[allow(
-    clippy::indexing_slicing,
-    reason = "model indices are made by the checker from these same vectors, which only grow"
-)]
 fn deployments(m: &Model, mp: &model::ManagedPolicyDef) -> Vec<CmpDeployment> {
     let org = &m.org;
-    let body_ous: Vec<usize> = mp.ou_bodies.iter().map(|b| b.ou).collect();
+    let body_ous: Vec<OuIdx> = mp.ou_bodies.iter().map(|b| b.ou).collect();
     let mut out = Vec::new();
     let mut push = |body: String,
                     statements: &[serde_json::Value],
-                    scope: Option<usize>,
-                    excluded: &BTreeSet<usize>| {
+                    scope: Option<OuIdx>,
+                    excluded: &BTreeSet<OuIdx>| {
         let doc = serde_json::json!({"Version": "2012-10-17", "Statement": statements});
         let mut targets = Vec::new();
         cover(m, scope, excluded, &mut targets);
-        let mut account_ids: Vec<String> = (0..org.accounts.len())
+        let mut account_ids: Vec<String> = org
+            .accounts
+            .indices()
             .filter(|&a| Some(a) != org.management)
             .filter(|&a| {
                 let choice = mp.body_for(org, a);
@@ -270,12 +256,12 @@ fn deployments(m: &Model, mp: &model::ManagedPolicyDef) -> Vec<CmpDeployment> {
         });
     };
     if let Some(body) = &mp.default_body {
-        let excluded: BTreeSet<usize> = body_ous.iter().copied().collect();
+        let excluded: BTreeSet<OuIdx> = body_ous.iter().copied().collect();
         push("default".into(), body, None, &excluded);
     }
     for b in &mp.ou_bodies {
         // More specific bodies inside this one's OU take their accounts.
-        let excluded: BTreeSet<usize> = body_ous
+        let excluded: BTreeSet<OuIdx> = body_ous
             .iter()
             .copied()
             .filter(|&o| o != b.ou && is_under(org, o, b.ou))
@@ -291,11 +277,7 @@ fn deployments(m: &Model, mp: &model::ManagedPolicyDef) -> Vec<CmpDeployment> {
 }
 
 /// True when OU `inner` is `outer` or below it.
-#[allow(
-    clippy::indexing_slicing,
-    reason = "model indices are made by the checker from these same vectors, which only grow"
-)]
-fn is_under(org: &model::Org, inner: usize, outer: usize) -> bool {
+fn is_under(org: &model::Org, inner: OuIdx, outer: OuIdx) -> bool {
     let mut cur = Some(inner);
     while let Some(o) = cur {
         if o == outer {
@@ -306,7 +288,7 @@ fn is_under(org: &model::Org, inner: usize, outer: usize) -> bool {
     false
 }
 
-fn subtree_hits(org: &model::Org, node: Option<usize>, excluded: &BTreeSet<usize>) -> bool {
+fn subtree_hits(org: &model::Org, node: Option<OuIdx>, excluded: &BTreeSet<OuIdx>) -> bool {
     excluded.iter().any(|&e| match node {
         None => true,
         Some(n) => is_under(org, e, n),
@@ -315,18 +297,14 @@ fn subtree_hits(org: &model::Org, node: Option<usize>, excluded: &BTreeSet<usize
 
 /// The smallest set of targets that reaches every account under `node`
 /// (the root when `None`) except those under `excluded` OUs.
-#[allow(
-    clippy::indexing_slicing,
-    reason = "model indices are made by the checker from these same vectors, which only grow"
-)]
 fn cover(
     m: &Model,
-    node: Option<usize>,
-    excluded: &BTreeSet<usize>,
+    node: Option<OuIdx>,
+    excluded: &BTreeSet<OuIdx>,
     out: &mut Vec<DeploymentTarget>,
 ) {
     let org = &m.org;
-    let id_of = |n: Option<usize>| match n {
+    let id_of = |n: Option<OuIdx>| match n {
         None => org
             .root_id
             .clone()
@@ -343,13 +321,17 @@ fn cover(
         });
         return;
     }
-    let (children, direct): (Vec<usize>, Vec<usize>) = match node {
+    let (children, direct): (Vec<OuIdx>, Vec<AccountIdx>) = match node {
         None => (
-            (0..org.ous.len())
-                .filter(|&o| org.ous[o].parent.is_none())
+            org.ous
+                .iter_enumerated()
+                .filter(|(_, o)| o.parent.is_none())
+                .map(|(i, _)| i)
                 .collect(),
-            (0..org.accounts.len())
-                .filter(|&a| org.accounts[a].ou.is_none())
+            org.accounts
+                .iter_enumerated()
+                .filter(|(_, a)| a.ou.is_none())
+                .map(|(i, _)| i)
                 .collect(),
         ),
         Some(o) => (org.ous[o].children.clone(), org.ous[o].accounts.clone()),
@@ -384,4 +366,18 @@ fn cover(
             account_ids: Vec::new(),
         });
     }
+}
+
+/// Each item's position when the items are sorted by `keys` (one key per
+/// item, in index order; equal keys keep their order).
+fn rank<I: Idx>(keys: Vec<String>) -> IdxVec<I, usize> {
+    let mut order: Vec<(usize, String)> = keys.into_iter().enumerate().collect();
+    order.sort_by(|a, b| a.1.cmp(&b.1));
+    let mut ranked: Vec<(usize, usize)> = order
+        .into_iter()
+        .enumerate()
+        .map(|(pos, (item, _))| (item, pos))
+        .collect();
+    ranked.sort_unstable();
+    ranked.into_iter().map(|(_, pos)| pos).collect()
 }

@@ -469,7 +469,7 @@ fn fill(
         }
         Want::OuPaths => {
             if let Some(m) = model {
-                for (i, ou) in m.org.ous.iter().enumerate() {
+                for (i, ou) in m.org.ous.iter_enumerated() {
                     let mut under = Vec::new();
                     m.org.accounts_under(i, &mut under);
                     out.push(

@@ -51,23 +51,20 @@ pub fn hover(a: &Analysis, found: &Found) -> Option<String> {
 fn name_hover(a: &Analysis, kind: Kind, name: &str, md: &mut String) -> Option<()> {
     let m = &a.checked.model;
     match kind {
-        Kind::Function => function_hover(a, m.functions.get_index_of(name)?, md),
+        Kind::Function => function_hover(a, m.functions.index_of(name)?, md),
         Kind::Group | Kind::User => {
             let pk = if kind == Kind::User {
                 PrincipalKind::User
             } else {
                 PrincipalKind::Group
             };
-            let p = m
-                .principals
-                .iter()
-                .position(|p| p.kind == pk && p.name == name)?;
+            let p = m.principals.position(|p| p.kind == pk && p.name == name)?;
             principal_hover(a, p, md)
         }
         Kind::Ou => ou_hover(a, m.org.ou_by_path(name)?, md),
-        Kind::Account => account_hover(a, m.org.accounts.iter().position(|x| x.name == name)?, md),
+        Kind::Account => account_hover(a, m.org.accounts.position(|x| x.name == name)?, md),
         Kind::Policy => policy_hover(a, m.policies.get(name)?, md),
-        Kind::ManagedPolicy => managed_hover(a, m.managed_policies.get(name)?, md),
+        Kind::ManagedPolicy => managed_hover(a, m.managed_policies.named(name)?, md),
         Kind::Attribute => {
             let d = m.attributes.get(name)?;
             let uses = super::query::references(a, Kind::Attribute, name).len();
@@ -126,7 +123,7 @@ fn function_hover(a: &Analysis, fi: FnIdx, md: &mut String) {
         let list: Vec<String> = f
             .customer
             .iter()
-            .map(|c| match m.managed_policies.get(c) {
+            .map(|c| match m.managed_policies.named(c) {
                 Some(mp) => format!("`{c}` (`{}`)", mp.path),
                 None => format!("`{c}`"),
             })
@@ -185,10 +182,9 @@ fn function_hover(a: &Analysis, fi: FnIdx, md: &mut String) {
         accounts.insert(asg.account);
         principals.insert(asg.principal);
     }
-    let grants: Vec<(usize, &GrantDef)> = m
+    let grants: Vec<(GrantIdx, &GrantDef)> = m
         .grants
-        .iter()
-        .enumerate()
+        .iter_enumerated()
         .filter(|(_, g)| g.functions.contains(&fi))
         .collect();
     if grants.is_empty() {
@@ -227,13 +223,12 @@ fn function_hover(a: &Analysis, fi: FnIdx, md: &mut String) {
 }
 
 /// The targets of each grant as written (`Workloads/NonProd except account x`).
-fn grant_targets(a: &Analysis) -> HashMap<usize, String> {
-    let by_span: HashMap<Span, usize> = a
+fn grant_targets(a: &Analysis) -> HashMap<GrantIdx, String> {
+    let by_span: HashMap<Span, GrantIdx> = a
         .checked
         .model
         .grants
-        .iter()
-        .enumerate()
+        .iter_enumerated()
         .map(|(i, g)| (g.span, i))
         .collect();
     let mut out = HashMap::new();
@@ -310,7 +305,7 @@ fn principal_hover(a: &Analysis, pi: PrincipalIdx, md: &mut String) {
     let targets = grant_targets(a);
     let mut shown = 0;
     let mut grants = Vec::new();
-    for (gi, g) in m.grants.iter().enumerate() {
+    for (gi, g) in m.grants.iter_enumerated() {
         if g.principals.contains(&pi) && (g.owner.is_some() || g.until.is_some()) {
             grants.push((gi, g));
         }

@@ -186,7 +186,6 @@ fn syntax_at(a: &Analysis, module: &Module, offset: u32) -> Option<Found> {
                     .model
                     .org
                     .accounts
-                    .iter()
                     .position(|acc| acc.id == s.value)
                     .map(|account| Found::AccountId {
                         account,

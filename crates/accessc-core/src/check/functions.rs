@@ -48,7 +48,7 @@ pub(super) fn lower_functions<'a>(
     policies: &Policies,
     quotas: &Quotas,
     sink: &mut Sink,
-) -> IndexMap<String, FunctionDef> {
+) -> IdxMap<FnIdx, FunctionDef> {
     let mut cx = FunctionCx {
         inputs,
         scope,
@@ -56,7 +56,7 @@ pub(super) fn lower_functions<'a>(
         policies,
         sink,
     };
-    let mut functions = IndexMap::new();
+    let mut functions = IdxMap::new();
     for item in inputs.items() {
         let ItemKind::Function(f) = &item.kind else {
             continue;
@@ -80,7 +80,7 @@ pub(super) fn lower_functions<'a>(
 }
 
 /// Two functions may not become permission sets of the same name.
-fn check_aws_names(functions: &IndexMap<String, FunctionDef>, sink: &mut Sink) {
+fn check_aws_names(functions: &IdxMap<FnIdx, FunctionDef>, sink: &mut Sink) {
     let mut seen: HashMap<String, (String, Span)> = HashMap::new();
     for f in functions.values() {
         if let Some((first, span)) = seen.get(&f.aws_name) {
@@ -800,7 +800,7 @@ fn lint_function(w: &Written<'_>, sink: &mut Sink) {
 }
 
 /// A504: `X-TeamA`, `X-TeamB` with the same shape: one function plus ABAC.
-fn lint_team_suffixes(functions: &IndexMap<String, FunctionDef>, sink: &mut Sink) {
+fn lint_team_suffixes(functions: &IdxMap<FnIdx, FunctionDef>, sink: &mut Sink) {
     let mut groups: IndexMap<(String, String), Vec<&FunctionDef>> = IndexMap::new();
     for f in functions.values() {
         if f.from_std {

@@ -12,7 +12,7 @@ use crate::span::Span;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// The (function, grant) pairs one side of a `forbid … with …` rule holds.
-type Held = Vec<(FnIdx, usize)>;
+type Held = Vec<(FnIdx, GrantIdx)>;
 
 /// Days before `until` when a grant starts to warn (A506).
 pub const EXPIRY_WARNING_DAYS: i64 = 14;
@@ -20,7 +20,7 @@ pub const EXPIRY_WARNING_DAYS: i64 = 14;
 /// The grants, lowered: each `GrantDef` and the distinct assignments they
 /// make, in grant order.
 pub(super) struct Granted {
-    pub grants: Vec<GrantDef>,
+    pub grants: IdxVec<GrantIdx, GrantDef>,
     pub assignments: Vec<Assignment>,
 }
 
@@ -62,10 +62,6 @@ pub(super) fn check_rules<'a>(
     .rules()
 }
 
-#[allow(
-    clippy::indexing_slicing,
-    reason = "model indices are made by the checker from these same vectors, which only grow"
-)]
 impl OrgView<'_> {
     /// Resolve an OU path (absolute, or relative to `parent`).
     pub(super) fn resolve_ou(
@@ -160,10 +156,6 @@ struct GrantCx<'c, 'a> {
     sink: &'c mut Sink,
 }
 
-#[allow(
-    clippy::indexing_slicing,
-    reason = "model indices are made by the checker from these same vectors, which only grow"
-)]
 impl GrantCx<'_, '_> {
     fn err(&mut self, d: Diagnostic) {
         self.sink.push(d);
@@ -189,18 +181,14 @@ impl GrantCx<'_, '_> {
         for t in targets {
             let mut accts = Vec::new();
             match t {
-                Target::Root(_) => accts.extend(0..org.accounts.len()),
+                Target::Root(_) => accts.extend(org.accounts.indices()),
                 Target::Ou(p) => {
                     if let Some(o) = org.ou_by_path(&p.text()) {
                         org.accounts_under(o, &mut accts);
                     }
                 }
-                Target::Account(n) => {
-                    accts.extend(org.accounts.iter().position(|a| a.name == n.name))
-                }
-                Target::AccountId(s) => {
-                    accts.extend(org.accounts.iter().position(|a| a.id == s.value))
-                }
+                Target::Account(n) => accts.extend(org.accounts.position(|a| a.name == n.name)),
+                Target::AccountId(s) => accts.extend(org.accounts.position(|a| a.id == s.value)),
             }
             accts.sort_unstable();
             accts.dedup();
@@ -222,7 +210,7 @@ impl GrantCx<'_, '_> {
                     if !self.model.org.declared {
                         self.no_org(*span);
                     }
-                    out.extend(0..self.model.org.accounts.len());
+                    out.extend(self.model.org.accounts.indices());
                 }
                 Target::Ou(p) => {
                     if let Some(o) = self.resolve_ou(p) {
@@ -230,13 +218,7 @@ impl GrantCx<'_, '_> {
                     }
                 }
                 Target::Account(n) => {
-                    if let Some(i) = self
-                        .model
-                        .org
-                        .accounts
-                        .iter()
-                        .position(|a| a.name == n.name)
-                    {
+                    if let Some(i) = self.model.org.accounts.position(|a| a.name == n.name) {
                         self.scope
                             .index
                             .references
@@ -263,7 +245,7 @@ impl GrantCx<'_, '_> {
                     }
                 }
                 Target::AccountId(s) => {
-                    if let Some(i) = self.model.org.accounts.iter().position(|a| a.id == s.value) {
+                    if let Some(i) = self.model.org.accounts.position(|a| a.id == s.value) {
                         out.push(i);
                     } else if !crate::aws_ids::is_account_id(&s.value) {
                         self.err(
@@ -293,20 +275,20 @@ impl GrantCx<'_, '_> {
 
     fn grants(&mut self) -> Granted {
         let today = self.inputs.opts.today;
-        let mut seen: HashMap<(PrincipalIdx, FnIdx, AccountIdx), usize> = HashMap::default();
+        let mut seen: HashMap<(PrincipalIdx, FnIdx, AccountIdx), GrantIdx> = HashMap::default();
         let mut out = Granted {
-            grants: Vec::new(),
+            grants: IdxVec::new(),
             assignments: Vec::new(),
         };
         for item in self.inputs.items() {
             let ItemKind::Grant(g) = &item.kind else {
                 continue;
             };
-            let gi = out.grants.len();
+            let gi = out.grants.next_index();
             let mut functions = Vec::new();
             for f in &g.functions {
                 if self.scope.resolve(Kind::Function, f, self.sink).is_some() {
-                    if let Some(i) = self.model.functions.get_index_of(&f.name) {
+                    if let Some(i) = self.model.functions.index_of(&f.name) {
                         functions.push(i);
                     }
                 }
@@ -435,7 +417,7 @@ impl GrantCx<'_, '_> {
             }
             // The product; a triple an earlier grant already gave is A404,
             // once per earlier grant, naming the first such triple.
-            let mut dup_with: Vec<(usize, (PrincipalIdx, FnIdx, AccountIdx))> = Vec::new();
+            let mut dup_with: Vec<(GrantIdx, (PrincipalIdx, FnIdx, AccountIdx))> = Vec::new();
             for &p in &principals {
                 for &f in &functions {
                     for &a in &accounts {
@@ -511,7 +493,7 @@ impl GrantCx<'_, '_> {
         let mut out = HashSet::default();
         for n in names {
             if self.scope.resolve(Kind::Function, n, self.sink).is_some() {
-                if let Some(i) = self.model.functions.get_index_of(&n.name) {
+                if let Some(i) = self.model.functions.index_of(&n.name) {
                     out.insert(i);
                 }
             }
@@ -527,7 +509,7 @@ impl GrantCx<'_, '_> {
     }
 
     fn check_forbid(&mut self, rule: &Forbid, rule_span: Span, rule_text: &str) {
-        let mut broken: Vec<(usize, String)> = Vec::new();
+        let mut broken: Vec<(GrantIdx, String)> = Vec::new();
         match rule {
             Forbid::Combination {
                 left,
@@ -639,8 +621,8 @@ impl GrantCx<'_, '_> {
     }
 
     /// One A403 per grant that breaks a rule, naming the first instance and a count.
-    fn report_broken(&mut self, broken: Vec<(usize, String)>, rule_span: Span, rule_text: &str) {
-        let mut by_grant: Vec<(usize, String, usize)> = Vec::new();
+    fn report_broken(&mut self, broken: Vec<(GrantIdx, String)>, rule_span: Span, rule_text: &str) {
+        let mut by_grant: Vec<(GrantIdx, String, usize)> = Vec::new();
         for (g, msg) in broken {
             match by_grant.iter_mut().find(|(x, _, _)| *x == g) {
                 Some(e) => e.2 += 1,
@@ -667,31 +649,31 @@ impl GrantCx<'_, '_> {
 
 /// A402 (CMP coverage) and A508 (management account), once per grant and
 /// function, and A503 for a standard break-glass function without `notify`.
-#[allow(
-    clippy::indexing_slicing,
-    reason = "model indices are made by the checker from these same vectors, which only grow"
-)]
 pub(super) fn check_assignments(model: &Model, sink: &mut Sink) {
     let org = &model.org;
 
-    // Tags for `reported`, beside managed-policy indices.
-    const NOTIFY: usize = usize::MAX;
-    const MGMT: usize = usize::MAX - 1;
-    let mut reported: HashSet<(usize, FnIdx, usize)> = HashSet::default();
+    /// What has been reported, so that each is reported once.
+    #[derive(PartialEq, Eq, Hash)]
+    enum Reported {
+        Notify(FnIdx),
+        Management(GrantIdx, FnIdx),
+        NotDeployed(GrantIdx, FnIdx, ManagedPolicyIdx),
+    }
+    let mut reported: HashSet<Reported> = HashSet::default();
     // The customer managed policies each function needs (deployed ones only).
-    let deps: Vec<Vec<usize>> = model
+    let deps: IdxVec<FnIdx, Vec<ManagedPolicyIdx>> = model
         .functions
         .values()
         .map(|f| {
             f.cmp_dependencies()
                 .into_iter()
-                .filter_map(|d| model.managed_policies.get_index_of(d))
+                .filter_map(|d| model.managed_policies.index_of(d))
                 .filter(|&i| !model.managed_policies[i].external)
                 .collect()
         })
         .collect();
     // Per managed policy, whether each account receives a body.
-    let mut covered: HashMap<usize, Vec<bool>> = HashMap::default();
+    let mut covered: HashMap<ManagedPolicyIdx, IdxVec<AccountIdx, bool>> = HashMap::default();
     let mut out = Vec::new();
     for a in &model.assignments {
         let f = &model.functions[a.function];
@@ -700,7 +682,7 @@ pub(super) fn check_assignments(model: &Model, sink: &mut Sink) {
         let is_mgmt = org.management == Some(a.account);
         if f.from_std
             && f.break_glass.as_ref().is_some_and(|b| b.notify.is_none())
-            && reported.insert((NOTIFY, a.function, NOTIFY))
+            && reported.insert(Reported::Notify(a.function))
         {
             out.push(
                 Diagnostic::new(
@@ -714,7 +696,10 @@ pub(super) fn check_assignments(model: &Model, sink: &mut Sink) {
                 )),
             );
         }
-        if is_mgmt && f.break_glass.is_none() && reported.insert((a.grant, a.function, MGMT)) {
+        if is_mgmt
+            && f.break_glass.is_none()
+            && reported.insert(Reported::Management(a.grant, a.function))
+        {
             out.push(
                 Diagnostic::new(
                     Code::ManagementAccountReached,
@@ -728,12 +713,13 @@ pub(super) fn check_assignments(model: &Model, sink: &mut Sink) {
             let mp = &model.managed_policies[mi];
             let dep = mp.name.as_str();
             let cover = covered.entry(mi).or_insert_with(|| {
-                (0..org.accounts.len())
+                org.accounts
+                    .indices()
                     .map(|acct| mp.body_for(org, acct).is_some())
                     .collect()
             });
             let deployed = !is_mgmt && cover[a.account];
-            if deployed || !reported.insert((a.grant, a.function, mi)) {
+            if deployed || !reported.insert(Reported::NotDeployed(a.grant, a.function, mi)) {
                 continue;
             }
             let why = if is_mgmt {
@@ -762,10 +748,6 @@ pub(super) fn check_assignments(model: &Model, sink: &mut Sink) {
     sink.extend(out);
 }
 
-#[allow(
-    clippy::indexing_slicing,
-    reason = "model indices are made by the checker from these same vectors, which only grow"
-)]
 /// A208: permission sets per instance and per account.
 pub(super) fn check_quotas(model: &Model, sink: &mut Sink) {
     let q = model.quotas;
@@ -777,7 +759,7 @@ pub(super) fn check_quotas(model: &Model, sink: &mut Sink) {
     };
     let total = model.functions.len() as u64;
     if total > q.permission_sets {
-        if let Some((_, f)) = model.functions.get_index(q.permission_sets as usize) {
+        if let Some(f) = model.functions.values().nth(q.permission_sets as usize) {
             let span = f.span;
             sink.push(
                 Diagnostic::new(Code::TooManyPermissionSets, span, format!("{total} permission sets; the instance quota is {}", q.permission_sets))
@@ -787,7 +769,7 @@ pub(super) fn check_quotas(model: &Model, sink: &mut Sink) {
     }
     let _ = used;
     let mut per_account: HashMap<AccountIdx, Vec<FnIdx>> = HashMap::default();
-    let mut over: Vec<(AccountIdx, usize)> = Vec::new();
+    let mut over: Vec<(AccountIdx, GrantIdx)> = Vec::new();
     for a in &model.assignments {
         let v = per_account.entry(a.account).or_default();
         if !v.contains(&a.function) {
@@ -798,7 +780,7 @@ pub(super) fn check_quotas(model: &Model, sink: &mut Sink) {
         }
     }
     for (acct, g) in over {
-        let n = per_account[&acct].len();
+        let n = per_account.get(&acct).map_or(0, Vec::len);
         let span = model.grants[g].span;
         let head = Span::new(span.file, span.start as usize, span.start as usize + 5);
         let name = model.org.accounts[acct].name.clone();
@@ -815,11 +797,9 @@ pub(super) fn check_quotas(model: &Model, sink: &mut Sink) {
 
 /// The index of a declared principal.
 fn principal_index(
-    principals: &[PrincipalDef],
+    principals: &IdxVec<PrincipalIdx, PrincipalDef>,
     kind: PrincipalKind,
     name: &str,
 ) -> Option<PrincipalIdx> {
-    principals
-        .iter()
-        .position(|p| p.kind == kind && p.name == name)
+    principals.position(|p| p.kind == kind && p.name == name)
 }

@@ -220,7 +220,7 @@ pub fn check(program: &Program, opts: &CheckOptions) -> Checked {
         policies: policies.defs,
         managed_policies: managed.defs,
         functions,
-        grants: Default::default(),
+        grants: IdxVec::new(),
         assignments: Vec::new(),
         quotas,
     };
@@ -303,7 +303,7 @@ pub(crate) struct OrgView<'c> {
 /// A500 for managed policies attached as `customer` somewhere: `broad` holds
 /// each managed policy's warnings (a boundary allows broadly by design).
 fn report_broad_managed(
-    functions: &IndexMap<String, FunctionDef>,
+    functions: &IdxMap<FnIdx, FunctionDef>,
     broad: Vec<(String, Diagnostic)>,
     sink: &mut Sink,
 ) {

@@ -96,7 +96,7 @@ fn lower_inline_org(tree: &OrgTree, org: &mut Org, index: &mut SymbolIndex, sink
         add_inline_ou(ou, None, 1, org, index, sink);
     }
     if let Some(m) = &tree.management {
-        match org.accounts.iter().position(|a| a.id == m.value) {
+        match org.accounts.position(|a| a.id == m.value) {
             Some(i) => org.management = Some(i),
             None => sink.push(
                 Diagnostic::new(
@@ -116,10 +116,6 @@ fn lower_inline_org(tree: &OrgTree, org: &mut Org, index: &mut SymbolIndex, sink
     }
 }
 
-#[allow(
-    clippy::indexing_slicing,
-    reason = "model indices are made by the checker from these same vectors, which only grow"
-)]
 fn add_inline_account(
     a: &Account,
     ou: Option<OuIdx>,
@@ -137,8 +133,7 @@ fn add_inline_account(
             .with_help("an account id is exactly 12 digits, e.g. \"111122223333\""),
         );
     }
-    let idx = org.accounts.len();
-    org.accounts.push(AccountNode {
+    let idx = org.accounts.push(AccountNode {
         name: a.name.name.clone(),
         id: a.id.value.clone(),
         ou,
@@ -152,10 +147,6 @@ fn add_inline_account(
         .push((Kind::Account, a.name.name.clone(), a.name.span));
 }
 
-#[allow(
-    clippy::indexing_slicing,
-    reason = "model indices are made by the checker from these same vectors, which only grow"
-)]
 fn add_inline_ou(
     ou: &Ou,
     parent: Option<OuIdx>,
@@ -190,8 +181,7 @@ fn add_inline_ou(
             .with_help("AWS Organizations allows five levels of OUs below the root"),
         );
     }
-    let idx = org.ous.len();
-    org.ous.push(OuNode {
+    let idx = org.ous.push(OuNode {
         name: ou.name.name.clone(),
         path: path.clone(),
         id: ou.id.as_ref().map(|s| s.value.clone()),
@@ -329,8 +319,8 @@ pub(super) fn lower_principals(
     names: &Names<'_>,
     org: &Org,
     sink: &mut Sink,
-) -> Vec<PrincipalDef> {
-    let mut principals = Vec::new();
+) -> IdxVec<PrincipalIdx, PrincipalDef> {
+    let mut principals = IdxVec::new();
     for item in inputs.items() {
         let (kind, name, display, id) = match &item.kind {
             ItemKind::Group(g) => (PrincipalKind::Group, &g.name, &g.display_name, &g.id),
@@ -406,7 +396,7 @@ fn snapshot_to_org(snapshot: &OrgSnapshot, span: Span) -> Org {
     add_snapshot_accounts(&snapshot.accounts, None, &mut org, span);
     add_snapshot_ous(&snapshot.ous, None, &mut org, span);
     if let Some(m) = &snapshot.management_account {
-        org.management = org.accounts.iter().position(|a| &a.id == m);
+        org.management = org.accounts.position(|a| &a.id == m);
     }
     if let Some(store) = &snapshot.identity_store {
         org.identity_store = store.id.clone();
@@ -416,10 +406,6 @@ fn snapshot_to_org(snapshot: &OrgSnapshot, span: Span) -> Org {
     org
 }
 
-#[allow(
-    clippy::indexing_slicing,
-    reason = "model indices are made here from these same vectors, which only grow"
-)]
 fn add_snapshot_accounts(
     accounts: &[org_snapshot::Account],
     ou: Option<OuIdx>,
@@ -427,8 +413,7 @@ fn add_snapshot_accounts(
     span: Span,
 ) {
     for a in accounts {
-        let idx = org.accounts.len();
-        org.accounts.push(AccountNode {
+        let idx = org.accounts.push(AccountNode {
             name: a.name.clone(),
             id: a.id.clone(),
             ou,
@@ -440,18 +425,13 @@ fn add_snapshot_accounts(
     }
 }
 
-#[allow(
-    clippy::indexing_slicing,
-    reason = "model indices are made here from these same vectors, which only grow"
-)]
 fn add_snapshot_ous(ous: &[org_snapshot::Ou], parent: Option<OuIdx>, org: &mut Org, span: Span) {
     for o in ous {
         let path = match parent {
             Some(p) => format!("{}/{}", org.ous[p].path, o.name),
             None => o.name.clone(),
         };
-        let idx = org.ous.len();
-        org.ous.push(OuNode {
+        let idx = org.ous.push(OuNode {
             name: o.name.clone(),
             path,
             id: o.id.clone(),

@@ -83,7 +83,7 @@ pub(super) struct Policies {
 
 /// The `managed_policy` items, lowered.
 pub(super) struct ManagedPolicies {
-    pub defs: IndexMap<String, ManagedPolicyDef>,
+    pub defs: IdxMap<ManagedPolicyIdx, ManagedPolicyDef>,
     /// A500 warnings of each managed policy, reported only for those some
     /// function attaches as `customer` (a boundary allows broadly by design).
     pub broad: Vec<(String, Diagnostic)>,
@@ -205,7 +205,7 @@ impl<'c, 'a> StatementCx<'c, 'a> {
 
     fn managed_policies(&mut self, org: OrgView<'_>) -> ManagedPolicies {
         let mut out = ManagedPolicies {
-            defs: IndexMap::new(),
+            defs: IdxMap::new(),
             broad: Vec::new(),
         };
         for item in self.inputs.items() {
@@ -289,7 +289,7 @@ impl<'c, 'a> StatementCx<'c, 'a> {
                 self.check_managed_size(&body, name.span, &name.name);
                 default_body = Some(body);
             }
-            let mut ou_bodies = Vec::new();
+            let mut ou_bodies = IdxVec::new();
             for b in &mp.blocks {
                 self.lower_in_block(b, None, &name.name, org, &mut ou_bodies, &mut out.broad);
             }
@@ -333,7 +333,7 @@ impl<'c, 'a> StatementCx<'c, 'a> {
         parent: Option<OuIdx>,
         mp: &str,
         org: OrgView<'_>,
-        out: &mut Vec<OuBody>,
+        out: &mut IdxVec<BodyIdx, OuBody>,
         broad: &mut Vec<(String, Diagnostic)>,
     ) {
         let ou = org.resolve_ou(&b.ou, parent, &mut self.scope.index, self.sink);
