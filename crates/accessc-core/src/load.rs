@@ -263,10 +263,6 @@ fn unreadable(s: &crate::ast::Str, why: &dyn std::fmt::Display, help: &str) -> D
 
 /// Load `use`d files and std modules (transitively) and the JSON files named
 /// by `org from` / `from json`, each through `jail`.
-#[allow(
-    clippy::indexing_slicing,
-    reason = "model indices are made by the checker from these same vectors, which only grow"
-)]
 fn resolve_references(
     fs: &dyn FileSystem,
     prog: &mut Program,
@@ -280,12 +276,12 @@ fn resolve_references(
     let mut seen_files: HashMap<PathBuf, FileId> = HashMap::new();
     let mut seen_json: HashMap<PathBuf, External> = HashMap::new();
     let mut i = 0;
-    while i < prog.modules.len() {
-        let file = prog.modules[i].file;
-        let dir = dir_of(prog, file, base);
+    // Modules are appended while they are read: walk by index, to the end.
+    while let Some(module) = prog.modules.get(i) {
+        let file = module.file;
         let mut uses = Vec::new();
         let mut jsons = Vec::new();
-        for item in &prog.modules[i].items {
+        for item in &module.items {
             match &item.kind {
                 ItemKind::Use(u) => uses.push(u.clone()),
                 ItemKind::Org(OrgDecl::From(s)) => jsons.push(s.clone()),
@@ -297,6 +293,7 @@ fn resolve_references(
                 _ => {}
             }
         }
+        let dir = dir_of(prog, file, base);
         for u in uses {
             match u {
                 Use::Std { module, .. } => {
