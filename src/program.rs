@@ -1,7 +1,6 @@
 //! Load → check → render → exit: the one sequence every command that reads a
 //! program runs.
 
-use accessc_core::diagnostic::{Code, Severity};
 use accessc_core::ir::Ir;
 use accessc_core::load::{load_with_options, LoadOptions};
 use accessc_core::render::{render_human, summary, HumanOptions};
@@ -26,52 +25,49 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Program, ExitCode> {
 pub struct Checking<'a> {
     pub load: LoadOptions,
     pub today: Today,
-    /// Errors that do not stop the command (`drift` reports expired grants,
-    /// [`Code::GrantExpired`], A401, as stale instead).
-    pub tolerated: &'a [Code],
+    /// Grants past their `until` (A401) do not stop the command: `drift`
+    /// reports them as stale instead.
+    pub expired_grants_ok: bool,
     /// What the user is told when errors stop the command: `nothing was written`.
     pub consequence: &'a str,
 }
 
-/// Loads and checks the program; when it has errors (other than the
-/// tolerated ones) they are rendered on standard error and the command exits 1.
-pub fn checked(
-    path: &Path,
-    how: &Checking,
-    timer: &StageTimer,
-) -> Result<(Program, Checked), ExitCode> {
+/// Loads, checks and lowers the program to the IR; the rest is freed. When
+/// the program has errors (other than the tolerated ones) they are rendered
+/// on standard error and the command exits 1.
+pub fn checked_ir(path: &Path, how: &Checking, timer: &StageTimer) -> Result<Ir, ExitCode> {
     let program = load(path, &how.load)?;
     timer.lap("load and parse");
     let checked = check(&program, &CheckOptions { today: how.today });
     timer.lap("check");
-    let blocking = checked
-        .diagnostics
-        .iter()
-        .any(|d| d.severity == Severity::Error && !how.tolerated.contains(&d.code));
-    if blocking {
-        let mut s = render_human(
-            &checked.diagnostics,
-            &program.sources,
-            HumanOptions {
-                color: term::stderr_color(),
-                width: 100,
-            },
-        );
-        s.push_str(&summary(&checked.diagnostics));
-        eprintln!("{s}");
-        eprintln!("error: the program has errors; {}", how.consequence);
-        return Err(ExitCode::from(1));
-    }
-    Ok((program, checked))
-}
-
-/// [`checked`], then lowered to the IR; the rest is freed.
-pub fn checked_ir(path: &Path, how: &Checking, timer: &StageTimer) -> Result<Ir, ExitCode> {
-    let (program, checked) = checked(path, how, timer)?;
-    let ir = accessc_core::model_to_ir::lower(&checked.model);
+    let model = if how.expired_grants_ok {
+        checked.checked_model_with_expired_grants()
+    } else {
+        checked.checked_model()
+    };
+    let Some(model) = model else {
+        return Err(stop_on_errors(&program, &checked, how));
+    };
+    let ir = accessc_core::model_to_ir::lower(model);
     // The IR is all the backends read: free the rest first.
     drop(checked);
     drop(program);
     timer.lap("lower to IR");
     Ok(ir)
+}
+
+/// Renders the diagnostics on standard error, says what was not done, exit 1.
+fn stop_on_errors(program: &Program, checked: &Checked, how: &Checking) -> ExitCode {
+    let mut s = render_human(
+        &checked.diagnostics,
+        &program.sources,
+        HumanOptions {
+            color: term::stderr_color(),
+            width: 100,
+        },
+    );
+    s.push_str(&summary(&checked.diagnostics));
+    eprintln!("{s}");
+    eprintln!("error: the program has errors; {}", how.consequence);
+    ExitCode::from(1)
 }

@@ -57,7 +57,7 @@ fn ir(text: &str) -> Ir {
         .map(|d| format!("{} {}", d.code, d.message))
         .collect();
     assert!(errors.is_empty(), "{errors:?}\n{text}");
-    accessc_core::model_to_ir::lower(&checked.model)
+    accessc_core::model_to_ir::lower(checked.checked_model().expect("no errors"))
 }
 
 /// Every Terraform address and StackSet name of the output, or the clashes.

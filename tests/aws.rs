@@ -341,10 +341,7 @@ fn a_user_grant_past_until_is_stale_drift() {
         ),
         0,
     );
-    let until = ir.assignments[0]
-        .until
-        .clone()
-        .expect("a user grant with until");
+    let until = ir.assignments[0].until.expect("a user grant with until");
     // The day after: the checker refuses to plan (A401) but drift reports it.
     let (_, err) = expect(&mut accessc(&url, &["plan", d, "--today", "2099-01-01"]), 1);
     assert!(err.contains("A401"), "{err}");
@@ -358,7 +355,7 @@ fn a_user_grant_past_until_is_stale_drift() {
     let v = json(&out);
     let stale = v["stale_grants"].as_array().expect("stale grants");
     assert_eq!(stale.len(), ir.assignments.len(), "{out}");
-    assert_eq!(stale[0]["until"], until.as_str());
+    assert_eq!(stale[0]["until"], until.to_string());
     assert_eq!(stale[0]["principal_type"], "USER");
 }
 

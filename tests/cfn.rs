@@ -16,7 +16,7 @@ mod peers;
 
 use accessc_core::emit::cfn::{emit_cfn, CfnFormat, CfnOptions};
 use accessc_core::emit::OutFile;
-use accessc_core::ir::Ir;
+use accessc_core::ir::{Ir, SessionDuration};
 use accessc_core::{check, load, CheckOptions, RealFs, Today};
 use accessc_guard::GuardRules;
 use peers::*;
@@ -51,7 +51,7 @@ fn ir_of(path: &Path) -> Ir {
             .map(|d| (d.code, &d.message))
             .collect::<Vec<_>>()
     );
-    accessc_core::model_to_ir::lower(&checked.model)
+    accessc_core::model_to_ir::lower(checked.checked_model().expect("no errors"))
 }
 
 fn emit(ir: &Ir, format: CfnFormat) -> Vec<OutFile> {
@@ -934,22 +934,49 @@ fn guard_rules_refuse_what_the_organisation_forbids() {
     let base = ir_of(&root().join("examples/app-developer"));
     assert!(emit_cfn(&base, &opts(CfnFormat::Yaml), &GuardRules).is_ok());
 
-    for bad in ["PT13H", "PT30M", "PT12H30M", "PT721M"] {
+    // Through the IR, which holds minutes: outside 1h..12h is refused.
+    for minutes in [780, 30, 750, 721] {
         let mut ir = base.clone();
-        ir.permission_sets[0].session_duration = bad.into();
+        ir.permission_sets[0].session_duration = SessionDuration::from_minutes(minutes);
         expect_violation(
             &ir,
             "accessc_session_duration_1h_to_12h",
             "PermissionSetAppDeveloper",
         );
     }
-    for good in ["PT1H", "PT12H", "PT90M", "PT11H59M", "PT720M"] {
+    for minutes in [60, 720, 90, 719] {
         let mut ir = base.clone();
-        ir.permission_sets[0].session_duration = good.into();
+        ir.permission_sets[0].session_duration = SessionDuration::from_minutes(minutes);
         assert!(
             emit_cfn(&ir, &opts(CfnFormat::Yaml), &GuardRules).is_ok(),
-            "{good}"
+            "{minutes}"
         );
+    }
+    // The rule reads the template's text: every spelling a template may carry.
+    let sets = emit_cfn(&base, &opts(CfnFormat::Json), &GuardRules)
+        .expect("the base program emits")
+        .into_iter()
+        .find(|f| f.path == "permission-sets.template.json")
+        .expect("the permission-set template");
+    let written = r#""SessionDuration": "PT4H""#;
+    assert!(sets.contents.contains(written), "{}", sets.contents);
+    let with = |spelling: &str| {
+        let text = sets
+            .contents
+            .replace(written, &format!(r#""SessionDuration": "{spelling}""#));
+        accessc_guard::check(&[(sets.path.clone(), text)])
+    };
+    for bad in ["PT13H", "PT30M", "PT12H30M", "PT721M", "PT3600S", "P1D"] {
+        let v = with(bad);
+        assert!(
+            v.iter()
+                .any(|m| m.contains("`accessc_session_duration_1h_to_12h`")
+                    && m.contains("resource `PermissionSetAppDeveloper`")),
+            "{bad}: {v:?}"
+        );
+    }
+    for good in ["PT1H", "PT12H", "PT90M", "PT11H59M", "PT720M"] {
+        assert_eq!(with(good), Vec::<String>::new(), "{good}");
     }
 
     let star =

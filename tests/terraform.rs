@@ -112,7 +112,7 @@ fn lower(prog: &Program, what: &str) -> Ir {
         .map(|d| format!("{} {}", d.code, d.message))
         .collect();
     assert!(errors.is_empty(), "{what} has errors: {errors:#?}");
-    accessc_core::model_to_ir::lower(&checked.model)
+    accessc_core::model_to_ir::lower(checked.checked_model().expect("no errors"))
 }
 
 fn ir_of_path(path: &Path) -> Ir {
@@ -858,7 +858,7 @@ fn adversarial_ir() -> Ir {
             name: name.into(),
             function: "Odd".into(),
             description: Some(nasty.into()),
-            session_duration: "PT1H30M".into(),
+            session_duration: SessionDuration::from_minutes(90),
             relay_state: Some(format!("https://x.example/?q=${{a}}&r=%{{b}}#{nasty}")),
             managed_policies: vec!["arn:aws:iam::aws:policy/job-function/ViewOnlyAccess".into()],
             customer_managed_policies: vec![PolicyReference {
@@ -912,7 +912,7 @@ fn adversarial_ir() -> Ir {
                 principal: "u".into(),
                 principal_id: Some("9067-1".into()),
                 account_id: "111111111111".into(),
-                until: Some("2027-01-01".into()),
+                until: Date::parse("2027-01-01"),
                 owner: Some("a\n# b = {".into()),
             },
         ],
@@ -920,15 +920,15 @@ fn adversarial_ir() -> Ir {
             name: "P+=,.@-_".into(),
             path: "/a b/".into(),
             description: Some(nasty.into()),
-            body: "default".into(),
+            body: PolicyBody::Default,
             document: policy.to_string(),
             targets: vec![
                 DeploymentTarget {
-                    ou_ids: vec!["{root}".into()],
+                    ou_ids: vec![OrgUnitRef::UnknownRoot],
                     account_ids: vec!["222222222222".into()],
                 },
                 DeploymentTarget {
-                    ou_ids: vec!["{Weird OU}".into()],
+                    ou_ids: vec![OrgUnitRef::UnknownOu("Weird OU".into())],
                     account_ids: vec![],
                 },
             ],
@@ -1016,7 +1016,7 @@ fn values_survive_hcl_and_jsonencode() {
                 p.relay_state.as_deref().map(as_literal).as_deref(),
                 "{name}"
             );
-            assert_eq!(set["session_duration"], p.session_duration.as_str());
+            assert_eq!(set["session_duration"], p.session_duration.to_iso8601());
             for t in &p.tags {
                 assert_eq!(
                     set["tags"][&t.key],

@@ -269,7 +269,11 @@ pub fn run(text: &str, files: &[(String, Vec<u8>)]) -> Outcome {
     }
 
     // Every backend, in memory.
-    let ir = accessc_core::model_to_ir::lower(&checked.model);
+    let ir = accessc_core::model_to_ir::lower(
+        checked
+            .checked_model()
+            .expect("a clean program has no errors"),
+    );
     let ir_files = accessc_core::emit::emit_ir(&ir);
     assert_eq!(ir_files.len(), 1);
     for f in &ir_files {
@@ -333,7 +337,9 @@ pub fn run(text: &str, files: &[(String, Vec<u8>)]) -> Outcome {
             errors.is_empty(),
             "the formatted program has errors the original has not: {errors:?}\n{once}"
         );
-        let ir2 = accessc_core::model_to_ir::lower(&checked2.model);
+        let ir2 = accessc_core::model_to_ir::lower(
+            checked2.checked_model().expect("no errors, asserted above"),
+        );
         assert!(
             ir2 == ir,
             "fmt changed the program's IR:\n--- original\n{text}\n--- formatted\n{once}\n--- IR before\n{}\n--- IR after\n{}",

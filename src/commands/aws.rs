@@ -7,7 +7,6 @@
 use accessc_aws::client::{Aws, ConnectOptions};
 use accessc_aws::live::{PrincipalScope, ReadOptions};
 use accessc_aws::AwsError;
-use accessc_core::diagnostic::Code;
 use accessc_core::ir::Ir;
 use accessc_core::load::LoadOptions;
 use accessc_core::Today;
@@ -94,11 +93,7 @@ pub fn load_ir(
     let how = Checking {
         load,
         today,
-        tolerated: if expired_ok {
-            &[Code::GrantExpired]
-        } else {
-            &[]
-        },
+        expired_grants_ok: expired_ok,
         consequence: "nothing was read or changed",
     };
     program::checked_ir(path, &how, &StageTimer::new())

@@ -53,7 +53,7 @@ pub fn run(args: BuildArgs) -> ExitCode {
             allow_outside_root: args.allow_outside_root,
         },
         today: args.today.unwrap_or_else(Today::now),
-        tolerated: &[],
+        expired_grants_ok: false,
         consequence: "nothing was written",
     };
     let ir = match program::checked_ir(&args.path, &how, &timer) {

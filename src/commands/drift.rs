@@ -66,7 +66,7 @@ pub fn run(args: DriftArgs) -> ExitCode {
             Err(e) => return fail(&e),
         };
         read_note(&aws, started);
-        let d = drift::drift(&ir, &live, &today.to_string());
+        let d = drift::drift(&ir, &live, today);
         match args.format {
             OutputFormat::Human => out(&drift::render_human(&d)),
             OutputFormat::Json => out(&d.to_json()),

@@ -12,8 +12,7 @@
 use crate::peers;
 use accessc_aws::client::{Aws, ConnectOptions};
 use accessc_aws::live::{self, Live, ReadOptions};
-use accessc_aws::plan::duration_minutes;
-use accessc_core::ir::{Ir, PrincipalType};
+use accessc_core::ir::{Ir, PrincipalType, SessionDuration};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
@@ -337,7 +336,7 @@ pub fn ir_of(dir: &Path, today: &str) -> Ir {
         .map(|d| format!("{} {}", d.code, d.message))
         .collect();
     assert!(errors.is_empty(), "{}: {errors:?}", dir.display());
-    accessc_core::model_to_ir::lower(&checked.model)
+    accessc_core::model_to_ir::lower(checked.checked_model().expect("no errors"))
 }
 
 /// The `accessc-org/1` snapshot of the IR's organization.
@@ -509,8 +508,8 @@ pub fn assert_live_matches(ir: &Ir, live: &Live) {
         assert!(have.owned, "`{n}` is not tagged ManagedBy=accessc");
         assert_eq!(have.description, want.description, "`{n}` description");
         assert_eq!(
-            duration_minutes(&have.session_duration),
-            duration_minutes(&want.session_duration),
+            SessionDuration::parse_iso8601(&have.session_duration),
+            Some(want.session_duration),
             "`{n}` session"
         );
         assert_eq!(have.relay_state, want.relay_state, "`{n}` relay state");

@@ -199,7 +199,7 @@ async fn edit_set_inner(
                         .instance_arn(instance)
                         .name(&want.name)
                         .set_description(want.description.clone())
-                        .session_duration(&want.session_duration)
+                        .session_duration(want.session_duration.to_iso8601())
                         .set_relay_state(want.relay_state.clone())
                         .set_tags(Some(tags.clone()))
                         .send()
@@ -229,7 +229,7 @@ async fn edit_set_inner(
         for c in &sp.changes {
             match c {
                 Change::Description { to, .. } => description = to.clone(),
-                Change::SessionDuration { to, .. } => session = Some(to.clone()),
+                Change::SessionDuration { to, .. } => session = Some(to.to_iso8601()),
                 Change::RelayState { to, .. } => relay = to.clone(),
                 _ => {}
             }

@@ -7,7 +7,7 @@ use super::live::{Live, PrincipalScope};
 use super::plan::{
     self, AssignmentChange, AttributesPlan, Blocked, Change, PlanOptions, SetAction,
 };
-use accessc_core::ir::{Ir, PrincipalType};
+use accessc_core::ir::{Date, Ir, PrincipalType};
 use serde::Serialize;
 use std::collections::HashSet;
 
@@ -33,7 +33,7 @@ pub struct StaleGrant {
     pub permission_set: String,
     #[serde(flatten)]
     pub assignment: AssignmentChange,
-    pub until: String,
+    pub until: Date,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
 }
@@ -44,7 +44,7 @@ pub struct Drift {
     pub identity_store_id: String,
     /// Which assignments were read (see `docs/aws.md`).
     pub scope: String,
-    pub today: String,
+    pub today: Date,
     /// Assignments of owned sets that the source does not have.
     pub orphan_assignments: Vec<DriftAssignment>,
     /// Owned sets the source does not have.
@@ -90,14 +90,14 @@ fn scope_text(live: &Live) -> String {
     }
 }
 
-/// Compare; `today` is `YYYY-MM-DD`.
-pub fn drift(ir: &Ir, live: &Live, today: &str) -> Drift {
+/// Compare; user grants whose `until` is before `today` are stale.
+pub fn drift(ir: &Ir, live: &Live, today: Date) -> Drift {
     let p = plan::plan(ir, live, PlanOptions { allow_delete: true });
     let mut d = Drift {
         instance_arn: p.instance_arn.clone(),
         identity_store_id: p.identity_store_id.clone(),
         scope: scope_text(live),
-        today: today.to_string(),
+        today,
         orphan_assignments: Vec::new(),
         orphan_sets: Vec::new(),
         changed_sets: Vec::new(),
@@ -146,8 +146,8 @@ pub fn drift(ir: &Ir, live: &Live, today: &str) -> Drift {
         })
         .collect();
     for a in &ir.assignments {
-        let Some(until) = &a.until else { continue };
-        if until.as_str() >= today {
+        let Some(until) = a.until else { continue };
+        if until >= today {
             continue;
         }
         let Some(pid) = plan::principal_id(live, a) else {
@@ -168,7 +168,7 @@ pub fn drift(ir: &Ir, live: &Live, today: &str) -> Drift {
                     account_id: a.account_id.clone(),
                     account_name: ir.account_name(&a.account_id).map(str::to_string),
                 },
-                until: until.clone(),
+                until,
                 owner: a.owner.clone(),
             });
         }
@@ -279,14 +279,18 @@ pub fn render_human(d: &Drift) -> String {
 mod tests {
     use super::*;
     use crate::live::{LiveAssignment, LiveSet};
-    use accessc_core::ir::{Assignment, PermissionSet, Principal, Tag};
+    use accessc_core::ir::{Assignment, PermissionSet, Principal, SessionDuration, Tag};
+
+    fn date(s: &str) -> Date {
+        Date::parse(s).expect("date")
+    }
 
     fn ps(name: &str) -> PermissionSet {
         PermissionSet {
             name: name.into(),
             function: name.into(),
             description: None,
-            session_duration: "PT1H".into(),
+            session_duration: SessionDuration::from_minutes(60),
             relay_state: None,
             managed_policies: vec![],
             customer_managed_policies: vec![],
@@ -317,7 +321,7 @@ mod tests {
                 principal: "aud".into(),
                 principal_id: None,
                 account_id: "111111111111".into(),
-                until: Some("2027-03-31".into()),
+                until: Some(date("2027-03-31")),
                 owner: Some("secops@example.com".into()),
             }],
             ..Ir::default()
@@ -341,18 +345,25 @@ mod tests {
         };
         live.resolved
             .insert((PrincipalType::User, "aud".into()), "u-1".into());
-        let d = drift(&ir, &live, "2027-01-01");
+        let d = drift(&ir, &live, date("2027-01-01"));
         assert!(d.is_clean(), "{}", render_human(&d));
-        let d = drift(&ir, &live, "2027-04-01");
+        // The last day of a grant is still inside it.
+        assert!(drift(&ir, &live, date("2027-03-31"))
+            .stale_grants
+            .is_empty());
+        let d = drift(&ir, &live, date("2027-04-01"));
         assert_eq!(d.stale_grants.len(), 1);
         assert!(render_human(&d).contains("until 2027-03-31"));
+        let json = d.to_json();
+        assert!(json.contains(r#""today": "2027-04-01","#), "{json}");
+        assert!(json.contains(r#""until": "2027-03-31","#), "{json}");
         live.assignments.push(LiveAssignment {
             permission_set: "Audit".into(),
             principal_type: PrincipalType::Group,
             principal_id: "g-9".into(),
             account_id: "222222222222".into(),
         });
-        let d = drift(&ir, &live, "2027-01-01");
+        let d = drift(&ir, &live, date("2027-01-01"));
         assert_eq!(d.orphan_assignments.len(), 1);
         assert!(!d.is_clean());
     }

@@ -4,7 +4,9 @@
 //! deletions wait for `--allow-delete`.
 
 use super::live::{is_control_tower, InFlight, Live, LiveAssignment, LiveSet};
-use accessc_core::ir::{self, Boundary, Ir, PermissionSet, PrincipalType, OWNERSHIP_TAG};
+use accessc_core::ir::{
+    self, Boundary, Ir, PermissionSet, PrincipalType, SessionDuration, OWNERSHIP_TAG,
+};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -43,8 +45,9 @@ pub enum Change {
         to: Option<String>,
     },
     SessionDuration {
+        /// As the live set has it (`PT240M`).
         from: Option<String>,
-        to: String,
+        to: SessionDuration,
     },
     RelayState {
         from: Option<String>,
@@ -200,30 +203,6 @@ impl Plan {
     }
 }
 
-/// Minutes of an ISO 8601 duration (`PT4H`, `PT1H30M`, `PT3600S`).
-pub fn duration_minutes(s: &str) -> Option<u64> {
-    let rest = s.strip_prefix("PT")?;
-    let (mut total, mut num) = (0u64, String::new());
-    for c in rest.chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let n: u64 = num.parse().ok()?;
-        num.clear();
-        total += match c {
-            'H' => n * 3600,
-            'M' => n * 60,
-            'S' => n,
-            _ => return None,
-        };
-    }
-    if !num.is_empty() {
-        return None;
-    }
-    Some(total / 60)
-}
-
 fn same_policy(a: &str, b: &str) -> bool {
     match (
         serde_json::from_str::<serde_json::Value>(a),
@@ -265,12 +244,11 @@ pub fn diff_set(
         (None, None) => {}
     }
     let same_session = !creating
-        && duration_minutes(&want.session_duration).is_some()
-        && duration_minutes(&want.session_duration) == duration_minutes(&h.session_duration);
+        && SessionDuration::parse_iso8601(&h.session_duration) == Some(want.session_duration);
     if !same_session {
         out.push(Change::SessionDuration {
             from: (!creating).then(|| h.session_duration.clone()),
-            to: want.session_duration.clone(),
+            to: want.session_duration,
         });
     }
     match (&want.relay_state, &h.relay_state) {
@@ -884,7 +862,7 @@ mod tests {
             name: name.into(),
             function: name.into(),
             description: Some("d".into()),
-            session_duration: "PT4H".into(),
+            session_duration: SessionDuration::from_minutes(240),
             relay_state: None,
             managed_policies: vec!["arn:aws:iam::aws:policy/ReadOnlyAccess".into()],
             customer_managed_policies: vec![],
@@ -993,7 +971,7 @@ mod tests {
     fn field_changes_are_listed_and_reprovision_follows() {
         let mut want = set("Dev");
         let have = live_of(&want);
-        want.session_duration = "PT8H".into();
+        want.session_duration = SessionDuration::from_minutes(480);
         want.managed_policies = vec!["arn:aws:iam::aws:policy/ViewOnlyAccess".into()];
         want.tags.push(tag("Owner", "platform"));
         let ir = ir_with(vec![want], vec![grant("Dev", "111111111111")]);
@@ -1003,7 +981,7 @@ mod tests {
         assert_eq!(s.action, SetAction::Update);
         assert!(s.changes.contains(&Change::SessionDuration {
             from: Some("PT240M".into()),
-            to: "PT8H".into()
+            to: SessionDuration::from_minutes(480)
         }));
         assert!(s.changes.contains(&Change::ManagedPolicy {
             op: Op::Remove,
@@ -1112,14 +1090,5 @@ mod tests {
         assert!(p.summary.attributes);
         live.attributes = Some(ir.attributes.clone());
         assert!(!plan(&ir, &live, PlanOptions::default()).has_changes());
-    }
-
-    #[test]
-    fn durations_compare_by_length() {
-        assert_eq!(duration_minutes("PT4H"), Some(240));
-        assert_eq!(duration_minutes("PT1H30M"), Some(90));
-        assert_eq!(duration_minutes("PT3600S"), Some(60));
-        assert_eq!(duration_minutes("P1D"), None);
-        assert_eq!(duration_minutes("PT4"), None);
     }
 }

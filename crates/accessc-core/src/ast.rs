@@ -2,6 +2,8 @@
 //! still text, nothing is resolved. Every node that a diagnostic may point at
 //! carries a [`Span`].
 
+use crate::date::{Date, DateError};
+use crate::session_duration::SessionDuration;
 use crate::span::{FileId, Span};
 
 /// A name as written, with where it was written.
@@ -363,10 +365,10 @@ pub struct Tag {
     pub span: Span,
 }
 
-/// A session duration in minutes, as written.
+/// A session duration, and the text it was written as (`4h`).
 #[derive(Debug, Clone)]
 pub struct Duration {
-    pub minutes: u64,
+    pub value: SessionDuration,
     pub text: String,
     pub span: Span,
 }
@@ -413,12 +415,22 @@ impl Target {
     }
 }
 
+/// A date as written (`until 2026-12-31`): the calendar date, or why the
+/// digits name none (the checker reports it).
 #[derive(Debug, Clone)]
-pub struct Date {
-    pub year: i32,
-    pub month: u32,
-    pub day: u32,
+pub struct DateLit {
+    pub value: Result<Date, DateError>,
     pub span: Span,
+}
+
+impl DateLit {
+    /// The date as written, `YYYY-MM-DD`.
+    pub fn text(&self) -> String {
+        match &self.value {
+            Ok(d) => d.to_string(),
+            Err(e) => e.written(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -428,7 +440,7 @@ pub struct Grant {
     pub targets: Vec<Target>,
     pub except: Vec<Target>,
     pub owner: Option<Str>,
-    pub until: Option<Date>,
+    pub until: Option<DateLit>,
     pub repeated: Vec<Repeated>,
 }
 
@@ -491,5 +503,5 @@ pub enum PropValue {
     Str(Str),
     /// `replicas "a", "b"`
     List(Vec<Str>),
-    Date(Date),
+    Date(DateLit),
 }

@@ -839,8 +839,8 @@ fn condition_text(c: &Condition) -> String {
     }
 }
 
-fn date(d: &Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)
+fn date(d: &DateLit) -> String {
+    d.text()
 }
 
 /// A property written a second time, as written (the checker reports it).

@@ -6,7 +6,10 @@
 //! Every list is sorted by a stable key, so the same input gives the same bytes
 //! and a one-grant edit changes only that grant's entries.
 
-use serde::{Deserialize, Serialize};
+pub use crate::date::Date;
+pub use crate::session_duration::SessionDuration;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
 
 pub const IR_FORMAT: &str = "accessc-ir/1";
 
@@ -79,8 +82,8 @@ pub struct PermissionSet {
     pub function: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// ISO 8601, e.g. `PT4H`.
-    pub session_duration: String,
+    /// ISO 8601 in JSON, e.g. `PT4H`.
+    pub session_duration: SessionDuration,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relay_state: Option<String>,
     /// AWS-managed policy ARNs, in source order.
@@ -161,9 +164,9 @@ pub struct Assignment {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub principal_id: Option<String>,
     pub account_id: String,
-    /// The grant's `until` (user grants), `YYYY-MM-DD`.
+    /// The grant's `until` (user grants), `YYYY-MM-DD` in JSON.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub until: Option<String>,
+    pub until: Option<Date>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
 }
@@ -175,8 +178,8 @@ pub struct CmpDeployment {
     pub path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// `default` for the statements outside `in` blocks, else the `in` OU path.
-    pub body: String,
+    /// Which body: the statements outside `in` blocks, or one `in` block's.
+    pub body: PolicyBody,
     /// The policy document, minified JSON.
     pub document: String,
     /// Where a service-managed StackSet reaches exactly these accounts.
@@ -188,11 +191,125 @@ pub struct CmpDeployment {
 /// A StackSet deployment target: whole OUs, or some accounts of an OU.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct DeploymentTarget {
-    /// OU ids (or the root id) whose every account, now and future, is a target.
-    pub ou_ids: Vec<String>,
+    /// OUs (or the root) whose every account, now and future, is a target.
+    pub ou_ids: Vec<OrgUnitRef>,
     /// When non-empty: only these accounts of `ou_ids` (AccountFilterType INTERSECTION).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub account_ids: Vec<String>,
+}
+
+/// Which body of a customer managed policy a deployment carries. In JSON:
+/// `default`, or the `in` block's OU path.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PolicyBody {
+    /// The statements outside `in` blocks: every account no `in` block covers.
+    Default,
+    /// The statements of `in <path> { }`: the accounts under that OU.
+    Ou(String),
+}
+
+impl PolicyBody {
+    /// `default`, or the OU path: the text the IR and the generated names use.
+    pub fn as_str(&self) -> &str {
+        match self {
+            PolicyBody::Default => "default",
+            PolicyBody::Ou(path) => path,
+        }
+    }
+
+    pub fn is_default(&self) -> bool {
+        matches!(self, PolicyBody::Default)
+    }
+
+    /// The `in` block's OU path, if this is one.
+    pub fn ou_path(&self) -> Option<&str> {
+        match self {
+            PolicyBody::Default => None,
+            PolicyBody::Ou(path) => Some(path),
+        }
+    }
+
+    fn from_text(s: String) -> PolicyBody {
+        if s == "default" {
+            PolicyBody::Default
+        } else {
+            PolicyBody::Ou(s)
+        }
+    }
+}
+
+impl fmt::Display for PolicyBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for PolicyBody {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for PolicyBody {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<PolicyBody, D::Error> {
+        String::deserialize(d).map(PolicyBody::from_text)
+    }
+}
+
+/// An OU or the organization root as a deployment target: its id, or, when
+/// the program does not give the id, which one it is (backends ask for the
+/// id as a parameter or variable). In JSON: the id, or `{root}`, or
+/// `{Workloads/NonProd}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum OrgUnitRef {
+    /// `r-ab12`, `ou-ab12-11111111`.
+    Id(String),
+    /// The root, whose id the program does not give.
+    UnknownRoot,
+    /// The OU at this path, whose id the program does not give.
+    UnknownOu(String),
+}
+
+impl OrgUnitRef {
+    /// The JSON text.
+    pub fn to_text(&self) -> String {
+        match self {
+            OrgUnitRef::Id(id) => id.clone(),
+            OrgUnitRef::UnknownRoot => "{root}".to_string(),
+            OrgUnitRef::UnknownOu(path) => format!("{{{path}}}"),
+        }
+    }
+
+    fn from_text(s: String) -> OrgUnitRef {
+        match s.strip_prefix('{').and_then(|r| r.strip_suffix('}')) {
+            Some("root") => OrgUnitRef::UnknownRoot,
+            Some(path) => OrgUnitRef::UnknownOu(path.to_string()),
+            None => OrgUnitRef::Id(s),
+        }
+    }
+
+    /// The id, when the program gives it.
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            OrgUnitRef::Id(id) => Some(id),
+            _ => None,
+        }
+    }
+}
+
+impl Serialize for OrgUnitRef {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            OrgUnitRef::Id(id) => s.serialize_str(id),
+            other => s.serialize_str(&other.to_text()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for OrgUnitRef {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<OrgUnitRef, D::Error> {
+        String::deserialize(d).map(OrgUnitRef::from_text)
+    }
 }
 
 impl Ir {
@@ -219,5 +336,49 @@ impl Ir {
             .ok()
             .and_then(|i| self.org.accounts.get(i))
             .map(|a| a.name.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json<T: Serialize>(v: &T) -> String {
+        serde_json::to_string(v).expect("serialize")
+    }
+
+    fn back<T: for<'de> Deserialize<'de>>(s: &str) -> T {
+        serde_json::from_str(s).expect("deserialize")
+    }
+
+    #[test]
+    fn policy_bodies_read_and_write_their_text() {
+        assert_eq!(json(&PolicyBody::Default), "\"default\"");
+        let ou = PolicyBody::Ou("Workloads/NonProd".into());
+        assert_eq!(json(&ou), "\"Workloads/NonProd\"");
+        assert_eq!(back::<PolicyBody>("\"default\""), PolicyBody::Default);
+        assert_eq!(back::<PolicyBody>("\"Workloads/NonProd\""), ou);
+    }
+
+    #[test]
+    fn unknown_ids_are_their_own_variants_with_the_placeholder_text() {
+        let cases = [
+            (
+                OrgUnitRef::Id("ou-ab12-11111111".into()),
+                "ou-ab12-11111111",
+            ),
+            (OrgUnitRef::Id("r-ab12".into()), "r-ab12"),
+            (OrgUnitRef::UnknownRoot, "{root}"),
+            (
+                OrgUnitRef::UnknownOu("Workloads/NonProd".into()),
+                "{Workloads/NonProd}",
+            ),
+        ];
+        for (r, text) in cases {
+            assert_eq!(json(&r), format!("\"{text}\""));
+            assert_eq!(back::<OrgUnitRef>(&format!("\"{text}\"")), r);
+            assert_eq!(r.to_text(), text);
+        }
+        assert_eq!(OrgUnitRef::UnknownRoot.id(), None);
     }
 }

@@ -7,7 +7,7 @@
 //! | load | [`load::load`] | [`load::Program`]: sources, parsed modules, JSON inputs |
 //! | parse | [`parse::parse_file`] | [`ast::Module`] and A100 diagnostics |
 //! | check | [`check::check`] | [`model::Model`] and every other diagnostic |
-//! | lower | [`model_to_ir::lower`] | [`ir::Ir`]: what every backend reads |
+//! | lower | [`model_to_ir::lower`] | [`ir::Ir`] from a [`check::CheckedModel`] (no errors): what every backend reads |
 //! | format | [`fmt::format_module`] | canonical source text |
 //! | render | [`render`] | human, JSON and SARIF diagnostics |
 
@@ -18,6 +18,7 @@ pub mod aws_ids;
 pub mod catalog;
 pub mod check;
 pub mod code;
+pub mod date;
 pub mod diagnostic;
 pub mod emit;
 pub mod explain;
@@ -32,8 +33,11 @@ pub mod org_snapshot;
 pub mod output;
 pub mod parse;
 pub mod render;
+pub mod session_duration;
 pub mod span;
 pub mod suggest;
 
-pub use check::{check, CheckOptions, Checked, Today};
+pub use check::{check, CheckOptions, Checked, CheckedModel, Today};
+pub use date::Date;
 pub use load::{load, Program, RealFs};
+pub use session_duration::SessionDuration;

@@ -2,6 +2,8 @@
 //! Backends lower this (through the IR) and the language server queries it.
 
 use crate::ast::PrincipalKind;
+use crate::date::Date;
+use crate::session_duration::SessionDuration;
 use crate::span::Span;
 use indexmap::IndexMap;
 use serde_json::Value;
@@ -215,7 +217,7 @@ pub struct FunctionDef {
     /// The permission set's name in AWS.
     pub aws_name: String,
     pub description: Option<String>,
-    pub session_minutes: u64,
+    pub session: SessionDuration,
     pub relay: Option<String>,
     pub managed: Vec<ManagedRef>,
     /// Declared managed policies referenced as CustomerManagedPolicyReferences.
@@ -254,8 +256,7 @@ pub struct GrantDef {
     pub principals: Vec<PrincipalIdx>,
     pub accounts: Vec<AccountIdx>,
     pub owner: Option<String>,
-    /// `(year, month, day)`
-    pub until: Option<(i32, u32, u32)>,
+    pub until: Option<Date>,
     pub span: Span,
 }
 

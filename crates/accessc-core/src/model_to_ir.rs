@@ -3,12 +3,15 @@
 //! the StackSet targets that reach exactly their accounts.
 
 use crate::ast::PrincipalKind;
+use crate::check::CheckedModel;
 use crate::ir::*;
 use crate::model::{self, AccountIdx, FnIdx, Idx, IdxVec, Model, OuIdx, PrincipalIdx};
 use std::collections::{BTreeSet, HashSet};
 
-/// Lower a checked model (it must have no errors) to the IR.
-pub fn lower(m: &Model) -> Ir {
+/// Lower a checked model to the IR. Only the checker makes a
+/// [`CheckedModel`], and only of a model without errors.
+pub fn lower(checked: CheckedModel<'_>) -> Ir {
+    let m = checked.model();
     let granted: HashSet<FnIdx> = m.assignments.iter().map(|a| a.function).collect();
     // Standard-library functions become permission sets only when granted.
     let functions: Vec<(FnIdx, &model::FunctionDef)> = m
@@ -33,7 +36,7 @@ pub fn lower(m: &Model) -> Ir {
         }
         cmps.extend(deployments(m, mp));
     }
-    cmps.sort_by(|a, b| (&a.name, &a.body).cmp(&(&b.name, &b.body)));
+    cmps.sort_by(|a, b| (&a.name, a.body.as_str()).cmp(&(&b.name, b.body.as_str())));
 
     // Sort by ranks (permission set name, principal, account id) computed once,
     // rather than by comparing strings hundreds of thousands of times.
@@ -60,7 +63,7 @@ pub fn lower(m: &Model) -> Ir {
                 principal: p.name.clone(),
                 principal_id: p.id.clone(),
                 account_id: m.org.accounts[a.account].id.clone(),
-                until: g.until.map(|(y, mo, d)| format!("{y:04}-{mo:02}-{d:02}")),
+                until: g.until,
                 owner: g.owner.clone(),
             }
         })
@@ -149,15 +152,6 @@ fn principal_type(k: PrincipalKind) -> PrincipalType {
     }
 }
 
-/// `PT4H`, `PT1H30M`.
-pub fn iso_duration(minutes: u64) -> String {
-    match (minutes / 60, minutes % 60) {
-        (h, 0) => format!("PT{h}H"),
-        (0, m) => format!("PT{m}M"),
-        (h, m) => format!("PT{h}H{m}M"),
-    }
-}
-
 fn permission_set(m: &Model, f: &model::FunctionDef) -> PermissionSet {
     let mut tags: Vec<Tag> = f
         .tags
@@ -178,7 +172,7 @@ fn permission_set(m: &Model, f: &model::FunctionDef) -> PermissionSet {
         name: f.aws_name.clone(),
         function: f.name.clone(),
         description: f.description.clone(),
-        session_duration: iso_duration(f.session_minutes),
+        session_duration: f.session,
         relay_state: f.relay.clone(),
         managed_policies: f.managed.iter().map(|m| m.arn.clone()).collect(),
         customer_managed_policies: f
@@ -212,17 +206,11 @@ fn permission_set(m: &Model, f: &model::FunctionDef) -> PermissionSet {
     }
 }
 
-/// A placeholder for an OU or root whose id the program does not give;
-/// backends turn it into a parameter.
-pub fn id_placeholder(path: &str) -> String {
-    format!("{{{path}}}")
-}
-
 fn deployments(m: &Model, mp: &model::ManagedPolicyDef) -> Vec<CmpDeployment> {
     let org = &m.org;
     let body_ous: Vec<OuIdx> = mp.ou_bodies.iter().map(|b| b.ou).collect();
     let mut out = Vec::new();
-    let mut push = |body: String,
+    let mut push = |body: PolicyBody,
                     statements: &[serde_json::Value],
                     scope: Option<OuIdx>,
                     excluded: &BTreeSet<OuIdx>| {
@@ -257,7 +245,7 @@ fn deployments(m: &Model, mp: &model::ManagedPolicyDef) -> Vec<CmpDeployment> {
     };
     if let Some(body) = &mp.default_body {
         let excluded: BTreeSet<OuIdx> = body_ous.iter().copied().collect();
-        push("default".into(), body, None, &excluded);
+        push(PolicyBody::Default, body, None, &excluded);
     }
     for b in &mp.ou_bodies {
         // More specific bodies inside this one's OU take their accounts.
@@ -267,7 +255,7 @@ fn deployments(m: &Model, mp: &model::ManagedPolicyDef) -> Vec<CmpDeployment> {
             .filter(|&o| o != b.ou && is_under(org, o, b.ou))
             .collect();
         push(
-            org.ous[b.ou].path.clone(),
+            PolicyBody::Ou(org.ous[b.ou].path.clone()),
             &b.statements,
             Some(b.ou),
             &excluded,
@@ -308,11 +296,11 @@ fn cover(
         None => org
             .root_id
             .clone()
-            .unwrap_or_else(|| id_placeholder("root")),
-        Some(o) => org.ous[o]
-            .id
-            .clone()
-            .unwrap_or_else(|| id_placeholder(&org.ous[o].path)),
+            .map_or(OrgUnitRef::UnknownRoot, OrgUnitRef::Id),
+        Some(o) => org.ous[o].id.clone().map_or_else(
+            || OrgUnitRef::UnknownOu(org.ous[o].path.clone()),
+            OrgUnitRef::Id,
+        ),
     };
     if !subtree_hits(org, node, excluded) {
         out.push(DeploymentTarget {

@@ -37,7 +37,7 @@ fn meaning(text: &str) -> Meaning {
             f.name,
             f.aws_name,
             f.description,
-            f.session_minutes,
+            f.session.minutes(),
             f.relay,
             f.managed.iter().map(|x| &x.arn).collect::<Vec<_>>(),
             f.customer,
@@ -99,7 +99,7 @@ fn meaning(text: &str) -> Meaning {
         .map(|d| (d.code.to_string(), d.message.clone()))
         .collect();
     diags.sort();
-    let ir = (!c.has_errors()).then(|| accessc_core::model_to_ir::lower(&c.model));
+    let ir = c.checked_model().map(accessc_core::model_to_ir::lower);
     (s, diags, ir)
 }
 

@@ -9,7 +9,6 @@ use accessc_core::ast::{ItemKind, PrincipalKind, Target};
 use accessc_core::catalog::{self, AccessLevel};
 use accessc_core::check::{non_whitespace_chars, thousands, Kind};
 use accessc_core::model::*;
-use accessc_core::model_to_ir::iso_duration;
 use accessc_core::span::Span;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write;
@@ -112,8 +111,8 @@ fn function_hover(a: &Analysis, fi: FnIdx, md: &mut String) {
     let _ = writeln!(
         md,
         "- session: {} (`{}`)",
-        hours(f.session_minutes),
-        iso_duration(f.session_minutes)
+        hours(f.session.minutes()),
+        f.session.to_iso8601()
     );
     if !f.managed.is_empty() {
         let list: Vec<String> = f.managed.iter().map(|r| format!("`{}`", r.name)).collect();
@@ -331,8 +330,8 @@ fn principal_hover(a: &Analysis, pi: PrincipalIdx, md: &mut String) {
             if let Some(o) = &g.owner {
                 let _ = write!(md, ", owner `{o}`");
             }
-            if let Some((y, mo, d)) = g.until {
-                let _ = write!(md, ", until {y:04}-{mo:02}-{d:02}");
+            if let Some(until) = g.until {
+                let _ = write!(md, ", until {until}");
             }
             md.push('\n');
         }

@@ -11,6 +11,7 @@ use crate::aws_ids::is_sns_arn;
 use crate::catalog;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::*;
+use crate::session_duration::SessionDuration;
 use crate::span::Span;
 use indexmap::IndexMap;
 use serde_json::Value;
@@ -159,7 +160,7 @@ impl<'a> FunctionCx<'_, 'a> {
                 name: f.name.name.clone(),
                 aws_name: f.name.name.clone(),
                 description: item.doc.as_ref().map(|d| d.value.clone()),
-                session_minutes: 60,
+                session: SessionDuration::DEFAULT,
                 relay: None,
                 managed: Vec::new(),
                 customer: Vec::new(),
@@ -218,7 +219,7 @@ impl<'a> FunctionCx<'_, 'a> {
                     w.name_span = s.span;
                 }
                 FunctionProp::Session(d) => {
-                    def.session_minutes = d.minutes;
+                    def.session = d.value;
                     w.session = Some(d);
                 }
                 FunctionProp::Relay(s) => {
@@ -486,7 +487,8 @@ fn check_limits(w: &Written<'_>, quotas: &Quotas, sink: &mut Sink) {
     let def = &w.def;
     let f = w.ident;
     if let Some(d) = w.session {
-        if !(60..=720).contains(&d.minutes) {
+        let minutes = d.value.minutes();
+        if !(60..=720).contains(&minutes) {
             sink.push(
                 Diagnostic::new(
                     Code::SessionOutOfRange,
@@ -494,14 +496,14 @@ fn check_limits(w: &Written<'_>, quotas: &Quotas, sink: &mut Sink) {
                     format!(
                         "session `{}` is {}; AWS allows 1h to 12h",
                         d.text,
-                        if d.minutes > 100_000 {
+                        if minutes > 100_000 {
                             "far too long".to_string()
                         } else {
-                            human_minutes(d.minutes)
+                            human_minutes(minutes)
                         }
                     ),
                 )
-                .with_help(if d.minutes > 720 {
+                .with_help(if minutes > 720 {
                     "use at most `12h` (PT12H); shorter sessions are safer"
                 } else {
                     "use at least `1h` (PT1H)"
@@ -815,7 +817,7 @@ fn lint_team_suffixes(functions: &IdxMap<FnIdx, FunctionDef>, sink: &mut Sink) {
         }
         let shape = format!(
             "{}|{:?}|{:?}|{:?}|{}",
-            f.session_minutes,
+            f.session.minutes(),
             f.managed.iter().map(|m| &m.arn).collect::<Vec<_>>(),
             f.customer,
             f.boundary.as_ref().map(|b| format!("{b:?}")),

@@ -312,20 +312,15 @@ impl GrantCx<'_, '_> {
                     self.expand_targets(&g.except).into_iter().collect();
                 accounts.retain(|a| !except.contains(a));
             }
-            if let Some(d) = &g.until {
-                if let Some(why) = super::date_problem(d.year, d.month, d.day) {
-                    self.err(
-                        Diagnostic::new(
-                            Code::NotADate,
-                            d.span,
-                            format!(
-                                "`{:04}-{:02}-{:02}` is not a calendar date: {why}",
-                                d.year, d.month, d.day
-                            ),
-                        )
+            if let Some(DateLit {
+                value: Err(e),
+                span,
+            }) = &g.until
+            {
+                self.err(
+                    Diagnostic::new(Code::NotADate, *span, e.to_string())
                         .with_help("write a real date as `YYYY-MM-DD`, e.g. `2026-12-31`"),
-                    );
-                }
+                );
             }
             if let Some(o) = &g.owner {
                 if let Some(msg) =
@@ -359,29 +354,33 @@ impl GrantCx<'_, '_> {
                     );
                 }
             }
-            if let Some(d) = &g.until {
-                if super::valid_date(d.year, d.month, d.day) {
-                    let days = super::days_from_civil(d.year, d.month, d.day) - today.days();
-                    if days < 0 {
-                        self.err(
-                            Diagnostic::new(Code::GrantExpired, d.span, format!("this grant expired on {:04}-{:02}-{:02}", d.year, d.month, d.day))
-                                .with_help(format!("remove the grant (today is {today}), or extend `until` after review")),
-                        );
-                    } else if days <= EXPIRY_WARNING_DAYS {
-                        let when = match days {
-                            0 => "today".to_string(),
-                            1 => "tomorrow".to_string(),
-                            n => format!("in {n} days"),
-                        };
-                        self.err(
-                            Diagnostic::new(
-                                Code::GrantExpiresSoon,
-                                d.span,
-                                format!("this grant expires {when}"),
-                            )
-                            .with_help("renew it with its owner, or let it lapse and remove it"),
-                        );
-                    }
+            if let Some(DateLit { value: Ok(d), span }) = &g.until {
+                let days = today.days_until(*d);
+                if days < 0 {
+                    self.err(
+                        Diagnostic::new(
+                            Code::GrantExpired,
+                            *span,
+                            format!("this grant expired on {d}"),
+                        )
+                        .with_help(format!(
+                            "remove the grant (today is {today}), or extend `until` after review"
+                        )),
+                    );
+                } else if days <= EXPIRY_WARNING_DAYS {
+                    let when = match days {
+                        0 => "today".to_string(),
+                        1 => "tomorrow".to_string(),
+                        n => format!("in {n} days"),
+                    };
+                    self.err(
+                        Diagnostic::new(
+                            Code::GrantExpiresSoon,
+                            *span,
+                            format!("this grant expires {when}"),
+                        )
+                        .with_help("renew it with its owner, or let it lapse and remove it"),
+                    );
                 }
             }
             let span = item.span;
@@ -466,7 +465,10 @@ impl GrantCx<'_, '_> {
                 principals,
                 accounts,
                 owner: g.owner.as_ref().map(|o| o.value.clone()),
-                until: g.until.as_ref().map(|d| (d.year, d.month, d.day)),
+                until: g
+                    .until
+                    .as_ref()
+                    .and_then(|d| d.value.as_ref().ok().copied()),
                 span,
             });
         }

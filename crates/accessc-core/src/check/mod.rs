@@ -30,120 +30,8 @@ use names::Names;
 pub use statements::non_whitespace_chars;
 use std::collections::HashSet;
 
-/// A calendar date (`--today`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Today {
-    pub year: i32,
-    pub month: u32,
-    pub day: u32,
-}
-
-impl Today {
-    /// Parse `YYYY-MM-DD`.
-    pub fn parse(s: &str) -> Option<Today> {
-        let (Some(year), Some("-"), Some(month), Some("-"), Some(day), 10) = (
-            s.get(0..4),
-            s.get(4..5),
-            s.get(5..7),
-            s.get(7..8),
-            s.get(8..10),
-            s.len(),
-        ) else {
-            return None;
-        };
-        let year = year.parse().ok()?;
-        let month = month.parse().ok()?;
-        let day = day.parse().ok()?;
-        valid_date(year, month, day).then_some(Today { year, month, day })
-    }
-
-    /// Parse a `--today` argument: [`Today::parse`] with a message for people.
-    pub fn parse_arg(s: &str) -> Result<Today, String> {
-        Today::parse(s).ok_or_else(|| format!("`{s}` is not a date: write YYYY-MM-DD"))
-    }
-
-    /// Days since 1970-01-01.
-    pub fn days(self) -> i64 {
-        days_from_civil(self.year, self.month, self.day)
-    }
-
-    /// Today's UTC date from the system clock.
-    pub fn now() -> Today {
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
-        let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
-        Today { year, month, day }
-    }
-}
-
-impl std::fmt::Display for Today {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
-    }
-}
-
-pub fn valid_date(y: i32, m: u32, d: u32) -> bool {
-    date_problem(y, m, d).is_none()
-}
-
-/// Why `y-m-d` is not a calendar date, if it is not.
-pub fn date_problem(y: i32, m: u32, d: u32) -> Option<String> {
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    if !(1..=9999).contains(&y) {
-        return Some("there is no year 0000".into());
-    }
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let dim = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return Some(format!("there is no month {m:02}")),
-    };
-    let Some(month) = MONTHS.get((m - 1) as usize) else {
-        return Some(format!("there is no month {m:02}"));
-    };
-    (!(1..=dim).contains(&d)).then(|| format!("{month} {y:04} has no day {d:02}"))
-}
-
-/// Howard Hinnant's days-from-civil.
-pub fn days_from_civil(y: i32, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y as i64 - 1 } else { y as i64 };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = m as i64;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i32, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = (yoe + era * 400 + if m <= 2 { 1 } else { 0 }) as i32;
-    (y, m, d)
-}
+/// The date the checker judges `until` against (`--today`).
+pub type Today = crate::date::Date;
 
 #[derive(Debug, Clone, Copy)]
 pub struct CheckOptions {
@@ -165,6 +53,40 @@ impl Checked {
         self.diagnostics
             .iter()
             .any(|d| d.severity == Severity::Error)
+    }
+
+    /// The model, when the checker reported no error: what lowering takes.
+    pub fn checked_model(&self) -> Option<CheckedModel<'_>> {
+        (!self.has_errors()).then_some(CheckedModel { model: &self.model })
+    }
+
+    /// The model, when its only errors are grants past their `until`
+    /// (A401). Such a grant is whole in the model: `drift` lowers it and
+    /// reports the live assignment as stale instead of stopping.
+    pub fn checked_model_with_expired_grants(&self) -> Option<CheckedModel<'_>> {
+        let blocking = self
+            .diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error && !is_expired_grant(d));
+        (!blocking).then_some(CheckedModel { model: &self.model })
+    }
+}
+
+fn is_expired_grant(d: &Diagnostic) -> bool {
+    d.code == Code::GrantExpired
+}
+
+/// A model the checker found no errors in (or only those that
+/// [`Checked::checked_model_with_expired_grants`] accepts): the input of
+/// [`crate::model_to_ir::lower`]. Only the checker makes one.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckedModel<'a> {
+    model: &'a Model,
+}
+
+impl<'a> CheckedModel<'a> {
+    pub fn model(self) -> &'a Model {
+        self.model
     }
 }
 

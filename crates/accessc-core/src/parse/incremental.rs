@@ -387,13 +387,8 @@ impl Mover {
         }
     }
 
-    fn date(&self, d: &mut Date) {
-        let Date {
-            year: _,
-            month: _,
-            day: _,
-            span,
-        } = d;
+    fn date(&self, d: &mut DateLit) {
+        let DateLit { value: _, span } = d;
         self.span(span);
     }
 
@@ -484,7 +479,7 @@ impl Mover {
                 self.string(s)
             }
             FunctionProp::Session(Duration {
-                minutes: _,
+                value: _,
                 text: _,
                 span,
             }) => self.span(span),

@@ -404,14 +404,20 @@ mod tests {
         let ItemKind::Grant(g) = &m.items[1].kind else {
             panic!("not a grant");
         };
-        assert_eq!(g.until.as_ref().map(|d| d.year), Some(2026));
+        assert_eq!(
+            g.until
+                .as_ref()
+                .and_then(|d| d.value.as_ref().ok())
+                .map(|d| d.year()),
+            Some(2026)
+        );
         assert!(matches!(
             &g.repeated[..],
             [Repeated {
                 keyword: "until",
-                value: PropValue::Date(Date { year: 2027, .. }),
+                value: PropValue::Date(DateLit { value: Ok(d), .. }),
                 ..
-            }]
+            }] if d.year() == 2027
         ));
         let ItemKind::Instance(i) = &m.items[2].kind else {
             panic!("not an instance");

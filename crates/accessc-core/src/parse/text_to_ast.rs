@@ -1,6 +1,7 @@
 //! Pest parse trees to [`crate::ast`] nodes, one item at a time.
 
 use crate::ast::*;
+use crate::session_duration::SessionDuration;
 use crate::span::{FileId, Span};
 use pest::iterators::Pair;
 use pest_derive::Parser;
@@ -551,7 +552,7 @@ impl Builder<'_> {
             Rule::fp_session => {
                 let d = first(&mut inner);
                 FunctionProp::Session(Duration {
-                    minutes: parse_duration(d.as_str()),
+                    value: SessionDuration::from_minutes(parse_duration(d.as_str())),
                     text: d.as_str().to_string(),
                     span: self.span(&d),
                 })
@@ -650,14 +651,12 @@ impl Builder<'_> {
             .collect()
     }
 
-    fn date(&self, p: P) -> Date {
+    fn date(&self, p: P) -> DateLit {
         let span = self.span(&p);
         let s = p.as_str();
         let num = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse().ok()).unwrap_or(0);
-        Date {
-            year: num(0..4) as i32,
-            month: num(5..7),
-            day: num(8..10),
+        DateLit {
+            value: crate::date::Date::new(num(0..4) as i32, num(5..7), num(8..10)),
             span,
         }
     }

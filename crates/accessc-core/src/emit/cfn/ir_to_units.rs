@@ -7,7 +7,8 @@ use super::names::{name_part, pascal, plain, stable_hash, stable_id, Claims, MAX
 use super::template::{render, AssignmentResource, Param, PrincipalRef, Resource, Unit};
 use super::CfnFormat;
 use crate::ir::{
-    Assignment, Boundary, CmpDeployment, Ir, PermissionSet, Principal, PrincipalType, OWNERSHIP_TAG,
+    Assignment, Boundary, CmpDeployment, Ir, OrgUnitRef, PermissionSet, PolicyBody, Principal,
+    PrincipalType, OWNERSHIP_TAG,
 };
 use rustc_hash::FxHashMap;
 use serde_json::{json, Map, Value};
@@ -50,7 +51,8 @@ struct Ctx<'a> {
     ps_ids: HashMap<String, String>,
     params: BTreeMap<String, Param>,
     principal_params: HashMap<(PrincipalType, String), String>,
-    org_params: HashMap<String, String>,
+    /// OUs and the root without an id → (parameter name, OU path or `root`).
+    org_params: HashMap<OrgUnitRef, (String, String)>,
     errors: Vec<String>,
 }
 
@@ -139,7 +141,10 @@ pub fn build(ir: &Ir, format: CfnFormat) -> Units {
         .iter()
         .map(|c| {
             let cand = format!("{}{}", pascal(&c.name), body_id(&c.body));
-            let kept = plain(&c.name) && (c.body == "default" || c.body.split('/').all(plain));
+            let kept = plain(&c.name)
+                && c.body
+                    .ou_path()
+                    .is_none_or(|path| path.split('/').all(plain));
             let id = stable_id(&cand, kept, &cmp_key(c), 80);
             cmp_claims.claim(&id, || {
                 format!(
@@ -171,11 +176,7 @@ pub fn build(ir: &Ir, format: CfnFormat) -> Units {
         })
         .collect();
     principal_params.sort();
-    let mut org_params: Vec<(String, String)> = cx
-        .org_params
-        .iter()
-        .map(|(placeholder, n)| (n.clone(), placeholder.trim_matches(['{', '}']).to_string()))
-        .collect();
+    let mut org_params: Vec<(String, String)> = cx.org_params.values().cloned().collect();
     org_params.sort();
     Units {
         permission_sets,
@@ -242,8 +243,8 @@ fn cmp_key(c: &CmpDeployment) -> String {
 }
 
 /// `default` → `Default`; an OU path → its PascalCase.
-fn body_id(body: &str) -> String {
-    pascal(body)
+fn body_id(body: &PolicyBody) -> String {
+    pascal(body.as_str())
 }
 
 /// `AssignmentAppDeveloperAwsTeamAEngineers111111111111`; users get `User`
@@ -480,23 +481,27 @@ impl<'ir> Ctx<'ir> {
         self.errors.append(&mut claims.errors);
     }
 
-    /// OU and root ids the program does not give appear in the IR as
-    /// `{path}`; each becomes a parameter.
+    /// Each OU and the root whose id the program does not give becomes a
+    /// parameter.
     fn name_org_params(&mut self) {
-        let mut placeholders: BTreeSet<String> = BTreeSet::new();
+        // In the order of their IR text, `{path}`.
+        let mut unknown: BTreeMap<String, &OrgUnitRef> = BTreeMap::new();
         for c in &self.ir.customer_managed_policies {
             for t in &c.targets {
-                for id in &t.ou_ids {
-                    if is_placeholder(id) {
-                        placeholders.insert(id.clone());
+                for r in &t.ou_ids {
+                    if r.id().is_none() {
+                        unknown.insert(r.to_text(), r);
                     }
                 }
             }
         }
         let mut claims = Claims::new("parameter name");
-        for p in placeholders {
-            let path = p.trim_matches(['{', '}']);
-            let param = &if path == "root" {
+        for r in unknown.into_values() {
+            let (root, path) = match r {
+                OrgUnitRef::UnknownOu(path) => (false, path.as_str()),
+                _ => (true, "root"),
+            };
+            let param = &if root {
                 "RootId".to_string()
             } else {
                 stable_id(
@@ -507,7 +512,7 @@ impl<'ir> Ctx<'ir> {
                 )
             };
             claims.claim(param, || format!("OU `{path}`"));
-            let definition = if path == "root" {
+            let definition = if root {
                 json!({
                     "Type": "String",
                     "Description": "Id of the organization root (aws organizations list-roots)",
@@ -527,7 +532,8 @@ impl<'ir> Ctx<'ir> {
                     definition,
                 },
             );
-            self.org_params.insert(p, param.clone());
+            self.org_params
+                .insert(r.clone(), (param.clone(), path.to_string()));
         }
         self.errors.append(&mut claims.errors);
     }
@@ -746,7 +752,7 @@ impl<'ir> Ctx<'ir> {
             account_id: a.account_id.clone(),
             account_name: shared.account_name(self.ir, &a.account_id),
             owner: a.owner.clone(),
-            until: a.until.clone(),
+            until: a.until.map(|d| d.to_string()),
         };
         let size = resource.len_bound(&logical);
         Unit {
@@ -775,12 +781,13 @@ impl<'ir> Ctx<'ir> {
                 let ous: Vec<Value> = t
                     .ou_ids
                     .iter()
-                    .map(|o| match self.org_params.get(o) {
-                        Some(p) => {
+                    .map(|o| match (o, self.org_params.get(o)) {
+                        (OrgUnitRef::Id(id), _) => json!(id),
+                        (_, Some((p, _))) => {
                             params.insert(p.clone());
                             json!({"Ref": p})
                         }
-                        None => json!(o),
+                        (unknown, None) => json!(unknown.to_text()),
                     })
                     .collect();
                 let mut targets = Map::new();
@@ -816,10 +823,9 @@ impl<'ir> Ctx<'ir> {
             "accessc: customer managed policy {}{} ({} body) in every account it reaches",
             c.path,
             c.name,
-            if c.body == "default" {
-                "default".to_string()
-            } else {
-                format!("{} OU", c.body)
+            match c.body.ou_path() {
+                None => "default".to_string(),
+                Some(path) => format!("{path} OU"),
             }
         );
         let resource = json!({
@@ -843,7 +849,7 @@ impl<'ir> Ctx<'ir> {
             },
         });
         Unit::new(
-            stable_hash(&[&c.path, &c.name, &c.body]),
+            stable_hash(&[&c.path, &c.name, c.body.as_str()]),
             vec![(format!("PolicyStackSet{id}"), resource)],
             vec![],
             params,
@@ -869,10 +875,6 @@ impl<'ir> Ctx<'ir> {
         });
         render(&t, self.format)
     }
-}
-
-fn is_placeholder(id: &str) -> bool {
-    id.starts_with('{') && id.ends_with('}')
 }
 
 /// The `Fn::Sub` string of a permission set's export name.

@@ -4,7 +4,7 @@
 
 use super::hcl::{self, string};
 use super::names::{ident, path_ident, stable_stack_set_name, Namespace};
-use crate::ir::{Boundary, CmpDeployment, Ir, PermissionSet, PrincipalType};
+use crate::ir::{Boundary, CmpDeployment, Ir, OrgUnitRef, PermissionSet, PrincipalType};
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -146,21 +146,24 @@ pub fn views(ir: &Ir) -> Views {
         .iter()
         .filter_map(|o| o.id.as_deref().map(|id| (id, o.path.as_str())))
         .collect();
-    let mut resolve_ou = |id: &str| -> OuRef {
-        if let Some(path) = id.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-            if path == "root" {
+    let mut resolve_ou = |r: &OrgUnitRef| -> OuRef {
+        let id = match r {
+            OrgUnitRef::UnknownRoot => {
                 root_placeholder = true;
                 return OuRef {
                     key: "root".into(),
                     expr: format!("var.{ROOT_VAR}"),
                 };
             }
-            placeholders.insert(path.to_string());
-            return OuRef {
-                key: path.to_string(),
-                expr: format!("var.{OU_VAR}[{}]", string(path)),
-            };
-        }
+            OrgUnitRef::UnknownOu(path) => {
+                placeholders.insert(path.to_string());
+                return OuRef {
+                    key: path.to_string(),
+                    expr: format!("var.{OU_VAR}[{}]", string(path)),
+                };
+            }
+            OrgUnitRef::Id(id) => id.as_str(),
+        };
         let key = if ir.org.root_id.as_deref() == Some(id) {
             "root".to_string()
         } else {
@@ -181,7 +184,7 @@ pub fn views(ir: &Ir) -> Views {
     // The IR's order (policy name, then body), with each policy's default
     // body first.
     let mut ordered: Vec<&CmpDeployment> = ir.customer_managed_policies.iter().collect();
-    ordered.sort_by_key(|d| (d.name.as_str(), d.body != "default"));
+    ordered.sort_by_key(|d| (d.name.as_str(), !d.body.is_default()));
     for d in ordered {
         let view = deployment(
             ir,
@@ -418,7 +421,7 @@ fn set_view(
     SetView {
         name: string(&p.name),
         description: p.description.as_deref().map(string),
-        session_duration: string(&p.session_duration),
+        session_duration: string(&p.session_duration.to_iso8601()),
         relay_state: p.relay_state.as_deref().map(string),
         tags: p
             .tags
@@ -558,30 +561,24 @@ fn deployment(
     d: &CmpDeployment,
     stack_names: &mut Namespace,
     stack_set_names: &mut Namespace,
-    resolve_ou: &mut impl FnMut(&str) -> OuRef,
+    resolve_ou: &mut impl FnMut(&OrgUnitRef) -> OuRef,
 ) -> DeploymentView {
-    let default_body = d.body == "default";
-    let owner = if default_body {
-        format!("customer managed policy `{}`", d.name)
-    } else {
-        format!("customer managed policy `{}` (body `{}`)", d.name, d.body)
+    let ou_body = d.body.ou_path();
+    let owner = match ou_body {
+        None => format!("customer managed policy `{}`", d.name),
+        Some(path) => format!("customer managed policy `{}` (body `{path}`)", d.name),
     };
-    let base = if default_body {
-        ident(&d.name)
-    } else {
-        format!("{}_{}", ident(&d.name), path_ident(&d.body))
+    let base = match ou_body {
+        None => ident(&d.name),
+        Some(path) => format!("{}_{}", ident(&d.name), path_ident(path)),
     };
     let ident = stack_names.claim(base, &owner);
     let accounts_ident = stack_names.claim(format!("{ident}_accounts"), &owner);
     // StackSet names are unique per account and Region: a shared one is refused.
-    let set_name = stack_set_names.claim(
-        stable_stack_set_name(&d.name, (!default_body).then_some(d.body.as_str())),
-        &owner,
-    );
-    let scope = if default_body {
-        "every member account without a more specific body".to_string()
-    } else {
-        format!("the accounts under {}", d.body)
+    let set_name = stack_set_names.claim(stable_stack_set_name(&d.name, ou_body), &owner);
+    let scope = match ou_body {
+        None => "every member account without a more specific body".to_string(),
+        Some(path) => format!("the accounts under {path}"),
     };
     let description = match &d.description {
         Some(desc) => format!("{desc} ({}{} for {scope}; accessc)", d.path, d.name),
@@ -614,7 +611,7 @@ fn deployment(
     let mut ous: Vec<(String, String)> = Vec::new();
     let mut accounts: Vec<(String, String, String)> = Vec::new();
     for t in &d.targets {
-        let refs: Vec<OuRef> = t.ou_ids.iter().map(|id| resolve_ou(id)).collect();
+        let refs: Vec<OuRef> = t.ou_ids.iter().map(&mut *resolve_ou).collect();
         if t.account_ids.is_empty() {
             for r in refs {
                 let key = string(&r.key);
