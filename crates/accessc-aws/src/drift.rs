@@ -117,15 +117,15 @@ pub fn drift(ir: &Ir, live: &Live, today: Date) -> Drift {
         d.missing_assignments
             .extend(s.create_assignments.iter().map(with_set));
         match s.action {
-            SetAction::Delete => d.orphan_sets.push(s.name.clone()),
-            SetAction::Create => d.missing_sets.push(s.name.clone()),
+            SetAction::Delete { .. } => d.orphan_sets.push(s.name.clone()),
+            SetAction::Create(_) => d.missing_sets.push(s.name.clone()),
             _ => {}
         }
         let outdated = live
             .set(&s.name)
             .map(|l| l.outdated_accounts.clone())
             .unwrap_or_default();
-        if s.action == SetAction::Update || !outdated.is_empty() {
+        if matches!(s.action, SetAction::Update { .. }) || !outdated.is_empty() {
             d.changed_sets.push(ChangedSet {
                 name: s.name.clone(),
                 changes: s.changes.clone(),

@@ -5,8 +5,8 @@
 //! |---|---|---|
 //! | `client.rs` | `--profile`, `--region`, `--endpoint-url` | SDK clients; every call retried with adaptive back-off and counted |
 //! | `live.rs` | the live instance | [`live::Live`]: owned permission sets, their assignments, principals, ABAC, operations in flight |
-//! | `plan.rs` | IR × live state (pure) | [`plan::Plan`]: what to create, update, re-provision and delete |
-//! | `apply.rs` | a plan | AWS calls: sets first, then provisioning, creations, deletions; ≤ 15 async operations |
+//! | `plan/` | IR × live state (pure) | [`plan::Plan`]: what to create, update, re-provision and delete; its rendering for people |
+//! | `apply/` | a plan | AWS calls: sets first, then provisioning, creations, deletions; ≤ 15 async operations, each polled to its end |
 //! | `drift.rs` | IR × live state (pure) | [`drift::Drift`]: what exists live but not in the source |
 //! | `snapshot.rs` | the live organization and identity store | the `accessc-org/1` JSON `org from` reads |
 //!
