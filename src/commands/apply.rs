@@ -2,7 +2,6 @@
 //! is finished by the next one.
 
 use accessc_aws::apply::{self, ApplyOptions};
-use accessc_aws::client::Aws;
 use accessc_aws::live;
 use accessc_aws::plan::{self, PlanOptions};
 use accessc_aws::progress::{Progress, ProgressMode};
@@ -11,10 +10,10 @@ use accessc_core::Today;
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::aws::{
-    connect_options, fail, load_ir, read_note, read_options, runtime, AwsArgs, ProgressArg,
+    connect_and_read, fail, load_ir, read_note, read_options, runtime, AwsArgs, ProgressArg,
     ReadArgs,
 };
 use crate::term::out;
@@ -78,15 +77,10 @@ pub fn run(args: ApplyArgs) -> ExitCode {
         ProgressArg::None => ProgressMode::Quiet,
     };
     rt.block_on(async {
-        let started = Instant::now();
-        let aws = match Aws::connect(connect_options(&args.aws, ir.instance.region.clone())).await {
-            Ok(a) => a,
-            Err(e) => return fail(&e),
-        };
-        let ropts = read_options(&args.aws, &args.read);
-        let mut live = match live::read(&aws, &ir, &ropts).await {
-            Ok(l) => l,
-            Err(e) => return fail(&e),
+        let (aws, mut live, started) = match connect_and_read(&ir, &args.aws, &args.read).await
+        {
+            Ok(read) => read,
+            Err(code) => return code,
         };
         let opts = ApplyOptions {
             max_in_flight: usize::from(args.max_in_flight),
@@ -101,7 +95,7 @@ pub fn run(args: ApplyArgs) -> ExitCode {
             if let Err(e) = apply::wait_in_flight(&aws, &live.instance_arn, opts.op_timeout, &mut progress).await {
                 return fail(&e);
             }
-            live = match live::read(&aws, &ir, &ropts).await {
+            live = match live::read(&aws, &ir, &read_options(&args.aws, &args.read)).await {
                 Ok(l) => l,
                 Err(e) => return fail(&e),
             };

@@ -5,7 +5,7 @@
 //! service failure, 3 drift found.
 
 use accessc_aws::client::{Aws, ConnectOptions};
-use accessc_aws::live::{PrincipalScope, ReadOptions};
+use accessc_aws::live::{self, Live, PrincipalScope, ReadOptions};
 use accessc_aws::AwsError;
 use accessc_core::ir::Ir;
 use accessc_core::load::LoadOptions;
@@ -107,6 +107,24 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
             eprintln!("error: cannot start the async runtime: {e}");
             ExitCode::from(2)
         })
+}
+
+/// Connects to AWS (the program's `instance region` as the fallback region)
+/// and reads the live state the program needs; a failure ends the command.
+/// Returns when the connection began, for [`read_note`].
+pub async fn connect_and_read(
+    ir: &Ir,
+    aws_args: &AwsArgs,
+    read: &ReadArgs,
+) -> Result<(Aws, Live, Instant), ExitCode> {
+    let started = Instant::now();
+    let aws = Aws::connect(connect_options(aws_args, ir.instance.region.clone()))
+        .await
+        .map_err(|e| fail(&e))?;
+    let live = live::read(&aws, ir, &read_options(aws_args, read))
+        .await
+        .map_err(|e| fail(&e))?;
+    Ok((aws, live, started))
 }
 
 pub fn connect_options(a: &AwsArgs, fallback_region: Option<String>) -> ConnectOptions {

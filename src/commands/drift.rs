@@ -1,20 +1,14 @@
 //! `accessc drift`: what exists live but not in the source; exit 3 when
 //! there is any.
 
-use accessc_aws::client::Aws;
 use accessc_aws::drift;
-use accessc_aws::live;
 use accessc_core::load::LoadOptions;
 use accessc_core::Today;
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
 
-use super::aws::{
-    connect_options, fail, load_ir, read_note, read_options, runtime, AwsArgs, OutputFormat,
-    ReadArgs,
-};
+use super::aws::{connect_and_read, load_ir, read_note, runtime, AwsArgs, OutputFormat, ReadArgs};
 use crate::term::out;
 
 #[derive(Debug, Clone, Args)]
@@ -56,14 +50,9 @@ pub fn run(args: DriftArgs) -> ExitCode {
         Err(code) => return code,
     };
     rt.block_on(async {
-        let started = Instant::now();
-        let aws = match Aws::connect(connect_options(&args.aws, ir.instance.region.clone())).await {
-            Ok(a) => a,
-            Err(e) => return fail(&e),
-        };
-        let live = match live::read(&aws, &ir, &read_options(&args.aws, &args.read)).await {
-            Ok(l) => l,
-            Err(e) => return fail(&e),
+        let (aws, live, started) = match connect_and_read(&ir, &args.aws, &args.read).await {
+            Ok(read) => read,
+            Err(code) => return code,
         };
         read_note(&aws, started);
         let d = drift::drift(&ir, &live, today);

@@ -1,19 +1,13 @@
 //! `accessc plan`: what `apply` would change in the live instance.
 
-use accessc_aws::client::Aws;
-use accessc_aws::live;
 use accessc_aws::plan::{self, PlanOptions};
 use accessc_core::load::LoadOptions;
 use accessc_core::Today;
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
 
-use super::aws::{
-    connect_options, fail, load_ir, read_note, read_options, runtime, AwsArgs, OutputFormat,
-    ReadArgs,
-};
+use super::aws::{connect_and_read, load_ir, read_note, runtime, AwsArgs, OutputFormat, ReadArgs};
 use crate::term::out;
 
 #[derive(Debug, Clone, Args)]
@@ -57,14 +51,9 @@ pub fn run(args: PlanArgs) -> ExitCode {
         Err(code) => return code,
     };
     rt.block_on(async {
-        let started = Instant::now();
-        let aws = match Aws::connect(connect_options(&args.aws, ir.instance.region.clone())).await {
-            Ok(a) => a,
-            Err(e) => return fail(&e),
-        };
-        let live = match live::read(&aws, &ir, &read_options(&args.aws, &args.read)).await {
-            Ok(l) => l,
-            Err(e) => return fail(&e),
+        let (aws, live, started) = match connect_and_read(&ir, &args.aws, &args.read).await {
+            Ok(read) => read,
+            Err(code) => return code,
         };
         read_note(&aws, started);
         let p = plan::plan(
