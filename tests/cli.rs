@@ -365,3 +365,87 @@ fn shipped_examples_check_without_errors() {
     }
     assert!(n >= 6, "expected the six guide examples, found {n}");
 }
+
+/// The README's commands, as written: every `accessc …` or
+/// `cargo run --release -- …` line of its `sh` blocks that needs no AWS
+/// account runs from the checkout and exits 0. `-o DIR` is redirected to a
+/// temporary directory and `examples/*/` is expanded as a shell would.
+#[test]
+fn readme_commands_run_as_written() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let out_dir = tempfile::tempdir().expect("tmp");
+    let mut in_sh = false;
+    let mut ran = Vec::new();
+    for line in readme.lines() {
+        if line.starts_with("```") {
+            in_sh = line == "```sh";
+            continue;
+        }
+        if !in_sh {
+            continue;
+        }
+        let cmd = line.split(" #").next().unwrap_or("").trim();
+        let Some(rest) = cmd
+            .strip_prefix("cargo run --release -- ")
+            .or_else(|| cmd.strip_prefix("accessc "))
+        else {
+            continue;
+        };
+        let words: Vec<&str> = rest.split_whitespace().collect();
+        if !matches!(
+            words.first(),
+            Some(&("check" | "build" | "explain" | "fmt"))
+        ) {
+            continue;
+        }
+        let mut args: Vec<String> = Vec::new();
+        let mut it = words.iter();
+        while let Some(w) = it.next() {
+            match *w {
+                "-o" => {
+                    it.next();
+                    args.push("-o".into());
+                    args.push(
+                        out_dir
+                            .path()
+                            .join(ran.len().to_string())
+                            .display()
+                            .to_string(),
+                    );
+                }
+                "examples/*/" => {
+                    let mut dirs: Vec<String> = std::fs::read_dir(root().join("examples"))
+                        .expect("examples")
+                        .map(|e| e.expect("entry").path())
+                        .filter(|p| p.is_dir())
+                        .map(|p| p.display().to_string())
+                        .collect();
+                    dirs.sort();
+                    args.extend(dirs);
+                }
+                w => args.push(w.to_string()),
+            }
+        }
+        let out = Command::new(env!("CARGO_BIN_EXE_accessc"))
+            .args(&args)
+            .current_dir(root())
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run accessc");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "README: `{cmd}`\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        ran.push(cmd.to_string());
+    }
+    // The examples' check, and the quick start's check and build.
+    assert!(ran.len() >= 3, "README commands found: {ran:?}");
+    assert!(
+        ran.iter()
+            .any(|c| c.contains("check --today") && c.contains("examples/*/")),
+        "the README checks every example with a fixed date: {ran:?}"
+    );
+}
