@@ -92,6 +92,7 @@ fn cfn_addresses(ir: &Ir) -> Result<BTreeSet<String>, Vec<String>> {
         ir,
         &CfnOptions {
             format: CfnFormat::Json,
+            ..Default::default()
         },
         &GuardRules,
     )?;

@@ -14,7 +14,7 @@
 #[path = "support/peers.rs"]
 mod peers;
 
-use accessc_core::emit::cfn::{emit_cfn, CfnFormat, CfnOptions};
+use accessc_core::emit::cfn::{emit_cfn, CfnFormat, CfnOptions, DEFAULT_CONCURRENT_ASSIGNMENTS};
 use accessc_core::emit::OutFile;
 use accessc_core::ir::{Ir, SessionDuration};
 use accessc_core::{check, load, CheckOptions, RealFs, Today};
@@ -29,7 +29,10 @@ use std::time::Instant;
 const TODAY: &str = "2026-11-28";
 
 fn opts(format: CfnFormat) -> CfnOptions {
-    CfnOptions { format }
+    CfnOptions {
+        format,
+        ..Default::default()
+    }
 }
 
 /// The IR of a program that must check without errors.
@@ -309,6 +312,14 @@ fn large_org_splits_into_stacks_inside_the_limits() {
             let ps = rest.split(['-', '.']).next().expect("ps").to_string();
             *assignment_stacks.entry(ps).or_default() += 1;
             total_assignments += resources;
+            let width = assert_chains(&y.path, v, DEFAULT_CONCURRENT_ASSIGNMENTS);
+            // Chains are chosen by hash: a stack of a hundred assignments
+            // or more fills all of them (an empty one has odds below 1e-3).
+            assert!(
+                resources < 100 || width == DEFAULT_CONCURRENT_ASSIGNMENTS,
+                "{}: {resources} assignments in only {width} chains",
+                y.path
+            );
         }
         for id in v["Resources"].as_object().expect("r").keys() {
             home.insert(id.clone(), y.path.clone());
@@ -329,6 +340,7 @@ fn large_org_splits_into_stacks_inside_the_limits() {
         templates(&files).len(),
         split
     );
+    assert_deploy_order_bound(&files, DEFAULT_CONCURRENT_ASSIGNMENTS);
 
     // cfn-lint on a sample: the largest template, the permission-set stacks
     // and the policy StackSets with their bodies (linting all ~80 templates
@@ -424,6 +436,326 @@ fn large_org_splits_into_stacks_inside_the_limits() {
     let moved_total: usize = moved.values().sum();
     assert!(moved_total <= 450, "{moved_total} resources moved");
     eprintln!("one more assignment moved {moved_total} resources: {moved:?}");
+}
+
+/// Checks the `DependsOn` chains of assignment template `v` (named `path`)
+/// and returns their number, the template's width: every `DependsOn` names
+/// one assignment of the same template, no assignment is named by two, the
+/// chains have no cycle, and at most `n` assignments depend on nothing (so
+/// CloudFormation creates at most `n` at once).
+fn assert_chains(path: &str, v: &Value, n: usize) -> usize {
+    let resources = v["Resources"].as_object().expect("resources");
+    let mut next: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut heads = Vec::new();
+    for (id, r) in resources {
+        assert_eq!(r["Type"], "AWS::SSO::Assignment", "{path}: {id}");
+        match r.get("DependsOn") {
+            None => heads.push(id.as_str()),
+            Some(Value::String(dep)) => {
+                let target = resources.get(dep).unwrap_or_else(|| {
+                    panic!("{path}: {id} depends on {dep}, not in the template")
+                });
+                assert_eq!(target["Type"], "AWS::SSO::Assignment", "{path}: {dep}");
+                assert!(dep != id, "{path}: {id} depends on itself");
+                if let Some(other) = next.insert(dep.as_str(), id.as_str()) {
+                    panic!("{path}: {dep} is the DependsOn of both {other} and {id}: not a chain");
+                }
+            }
+            Some(other) => panic!("{path}: {id} has DependsOn {other}, not one name"),
+        }
+    }
+    assert!(
+        heads.len() <= n,
+        "{path}: {} assignments depend on nothing (at most {n} may start at once)",
+        heads.len()
+    );
+    // Every assignment is reached from a head by following the chain: no
+    // cycle, and every chain is linear.
+    let mut seen = 0;
+    for h in &heads {
+        let mut cur = *h;
+        seen += 1;
+        while let Some(succ) = next.get(cur) {
+            cur = succ;
+            seen += 1;
+            assert!(seen <= resources.len(), "{path}: a chain loops");
+        }
+    }
+    assert_eq!(
+        seen,
+        resources.len(),
+        "{path}: some assignments sit on a cycle"
+    );
+    heads.len()
+}
+
+/// `deploy-order.json` deploys at most so many assignment stacks at once that
+/// no more than 15 assignments are created at once, and says so.
+fn assert_deploy_order_bound(files: &[OutFile], n: usize) {
+    let order = parse_json(
+        &files
+            .iter()
+            .find(|f| f.path == "deploy-order.json")
+            .expect("deploy-order.json")
+            .contents,
+    );
+    assert_eq!(order["max_concurrent_assignments"], n);
+    let stage3 = order["stages"]
+        .as_array()
+        .expect("stages")
+        .iter()
+        .find(|s| s["stage"] == 3)
+        .expect("stage 3");
+    let parallel = stage3["max_parallel_stacks"].as_u64().expect("a bound") as usize;
+    assert!(
+        parallel >= 1 && parallel * n <= 15,
+        "{parallel} stacks of {n}"
+    );
+    let md = &files
+        .iter()
+        .find(|f| f.path == "DEPLOY.md")
+        .expect("DEPLOY.md")
+        .contents;
+    if parallel == 1 {
+        assert!(md.contains("one after another"), "{md}");
+    } else {
+        assert!(md.contains(&format!("at most {parallel}** stacks")), "{md}");
+    }
+    // Stages 1 and 2 come before the assignments.
+    let stages: Vec<u64> = order["stages"]
+        .as_array()
+        .expect("stages")
+        .iter()
+        .map(|s| s["stage"].as_u64().expect("n"))
+        .collect();
+    let mut sorted = stages.clone();
+    sorted.sort();
+    assert_eq!(stages, sorted);
+}
+
+#[test]
+fn assignment_chains_follow_max_concurrent_assignments() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let prog = tmp.path().join("org");
+    gen_org(
+        &prog,
+        &[
+            "--accounts",
+            "60",
+            "--ous",
+            "16",
+            "--functions",
+            "4",
+            "--groups",
+            "20",
+            "--grants",
+            "60",
+            "--users",
+            "4",
+        ],
+    );
+    let ir = ir_of(&prog);
+    for n in [1, 3, 15] {
+        for format in [CfnFormat::Yaml, CfnFormat::Json] {
+            let opts = CfnOptions {
+                format,
+                max_concurrent_assignments: n,
+            };
+            let files = emit_cfn(&ir, &opts, &GuardRules).expect("emit");
+            let mut stacks = 0;
+            for f in templates(&files) {
+                if !f.path.starts_with("assignments-") {
+                    continue;
+                }
+                stacks += 1;
+                let v = match format {
+                    CfnFormat::Yaml => yaml_to_json(&f.contents),
+                    CfnFormat::Json => parse_json(&f.contents),
+                };
+                let count = v["Resources"].as_object().expect("r").len();
+                let width = assert_chains(&f.path, &v, n);
+                assert!(width >= 1 && width <= n.min(count), "{}", f.path);
+                if n == 1 {
+                    // One chain: the whole stack one assignment at a time.
+                    assert_eq!(width, 1);
+                }
+            }
+            assert!(stacks > 0);
+            assert_deploy_order_bound(&files, n);
+        }
+    }
+}
+
+#[test]
+fn over_the_stack_quota_is_a_warning() {
+    use accessc_core::emit::cfn::{quota_warning, STACK_QUOTA};
+    assert_eq!(quota_warning(STACK_QUOTA, STACK_QUOTA), None);
+    let w = quota_warning(STACK_QUOTA + 1, STACK_QUOTA).expect("a warning");
+    assert!(
+        w.contains("2001 stacks") && w.contains("accessc apply"),
+        "{w}"
+    );
+}
+
+/// What one backend says of the break-glass sets and the StackSets, with
+/// the name prefix at its default: the sets tagged `accessc:BreakGlass` (and
+/// the tag's value), each metric filter as (name, namespace, metric), each
+/// alarm as (name, namespace, metric), and the StackSet descriptions.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Agreed {
+    tagged: BTreeSet<(String, String)>,
+    filters: BTreeSet<(String, String, String)>,
+    alarms: BTreeSet<(String, String, String)>,
+    stack_set_descriptions: BTreeSet<String>,
+}
+
+fn cfn_agreed(files: &[OutFile]) -> Agreed {
+    let mut out = Agreed::default();
+    let s = |v: &Value| {
+        v.as_str()
+            .unwrap_or_else(|| panic!("not a string: {v}"))
+            .to_string()
+    };
+    for f in templates(files) {
+        let v = parse_json(&f.contents);
+        let prefix = v
+            .pointer("/Parameters/NamePrefix/Default")
+            .map(|d| format!("{}-", s(d)))
+            .unwrap_or_default();
+        let named = |v: &Value| s(&v["Fn::Sub"]).replace("${NamePrefix}-", &prefix);
+        for r in v["Resources"].as_object().expect("resources").values() {
+            let p = &r["Properties"];
+            match r["Type"].as_str().expect("type") {
+                "AWS::SSO::PermissionSet" => {
+                    for t in p["Tags"].as_array().expect("tags") {
+                        if t["Key"] == "accessc:BreakGlass" {
+                            out.tagged.insert((s(&p["Name"]), s(&t["Value"])));
+                        }
+                    }
+                }
+                "AWS::Logs::MetricFilter" => {
+                    let m = &p["MetricTransformations"][0];
+                    out.filters.insert((
+                        named(&p["FilterName"]),
+                        s(&m["MetricNamespace"]),
+                        s(&m["MetricName"]),
+                    ));
+                }
+                "AWS::CloudWatch::Alarm" => {
+                    out.alarms.insert((
+                        named(&p["AlarmName"]),
+                        s(&p["Namespace"]),
+                        s(&p["MetricName"]),
+                    ));
+                }
+                "AWS::CloudFormation::StackSet" => {
+                    out.stack_set_descriptions.insert(s(&p["Description"]));
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+fn terraform_agreed(files: &[OutFile]) -> Agreed {
+    let text: String = files.iter().map(|f| f.contents.as_str()).collect();
+    let unquote = |v: &str| -> String {
+        serde_json::from_str::<String>(v).unwrap_or_else(|_| panic!("not a string: {v}"))
+    };
+    // Top-level blocks, as (kind, type, [(key, value)] in order).
+    let mut blocks: Vec<(String, String, Vec<(String, String)>)> = Vec::new();
+    for line in text.lines() {
+        if let Some(rest) = line
+            .strip_prefix("resource ")
+            .or_else(|| line.strip_prefix("variable "))
+        {
+            let kind = line.split(' ').next().unwrap_or_default().to_string();
+            let ty = rest.split('"').nth(1).unwrap_or_default().to_string();
+            blocks.push((kind, ty, Vec::new()));
+        } else if let (Some(b), Some((k, v))) = (blocks.last_mut(), line.split_once('=')) {
+            b.2.push((k.trim().to_string(), v.trim().to_string()));
+        }
+    }
+    let prefix = blocks
+        .iter()
+        .find(|(kind, ty, _)| kind == "variable" && ty == "name_prefix")
+        .and_then(|(_, _, kv)| kv.iter().find(|(k, _)| k == "default"))
+        .map(|(_, v)| unquote(v))
+        .unwrap_or_default();
+    let named = |v: &str| unquote(v).replace("${var.name_prefix}", &prefix);
+    let get = |kv: &[(String, String)], key: &str, nth: usize| -> String {
+        kv.iter()
+            .filter(|(k, _)| k == key)
+            .nth(nth)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("no {key} in {kv:?}"))
+    };
+    let mut out = Agreed::default();
+    for (kind, ty, kv) in &blocks {
+        if kind != "resource" {
+            continue;
+        }
+        match ty.as_str() {
+            "aws_ssoadmin_permission_set" => {
+                if let Some((_, v)) = kv.iter().find(|(k, _)| k == "\"accessc:BreakGlass\"") {
+                    out.tagged
+                        .insert((unquote(&get(kv, "name", 0)), unquote(v)));
+                }
+            }
+            "aws_cloudwatch_log_metric_filter" => {
+                let entry = (
+                    named(&get(kv, "name", 0)),
+                    unquote(&get(kv, "namespace", 0)),
+                    unquote(&get(kv, "name", 1)),
+                );
+                out.filters.insert(entry);
+            }
+            "aws_cloudwatch_metric_alarm" => {
+                // The alarm reads namespace and metric from its filter.
+                let filter = out
+                    .filters
+                    .iter()
+                    .find(|f| f.0 == named(&get(kv, "alarm_name", 0)))
+                    .cloned()
+                    .expect("the alarm's filter");
+                assert!(get(kv, "metric_name", 0).starts_with("aws_cloudwatch_log_metric_filter."));
+                out.alarms
+                    .insert((named(&get(kv, "alarm_name", 0)), filter.1, filter.2));
+            }
+            "aws_cloudformation_stack_set" => {
+                out.stack_set_descriptions
+                    .insert(unquote(&get(kv, "description", 0)));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Both backends give the break-glass sets the same tag, metric and names,
+/// and the StackSets the same descriptions.
+#[test]
+fn cloudformation_and_terraform_agree() {
+    use accessc_core::emit::terraform::emit_terraform;
+    for example in examples() {
+        let ir = ir_of(&example);
+        let cfn = cfn_agreed(&emit(&ir, CfnFormat::Json));
+        let tf = terraform_agreed(&emit_terraform(&ir).expect("terraform"));
+        assert_eq!(cfn, tf, "{}", example.display());
+        let break_glass = ir
+            .permission_sets
+            .iter()
+            .filter(|p| p.break_glass.is_some())
+            .count();
+        assert_eq!(cfn.tagged.len(), break_glass);
+        assert_eq!(cfn.alarms.len(), break_glass);
+        for d in &cfn.stack_set_descriptions {
+            let marks = d.matches("(accessc)").count() + d.matches("; accessc)").count();
+            assert!(marks <= 1, "{d}");
+        }
+        eprintln!("{}: {cfn:?}", example.display());
+    }
 }
 
 /// The guard rules are stricter than the checker's warnings: a program whose
@@ -823,10 +1155,29 @@ fn guide_sample_compiles_to_the_same_properties() {
     );
 }
 
-/// True when `old`'s lines appear in `new` in order, so `new` only adds lines.
+/// True when `old`'s lines appear in `new` in order, so `new` only adds
+/// lines, but for at most one `DependsOn` line (the next assignment of the
+/// new one's chain now depends on it).
 fn only_adds_lines(old: &str, new: &str) -> bool {
+    let is_depends_on = |l: &str| {
+        let t = l.trim_start();
+        t.starts_with("DependsOn:") || t.starts_with("\"DependsOn\":")
+    };
     let mut it = new.lines();
-    old.lines().all(|l| it.any(|n| n == l))
+    let mut replaced = 0;
+    old.lines().all(|l| {
+        if is_depends_on(l) {
+            // Either kept, or replaced by the line of the same position.
+            let mut probe = it.clone();
+            if probe.any(|n| n == l) {
+                it = probe;
+                return true;
+            }
+            replaced += 1;
+            return replaced <= 1 && it.any(is_depends_on);
+        }
+        it.any(|n| n == l)
+    })
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -909,9 +1260,21 @@ fn one_more_grant_adds_only_its_resources() {
             );
             let added: Vec<&String> = ar.keys().filter(|k| !br.contains_key(*k)).collect();
             assert_eq!(added, vec![&new_id]);
+            let mut relinked = Vec::new();
             for (k, v) in br {
-                assert_eq!(&ar[k], v, "{k} changed");
+                if &ar[k] != v {
+                    // Only the next assignment of the new one's chain, and
+                    // only its DependsOn, which now names the new one.
+                    assert_eq!(ar[k]["DependsOn"], new_id.as_str(), "{k} changed");
+                    assert_eq!(ar[&new_id]["DependsOn"], v["DependsOn"], "{k}");
+                    let (mut a, mut b) = (ar[k].clone(), v.clone());
+                    a.as_object_mut().expect("o").remove("DependsOn");
+                    b.as_object_mut().expect("o").remove("DependsOn");
+                    assert_eq!(a, b, "{k} changed more than its DependsOn");
+                    relinked.push(k);
+                }
             }
+            assert!(relinked.len() <= 1, "{relinked:?}");
         }
     }
 }

@@ -301,7 +301,10 @@ pub fn run(text: &str, files: &[(String, Vec<u8>)]) -> Outcome {
         accessc_core::emit::cfn::CfnFormat::Json
     };
     {
-        let opts = accessc_core::emit::cfn::CfnOptions { format };
+        let opts = accessc_core::emit::cfn::CfnOptions {
+            format,
+            ..Default::default()
+        };
         match accessc_core::emit::cfn::prepare_cfn(&ir, &opts, &accessc_guard::GuardRules) {
             Ok(output) => {
                 let paths = output.paths();

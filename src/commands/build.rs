@@ -24,6 +24,10 @@ pub struct BuildArgs {
     /// CloudFormation template format.
     #[arg(long, value_enum, default_value_t = TemplateFormat::Yaml)]
     format: TemplateFormat,
+    /// CloudFormation: how many assignments of one stack are created at once
+    /// (1 to 15; the assignments form this many `DependsOn` chains).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u8).range(1..=15))]
+    max_concurrent_assignments: u8,
     /// The date user-grant expiry is judged against (YYYY-MM-DD); default: today (UTC).
     #[arg(long, value_parser = Today::parse_arg)]
     today: Option<Today>,
@@ -111,9 +115,15 @@ pub fn run(args: BuildArgs) -> ExitCode {
                 TemplateFormat::Yaml => accessc_core::emit::cfn::CfnFormat::Yaml,
                 TemplateFormat::Json => accessc_core::emit::cfn::CfnFormat::Json,
             },
+            max_concurrent_assignments: usize::from(args.max_concurrent_assignments),
         };
         match accessc_core::emit::cfn::prepare_cfn(&ir, &opts, &accessc_guard::GuardRules) {
-            Ok(output) => cfn = Some(output),
+            Ok(output) => {
+                for warning in output.warnings() {
+                    eprintln!("warning: {warning}");
+                }
+                cfn = Some(output)
+            }
             Err(violations) => {
                 for v in &violations {
                     eprintln!("error: {v}");

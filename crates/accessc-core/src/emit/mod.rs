@@ -1,6 +1,7 @@
 //! Backends: each turns the IR (and nothing else) into files.
 
 pub mod cfn;
+pub mod common;
 pub mod terraform;
 
 use crate::ir::Ir;

@@ -15,12 +15,13 @@ use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-/// The tag that marks a break-glass permission set (the guard rules read it).
-pub const BREAK_GLASS_TAG: &str = "accessc:BreakGlass";
-/// Namespace of the break-glass sign-in metrics.
-pub const METRIC_NAMESPACE: &str = "accessc/BreakGlass";
+pub use crate::emit::common::BREAK_GLASS_TAG;
 /// The default of the `NamePrefix` parameter.
-pub const DEFAULT_PREFIX: &str = "accessc";
+pub use crate::emit::common::DEFAULT_NAME_PREFIX as DEFAULT_PREFIX;
+use crate::emit::common::{
+    break_glass_metric_name, break_glass_name, policy_template_description, stack_set_description,
+    BREAK_GLASS_METRIC_NAMESPACE as METRIC_NAMESPACE,
+};
 
 const INSTANCE_ARN_PATTERN: &str =
     "^arn:aws(-[a-z]{1,5}){0,3}:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$";
@@ -651,12 +652,12 @@ impl<'ir> Ctx<'ir> {
             "Type": "AWS::Logs::MetricFilter",
             "Metadata": metadata,
             "Properties": {
-                "FilterName": {"Fn::Sub": format!("${{NamePrefix}}-break-glass-{}", p.name)},
+                "FilterName": {"Fn::Sub": format!("${{NamePrefix}}-{}", break_glass_name(&p.name))},
                 "LogGroupName": {"Ref": "CloudTrailLogGroupName"},
                 "FilterPattern": break_glass_filter_pattern(&p.name),
                 "MetricTransformations": [{
                     "MetricNamespace": METRIC_NAMESPACE,
-                    "MetricName": p.name,
+                    "MetricName": break_glass_metric_name(&p.name),
                     "MetricValue": "1",
                 }],
             },
@@ -664,7 +665,7 @@ impl<'ir> Ctx<'ir> {
         let mut alarm = Map::new();
         alarm.insert(
             "AlarmName".into(),
-            json!({"Fn::Sub": format!("${{NamePrefix}}-break-glass-{}", p.name)}),
+            json!({"Fn::Sub": format!("${{NamePrefix}}-{}", break_glass_name(&p.name))}),
         );
         alarm.insert(
             "AlarmDescription".into(),
@@ -674,7 +675,7 @@ impl<'ir> Ctx<'ir> {
             )),
         );
         alarm.insert("Namespace".into(), json!(METRIC_NAMESPACE));
-        alarm.insert("MetricName".into(), json!(p.name));
+        alarm.insert("MetricName".into(), json!(break_glass_metric_name(&p.name)));
         alarm.insert("Statistic".into(), json!("Sum"));
         alarm.insert("Period".into(), json!(60));
         alarm.insert("EvaluationPeriods".into(), json!(1));
@@ -819,15 +820,7 @@ impl<'ir> Ctx<'ir> {
                 body.len()
             ));
         }
-        let description = format!(
-            "accessc: customer managed policy {}{} ({} body) in every account it reaches",
-            c.path,
-            c.name,
-            match c.body.ou_path() {
-                None => "default".to_string(),
-                Some(path) => format!("{path} OU"),
-            }
-        );
+        let description = stack_set_description(c);
         let resource = json!({
             "Type": "AWS::CloudFormation::StackSet",
             "Properties": {
@@ -868,7 +861,7 @@ impl<'ir> Ctx<'ir> {
         props.insert("PolicyDocument".into(), doc);
         let t = json!({
             "AWSTemplateFormatVersion": "2010-09-09",
-            "Description": format!("accessc: customer managed policy {}{} ({} body)", c.path, c.name, c.body),
+            "Description": policy_template_description(c),
             "Resources": {
                 "ManagedPolicy": {"Type": "AWS::IAM::ManagedPolicy", "Properties": Value::Object(props)},
             },

@@ -48,9 +48,61 @@ impl CfnFormat {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+/// The most assignment operations IAM Identity Center keeps outstanding
+/// per instance: the bound of `--max-concurrent-assignments`.
+pub const MAX_OUTSTANDING_ASSIGNMENTS: usize = 15;
+
+/// The default number of assignments one stack creates at once:
+/// CloudFormation's tracking of `AWS::SSO::Assignment` reports failures past
+/// about ten in parallel.
+pub const DEFAULT_CONCURRENT_ASSIGNMENTS: usize = 10;
+
+/// CloudFormation's default quota of stacks per account and Region.
+pub const STACK_QUOTA: usize = 2000;
+
+#[derive(Debug, Clone, Copy)]
 pub struct CfnOptions {
     pub format: CfnFormat,
+    /// How many assignments of one stack CloudFormation may create at once
+    /// (`1..=15`; others are brought into that range): the assignments are
+    /// laid in this many `DependsOn` chains.
+    pub max_concurrent_assignments: usize,
+}
+
+impl Default for CfnOptions {
+    fn default() -> Self {
+        CfnOptions {
+            format: CfnFormat::default(),
+            max_concurrent_assignments: DEFAULT_CONCURRENT_ASSIGNMENTS,
+        }
+    }
+}
+
+impl CfnOptions {
+    /// The number of chains, in `1..=15`.
+    fn chains(&self) -> usize {
+        self.max_concurrent_assignments
+            .clamp(1, MAX_OUTSTANDING_ASSIGNMENTS)
+    }
+}
+
+/// How many assignment stacks may be deployed at once when each creates up
+/// to `chains` assignments at once, keeping the whole deploy within the 15
+/// outstanding assignment operations IAM Identity Center allows: at least one.
+pub fn parallel_assignment_stacks(chains: usize) -> usize {
+    (MAX_OUTSTANDING_ASSIGNMENTS / chains.max(1)).max(1)
+}
+
+/// The warning for an output of `stacks` stacks past CloudFormation's
+/// default quota of `quota` stacks per Region, if it is.
+pub fn quota_warning(stacks: usize, quota: usize) -> Option<String> {
+    (stacks > quota).then(|| {
+        format!(
+            "the CloudFormation output has {stacks} stacks, more than the default quota of {quota} stacks per account and Region: \
+             request a quota increase before deploying it, or deploy with `accessc apply`, which calls the IAM Identity Center API \
+             directly and needs no stacks (docs/cloudformation.md, \"Quotas\")"
+        )
+    })
 }
 
 /// The deployment stage of a stack: policies, then permission sets, then assignments.
@@ -93,6 +145,8 @@ pub fn emit_cfn(
 /// (nearly all of the output of a large organization) still to be rendered,
 /// so that they can be written as they are rendered instead of held at once.
 pub struct CfnOutput {
+    /// The number of stacks (templates) of the output.
+    stacks: usize,
     ready: Vec<OutFile>,
     pending: Vec<(String, Template)>,
     params: BTreeMap<String, template::Param>,
@@ -100,6 +154,14 @@ pub struct CfnOutput {
 }
 
 impl CfnOutput {
+    /// The warnings about the output as a whole: more stacks than
+    /// CloudFormation's default quota.
+    pub fn warnings(&self) -> Vec<String> {
+        quota_warning(self.stacks, STACK_QUOTA)
+            .into_iter()
+            .collect()
+    }
+
     /// Every file's path, in output order.
     pub fn paths(&self) -> Vec<String> {
         self.ready
@@ -114,6 +176,7 @@ impl CfnOutput {
     /// returns.
     pub fn for_each_file<E>(self, mut sink: impl FnMut(OutFile) -> Result<(), E>) -> Result<(), E> {
         let CfnOutput {
+            stacks: _,
             ready,
             pending,
             params,
@@ -191,6 +254,7 @@ pub fn prepare_cfn(
     rules: &dyn TemplateRules,
 ) -> Result<CfnOutput, Vec<String>> {
     let format = opts.format;
+    let chains = opts.chains();
     let mut units = ir_to_units::build(ir, format);
     let mut errors = units.errors.clone();
     let region = ir.instance.region.clone();
@@ -219,6 +283,7 @@ pub fn prepare_cfn(
             description: description.into(),
             home_region,
             units: list,
+            chains: 0,
         };
         sets.add(stage, base, t, &params, format);
     }
@@ -234,6 +299,7 @@ pub fn prepare_cfn(
                 description: format!("accessc: account assignments of permission set {name} (stage 3 of the deploy order)"),
                 home_region: region.clone(),
                 units: list,
+                chains,
             };
             assignments.add(
                 Stage::Assignments,
@@ -263,14 +329,15 @@ pub fn prepare_cfn(
     let mut stacks = sets.stacks;
     stacks.extend(assignments.stacks);
     let mut files = vec![
-        OutFile::new("DEPLOY.md", deploy::deploy_md(ir, &stacks, &units)),
+        OutFile::new("DEPLOY.md", deploy::deploy_md(ir, &stacks, &units, chains)),
         OutFile::new(
             "deploy-order.json",
-            deploy::deploy_order_json(&stacks, &units, format),
+            deploy::deploy_order_json(&stacks, &units, format, chains),
         ),
     ];
     files.extend(sets.ready);
     Ok(CfnOutput {
+        stacks: stacks.len(),
         ready: files,
         pending: assignments.pending,
         params,

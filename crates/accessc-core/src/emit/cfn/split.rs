@@ -99,6 +99,7 @@ fn split_into(
         description,
         home_region,
         units,
+        chains,
     } = t;
     let (clear, set): (Vec<_>, Vec<_>) =
         units.into_iter().partition(|u| (u.hash >> depth) & 1 == 0);
@@ -106,6 +107,7 @@ fn split_into(
         description: description.clone(),
         home_region: home_region.clone(),
         units,
+        chains,
     };
     split_into(bucket, depth + 1, half(clear), params, out);
     split_into(bucket | (1u64 << depth), depth + 1, half(set), params, out);
@@ -132,6 +134,7 @@ mod tests {
             description: "t".into(),
             home_region: None,
             units: (0..n).map(unit).collect(),
+            chains: 0,
         }
     }
 

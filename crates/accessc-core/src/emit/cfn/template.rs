@@ -75,11 +75,12 @@ impl Resource {
         }
     }
 
-    /// Writes `id:` and the resource at `indent`, as YAML.
-    fn write_yaml(&self, out: &mut String, id: &str, indent: usize) {
+    /// Writes `id:` and the resource at `indent`, as YAML; an assignment
+    /// with `depends_on` gets that `DependsOn`.
+    fn write_yaml(&self, out: &mut String, id: &str, depends_on: Option<&str>, indent: usize) {
         match self {
             Resource::Value(v) => write_entry(out, id, v, indent),
-            Resource::Assignment(a) => a.write_yaml(out, id, indent),
+            Resource::Assignment(a) => a.write_yaml(out, id, depends_on, indent),
         }
     }
 }
@@ -91,6 +92,58 @@ impl Serialize for Resource {
             Resource::Assignment(a) => a.serialize(s),
         }
     }
+}
+
+/// A resource of a template with the `DependsOn` its chain gives it.
+struct Placed<'a> {
+    resource: &'a Resource,
+    depends_on: Option<&'a str>,
+}
+
+impl Serialize for Placed<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.resource {
+            Resource::Value(v) => v.serialize(s),
+            Resource::Assignment(a) => AssignmentDoc {
+                a,
+                depends_on: self.depends_on,
+            }
+            .serialize(s),
+        }
+    }
+}
+
+/// The bytes a `DependsOn` entry adds to a resource, in YAML or JSON,
+/// besides the escaped logical ID it names (indentation, key, quotes,
+/// separator and line break).
+const DEPENDS_ON_OVERHEAD: usize = 32;
+
+/// The chain (`0..chains`) of the assignment with logical ID `id`: a stable
+/// hash of the ID alone, so adding or removing an assignment never moves
+/// another one to another chain.
+pub fn chain_of(id: &str, chains: usize) -> usize {
+    let n = chains.max(1) as u64;
+    (super::names::stable_hash(&["chain", id]) % n) as usize
+}
+
+/// The `DependsOn` of every resource of `units`, in template order: with
+/// `chains > 0`, each assignment depends on the previous assignment of its
+/// chain (the first of each chain on none), so CloudFormation creates at
+/// most `chains` assignments of the template at once. Other resources get
+/// none.
+fn chain_links(units: &[Unit], chains: usize) -> Vec<Option<&str>> {
+    let mut last: Vec<Option<&str>> = vec![None; chains];
+    units
+        .iter()
+        .flat_map(|u| u.resources.iter())
+        .map(|(id, r)| match r {
+            Resource::Assignment(_) if chains > 0 => {
+                let c = chain_of(id, chains);
+                last.get_mut(c).and_then(|slot| slot.replace(id.as_str()))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Where an assignment's `PrincipalId` comes from.
@@ -128,10 +181,13 @@ impl AssignmentResource {
 
     /// Writes `id:` and the resource at `indent`: the same text as the
     /// generic YAML writer gives for [`AssignmentResource::to_value`].
-    fn write_yaml(&self, out: &mut String, id: &str, indent: usize) {
+    fn write_yaml(&self, out: &mut String, id: &str, depends_on: Option<&str>, indent: usize) {
         let i = indent;
         write_map_key(out, id, i);
         write_str_entry(out, "Type", "AWS::SSO::Assignment", i + 2);
+        if let Some(d) = depends_on {
+            write_str_entry(out, "DependsOn", d, i + 2);
+        }
         write_map_key(out, "Metadata", i + 2);
         write_map_key(out, "accessc", i + 4);
         write_str_entry(out, "Principal", &self.principal, i + 6);
@@ -242,6 +298,22 @@ impl Serialize for StrOrRef<'_> {
 
 impl Serialize for AssignmentResource {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        AssignmentDoc {
+            a: self,
+            depends_on: None,
+        }
+        .serialize(s)
+    }
+}
+
+/// An assignment resource with its `DependsOn`, if any.
+struct AssignmentDoc<'a> {
+    a: &'a AssignmentResource,
+    depends_on: Option<&'a str>,
+}
+
+impl Serialize for AssignmentDoc<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         struct Meta<'a>(&'a AssignmentResource);
         impl Serialize for Meta<'_> {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -286,10 +358,13 @@ impl Serialize for AssignmentResource {
                 m.end()
             }
         }
-        let mut m = s.serialize_map(Some(3))?;
+        let mut m = s.serialize_map(None)?;
         m.serialize_entry("Type", "AWS::SSO::Assignment")?;
-        m.serialize_entry("Metadata", &Single("accessc", Meta(self)))?;
-        m.serialize_entry("Properties", &Props(self))?;
+        if let Some(d) = self.depends_on {
+            m.serialize_entry("DependsOn", d)?;
+        }
+        m.serialize_entry("Metadata", &Single("accessc", Meta(self.a)))?;
+        m.serialize_entry("Properties", &Props(self.a))?;
         m.end()
     }
 }
@@ -337,6 +412,9 @@ pub struct Template {
     /// The instance's home Region, asserted by a `Rules` entry when known.
     pub home_region: Option<String>,
     pub units: Vec<Unit>,
+    /// The number of `DependsOn` chains the assignments are laid in (at
+    /// most this many are created at once); 0: no chains.
+    pub chains: usize,
 }
 
 impl Template {
@@ -371,6 +449,20 @@ impl Template {
         )
     }
 
+    /// At least the bytes the `DependsOn` chains add: each logical ID is
+    /// named by at most one `DependsOn` (its chain's next assignment).
+    fn chain_bound(&self) -> usize {
+        if self.chains == 0 {
+            return 0;
+        }
+        self.units
+            .iter()
+            .flat_map(|u| u.resources.iter())
+            .filter(|(_, r)| matches!(r, Resource::Assignment(_)))
+            .map(|(id, _)| DEPENDS_ON_OVERHEAD + escaped_len_bound(id))
+            .sum()
+    }
+
     /// At least the bytes of the template's text in YAML and in JSON.
     pub fn len_bound(&self, params: &BTreeMap<String, Param>) -> usize {
         let doc = Value::Object(self.header(params));
@@ -381,6 +473,7 @@ impl Template {
             .max(render(&doc, CfnFormat::Json).len())
             + 64
             + self.size_bound()
+            + self.chain_bound()
     }
 
     /// The template as a JSON value, keys in CloudFormation's usual order.
@@ -389,6 +482,7 @@ impl Template {
         serde_json::to_value(TemplateDoc {
             header: self.header(params),
             units: &self.units,
+            links: chain_links(&self.units, self.chains),
         })
         .unwrap_or(Value::Null)
     }
@@ -399,6 +493,7 @@ impl Template {
         let doc = TemplateDoc {
             header: self.header(params),
             units: &self.units,
+            links: chain_links(&self.units, self.chains),
         };
         match format {
             CfnFormat::Json => {
@@ -407,7 +502,7 @@ impl Template {
                 s
             }
             CfnFormat::Yaml => {
-                let mut out = String::with_capacity(self.size_bound() + 4096);
+                let mut out = String::with_capacity(self.size_bound() + self.chain_bound() + 4096);
                 for (k, v) in &doc.header {
                     write_entry(&mut out, k, v, 0);
                 }
@@ -415,8 +510,9 @@ impl Template {
                     write_entry(&mut out, "Resources", &Value::Object(Map::new()), 0);
                 } else {
                     write_map_key(&mut out, "Resources", 0);
-                    for (id, r) in self.units.iter().flat_map(|u| u.resources.iter()) {
-                        r.write_yaml(&mut out, id, 2);
+                    let resources = self.units.iter().flat_map(|u| u.resources.iter());
+                    for ((id, r), dep) in resources.zip(doc.links.iter()) {
+                        r.write_yaml(&mut out, id, *dep, 2);
                     }
                 }
                 if self.output_count() > 0 {
@@ -439,16 +535,23 @@ impl Template {
 struct TemplateDoc<'a> {
     header: Map<String, Value>,
     units: &'a [Unit],
+    /// The `DependsOn` of each resource, in order ([`chain_links`]).
+    links: Vec<Option<&'a str>>,
 }
 
 impl Serialize for TemplateDoc<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        struct Resources<'a>(&'a [Unit]);
+        struct Resources<'a>(&'a [Unit], &'a [Option<&'a str>]);
         impl Serialize for Resources<'_> {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 let mut m = s.serialize_map(None)?;
-                for (id, r) in self.0.iter().flat_map(|u| u.resources.iter()) {
-                    m.serialize_entry(id, r)?;
+                let resources = self.0.iter().flat_map(|u| u.resources.iter());
+                for ((id, resource), dep) in resources.zip(self.1.iter()) {
+                    let placed = Placed {
+                        resource,
+                        depends_on: *dep,
+                    };
+                    m.serialize_entry(id, &placed)?;
                 }
                 m.end()
             }
@@ -467,7 +570,7 @@ impl Serialize for TemplateDoc<'_> {
         for (k, v) in &self.header {
             m.serialize_entry(k, v)?;
         }
-        m.serialize_entry("Resources", &Resources(self.units))?;
+        m.serialize_entry("Resources", &Resources(self.units, &self.links))?;
         if self.units.iter().any(|u| !u.outputs.is_empty()) {
             m.serialize_entry("Outputs", &Outputs(self.units))?;
         }
@@ -593,7 +696,11 @@ mod tests {
             )
     }
 
-    fn template(assignments: Vec<(String, AssignmentResource)>, with_values: bool) -> Template {
+    fn template(
+        assignments: Vec<(String, AssignmentResource)>,
+        with_values: bool,
+        chains: usize,
+    ) -> Template {
         // Logical IDs are unique in a template (the names module sees to it).
         let mut units: Vec<Unit> = assignments
             .into_iter()
@@ -628,6 +735,7 @@ mod tests {
             description: "accessc: test".into(),
             home_region: Some("eu-west-1".into()),
             units,
+            chains,
         }
     }
 
@@ -652,8 +760,9 @@ mod tests {
         fn streamed_text_equals_generic_rendering(
             list in prop::collection::vec((text(), assignment()), 0..6),
             with_values in any::<bool>(),
+            chains in 0..4usize,
         ) {
-            let t = template(list, with_values);
+            let t = template(list, with_values, chains);
             let params = params();
             let v = t.to_value(&params);
             let bound = t.len_bound(&params);
