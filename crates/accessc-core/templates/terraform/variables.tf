@@ -5,6 +5,9 @@
 variable "{{ v.name }}" {
   description = {{ v.description }}
   type = {{ v.type_ }}
+  {%- if let Some(default) = v.default %}
+  default = {{ default }}
+  {%- endif %}
   {%- if let Some(check) = v.validation %}
 
   validation {

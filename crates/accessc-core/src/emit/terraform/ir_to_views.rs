@@ -4,6 +4,10 @@
 
 use super::hcl::{self, string};
 use super::names::{ident, path_ident, stable_stack_set_name, Namespace};
+use crate::emit::common::{
+    break_glass_metric_name, break_glass_name, policy_template_description, stack_set_description,
+    BREAK_GLASS_METRIC_NAMESPACE, BREAK_GLASS_TAG, DEFAULT_NAME_PREFIX,
+};
 use crate::ir::{Boundary, CmpDeployment, Ir, OrgUnitRef, PermissionSet, PrincipalType};
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -35,6 +39,8 @@ pub struct Variable {
     pub name: String,
     pub description: String,
     pub type_: String,
+    /// The quoted default, if any.
+    pub default: Option<String>,
     pub validation: Option<Validation>,
 }
 
@@ -115,6 +121,13 @@ pub struct AlarmView {
 const ROOT_VAR: &str = "organization_root_id";
 const OU_VAR: &str = "organizational_unit_ids";
 const LOG_GROUP_VAR: &str = "cloudtrail_log_group_name";
+const PREFIX_VAR: &str = "name_prefix";
+
+/// A quoted HCL string of the name prefix variable followed by `rest`.
+fn prefixed(rest: &str) -> String {
+    let quoted = string(rest);
+    format!("\"${{var.{PREFIX_VAR}}}{}", &quoted[1..])
+}
 
 /// How an OU id of a deployment target is written.
 struct OuRef {
@@ -299,6 +312,7 @@ pub fn views(ir: &Ir) -> Views {
             name: ROOT_VAR.into(),
             description: string("The organization root id (r-...): the program does not give it, and customer managed policies deploy to the root."),
             type_: "string".into(),
+            default: None,
             validation: None,
         });
     }
@@ -311,6 +325,7 @@ pub fn views(ir: &Ir) -> Views {
                 paths.join(", ")
             )),
             type_: "map(string)".into(),
+            default: None,
             validation: Some(Validation {
                 condition: format!(
                     "alltrue([for path in {} : contains(keys(var.{OU_VAR}), path)])",
@@ -320,11 +335,24 @@ pub fn views(ir: &Ir) -> Views {
             }),
         });
     }
+    if !alarms.is_empty() || !deployments.is_empty() {
+        variables.push(Variable {
+            name: PREFIX_VAR.into(),
+            description: string("The prefix of the names accessc gives in AWS (break-glass alarms and metric filters, StackSets), its separator included."),
+            type_: "string".into(),
+            default: Some(string(&format!("{DEFAULT_NAME_PREFIX}-"))),
+            validation: Some(Validation {
+                condition: format!("can(regex(\"^[A-Za-z][A-Za-z0-9-]{{0,31}}$\", var.{PREFIX_VAR}))"),
+                message: string("The name prefix is a letter, then at most 31 letters, digits and hyphens."),
+            }),
+        });
+    }
     if !alarms.is_empty() {
         variables.push(Variable {
             name: LOG_GROUP_VAR.into(),
             description: string("The CloudWatch Logs group that receives the organization CloudTrail trail (management events of every account), in this configuration's Region."),
             type_: "string".into(),
+            default: None,
             validation: None,
         });
     }
@@ -423,10 +451,18 @@ fn set_view(
         description: p.description.as_deref().map(string),
         session_duration: string(&p.session_duration.to_iso8601()),
         relay_state: p.relay_state.as_deref().map(string),
+        // The break-glass tag is the backend's: written on exactly the
+        // `break_glass` sets, as CloudFormation does.
         tags: p
             .tags
             .iter()
+            .filter(|t| t.key != BREAK_GLASS_TAG)
             .map(|t| (hcl::key(&t.key), string(&t.value)))
+            .chain(
+                p.break_glass
+                    .is_some()
+                    .then(|| (hcl::key(BREAK_GLASS_TAG), string("true"))),
+            )
             .collect(),
         managed: p.managed_policies.iter().map(|a| string(a)).collect(),
         customer: p
@@ -576,17 +612,7 @@ fn deployment(
     let accounts_ident = stack_names.claim(format!("{ident}_accounts"), &owner);
     // StackSet names are unique per account and Region: a shared one is refused.
     let set_name = stack_set_names.claim(stable_stack_set_name(&d.name, ou_body), &owner);
-    let scope = match ou_body {
-        None => "every member account without a more specific body".to_string(),
-        Some(path) => format!("the accounts under {path}"),
-    };
-    let description = match &d.description {
-        Some(desc) => format!("{desc} ({}{} for {scope}; accessc)", d.path, d.name),
-        None => format!(
-            "Customer managed policy {}{} for {scope} (accessc)",
-            d.path, d.name
-        ),
-    };
+    let description = stack_set_description(d);
 
     let document: Value =
         serde_json::from_str(&d.document).unwrap_or(Value::String(d.document.clone()));
@@ -599,7 +625,7 @@ fn deployment(
     properties.insert("PolicyDocument".into(), document);
     let template = json!({
         "AWSTemplateFormatVersion": "2010-09-09",
-        "Description": description,
+        "Description": policy_template_description(d),
         "Resources": {
             "Policy": {
                 "Type": "AWS::IAM::ManagedPolicy",
@@ -652,7 +678,7 @@ fn deployment(
     DeploymentView {
         ident,
         accounts_ident,
-        name: string(&set_name),
+        name: prefixed(&set_name),
         description: string(&description),
         template_body: format!("jsonencode({})", hcl::json_value(&template, 1)),
         ous,
@@ -673,10 +699,10 @@ fn alarm(p: &PermissionSet, notify: Option<&str>, set_ident: &HashMap<&str, Stri
             .get(name.as_str())
             .cloned()
             .unwrap_or_else(|| ident(name)),
-        filter_name: string(&format!("accessc-break-glass-{name}")),
-        alarm_name: string(&format!("accessc-break-glass-{name}")),
-        metric_name: string(&format!("{name}SignIn")),
-        namespace: string("accessc/BreakGlass"),
+        filter_name: prefixed(&break_glass_name(name)),
+        alarm_name: prefixed(&break_glass_name(name)),
+        metric_name: string(&break_glass_metric_name(name)),
+        namespace: string(BREAK_GLASS_METRIC_NAMESPACE),
         pattern: string(&pattern),
         description: string(&format!(
             "A sign-in to the break-glass permission set {name} (AssumeRoleWithSAML of an AWSReservedSSO_{name}_ role, in any account)."

@@ -19,8 +19,9 @@ use askama::Template;
 
 /// The AWS provider versions the output is written for: `account_filter_type`
 /// in `aws_cloudformation_stack_set_instance` came with
-/// hashicorp/terraform-provider-aws#37898 (July 2024, 5.58).
-pub const PROVIDER_VERSION: &str = "~> 5.58";
+/// hashicorp/terraform-provider-aws#37898 (July 2024, 5.58); every resource,
+/// data source and argument the output uses is unchanged in 6.x.
+pub const PROVIDER_VERSION: &str = ">= 5.58, < 7.0";
 
 /// The Terraform versions the output is written for.
 pub const TERRAFORM_VERSION: &str = ">= 1.0";

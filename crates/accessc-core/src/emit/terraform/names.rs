@@ -124,13 +124,18 @@ pub fn stack_set_name(parts: &[&str]) -> String {
     out.trim_matches('-').to_string()
 }
 
-/// The StackSet name of a customer managed policy body: `accessc-NAME` or
-/// `accessc-NAME-OU-PATH`, plain when that keeps the names whole (the
-/// policy name of letters, digits and single inner `-`, the OU names of
-/// letters and digits) and fits; else cut, with `--` and the hash of the
-/// exact name and body (a plain name never holds `--`).
+/// The longest name prefix (`var.name_prefix`): a letter and 31 more.
+pub const MAX_PREFIX_LEN: usize = 32;
+
+/// The StackSet name of a customer managed policy body after the name
+/// prefix: `NAME` or `NAME-OU-PATH`, plain when that keeps the names whole
+/// (the policy name of letters, digits and single inner `-`, the OU names of
+/// letters and digits) and fits in 128 characters with the longest prefix;
+/// else cut, with `--` and the hash of the exact name and body (a plain name
+/// never holds `--`).
 pub fn stable_stack_set_name(name: &str, body: Option<&str>) -> String {
-    let mut parts = vec!["accessc", name];
+    const MAX: usize = 128 - MAX_PREFIX_LEN;
+    let mut parts = vec![name];
     parts.extend(body);
     let joined = stack_set_name(&parts);
     let name_plain = !name.is_empty() && stack_set_name(&[name]) == name;
@@ -138,7 +143,7 @@ pub fn stable_stack_set_name(name: &str, body: Option<&str>) -> String {
         b.split('/')
             .all(|seg| !seg.is_empty() && seg.chars().all(|c| c.is_ascii_alphanumeric()))
     });
-    if name_plain && body_plain && joined.len() <= 128 {
+    if name_plain && body_plain && joined.len() <= MAX {
         return joined;
     }
     let raw = match body {
@@ -146,7 +151,7 @@ pub fn stable_stack_set_name(name: &str, body: Option<&str>) -> String {
         None => name.to_string(),
     };
     let suffix = format!("--{}", short_hash(&raw));
-    let keep = 128 - suffix.len();
+    let keep = MAX - suffix.len();
     let cut = joined[..joined.len().min(keep)].trim_end_matches('-');
     format!("{cut}{suffix}")
 }
@@ -197,12 +202,12 @@ mod tests {
         );
         assert_eq!(
             stable_stack_set_name("DevBoundary", Some("Workloads/Prod")),
-            "accessc-DevBoundary-Workloads-Prod"
+            "DevBoundary-Workloads-Prod"
         );
         let a = stable_stack_set_name("Dev_Boundary", None);
         let b = stable_stack_set_name("Dev-Boundary", None);
-        assert!(a.starts_with("accessc-Dev-Boundary--") && b == "accessc-Dev-Boundary");
+        assert!(a.starts_with("Dev-Boundary--") && b == "Dev-Boundary");
         let long = stable_stack_set_name(&"A".repeat(200), None);
-        assert!(long.len() <= 128 && long.contains("--"));
+        assert!(long.len() + MAX_PREFIX_LEN <= 128 && long.contains("--"));
     }
 }
