@@ -445,3 +445,64 @@ fn several_targets_write_nothing_when_one_refuses() {
         "only the foreign file is there"
     );
 }
+
+/// `--max-concurrent-assignments` takes 1 to 15 (anything else is a usage
+/// error that writes nothing) and sets the chains and the deploy order.
+#[test]
+fn max_concurrent_assignments_is_bounded_and_used() {
+    let ex = root().join("examples/org-matrix");
+    let run = |n: &str, out: &Path| {
+        accessc(&[
+            "build",
+            s(&ex),
+            "--target",
+            "cfn",
+            "-o",
+            s(out),
+            "--today",
+            "2026-11-28",
+            "--max-concurrent-assignments",
+            n,
+        ])
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    for bad in ["0", "16", "ten"] {
+        let out = dir.path().join(format!("bad{bad}"));
+        let o = run(bad, &out);
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("--max-concurrent-assignments"), "{bad}: {err}");
+        assert!(!out.exists(), "{bad}: something was written");
+    }
+    let out = dir.path().join("three");
+    let o = run("3", &out);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let order: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("deploy-order.json")).expect("deploy order"),
+    )
+    .expect("json");
+    assert_eq!(order["max_concurrent_assignments"], 3);
+    assert_eq!(order["stages"][2]["max_parallel_stacks"], 5);
+    let md = std::fs::read_to_string(out.join("DEPLOY.md")).expect("DEPLOY.md");
+    assert!(
+        md.contains("**at most 5** stacks of this stage at a time"),
+        "{md}"
+    );
+    // No assignment stack starts more than three assignments.
+    for e in std::fs::read_dir(&out).expect("out").flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        if !name.starts_with("assignments-") {
+            continue;
+        }
+        let text = std::fs::read_to_string(e.path()).expect("template");
+        let resources = text.matches("Type: AWS::SSO::Assignment").count();
+        let chained = text.matches("DependsOn: ").count();
+        assert!(resources - chained <= 3, "{name}: {resources} - {chained}");
+        assert!(resources < 3 || resources - chained >= 1, "{name}");
+    }
+}
