@@ -664,7 +664,8 @@ fn terraform_agreed(files: &[OutFile]) -> Agreed {
         serde_json::from_str::<String>(v).unwrap_or_else(|_| panic!("not a string: {v}"))
     };
     // Top-level blocks, as (kind, type, [(key, value)] in order).
-    let mut blocks: Vec<(String, String, Vec<(String, String)>)> = Vec::new();
+    type Block = (String, String, Vec<(String, String)>);
+    let mut blocks: Vec<Block> = Vec::new();
     for line in text.lines() {
         if let Some(rest) = line
             .strip_prefix("resource ")
