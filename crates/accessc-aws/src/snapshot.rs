@@ -213,8 +213,20 @@ fn document(
     (doc, b.accounts, b.ous)
 }
 
-/// Read the organization and the identity store.
-pub async fn snapshot(aws: &Aws, opts: &SnapshotOptions) -> Result<Snapshot, AwsError> {
+/// The most OUs and accounts a live organization may hold before it is
+/// refused as implausible (AWS allows five OU levels; its account quota can be
+/// raised, but not this far).
+pub const MAX_OUS: usize = 10_000;
+pub const MAX_ACCOUNTS: usize = 100_000;
+
+/// The organization's tree, read level by level: each parent's OUs and
+/// accounts, the root id and the management account. The answers are
+/// untrusted: more than five OU levels, an OU listed twice (a cycle) or more
+/// than [`MAX_OUS`] OUs or [`MAX_ACCOUNTS`] accounts end the read.
+async fn read_tree(
+    aws: &Aws,
+    concurrency: usize,
+) -> Result<(HashMap<String, Children>, String, Option<String>), AwsError> {
     let org = aws
         .call("DescribeOrganization", || {
             aws.org.describe_organization().send()
@@ -248,20 +260,68 @@ pub async fn snapshot(aws: &Aws, opts: &SnapshotOptions) -> Result<Snapshot, Aws
             )
         })?;
 
+    let implausible =
+        |what: String| AwsError::new(ErrorKind::Server, "reading the organization", what);
     let mut tree: HashMap<String, Children> = HashMap::new();
     let mut level = vec![root.clone()];
-    while !level.is_empty() {
+    let (mut ous, mut accounts) = (0usize, 0usize);
+    let mut seen: HashSet<String> = HashSet::from([root.clone()]);
+    // The root, then at most five levels of OUs.
+    for depth in 0..=org_snapshot::MAX_OU_DEPTH {
+        if level.is_empty() {
+            break;
+        }
         let futs = level
             .iter()
             .map(|p| children(aws.clone(), p.clone()))
             .collect();
-        let found = bounded(opts.concurrency.max(1), futs).await?;
+        let found = bounded(concurrency.max(1), futs).await?;
         level = Vec::new();
         for (parent, c) in found {
-            level.extend(c.ous.iter().map(|(id, _)| id.clone()));
+            ous += c.ous.len();
+            accounts += c.accounts.len();
+            if ous > MAX_OUS || accounts > MAX_ACCOUNTS {
+                return Err(implausible(format!(
+                    "the organization lists more than {MAX_OUS} OUs or {MAX_ACCOUNTS} accounts"
+                )));
+            }
+            for (id, _) in &c.ous {
+                if !seen.insert(id.clone()) {
+                    return Err(implausible(format!("OU {id} is listed twice")));
+                }
+                level.push(id.clone());
+            }
             tree.insert(parent, c);
         }
+        if depth == org_snapshot::MAX_OU_DEPTH && !level.is_empty() {
+            return Err(implausible(format!(
+                "OUs are nested more than {} levels deep",
+                org_snapshot::MAX_OU_DEPTH
+            )));
+        }
     }
+    Ok((tree, root, management))
+}
+
+/// The live organization (OUs and accounts, no identity store), named as
+/// [`snapshot`] names it, so that it can stand in for a snapshot's tree.
+pub async fn organization(aws: &Aws, concurrency: usize) -> Result<OrgSnapshot, AwsError> {
+    let (tree, root, management) = read_tree(aws, concurrency).await?;
+    let (mut doc, _, _) = document(
+        &tree,
+        &root,
+        management,
+        String::new(),
+        &BTreeMap::new(),
+        &BTreeMap::new(),
+    );
+    doc.identity_store = None;
+    Ok(doc)
+}
+
+/// Read the organization and the identity store.
+pub async fn snapshot(aws: &Aws, opts: &SnapshotOptions) -> Result<Snapshot, AwsError> {
+    let (tree, root, management) = read_tree(aws, opts.concurrency).await?;
 
     let (_, store) = resolve_instance(aws, opts.instance_arn.as_deref()).await?;
     let (groups, users, missing) = match &opts.principals {
