@@ -35,11 +35,16 @@ enum Command {
         #[command(subcommand)]
         command: org::OrgCommand,
     },
-    /// Diff a program with the live IAM Identity Center instance (through the AWS API).
+    /// Diff a program with the live IAM Identity Center instance (through the AWS API);
+    /// exit 1 when the plan cannot be applied (a blocked set).
     Plan(plan::PlanArgs),
     /// Make the live IAM Identity Center instance match a program (through the AWS API).
     Apply(apply::ApplyArgs),
-    /// Report what exists live but not in the source; exit 3 when there is drift.
+    /// Report what exists live but not in the source, and a stale org snapshot.
+    ///
+    /// Exit status: 0 no drift; 1 the program has errors; 2 usage, I/O or service failure;
+    /// 3 drift found: the live instance differs from the source, or the org snapshot from the
+    /// live organization (both: 3).
     Drift(drift::DriftArgs),
     /// Run the language server on stdin/stdout (for editors: docs/editors.md).
     Lsp(lsp::LspArgs),

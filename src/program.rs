@@ -1,9 +1,12 @@
 //! Load → check → render → exit: the one sequence every command that reads a
 //! program runs.
 
+use accessc_core::ast::{ItemKind, OrgDecl};
 use accessc_core::ir::Ir;
-use accessc_core::load::{load_with_options, LoadOptions};
+use accessc_core::load::{load_with_options, External, LoadOptions};
+use accessc_core::org_snapshot::OrgSnapshot;
 use accessc_core::render::{render_human, summary, HumanOptions};
+use accessc_core::span::{SourceFile, Span};
 use accessc_core::{check, CheckOptions, Checked, Program, RealFs, Today};
 use std::path::Path;
 use std::process::ExitCode;
@@ -38,6 +41,11 @@ pub struct Checking<'a> {
 pub fn checked_ir(path: &Path, how: &Checking, timer: &StageTimer) -> Result<Ir, ExitCode> {
     let program = load(path, &how.load)?;
     timer.lap("load and parse");
+    checked_ir_of(program, how, timer)
+}
+
+/// [`checked_ir`] of a program already loaded.
+pub fn checked_ir_of(program: Program, how: &Checking, timer: &StageTimer) -> Result<Ir, ExitCode> {
     let checked = check(&program, &CheckOptions { today: how.today });
     timer.lap("check");
     let model = if how.expired_grants_ok {
@@ -70,4 +78,69 @@ fn stop_on_errors(program: &Program, checked: &Checked, how: &Checking) -> ExitC
     eprintln!("{s}");
     eprintln!("error: the program has errors; {}", how.consequence);
     ExitCode::from(1)
+}
+
+/// Where the program's organization comes from: its first `org` item.
+pub enum OrgSource {
+    /// No `org` item.
+    Undeclared,
+    /// `org { … }`.
+    Inline,
+    /// `org from "FILE"`: the span of the string, the file as written, and
+    /// the snapshot when it could be read (the checker reports it otherwise).
+    Snapshot {
+        span: Span,
+        file: String,
+        snapshot: Option<Box<OrgSnapshot>>,
+    },
+}
+
+/// The program's [`OrgSource`].
+pub fn org_source(program: &Program) -> OrgSource {
+    let first = program
+        .modules
+        .iter()
+        .flat_map(|m| m.items.iter())
+        .find_map(|item| match &item.kind {
+            ItemKind::Org(decl) => Some(decl),
+            _ => None,
+        });
+    match first {
+        None => OrgSource::Undeclared,
+        Some(OrgDecl::Inline(_)) => OrgSource::Inline,
+        Some(OrgDecl::From(path)) => {
+            let snapshot = match program.externals.get(&path.span) {
+                Some(External::Loaded(id)) => {
+                    OrgSnapshot::from_json(&program.sources.get(*id).text)
+                        .ok()
+                        .map(Box::new)
+                }
+                _ => None,
+            };
+            OrgSource::Snapshot {
+                span: path.span,
+                file: path.value.clone(),
+                snapshot,
+            }
+        }
+    }
+}
+
+/// The program's `instance region`, if it names one.
+pub fn instance_region(program: &Program) -> Option<String> {
+    program
+        .modules
+        .iter()
+        .flat_map(|m| m.items.iter())
+        .find_map(|item| match &item.kind {
+            ItemKind::Instance(i) => i.region.as_ref().map(|r| r.value.clone()),
+            _ => None,
+        })
+}
+
+/// Make `org from` at `span` read `text` (named `name`) instead of its file:
+/// the checker then validates and uses it exactly as it would the file.
+pub fn replace_org_snapshot(program: &mut Program, span: Span, name: &str, text: String) {
+    let id = program.sources.add(SourceFile::new(name, text));
+    program.externals.insert(span, External::Loaded(id));
 }

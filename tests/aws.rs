@@ -516,23 +516,251 @@ fn unowned_and_control_tower_sets_are_never_touched() {
                 .expect("create");
         }
     });
-    let (out, _) = expect(
+    // A blocked set is a change that cannot be applied: plan says so and exits 1.
+    let (out, err) = expect(
         &mut accessc(&url, &["plan", d, "--today", TODAY, "--allow-delete"]),
-        0,
+        1,
     );
     assert!(
         out.contains(&format!("! permission set {taken}: blocked")),
         "{out}"
     );
     assert!(!out.contains("AWSAdministratorAccess"), "{out}");
-    let (_, err) = expect(
-        &mut accessc(&url, &["apply", d, "--today", TODAY, "--allow-delete"]),
-        2,
+    assert!(!out.contains("No changes"), "{out}");
+    assert!(
+        out.contains("1 set(s) blocked: they cannot be applied"),
+        "{out}"
     );
-    assert!(err.contains("nothing was changed"), "{err}");
+    assert!(
+        err.contains("error: 1 permission set(s) of the source cannot be managed"),
+        "{err}"
+    );
+    let (out, _) = expect(
+        &mut accessc(
+            &url,
+            &[
+                "plan",
+                d,
+                "--today",
+                TODAY,
+                "--allow-delete",
+                "--format",
+                "json",
+            ],
+        ),
+        1,
+    );
+    let plan = json(&out);
+    assert_eq!(plan["has_changes"], true, "{out}");
+    assert_eq!(plan["can_apply"], false, "{out}");
+    assert_eq!(plan["summary"]["blocked"], 1, "{out}");
+    for args in [
+        &["apply", d, "--today", TODAY, "--allow-delete"][..],
+        &["apply", d, "--today", TODAY, "--allow-delete", "--dry-run"][..],
+    ] {
+        let (out, err) = expect(&mut accessc(&url, args), 1);
+        assert!(err.contains("nothing was changed"), "{err}");
+        assert!(!out.contains("Nothing to apply"), "{out}");
+    }
+    let (out, _) = expect(&mut accessc(&url, &["drift", d, "--today", TODAY]), 3);
+    assert!(out.contains(" (1 blocked) and "), "{out}");
     let live = read_live(&url, &ir);
     assert_eq!(live.sets.len(), 2, "apply created or deleted something");
     let theirs = live.set(taken).expect("their set");
     assert!(!theirs.owned);
     assert_eq!(theirs.session_duration, "PT1H");
+}
+
+/// An account that joins an OU after the snapshot was written: with
+/// `--org live` plan shows its assignments and apply makes them; the
+/// snapshot alone does not see it, and drift says the snapshot is stale
+/// (exit 3).
+#[test]
+fn an_account_that_joins_an_ou_gets_its_access_with_org_live() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("org-matrix");
+    copy_dir(&peers::root().join("examples/org-matrix"), &dir);
+    let d = s(&dir);
+    let ir = ir_of(&dir, TODAY);
+    let moto = Moto::start(
+        ir.org
+            .management_account_id
+            .as_deref()
+            .unwrap_or("123456789012"),
+    );
+    let url = moto.url();
+    moto.seed_from_ir(&ir, &[]);
+    expect(
+        &mut accessc(
+            &url,
+            &["org", "snapshot", d, "-o", s(&dir.join("org.json"))],
+        ),
+        0,
+    );
+    expect(&mut accessc(&url, &["apply", d, "--today", TODAY]), 0);
+    // The snapshot is the live organization: no drift.
+    expect(&mut accessc(&url, &["drift", d, "--today", TODAY]), 0);
+
+    // A new account joins Workloads/NonProd.
+    let nonprod = ir
+        .org
+        .ous
+        .iter()
+        .find(|o| o.path == "Workloads/NonProd")
+        .and_then(|o| o.id.clone())
+        .expect("NonProd id");
+    let rt = runtime();
+    let joined = rt.block_on(async {
+        let aws = sdk(&url).await;
+        let made = aws
+            .org
+            .create_account()
+            .account_name("app-c-dev")
+            .email("app-c-dev@example.com")
+            .send()
+            .await
+            .expect("create account");
+        let id = made
+            .create_account_status()
+            .and_then(|s| s.account_id())
+            .expect("account id")
+            .to_string();
+        let roots = aws.org.list_roots().send().await.expect("roots");
+        let root = roots.roots()[0].id().expect("root id").to_string();
+        aws.org
+            .move_account()
+            .account_id(&id)
+            .source_parent_id(root)
+            .destination_parent_id(&nonprod)
+            .send()
+            .await
+            .expect("move account");
+        id
+    });
+
+    // The snapshot does not know it: nothing to do.
+    let (out, _) = expect(
+        &mut accessc(&url, &["plan", d, "--today", TODAY, "--format", "json"]),
+        0,
+    );
+    assert_eq!(json(&out)["has_changes"], false, "{out}");
+
+    // Live: its assignments, and only its.
+    let (out, _) = expect(
+        &mut accessc(
+            &url,
+            &[
+                "plan", d, "--today", TODAY, "--org", "live", "--format", "json",
+            ],
+        ),
+        0,
+    );
+    let plan = json(&out);
+    assert_eq!(plan["has_changes"], true, "{out}");
+    // NonProd: AppDeveloper and PowerUser; Workloads: Admin; the root but the
+    // management account: BillingViewer.
+    assert_eq!(plan["summary"]["assignments_to_create"], 4, "{out}");
+    let mut sets = Vec::new();
+    for ps in plan["permission_sets"].as_array().expect("sets") {
+        for a in ps["create_assignments"].as_array().expect("assignments") {
+            assert_eq!(a["account_id"], joined.as_str(), "{out}");
+            sets.push(ps["name"].as_str().expect("name").to_string());
+        }
+    }
+    sets.sort();
+    assert_eq!(
+        sets,
+        ["Admin", "AppDeveloper", "BillingViewer", "PowerUser"]
+    );
+    let (human, _) = expect(
+        &mut accessc(&url, &["plan", d, "--today", TODAY, "--org", "live"]),
+        0,
+    );
+    assert!(
+        human.contains(&format!(
+            "+ assignment: group aws-team-a-engineers -> {joined} (app-c-dev)"
+        )),
+        "{human}"
+    );
+
+    // Drift against the snapshot: stale, exit 3, with what changed.
+    let (out, _) = expect(&mut accessc(&url, &["drift", d, "--today", TODAY]), 3);
+    assert!(
+        out.contains(&format!(
+            "  + account app-c-dev ({joined}) joined Workloads/NonProd\n"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("; the org snapshot is stale (1 difference(s)).\n"),
+        "{out}"
+    );
+    let (out, _) = expect(
+        &mut accessc(&url, &["drift", d, "--today", TODAY, "--format", "json"]),
+        3,
+    );
+    let drift = json(&out);
+    assert_eq!(
+        drift["stale_snapshot"]["accounts_joined"][0]["id"],
+        joined.as_str(),
+        "{out}"
+    );
+    assert_eq!(drift["orphan_assignments"], serde_json::json!([]), "{out}");
+
+    // Apply live: the new account gets its access; then nothing is left.
+    let (out, _) = expect(
+        &mut accessc(
+            &url,
+            &[
+                "apply",
+                d,
+                "--today",
+                TODAY,
+                "--org",
+                "live",
+                "--progress",
+                "none",
+            ],
+        ),
+        0,
+    );
+    assert!(out.contains("4 assignment(s) created"), "{out}");
+    let (out, _) = expect(
+        &mut accessc(
+            &url,
+            &[
+                "plan", d, "--today", TODAY, "--org", "live", "--format", "json",
+            ],
+        ),
+        0,
+    );
+    assert_eq!(json(&out)["has_changes"], false, "{out}");
+    expect(
+        &mut accessc(&url, &["drift", d, "--today", TODAY, "--org", "live"]),
+        0,
+    );
+}
+
+/// `--org live` replaces a snapshot's tree: a program with an inline org,
+/// or none, is a usage error before anything is read.
+#[test]
+fn org_live_needs_an_org_snapshot() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("app-developer");
+    copy_dir(&peers::root().join("examples/app-developer"), &dir);
+    let moto = Moto::start("999999999999");
+    let (_, err) = expect(
+        &mut accessc(
+            &moto.url(),
+            &["plan", s(&dir), "--today", TODAY, "--org", "live"],
+        ),
+        2,
+    );
+    assert!(
+        err.contains(
+            "error: --org live replaces the OUs and accounts of an `org from \"FILE\"` snapshot"
+        ),
+        "{err}"
+    );
+    assert_eq!(moto.stats()["total"], 0, "a request was sent");
 }

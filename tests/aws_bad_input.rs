@@ -1,7 +1,10 @@
 //! Bad input for the direct-API commands: missing or expired credentials, an
 //! unknown instance, a group that does not resolve, an endpoint that does not
 //! answer or stops answering mid-apply. Each ends with one clear message and
-//! exit 2, and leaves no change unreported.
+//! exit 2, and leaves no change unreported. Each common failure of an AWS
+//! call is one line, its cause and its fix (snapshots in
+//! `tests/snapshots/aws_bad_input__*.snap`); the SDK's account of it only
+//! with `--verbose`.
 
 #[path = "support/peers.rs"]
 mod peers;
@@ -19,6 +22,13 @@ fn example(tmp: &tempfile::TempDir, name: &str) -> PathBuf {
     let dir = tmp.path().join(name);
     copy_dir(&peers::root().join("examples").join(name), &dir);
     dir
+}
+
+/// The one `error:` line of standard error.
+fn error_line(err: &str) -> String {
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{err}");
+    errors[0].to_string()
 }
 
 /// Exactly one `error:` line, and it says `what`.
@@ -60,13 +70,26 @@ fn missing_credentials() {
     let started = Instant::now();
     let (_, err) = expect(&mut cmd, 2);
     assert!(started.elapsed() < Duration::from_secs(30));
-    one_error(&err, "no usable AWS credentials");
+    one_error(&err, "no AWS credentials found");
     assert!(err.contains("--profile"), "{err}");
+    // One line: the cause and the fix, not the SDK's chain of providers.
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let line = error_line(&err);
+    insta::assert_snapshot!("missing_credentials", line);
     assert_eq!(
         moto.stats()["total"],
         0,
         "a request was sent without credentials"
     );
+    // --verbose adds the SDK's account under it.
+    let (_, err) = expect(cmd.arg("--verbose"), 2);
+    assert_eq!(error_line(&err), line);
+    let detail: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("  detail: "))
+        .collect();
+    assert_eq!(detail.len(), 1, "{err}");
+    assert!(detail[0].contains("credentials"), "{err}");
 }
 
 #[test]
@@ -100,7 +123,83 @@ fn expired_credentials() {
     cmd.env("AWS_ACCESS_KEY_ID", "EXPIREDKEY0000000000");
     let (_, err) = expect(&mut cmd, 2);
     one_error(&err, "ExpiredTokenException");
+    insta::assert_snapshot!("expired_credentials", error_line(&err));
     no_sets(&moto);
+}
+
+#[test]
+fn access_denied_names_the_action_to_allow() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = example(&tmp, "app-developer");
+    let ir = ir_of(&dir, TODAY);
+    let moto = Moto::start("999999999999");
+    moto.seed_from_ir(&ir, &[]);
+    let mut cmd = accessc(&moto.url(), &["plan", s(&dir), "--today", TODAY]);
+    cmd.env("AWS_ACCESS_KEY_ID", "DENIEDKEY00000000000");
+    let (_, err) = expect(&mut cmd, 2);
+    insta::assert_snapshot!("access_denied", error_line(&err));
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn throttling_that_never_ends_says_to_slow_down() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = example(&tmp, "app-developer");
+    let ir = ir_of(&dir, TODAY);
+    let moto = Moto::start("999999999999");
+    moto.seed_from_ir(&ir, &[]);
+    let proxy = Proxy::start(moto.server.port, 1.0, 7);
+    let (_, err) = expect(
+        &mut accessc(
+            &proxy.url(),
+            &["plan", s(&dir), "--today", TODAY, "--backoff-ms", "1"],
+        ),
+        2,
+    );
+    insta::assert_snapshot!("throttled", error_line(&err));
+}
+
+#[test]
+fn an_endpoint_that_refuses_connections() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = example(&tmp, "app-developer");
+    // Nothing listens on the discard port of the loopback.
+    let (_, err) = expect(
+        &mut accessc("http://127.0.0.1:9", &["plan", s(&dir), "--today", TODAY]),
+        2,
+    );
+    insta::assert_snapshot!("connection_refused", error_line(&err));
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+/// An instance that is not where the command looks: the line names the
+/// region and what is there, and says to pass --region or --instance-arn.
+#[test]
+fn an_instance_not_in_the_region_says_where_to_look() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = example(&tmp, "app-developer");
+    let ir = ir_of(&dir, TODAY);
+    let moto = Moto::start("999999999999");
+    let seeded = moto.seed_from_ir(&ir, &[]);
+    let there = seeded["instance_arn"].as_str().expect("instance");
+    let (_, err) = expect(
+        &mut accessc(
+            &moto.url(),
+            &[
+                "plan",
+                s(&dir),
+                "--today",
+                TODAY,
+                "--instance-arn",
+                "arn:aws:sso:::instance/ssoins-0000000000000000",
+            ],
+        ),
+        2,
+    );
+    insta::assert_snapshot!(
+        "instance_not_in_region",
+        error_line(&err).replace(there, "<the seeded instance>")
+    );
 }
 
 #[test]

@@ -13,9 +13,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use super::aws::{
-    connect_and_read, fail, load_ir, read_note, read_options, runtime, AwsArgs, ProgressArg,
-    ReadArgs,
+    checking, fail, prepare, read_note, read_options, runtime, set_verbose, AwsArgs, Prepared,
+    ProgressArg, ReadArgs,
 };
+use super::plan::blocked_error;
 use crate::term::out;
 
 #[derive(Debug, Clone, Args)]
@@ -55,17 +56,14 @@ pub struct ApplyArgs {
 
 /// `accessc apply`.
 pub fn run(args: ApplyArgs) -> ExitCode {
-    let ir = match load_ir(
-        &args.path,
+    set_verbose(args.aws.verbose);
+    let how = checking(
         LoadOptions {
             allow_outside_root: args.allow_outside_root,
         },
         args.today.unwrap_or_else(Today::now),
         false,
-    ) {
-        Ok(ir) => ir,
-        Err(code) => return code,
-    };
+    );
     let rt = match runtime() {
         Ok(rt) => rt,
         Err(code) => return code,
@@ -77,9 +75,14 @@ pub fn run(args: ApplyArgs) -> ExitCode {
         ProgressArg::None => ProgressMode::Quiet,
     };
     rt.block_on(async {
-        let (aws, mut live, started) = match connect_and_read(&ir, &args.aws, &args.read).await
-        {
-            Ok(read) => read,
+        let Prepared {
+            ir,
+            aws,
+            mut live,
+            started,
+            ..
+        } = match prepare(&args.path, &how, &args.aws, &args.read, false).await {
+            Ok(p) => p,
             Err(code) => return code,
         };
         let opts = ApplyOptions {
@@ -92,7 +95,10 @@ pub fn run(args: ApplyArgs) -> ExitCode {
         if live.in_flight.total() > 0 && !args.dry_run {
             // An earlier run was cut short: let its operations land, then
             // plan from what they left.
-            if let Err(e) = apply::wait_in_flight(&aws, &live.instance_arn, opts.op_timeout, &mut progress).await {
+            if let Err(e) =
+                apply::wait_in_flight(&aws, &live.instance_arn, opts.op_timeout, &mut progress)
+                    .await
+            {
                 return fail(&e);
             }
             live = match live::read(&aws, &ir, &read_options(&args.aws, &args.read)).await {
@@ -101,19 +107,21 @@ pub fn run(args: ApplyArgs) -> ExitCode {
             };
         }
         read_note(&aws, started);
-        let p = plan::plan(&ir, &live, PlanOptions { allow_delete: args.allow_delete });
+        let p = plan::plan(
+            &ir,
+            &live,
+            PlanOptions {
+                allow_delete: args.allow_delete,
+            },
+        );
         out(&plan::render_human(&p));
+        if !p.can_apply {
+            return blocked_error(p.blocked.len(), "nothing was changed");
+        }
         if args.dry_run {
             return ExitCode::SUCCESS;
         }
-        if !p.blocked.is_empty() {
-            eprintln!(
-                "error: {} permission set(s) of the source cannot be managed (see `!` above); nothing was changed",
-                p.blocked.len()
-            );
-            return ExitCode::from(2);
-        }
-        if !p.has_changes() {
+        if !p.has_applicable_changes() {
             out("Nothing to apply.\n");
             return ExitCode::SUCCESS;
         }

@@ -1,21 +1,27 @@
 //! What the commands that reach AWS (`plan`, `apply`, `drift`, `org
 //! snapshot`) share: the flags that say how to reach it and which
 //! assignments to read, the async runtime, and how a failed call ends the
-//! command. Exit status: 0 success, 1 the program has errors, 2 usage, I/O or
-//! service failure, 3 drift found.
+//! command. Exit status: 0 success, 1 the program has errors or cannot be
+//! applied (a blocked set), 2 usage, I/O or service failure, 3 drift found
+//! (`drift` only: the live instance differs from the source, or the org
+//! snapshot from the live organization).
 
 use accessc_aws::client::{Aws, ConnectOptions};
+use accessc_aws::drift::{self, StaleSnapshot};
 use accessc_aws::live::{self, Live, PrincipalScope, ReadOptions};
+use accessc_aws::snapshot;
 use accessc_aws::AwsError;
 use accessc_core::ir::Ir;
 use accessc_core::load::LoadOptions;
+use accessc_core::org_snapshot::OrgSnapshot;
 use accessc_core::Today;
 use clap::{Args, ValueEnum};
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::program::{self, Checking};
+use crate::program::{self, Checking, OrgSource};
 use crate::term::StageTimer;
 
 /// How to reach AWS (the standard credential chain otherwise).
@@ -42,6 +48,9 @@ pub struct AwsArgs {
     /// Milliseconds of the first wait after throttling; it doubles while throttling lasts (to 20 s).
     #[arg(long, value_name = "MS", default_value_t = 200)]
     pub backoff_ms: u64,
+    /// Print the AWS SDK's full account of a failed call under the one-line error.
+    #[arg(long)]
+    pub verbose: bool,
 }
 
 /// Which assignments are read.
@@ -54,6 +63,16 @@ pub struct ReadArgs {
     /// assignments of principals deleted from the identity store.
     #[arg(long)]
     pub deep: bool,
+    /// Where the OUs and accounts come from: the program's `org from` snapshot, or AWS
+    /// Organizations, read now (the snapshot still gives the group and user ids).
+    #[arg(long, value_enum, default_value_t = OrgArg::Snapshot)]
+    pub org: OrgArg,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum OrgArg {
+    Snapshot,
+    Live,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -77,26 +96,157 @@ pub enum ProgressArg {
     None,
 }
 
+static VERBOSE: AtomicBool = AtomicBool::new(false);
+
+/// Whether [`fail`] prints the SDK's account of a failure (`--verbose`).
+pub fn set_verbose(on: bool) {
+    VERBOSE.store(on, Ordering::Relaxed);
+}
+
+/// Reports a failed AWS call (its cause and fix on one line; the SDK's
+/// account only with `--verbose`) and ends the command with exit 2.
 pub fn fail(e: &AwsError) -> ExitCode {
-    eprintln!("error: {e}");
+    eprintln!("error: {}", e.headline());
+    if VERBOSE.load(Ordering::Relaxed) {
+        if let Some(d) = &e.detail {
+            eprintln!("  detail: {d}");
+        }
+    }
     ExitCode::from(2)
 }
 
-/// Load, check and lower the program. With `expired_ok`, A401 (a grant past
-/// its `until`) is not an error: `drift` reports those grants as stale.
-pub fn load_ir(
+/// What `plan`, `apply` and `drift` work from.
+pub struct Prepared {
+    pub ir: Ir,
+    pub aws: Aws,
+    pub live: Live,
+    /// When the connection began, for [`read_note`].
+    pub started: Instant,
+    /// How the program's org snapshot differs from the live organization,
+    /// when it was compared.
+    pub stale: Option<StaleSnapshot>,
+}
+
+/// The name diagnostics give the organization read live.
+const LIVE_ORG: &str = "the live organization (AWS Organizations)";
+
+/// Load and check the program, connect, and read the live state it needs.
+/// With `--org live` the OUs and accounts are read from AWS Organizations
+/// first and the program is checked against them (the `org from` snapshot
+/// still gives the identity store); with `compare_org` (drift) the snapshot
+/// is compared with the live organization.
+pub async fn prepare(
     path: &Path,
-    load: LoadOptions,
-    today: Today,
-    expired_ok: bool,
-) -> Result<Ir, ExitCode> {
-    let how = Checking {
+    how: &Checking<'_>,
+    aws_args: &AwsArgs,
+    read: &ReadArgs,
+    compare_org: bool,
+) -> Result<Prepared, ExitCode> {
+    let timer = StageTimer::new();
+    let mut program = program::load(path, &how.load)?;
+    timer.lap("load and parse");
+    let source = program::org_source(&program);
+    if read.org == OrgArg::Snapshot {
+        let ir = program::checked_ir_of(program, how, &timer)?;
+        let (aws, live, started) = connect_and_read(&ir, aws_args, read).await?;
+        let stale = match source {
+            OrgSource::Snapshot {
+                file,
+                snapshot: Some(doc),
+                ..
+            } if compare_org => {
+                match snapshot::organization(&aws, aws_args.read_concurrency.max(1)).await {
+                    Ok(live_org) => Some(drift::stale_snapshot(&file, &doc, &live_org)),
+                    Err(e) => {
+                        eprintln!(
+                            "warning: the org snapshot `{file}` was not compared with the live organization: {}",
+                            e.headline()
+                        );
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        return Ok(Prepared {
+            ir,
+            aws,
+            live,
+            started,
+            stale,
+        });
+    }
+    let (span, snapshot) = match source {
+        OrgSource::Snapshot {
+            span,
+            snapshot: Some(doc),
+            ..
+        } => (span, Some(doc)),
+        // The checker reports the unreadable snapshot.
+        OrgSource::Snapshot { span, .. } => (span, None),
+        OrgSource::Inline => {
+            eprintln!("error: --org live replaces the OUs and accounts of an `org from \"FILE\"` snapshot, but this program declares its org inline; write it with `accessc org snapshot -o org.json` and `org from \"org.json\"`, or drop --org live");
+            return Err(ExitCode::from(2));
+        }
+        OrgSource::Undeclared => {
+            eprintln!("error: --org live needs the program to read its org from a snapshot (`org from \"org.json\"`), which gives the group and user ids; write one with `accessc org snapshot -o org.json`");
+            return Err(ExitCode::from(2));
+        }
+    };
+    let started = Instant::now();
+    let aws = Aws::connect(connect_options(
+        aws_args,
+        program::instance_region(&program),
+    ))
+    .await
+    .map_err(|e| fail(&e))?;
+    let live_org = snapshot::organization(&aws, aws_args.read_concurrency.max(1))
+        .await
+        .map_err(|e| fail(&e))?;
+    if let Some(doc) = snapshot {
+        let merged = OrgSnapshot {
+            identity_store: doc.identity_store,
+            ..live_org
+        };
+        let errors = merged.validate();
+        if let Some(first) = errors.first() {
+            eprintln!(
+                "error: {LIVE_ORG} cannot be used: {first}{}; nothing was changed",
+                if errors.len() > 1 {
+                    format!(" (and {} more)", errors.len() - 1)
+                } else {
+                    String::new()
+                }
+            );
+            return Err(ExitCode::from(2));
+        }
+        let json = merged.to_json().map_err(|e| {
+            eprintln!("error: {LIVE_ORG} cannot be used: {e}");
+            ExitCode::from(2)
+        })?;
+        program::replace_org_snapshot(&mut program, span, LIVE_ORG, json);
+    }
+    let ir = program::checked_ir_of(program, how, &timer)?;
+    let live = live::read(&aws, &ir, &read_options(aws_args, read))
+        .await
+        .map_err(|e| fail(&e))?;
+    Ok(Prepared {
+        ir,
+        aws,
+        live,
+        started,
+        stale: None,
+    })
+}
+
+/// How `plan`, `apply` and `drift` check the program.
+pub fn checking(load: LoadOptions, today: Today, expired_ok: bool) -> Checking<'static> {
+    Checking {
         load,
         today,
         expired_grants_ok: expired_ok,
         consequence: "nothing was read or changed",
-    };
-    program::checked_ir(path, &how, &StageTimer::new())
+    }
 }
 
 pub fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
@@ -112,7 +262,7 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
 /// Connects to AWS (the program's `instance region` as the fallback region)
 /// and reads the live state the program needs; a failure ends the command.
 /// Returns when the connection began, for [`read_note`].
-pub async fn connect_and_read(
+async fn connect_and_read(
     ir: &Ir,
     aws_args: &AwsArgs,
     read: &ReadArgs,

@@ -8,7 +8,9 @@ use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::aws::{connect_and_read, load_ir, read_note, runtime, AwsArgs, OutputFormat, ReadArgs};
+use super::aws::{
+    checking, prepare, read_note, runtime, set_verbose, AwsArgs, OutputFormat, Prepared, ReadArgs,
+};
 use crate::term::out;
 
 #[derive(Debug, Clone, Args)]
@@ -31,31 +33,36 @@ pub struct DriftArgs {
     pub today: Option<Today>,
 }
 
-/// `accessc drift`: exit 3 when the live instance differs from the source.
+/// `accessc drift`: exit 3 when the live instance differs from the source
+/// or the org snapshot from the live organization (with `--org snapshot`).
 pub fn run(args: DriftArgs) -> ExitCode {
+    set_verbose(args.aws.verbose);
     let today = args.today.unwrap_or_else(Today::now);
-    let ir = match load_ir(
-        &args.path,
+    let how = checking(
         LoadOptions {
             allow_outside_root: args.allow_outside_root,
         },
         today,
         true,
-    ) {
-        Ok(ir) => ir,
-        Err(code) => return code,
-    };
+    );
     let rt = match runtime() {
         Ok(rt) => rt,
         Err(code) => return code,
     };
     rt.block_on(async {
-        let (aws, live, started) = match connect_and_read(&ir, &args.aws, &args.read).await {
-            Ok(read) => read,
+        let Prepared {
+            ir,
+            aws,
+            live,
+            started,
+            stale,
+        } = match prepare(&args.path, &how, &args.aws, &args.read, true).await {
+            Ok(p) => p,
             Err(code) => return code,
         };
         read_note(&aws, started);
-        let d = drift::drift(&ir, &live, today);
+        let mut d = drift::drift(&ir, &live, today);
+        d.stale_snapshot = stale;
         match args.format {
             OutputFormat::Human => out(&drift::render_human(&d)),
             OutputFormat::Json => out(&d.to_json()),

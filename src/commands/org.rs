@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use super::aws::{connect_options, fail, runtime, AwsArgs};
+use super::aws::{connect_options, fail, runtime, set_verbose, AwsArgs};
 use crate::program;
 
 #[derive(Debug, Clone, Subcommand)]
@@ -101,6 +101,7 @@ fn org_snapshot(args: SnapshotArgs) -> ExitCode {
         Ok(rt) => rt,
         Err(code) => return code,
     };
+    set_verbose(args.aws.verbose);
     rt.block_on(async {
         let started = Instant::now();
         let aws = match Aws::connect(connect_options(&args.aws, region)).await {

@@ -7,7 +7,9 @@ use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::aws::{connect_and_read, load_ir, read_note, runtime, AwsArgs, OutputFormat, ReadArgs};
+use super::aws::{
+    checking, prepare, read_note, runtime, set_verbose, AwsArgs, OutputFormat, Prepared, ReadArgs,
+};
 use crate::term::out;
 
 #[derive(Debug, Clone, Args)]
@@ -33,26 +35,30 @@ pub struct PlanArgs {
     pub today: Option<Today>,
 }
 
-/// `accessc plan`.
+/// `accessc plan`: exit 0 with the plan, 1 when it cannot be applied (a
+/// blocked set) or the program has errors.
 pub fn run(args: PlanArgs) -> ExitCode {
-    let ir = match load_ir(
-        &args.path,
+    set_verbose(args.aws.verbose);
+    let how = checking(
         LoadOptions {
             allow_outside_root: args.allow_outside_root,
         },
         args.today.unwrap_or_else(Today::now),
         false,
-    ) {
-        Ok(ir) => ir,
-        Err(code) => return code,
-    };
+    );
     let rt = match runtime() {
         Ok(rt) => rt,
         Err(code) => return code,
     };
     rt.block_on(async {
-        let (aws, live, started) = match connect_and_read(&ir, &args.aws, &args.read).await {
-            Ok(read) => read,
+        let Prepared {
+            ir,
+            aws,
+            live,
+            started,
+            ..
+        } = match prepare(&args.path, &how, &args.aws, &args.read, false).await {
+            Ok(p) => p,
             Err(code) => return code,
         };
         read_note(&aws, started);
@@ -67,6 +73,18 @@ pub fn run(args: PlanArgs) -> ExitCode {
             OutputFormat::Human => out(&plan::render_human(&p)),
             OutputFormat::Json => out(&p.to_json()),
         }
-        ExitCode::SUCCESS
+        if p.can_apply {
+            ExitCode::SUCCESS
+        } else {
+            blocked_error(p.blocked.len(), "apply would change nothing")
+        }
     })
+}
+
+/// The error for a plan with blocked sets: exit 1, like a program that cannot be applied.
+pub fn blocked_error(blocked: usize, consequence: &str) -> ExitCode {
+    eprintln!(
+        "error: {blocked} permission set(s) of the source cannot be managed (see `!` above): rename the function, or remove or tag the live set; {consequence}"
+    );
+    ExitCode::from(1)
 }

@@ -29,7 +29,9 @@ Test-only control endpoints (not AWS APIs), all JSON:
   POST /_accessc/load      {"ir": <accessc IR>}: the live state the IR describes, at once (benchmarks)
 
 An access key starting with EXPIRED is answered ExpiredTokenException, as AWS
-answers a request signed with an expired session token.
+answers a request signed with an expired session token; one starting with
+DENIED is answered AccessDeniedException, as AWS answers a role whose policy
+does not allow the action.
 """
 
 import argparse
@@ -1121,6 +1123,11 @@ def control(environ, start_response, inner):
         if m and m.group(1).startswith("EXPIRED"):
             body = json.dumps({"__type": "ExpiredTokenException",
                                "message": "The security token included in the request is expired"})
+            return Response(body, status=400, content_type="application/x-amz-json-1.1")(environ, start_response)
+        if m and m.group(1).startswith("DENIED"):
+            target = environ.get("HTTP_X_AMZ_TARGET", "").rsplit(".", 1)[-1]
+            body = json.dumps({"__type": "AccessDeniedException",
+                               "message": f"User: arn:aws:iam::123456789012:user/ci is not authorized to perform: sso:{target}"})
             return Response(body, status=400, content_type="application/x-amz-json-1.1")(environ, start_response)
         return inner(environ, start_response)
     try:

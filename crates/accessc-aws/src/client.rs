@@ -119,7 +119,9 @@ impl Aws {
             return Err(no_credentials("no credentials provider is configured"));
         };
         if let Err(e) = provider.provide_credentials().await {
-            return Err(no_credentials(&DisplayErrorContext(&e).to_string()));
+            return Err(no_credentials(&bounded_text(
+                &DisplayErrorContext(&e).to_string(),
+            )));
         }
         Ok(Aws {
             sso: aws_sdk_ssoadmin::Client::new(&config),
@@ -236,10 +238,22 @@ fn no_credentials(detail: &str) -> AwsError {
     AwsError::new(
         ErrorKind::Credentials,
         "loading AWS credentials",
-        format!(
-            "no usable AWS credentials ({detail}); pass --profile, set AWS_PROFILE, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
-        ),
+        "no AWS credentials found",
     )
+    .with_detail(detail)
+}
+
+/// At most 4 KiB of an error text (from the SDK or an untrusted endpoint).
+fn bounded_text(text: &str) -> String {
+    const MAX: usize = 4096;
+    if text.len() <= MAX {
+        return text.to_string();
+    }
+    let mut end = MAX;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", text.get(..end).unwrap_or(""))
 }
 
 /// Turn the SDK's error into ours.
@@ -247,15 +261,15 @@ pub fn classify<E>(op: &str, err: &SdkError<E>) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    let chain = DisplayErrorContext(err).to_string();
-    match err {
+    let chain = bounded_text(&DisplayErrorContext(err).to_string());
+    let e = match err {
         SdkError::ServiceError(ctx) => {
             let e = ctx.err();
             let status = ctx.raw().status().as_u16();
             let code = e.code().map(str::to_string);
             let message = e
                 .message()
-                .map(str::to_string)
+                .map(bounded_text)
                 .unwrap_or_else(|| format!("HTTP {status}"));
             let kind = match code.as_deref() {
                 Some(
@@ -295,8 +309,9 @@ where
             AwsError {
                 kind,
                 operation: op.to_string(),
-                code,
+                code: code.map(|c| bounded_text(&c)),
                 message,
+                detail: None,
             }
         }
         SdkError::TimeoutError(_) => AwsError::new(
@@ -310,22 +325,31 @@ where
             } else {
                 ErrorKind::Unreachable
             };
-            AwsError::new(kind, op, format!("cannot reach the endpoint: {chain}"))
+            let what = if kind == ErrorKind::Credentials {
+                "no usable credentials"
+            } else if chain.contains("onnection refused") {
+                "connection refused"
+            } else if chain.contains("dns error") || chain.contains("failed to lookup address") {
+                "the host name does not resolve"
+            } else {
+                "no connection"
+            };
+            AwsError::new(kind, op, what)
         }
-        SdkError::ResponseError(_) => AwsError::new(
-            ErrorKind::Server,
-            op,
-            format!("the answer could not be read: {chain}"),
-        ),
+        SdkError::ResponseError(_) => {
+            AwsError::new(ErrorKind::Server, op, "the answer could not be read")
+        }
         _ => {
             let kind = if chain.contains("credentials") {
                 ErrorKind::Credentials
             } else {
                 ErrorKind::Other
             };
-            AwsError::new(kind, op, chain)
+            let first = chain.split(':').next().unwrap_or("").trim().to_string();
+            AwsError::new(kind, op, first)
         }
-    }
+    };
+    e.with_detail(chain)
 }
 
 /// One back-off for the process. A throttled call waits `base × 2^(attempt-1)`

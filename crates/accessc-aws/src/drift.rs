@@ -8,8 +8,9 @@ use super::plan::{
     self, AssignmentChange, AttributesPlan, Blocked, Change, PlanOptions, SetAction,
 };
 use accessc_core::ir::{Date, Ir, PrincipalType};
+use accessc_core::org_snapshot::{self, OrgSnapshot};
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 /// One assignment, with its set.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -59,6 +60,173 @@ pub struct Drift {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<AttributesPlan>,
     pub blocked: Vec<Blocked>,
+    /// How the program's org snapshot differs from the live organization
+    /// (absent when the organization was not compared).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stale_snapshot: Option<StaleSnapshot>,
+}
+
+/// An account of an organization, where it is.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct OrgAccount {
+    pub id: String,
+    pub name: String,
+    /// The OU path it is in (`root` directly under the root).
+    pub ou: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct MovedAccount {
+    pub id: String,
+    pub name: String,
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct OrgOu {
+    /// `ou-…`, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub path: String,
+}
+
+/// What changed in the organization since the snapshot was written.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct StaleSnapshot {
+    /// The file `org from` names.
+    pub snapshot: String,
+    pub accounts_joined: Vec<OrgAccount>,
+    pub accounts_left: Vec<OrgAccount>,
+    pub accounts_moved: Vec<MovedAccount>,
+    pub ous_added: Vec<OrgOu>,
+    pub ous_removed: Vec<OrgOu>,
+}
+
+impl StaleSnapshot {
+    pub fn differences(&self) -> usize {
+        self.accounts_joined.len()
+            + self.accounts_left.len()
+            + self.accounts_moved.len()
+            + self.ous_added.len()
+            + self.ous_removed.len()
+    }
+}
+
+/// Each OU (keyed `id:ou-…`, else `path:A/B`) with its path, and each
+/// account with its name and the key of its OU (`None`: the root).
+type Flat = (
+    BTreeMap<String, String>,
+    BTreeMap<String, (String, Option<String>)>,
+);
+
+fn flatten(doc: &OrgSnapshot) -> Flat {
+    fn walk(
+        accounts: &[org_snapshot::Account],
+        ous: &[org_snapshot::Ou],
+        parent: Option<(&str, &str)>,
+        flat: &mut Flat,
+    ) {
+        for a in accounts {
+            flat.1.insert(
+                a.id.clone(),
+                (a.name.clone(), parent.map(|(key, _)| key.to_string())),
+            );
+        }
+        for o in ous {
+            let path = match parent {
+                Some((_, p)) => format!("{p}/{}", o.name),
+                None => o.name.clone(),
+            };
+            let key = match &o.id {
+                Some(id) => format!("id:{id}"),
+                None => format!("path:{path}"),
+            };
+            flat.0.insert(key.clone(), path.clone());
+            walk(&o.accounts, &o.ous, Some((&key, &path)), flat);
+        }
+    }
+    let mut flat = Flat::default();
+    walk(&doc.accounts, &doc.ous, None, &mut flat);
+    flat
+}
+
+/// How the snapshot `snapshot` (named `file`) differs from the live
+/// organization: accounts that joined, left or moved between OUs, OUs added
+/// or removed. OUs are matched by id (by path when the snapshot has none),
+/// accounts by id; renames alone are not differences.
+pub fn stale_snapshot(file: &str, snapshot: &OrgSnapshot, live: &OrgSnapshot) -> StaleSnapshot {
+    let (old_ous, old_accounts) = flatten(snapshot);
+    let (new_ous, new_accounts) = flatten(live);
+    let ou_of = |ous: &BTreeMap<String, String>, key: &Option<String>| match key {
+        Some(k) => ous.get(k).cloned().unwrap_or_else(|| k.clone()),
+        None => "root".to_string(),
+    };
+    // A snapshot OU without id is compared by path (below).
+    let same_parent = |old: &Option<String>, new: &Option<String>| match (old, new) {
+        (Some(o), _) if !o.starts_with("id:") => true,
+        _ => old == new,
+    };
+    let mut s = StaleSnapshot {
+        snapshot: file.to_string(),
+        ..StaleSnapshot::default()
+    };
+    for (id, (name, parent)) in &new_accounts {
+        match old_accounts.get(id) {
+            None => s.accounts_joined.push(OrgAccount {
+                id: id.clone(),
+                name: name.clone(),
+                ou: ou_of(&new_ous, parent),
+            }),
+            Some((old_name, old_parent))
+                if !same_parent(old_parent, parent)
+                    || (old_parent.as_deref().is_some_and(|k| !k.starts_with("id:"))
+                        && ou_of(&old_ous, old_parent) != ou_of(&new_ous, parent)) =>
+            {
+                s.accounts_moved.push(MovedAccount {
+                    id: id.clone(),
+                    name: old_name.clone(),
+                    from: ou_of(&old_ous, old_parent),
+                    to: ou_of(&new_ous, parent),
+                })
+            }
+            Some(_) => {}
+        }
+    }
+    for (id, (name, parent)) in &old_accounts {
+        if !new_accounts.contains_key(id) {
+            s.accounts_left.push(OrgAccount {
+                id: id.clone(),
+                name: name.clone(),
+                ou: ou_of(&old_ous, parent),
+            });
+        }
+    }
+    let is_id = |k: &str| k.starts_with("id:");
+    let id_of = |k: &str| k.strip_prefix("id:").map(str::to_string);
+    for (key, path) in &new_ous {
+        // A snapshot OU without id is matched by its path.
+        if !old_ous.contains_key(key) && !old_ous.iter().any(|(k, p)| !is_id(k) && p == path) {
+            s.ous_added.push(OrgOu {
+                id: id_of(key),
+                path: path.clone(),
+            });
+        }
+    }
+    for (key, path) in &old_ous {
+        let gone = if is_id(key) {
+            !new_ous.contains_key(key)
+        } else {
+            !new_ous.values().any(|p| p == path)
+        };
+        if gone {
+            s.ous_removed.push(OrgOu {
+                id: id_of(key),
+                path: path.clone(),
+            });
+        }
+    }
+    s
 }
 
 impl Drift {
@@ -71,6 +239,10 @@ impl Drift {
             && self.missing_assignments.is_empty()
             && self.attributes.is_none()
             && self.blocked.is_empty()
+            && self
+                .stale_snapshot
+                .as_ref()
+                .is_none_or(|s| s.differences() == 0)
     }
 
     pub fn to_json(&self) -> String {
@@ -106,6 +278,7 @@ pub fn drift(ir: &Ir, live: &Live, today: Date) -> Drift {
         missing_assignments: Vec::new(),
         attributes: p.attributes.clone(),
         blocked: p.blocked.clone(),
+        stale_snapshot: None,
     };
     for s in &p.permission_sets {
         let with_set = |a: &AssignmentChange| DriftAssignment {
@@ -258,21 +431,79 @@ pub fn render_human(d: &Drift) -> String {
             b.name, b.reason
         ));
     }
+    let stale = d.stale_snapshot.as_ref().filter(|s| s.differences() > 0);
+    if let Some(s) = stale {
+        render_stale(s, &mut out);
+    }
     out.push('\n');
     if d.is_clean() {
         out.push_str("No drift: the live instance matches the source.\n");
     } else {
+        let blocked = if d.blocked.is_empty() {
+            String::new()
+        } else {
+            format!(" ({} blocked)", d.blocked.len())
+        };
         out.push_str(&format!(
-            "Drift: {} orphan assignment(s), {} orphan set(s), {} changed set(s), {} stale user grant(s), {} set(s) and {} assignment(s) not applied.\n",
+            "Drift: {} orphan assignment(s), {} orphan set(s), {} changed set(s), {} stale user grant(s), {} set(s){blocked} and {} assignment(s) not applied",
             d.orphan_assignments.len(),
             d.orphan_sets.len(),
             d.changed_sets.len(),
             d.stale_grants.len(),
-            d.missing_sets.len(),
+            d.missing_sets.len() + d.blocked.len(),
             d.missing_assignments.len()
         ));
+        if let Some(s) = stale {
+            out.push_str(&format!(
+                "; the org snapshot is stale ({} difference(s))",
+                s.differences()
+            ));
+        }
+        out.push_str(".\n");
     }
     out
+}
+
+fn render_stale(s: &StaleSnapshot, out: &mut String) {
+    out.push_str(&format!(
+        "\nThe org snapshot `{}` is stale: the live organization differs (snapshot -> live):\n",
+        s.snapshot
+    ));
+    for a in &s.accounts_joined {
+        out.push_str(&format!(
+            "  + account {} ({}) joined {}\n",
+            a.name, a.id, a.ou
+        ));
+    }
+    for a in &s.accounts_left {
+        out.push_str(&format!(
+            "  - account {} ({}) left {}\n",
+            a.name, a.id, a.ou
+        ));
+    }
+    for a in &s.accounts_moved {
+        out.push_str(&format!(
+            "  ~ account {} ({}) moved from {} to {}\n",
+            a.name, a.id, a.from, a.to
+        ));
+    }
+    for o in &s.ous_added {
+        out.push_str(&format!("  + OU {}\n", ou_text(o)));
+    }
+    for o in &s.ous_removed {
+        out.push_str(&format!("  - OU {}\n", ou_text(o)));
+    }
+    out.push_str(&format!(
+        "  help: write it again with `accessc org snapshot -o {}`, or plan and apply with `--org live`\n",
+        s.snapshot
+    ));
+}
+
+fn ou_text(o: &OrgOu) -> String {
+    match &o.id {
+        Some(id) => format!("{} ({id})", o.path),
+        None => o.path.clone(),
+    }
 }
 
 #[cfg(test)]
@@ -366,5 +597,126 @@ mod tests {
         let d = drift(&ir, &live, date("2027-01-01"));
         assert_eq!(d.orphan_assignments.len(), 1);
         assert!(!d.is_clean());
+    }
+
+    /// A source set whose name an unowned live set holds is not applied:
+    /// drift counts it, and never says "0 set(s) not applied".
+    #[test]
+    fn a_blocked_set_is_a_set_not_applied() {
+        let ir = Ir {
+            permission_sets: vec![ps("Dev")],
+            ..Ir::default()
+        };
+        let live = Live {
+            sets: vec![LiveSet {
+                arn: "arn:theirs".into(),
+                name: "Dev".into(),
+                owned: false,
+                session_duration: "PT1H".into(),
+                ..LiveSet::default()
+            }],
+            ..Live::default()
+        };
+        let d = drift(&ir, &live, date("2027-01-01"));
+        assert_eq!(d.blocked.len(), 1);
+        assert!(!d.is_clean());
+        let human = render_human(&d);
+        assert!(
+            human.ends_with("Drift: 0 orphan assignment(s), 0 orphan set(s), 0 changed set(s), 0 stale user grant(s), 1 set(s) (1 blocked) and 0 assignment(s) not applied.\n"),
+            "{human}"
+        );
+    }
+
+    fn org(text: &str) -> OrgSnapshot {
+        OrgSnapshot::from_json(text).expect("snapshot")
+    }
+
+    #[test]
+    fn a_stale_snapshot_lists_what_joined_left_and_moved() {
+        let file = org(
+            r#"{"format": "accessc-org/1", "accounts": [{"name": "mgmt", "id": "999999999999"}],
+            "ous": [
+              {"name": "Dev", "id": "ou-ab12-11111111", "accounts": [{"name": "a", "id": "111111111111"}, {"name": "b", "id": "222222222222"}], "ous": []},
+              {"name": "Old", "id": "ou-ab12-33333333", "accounts": [], "ous": []},
+              {"name": "Named", "accounts": [{"name": "n", "id": "555555555555"}], "ous": []}
+            ]}"#,
+        );
+        let same = stale_snapshot("org.json", &file, &file);
+        assert_eq!(same.differences(), 0);
+        let live = org(
+            r#"{"format": "accessc-org/1", "accounts": [{"name": "mgmt", "id": "999999999999"}],
+            "ous": [
+              {"name": "Dev", "id": "ou-ab12-11111111", "accounts": [{"name": "a", "id": "111111111111"}, {"name": "c", "id": "444444444444"}], "ous": [
+                {"name": "Deep", "id": "ou-ab12-22222222", "accounts": [{"name": "b-renamed", "id": "222222222222"}], "ous": []}
+              ]},
+              {"name": "Named", "id": "ou-ab12-55555555", "accounts": [{"name": "n", "id": "555555555555"}], "ous": []}
+            ]}"#,
+        );
+        let s = stale_snapshot("org.json", &file, &live);
+        assert_eq!(
+            s.accounts_joined,
+            [OrgAccount {
+                id: "444444444444".into(),
+                name: "c".into(),
+                ou: "Dev".into()
+            }]
+        );
+        assert_eq!(
+            s.accounts_moved,
+            [MovedAccount {
+                id: "222222222222".into(),
+                name: "b".into(),
+                from: "Dev".into(),
+                to: "Dev/Deep".into()
+            }]
+        );
+        assert!(s.accounts_left.is_empty());
+        assert_eq!(
+            s.ous_added,
+            [OrgOu {
+                id: Some("ou-ab12-22222222".into()),
+                path: "Dev/Deep".into()
+            }]
+        );
+        assert_eq!(
+            s.ous_removed,
+            [OrgOu {
+                id: Some("ou-ab12-33333333".into()),
+                path: "Old".into()
+            }]
+        );
+        // The other way round: the account left, the OU is new.
+        let back = stale_snapshot("org.json", &live, &file);
+        assert_eq!(back.accounts_left.len(), 1);
+        assert_eq!(back.accounts_left[0].id, "444444444444");
+        let mut d = drift(&Ir::default(), &Live::default(), date("2027-01-01"));
+        assert!(d.is_clean());
+        d.stale_snapshot = Some(same);
+        assert!(d.is_clean(), "an up-to-date snapshot is no drift");
+        d.stale_snapshot = Some(s);
+        assert!(!d.is_clean());
+        let human = render_human(&d);
+        assert!(
+            human.contains("The org snapshot `org.json` is stale"),
+            "{human}"
+        );
+        assert!(
+            human.contains("  + account c (444444444444) joined Dev\n"),
+            "{human}"
+        );
+        assert!(
+            human.contains("  ~ account b (222222222222) moved from Dev to Dev/Deep\n"),
+            "{human}"
+        );
+        assert!(human.contains("  - OU Old (ou-ab12-33333333)\n"), "{human}");
+        assert!(
+            human.ends_with("; the org snapshot is stale (4 difference(s)).\n"),
+            "{human}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&d.to_json()).expect("json");
+        assert_eq!(
+            json["stale_snapshot"]["accounts_joined"][0]["id"],
+            "444444444444"
+        );
     }
 }

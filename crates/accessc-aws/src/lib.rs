@@ -58,6 +58,9 @@ pub struct AwsError {
     /// AWS's error code, when AWS answered.
     pub code: Option<String>,
     pub message: String,
+    /// The SDK's own account of the failure (its error chain), shown only
+    /// on request (`--verbose`): long, and rarely what the user needs.
+    pub detail: Option<String>,
 }
 
 impl AwsError {
@@ -67,6 +70,55 @@ impl AwsError {
             operation: operation.into(),
             code: None,
             message: message.into(),
+            detail: None,
+        }
+    }
+
+    /// The same error, with the SDK's account of it.
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    /// One line for people: the cause, then how to fix it.
+    pub fn headline(&self) -> String {
+        let op = &self.operation;
+        let code = self.code.as_deref().unwrap_or("");
+        match self.kind {
+            ErrorKind::Credentials if code.starts_with("ExpiredToken") => format!(
+                "the AWS credentials have expired ({op}: {code}); sign in again (`aws sso login`, or assume the role again) and re-run"
+            ),
+            ErrorKind::Credentials if !code.is_empty() => format!(
+                "AWS rejected the credentials ({op}: {code}); check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the profile (--profile, AWS_PROFILE)"
+            ),
+            ErrorKind::Credentials => "no AWS credentials found; pass --profile or set AWS_PROFILE, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run inside a role (instance profile, ECS task, OIDC web identity)".to_string(),
+            ErrorKind::AccessDenied => match iam_action(op) {
+                Some(action) => format!(
+                    "access denied: the credentials may not call {action}; allow `{action}` in the role's policy (docs/aws.md lists what each command needs)"
+                ),
+                None => format!(
+                    "access denied ({op}): {}; allow it in the role's policy (docs/aws.md lists what each command needs)",
+                    self.message
+                ),
+            },
+            ErrorKind::Throttled => format!(
+                "AWS kept throttling {op} ({}); re-run later, or lower --read-concurrency or --max-in-flight",
+                if code.is_empty() { "no answer but throttling" } else { code }
+            ),
+            ErrorKind::NotFound if op == "ListInstances" => format!(
+                "{}; pass --region with the instance's region, or --instance-arn",
+                self.message
+            ),
+            ErrorKind::Unreachable => format!(
+                "cannot reach AWS ({op}: {}); check the network, --region and --endpoint-url",
+                self.message
+            ),
+            ErrorKind::Server => format!(
+                "AWS failed on its side ({op}{}): {}; re-run later",
+                if code.is_empty() { String::new() } else { format!(", {code}") },
+                self.message
+            ),
+            _ => self.to_string(),
         }
     }
 
@@ -87,3 +139,86 @@ impl fmt::Display for AwsError {
 }
 
 impl std::error::Error for AwsError {}
+
+/// The IAM action (`sso:ListInstances`) of an API operation this crate calls.
+pub fn iam_action(operation: &str) -> Option<String> {
+    const ORGANIZATIONS: &[&str] = &[
+        "DescribeOrganization",
+        "ListRoots",
+        "ListOrganizationalUnitsForParent",
+        "ListAccountsForParent",
+    ];
+    const IDENTITY_STORE: &[&str] = &[
+        "GetGroupId",
+        "GetUserId",
+        "ListGroups",
+        "ListUsers",
+        "DescribeGroup",
+        "DescribeUser",
+    ];
+    if operation.is_empty() || !operation.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let service = if ORGANIZATIONS.contains(&operation) {
+        "organizations"
+    } else if IDENTITY_STORE.contains(&operation) {
+        "identitystore"
+    } else if operation.starts_with(|c: char| c.is_ascii_uppercase()) {
+        "sso"
+    } else {
+        return None;
+    };
+    Some(format!("{service}:{operation}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_common_failure_is_one_line_with_its_fix() {
+        let with_code = |kind, op: &str, code: &str, message: &str| AwsError {
+            code: Some(code.to_string()),
+            ..AwsError::new(kind, op, message)
+        };
+        let cases = [
+            (
+                AwsError::new(ErrorKind::Credentials, "loading AWS credentials", "x")
+                    .with_detail("a very long chain ".repeat(50)),
+                "no AWS credentials found; pass --profile or set AWS_PROFILE, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run inside a role (instance profile, ECS task, OIDC web identity)",
+            ),
+            (
+                with_code(ErrorKind::Credentials, "ListInstances", "ExpiredTokenException", "The security token included in the request is expired"),
+                "the AWS credentials have expired (ListInstances: ExpiredTokenException); sign in again (`aws sso login`, or assume the role again) and re-run",
+            ),
+            (
+                with_code(ErrorKind::Credentials, "ListInstances", "UnrecognizedClientException", "bad"),
+                "AWS rejected the credentials (ListInstances: UnrecognizedClientException); check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the profile (--profile, AWS_PROFILE)",
+            ),
+            (
+                with_code(ErrorKind::AccessDenied, "ListAccountsForParent", "AccessDeniedException", "no"),
+                "access denied: the credentials may not call organizations:ListAccountsForParent; allow `organizations:ListAccountsForParent` in the role's policy (docs/aws.md lists what each command needs)",
+            ),
+            (
+                with_code(ErrorKind::AccessDenied, "CreateAccountAssignment", "AccessDeniedException", "no"),
+                "access denied: the credentials may not call sso:CreateAccountAssignment; allow `sso:CreateAccountAssignment` in the role's policy (docs/aws.md lists what each command needs)",
+            ),
+            (
+                with_code(ErrorKind::Throttled, "ListPermissionSets", "ThrottlingException", "Rate exceeded"),
+                "AWS kept throttling ListPermissionSets (ThrottlingException); re-run later, or lower --read-concurrency or --max-in-flight",
+            ),
+            (
+                AwsError::new(ErrorKind::NotFound, "ListInstances", "no IAM Identity Center instance in region eu-west-3"),
+                "no IAM Identity Center instance in region eu-west-3; pass --region with the instance's region, or --instance-arn",
+            ),
+            (
+                AwsError::new(ErrorKind::Unreachable, "ListInstances", "connection refused"),
+                "cannot reach AWS (ListInstances: connection refused); check the network, --region and --endpoint-url",
+            ),
+        ];
+        for (e, want) in cases {
+            assert_eq!(e.headline(), want);
+            assert!(!e.headline().contains('\n'));
+        }
+    }
+}

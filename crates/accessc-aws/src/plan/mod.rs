@@ -236,8 +236,12 @@ pub struct Summary {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Plan {
-    /// Whether `apply` would change anything (pending deletions aside).
+    /// Whether the live instance differs from the source (pending deletions
+    /// aside): something to change, or a blocked set that cannot be changed.
     pub has_changes: bool,
+    /// Whether `apply` can make the live instance match the source: false
+    /// while any set is blocked (`accessc plan` and `apply` then exit 1).
+    pub can_apply: bool,
     pub instance_arn: String,
     pub identity_store_id: String,
     /// Sets with something to do, by name.
@@ -253,12 +257,14 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Whether `apply` would change anything.
+    /// Whether the live instance differs from the source: something to
+    /// change, or a blocked set.
     pub fn has_changes(&self) -> bool {
         self.has_changes
     }
 
-    fn compute_has_changes(&self) -> bool {
+    /// Whether `apply` would change anything (blocked sets aside).
+    pub fn has_applicable_changes(&self) -> bool {
         let s = &self.summary;
         s.sets_to_create
             + s.sets_to_update
@@ -536,6 +542,7 @@ pub fn plan(ir: &Ir, live: &Live, opts: PlanOptions) -> Plan {
     }
     let mut p = Plan {
         has_changes: false,
+        can_apply: blocked.is_empty(),
         instance_arn: live.instance_arn.clone(),
         identity_store_id: live.identity_store_id.clone(),
         permission_sets: sets,
@@ -545,6 +552,6 @@ pub fn plan(ir: &Ir, live: &Live, opts: PlanOptions) -> Plan {
         in_flight: live.in_flight,
         summary,
     };
-    p.has_changes = p.compute_has_changes();
+    p.has_changes = p.has_applicable_changes() || !p.blocked.is_empty();
     p
 }

@@ -110,18 +110,27 @@ pub fn assignment_text(a: &AssignmentChange) -> String {
 
 pub fn summary_line(p: &Plan) -> String {
     let s = &p.summary;
-    if !p.has_changes() {
-        let mut line = "No changes: the live instance matches the source.".to_string();
-        if s.pending_deletes > 0 {
-            line.push_str(&format!(
-                " {} deletion(s) pending: run with --allow-delete to make them.",
-                s.pending_deletes
-            ));
-        }
+    let pending = if s.pending_deletes > 0 {
+        format!(
+            " {} deletion(s) pending: run with --allow-delete to make them.",
+            s.pending_deletes
+        )
+    } else {
+        String::new()
+    };
+    let blocked = if s.blocked > 0 {
+        format!(
+            " {} set(s) blocked: they cannot be applied (see `!` above), and apply changes nothing until they are resolved.",
+            s.blocked
+        )
+    } else {
+        String::new()
+    };
+    if !p.has_applicable_changes() {
         if s.blocked > 0 {
-            line.push_str(&format!(" {} set(s) blocked.", s.blocked));
+            return format!("Cannot apply: nothing else to change.{blocked}{pending}");
         }
-        return line;
+        return format!("No changes: the live instance matches the source.{pending}");
     }
     let mut line = format!(
         "Plan: {} set(s) to create, {} to update, {} to delete, {} to re-provision; {} assignment(s) to create, {} to delete",
@@ -136,15 +145,8 @@ pub fn summary_line(p: &Plan) -> String {
         line.push_str("; ABAC attributes to set");
     }
     line.push('.');
-    if s.pending_deletes > 0 {
-        line.push_str(&format!(
-            " {} deletion(s) pending: run with --allow-delete to make them.",
-            s.pending_deletes
-        ));
-    }
-    if s.blocked > 0 {
-        line.push_str(&format!(" {} set(s) blocked.", s.blocked));
-    }
+    line.push_str(&pending);
+    line.push_str(&blocked);
     line
 }
 

@@ -222,7 +222,20 @@ fn unowned_and_control_tower_sets_are_never_touched() {
     let p = plan(&ir, &live, PlanOptions { allow_delete: true });
     assert_eq!(p.blocked.len(), 1);
     assert!(p.permission_sets.is_empty(), "{:?}", p.permission_sets);
-    assert!(!p.has_changes());
+    // A blocked set is a difference that cannot be applied: never "No changes".
+    assert!(p.has_changes());
+    assert!(!p.can_apply);
+    assert!(!p.has_applicable_changes());
+    let human = render_human(&p);
+    assert!(
+        human.ends_with("\nCannot apply: nothing else to change. 1 set(s) blocked: they cannot be applied (see `!` above), and apply changes nothing until they are resolved.\n"),
+        "{human}"
+    );
+    assert!(!human.contains("No changes"), "{human}");
+    let json: serde_json::Value = serde_json::from_str(&p.to_json()).expect("json");
+    assert_eq!(json["has_changes"], true);
+    assert_eq!(json["can_apply"], false);
+    assert_eq!(json["summary"]["blocked"], 1);
 }
 
 #[test]
