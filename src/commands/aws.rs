@@ -12,7 +12,7 @@ use accessc_aws::live::{self, Live, PrincipalScope, ReadOptions};
 use accessc_aws::snapshot;
 use accessc_aws::AwsError;
 use accessc_core::ir::Ir;
-use accessc_core::load::LoadOptions;
+use accessc_core::load::{LoadOptions, MAX_FILE_BYTES};
 use accessc_core::org_snapshot::OrgSnapshot;
 use accessc_core::Today;
 use clap::{Args, ValueEnum};
@@ -224,6 +224,14 @@ pub async fn prepare(
             eprintln!("error: {LIVE_ORG} cannot be used: {e}");
             ExitCode::from(2)
         })?;
+        // The bound of a snapshot file holds for the live one too.
+        if json.len() > MAX_FILE_BYTES {
+            eprintln!(
+                "error: {LIVE_ORG} cannot be used: as a snapshot it is larger than {} MiB, the most a snapshot file may be; nothing was changed",
+                MAX_FILE_BYTES / (1024 * 1024)
+            );
+            return Err(ExitCode::from(2));
+        }
         program::replace_org_snapshot(&mut program, span, LIVE_ORG, json);
     }
     let ir = program::checked_ir_of(program, how, &timer)?;

@@ -200,7 +200,8 @@ impl Aws {
     /// its retries and call counting): `send` sends the request for a page
     /// token (`None` first), `next` reads a page's next token, `each` takes
     /// the page. An empty token ends the listing like a missing one; a token
-    /// that comes back a second time is an error rather than an endless loop.
+    /// that comes back a second time, or more than [`MAX_PAGES`] pages, is an
+    /// error rather than an endless loop.
     pub async fn pages<T, E, F, Fut>(
         &self,
         op: &str,
@@ -216,6 +217,13 @@ impl Aws {
         let mut token: Option<String> = None;
         let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
         loop {
+            if seen.len() >= MAX_PAGES {
+                return Err(AwsError::new(
+                    ErrorKind::Server,
+                    op,
+                    format!("the listing goes on past {MAX_PAGES} pages: the endpoint is not answering like AWS"),
+                ));
+            }
             let page = self.call(op, || send(token.clone())).await?;
             let following = next(&page).filter(|t| !t.is_empty()).map(str::to_string);
             each(page);
@@ -233,6 +241,10 @@ impl Aws {
         }
     }
 }
+
+/// The most pages one listing may take (an endpoint that hands out new page
+/// tokens for ever would otherwise never let the listing end).
+pub const MAX_PAGES: usize = 100_000;
 
 fn no_credentials(detail: &str) -> AwsError {
     AwsError::new(

@@ -7,8 +7,8 @@
 //! | `live.rs` | the live instance | [`live::Live`]: owned permission sets, their assignments, principals, ABAC, operations in flight |
 //! | `plan/` | IR × live state (pure) | [`plan::Plan`]: what to create, update, re-provision and delete; its rendering for people |
 //! | `apply/` | a plan | AWS calls: sets first, then provisioning, creations, deletions; ≤ 15 async operations, each polled to its end |
-//! | `drift.rs` | IR × live state (pure) | [`drift::Drift`]: what exists live but not in the source |
-//! | `snapshot.rs` | the live organization and identity store | the `accessc-org/1` JSON `org from` reads |
+//! | `drift.rs` | IR × live state (pure); snapshot × live organization | [`drift::Drift`]: what exists live but not in the source; [`drift::StaleSnapshot`]: what changed in the organization since the snapshot |
+//! | `snapshot.rs` | the live organization and identity store | the `accessc-org/1` JSON `org from` reads; the organization alone ([`snapshot::organization`]) for `--org live` |
 //!
 //! Nothing is remembered between runs: every command re-reads the live state,
 //! so an apply that was killed is finished by the next one.
