@@ -739,6 +739,53 @@ fn an_account_that_joins_an_ou_gets_its_access_with_org_live() {
         &mut accessc(&url, &["drift", d, "--today", TODAY, "--org", "live"]),
         0,
     );
+
+    // The Sandbox OU goes (its accounts move to the root): the program's
+    // grant on Sandbox is an ordinary error against the live organization,
+    // and drift lists the removed OU and the moved accounts.
+    let sandbox = ir
+        .org
+        .ous
+        .iter()
+        .find(|o| o.path == "Sandbox")
+        .and_then(|o| o.id.clone())
+        .expect("Sandbox id");
+    rt.block_on(async {
+        let aws = sdk(&url).await;
+        let roots = aws.org.list_roots().send().await.expect("roots");
+        let root = roots.roots()[0].id().expect("root id").to_string();
+        for a in ir.org.accounts.iter().filter(|a| a.ou_path == "Sandbox") {
+            aws.org
+                .move_account()
+                .account_id(&a.id)
+                .source_parent_id(&sandbox)
+                .destination_parent_id(&root)
+                .send()
+                .await
+                .expect("move account");
+        }
+        aws.org
+            .delete_organizational_unit()
+            .organizational_unit_id(&sandbox)
+            .send()
+            .await
+            .expect("delete OU");
+    });
+    let (_, err) = expect(
+        &mut accessc(&url, &["plan", d, "--today", TODAY, "--org", "live"]),
+        1,
+    );
+    assert!(err.contains("`Sandbox`"), "{err}");
+    assert!(err.contains("error: the program has errors"), "{err}");
+    let (out, _) = expect(&mut accessc(&url, &["drift", d, "--today", TODAY]), 3);
+    assert!(
+        out.contains(&format!("  - OU Sandbox ({sandbox})\n")),
+        "{out}"
+    );
+    assert!(
+        out.contains("  ~ account sandbox-a (777777777777) moved from Sandbox to root\n"),
+        "{out}"
+    );
 }
 
 /// `--org live` replaces a snapshot's tree: a program with an inline org,
