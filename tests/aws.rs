@@ -776,7 +776,10 @@ fn an_account_that_joins_an_ou_gets_its_access_with_org_live() {
         1,
     );
     assert!(err.contains("`Sandbox`"), "{err}");
-    assert!(err.contains("error: the program has errors"), "{err}");
+    assert!(
+        err.contains("error: the program has errors; nothing was changed"),
+        "{err}"
+    );
     let (out, _) = expect(&mut accessc(&url, &["drift", d, "--today", TODAY]), 3);
     assert!(
         out.contains(&format!("  - OU Sandbox ({sandbox})\n")),

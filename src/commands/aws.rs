@@ -234,7 +234,12 @@ pub async fn prepare(
         }
         program::replace_org_snapshot(&mut program, span, LIVE_ORG, json);
     }
-    let ir = program::checked_ir_of(program, how, &timer)?;
+    // The organization was read: errors stop the command before anything changes.
+    let how = Checking {
+        consequence: "nothing was changed",
+        ..*how
+    };
+    let ir = program::checked_ir_of(program, &how, &timer)?;
     let live = live::read(&aws, &ir, &read_options(aws_args, read))
         .await
         .map_err(|e| fail(&e))?;
