@@ -18,6 +18,25 @@ pub struct Chunk {
     pub start: usize,
     pub end: usize,
     pub max_depth: usize,
+    /// Where the item leaves a block open: the offset of the `{` that is
+    /// never closed and how many blocks are still open at the chunk's end.
+    pub unclosed: Option<(usize, usize)>,
+}
+
+/// The braces of the chunk being read: each open `{` with the indentation of
+/// its line, and the first `{` whose `}` came back at a shallower
+/// indentation (the block most likely missing its `}`).
+#[derive(Default)]
+struct Braces {
+    open: Vec<(usize, usize)>,
+    suspect: Option<usize>,
+}
+
+impl Braces {
+    fn unclosed(&self) -> Option<(usize, usize)> {
+        let innermost = self.open.last()?.0;
+        Some((self.suspect.unwrap_or(innermost), self.open.len()))
+    }
 }
 
 #[derive(Debug, Default)]
@@ -39,12 +58,21 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
     let mut depth = 0usize;
     let mut max_depth = 0usize;
     let mut chunk_start: Option<usize> = None;
+    let mut braces = Braces::default();
     // Start of the current line's first token, if nothing but blanks came before.
     let mut line_start = true;
+    // Offset of the current line's first byte, and the indentation of its
+    // first token.
+    let mut line_begin = 0usize;
+    let mut indent = 0usize;
     // The last significant token (a word or a punctuation byte).
     let mut last_token: &str = "";
     let mut i = 0;
-    let close = |out: &mut Lexed, start: Option<usize>, end: usize, max_depth: usize| {
+    let close = |out: &mut Lexed,
+                 start: Option<usize>,
+                 end: usize,
+                 max_depth: usize,
+                 unclosed: Option<(usize, usize)>| {
         if let Some(start) = start {
             let mut e = end;
             while e > start && bytes.get(e - 1).is_some_and(u8::is_ascii_whitespace) {
@@ -54,6 +82,7 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
                 start,
                 end: e,
                 max_depth,
+                unclosed,
             });
         }
     };
@@ -62,6 +91,7 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
             b'\n' => {
                 line_start = true;
                 i += 1;
+                line_begin = i;
             }
             b' ' | b'\t' | b'\r' => i += 1,
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
@@ -87,6 +117,9 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
                 i = end;
             }
             b'"' => {
+                if line_start {
+                    indent = i - line_begin;
+                }
                 if chunk_start.is_none() {
                     chunk_start = Some(i);
                 }
@@ -106,20 +139,33 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
             }
             _ if is_ident_byte(b) => {
                 let s = i;
+                if line_start {
+                    indent = i - line_begin;
+                }
                 while bytes.get(i).copied().is_some_and(is_ident_byte) {
                     i += 1;
                 }
                 let word = &text[s..i];
+                let continues = CONTINUES.contains(&last_token) || last_token == ",";
                 let starts_item = depth == 0
                     && line_start
                     && is_item_keyword(word)
-                    && !((word == "group" || word == "user")
-                        && (CONTINUES.contains(&last_token) || last_token == ","));
-                let starts_item = starts_item || (chunk_start.is_none() && depth == 0);
+                    && !((word == "group" || word == "user") && continues);
+                // An item keyword at the very start of a line inside a block
+                // begins the next item: the block before it lacks its `}`.
+                let resumes = depth > 0
+                    && line_start
+                    && s == line_begin
+                    && is_item_keyword(word)
+                    && !continues
+                    && !text[i..].trim_start_matches([' ', '\t']).starts_with('=');
+                let starts_item = starts_item || resumes || (chunk_start.is_none() && depth == 0);
                 if starts_item {
-                    close(&mut out, chunk_start, s, max_depth);
+                    close(&mut out, chunk_start, s, max_depth, braces.unclosed());
                     chunk_start = Some(s);
                     max_depth = 0;
+                    depth = 0;
+                    braces = Braces::default();
                 }
                 last_token = word;
                 line_start = false;
@@ -128,11 +174,22 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
                 if chunk_start.is_none() {
                     chunk_start = Some(i);
                 }
+                if line_start {
+                    indent = i - line_begin;
+                }
                 if b == b'{' {
                     depth += 1;
                     max_depth = max_depth.max(depth);
+                    if braces.open.len() < MAX_NESTING + 2 {
+                        braces.open.push((i, indent));
+                    }
                 } else if b == b'}' {
                     depth = depth.saturating_sub(1);
+                    if let Some((at, opened_at)) = braces.open.pop() {
+                        if line_start && indent < opened_at && braces.suspect.is_none() {
+                            braces.suspect = Some(at);
+                        }
+                    }
                 }
                 last_token = match b {
                     b',' => ",",
@@ -147,7 +204,13 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
             }
         }
     }
-    close(&mut out, chunk_start, bytes.len(), max_depth);
+    close(
+        &mut out,
+        chunk_start,
+        bytes.len(),
+        max_depth,
+        braces.unclosed(),
+    );
     out
 }
 

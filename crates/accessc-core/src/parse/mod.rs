@@ -60,6 +60,23 @@ fn parse_chunk(
             .with_help("flatten the nesting; no organization needs OUs this deep"),
         );
     }
+    if let Some((brace, open)) = chunk.unclosed {
+        // Parsed with its blocks closed, the item shows whether anything but
+        // the missing `}` is wrong; the first error is reported either way.
+        let mut closed = src.to_string();
+        closed.push('\n');
+        closed.push_str(&"}".repeat(open));
+        let diagnostic = match AccessParser::parse(Rule::item_only, &closed) {
+            Err(e) if error_pos(&e) < src.trim_end().len() => {
+                syntax_error(file, chunk.start, src, e)
+            }
+            _ => unclosed_block(file, text, brace, chunk.end),
+        };
+        return ChunkOutcome::Failed {
+            diagnostic,
+            broken: broken_name(file, chunk.start, src),
+        };
+    }
     match AccessParser::parse(Rule::item_only, src) {
         Ok(mut pairs) => {
             let builder = Builder {
@@ -133,10 +150,44 @@ fn assemble(
     )
 }
 
-/// `function AppDeveloper { …broken… }` → `("function", AppDeveloper)`.
+/// A100 at a `{` whose block never closes (before the next item or the end
+/// of the file).
+fn unclosed_block(file: FileId, text: &str, brace: usize, chunk_end: usize) -> Diagnostic {
+    let next = text[chunk_end..].trim_start();
+    let help = if next.is_empty() {
+        "add the missing `}` where this block ends".to_string()
+    } else {
+        let line = text[..text.len() - next.len()].matches('\n').count() + 1;
+        format!("add the missing `}}` where this block ends, before the next item on line {line}")
+    };
+    Diagnostic::new(
+        Code::Syntax,
+        Span::new(file, brace, brace + 1),
+        "this `{` is never closed",
+    )
+    .with_label("this block has no `}`")
+    .with_help(help)
+}
+
+fn error_pos(e: &pest::error::Error<Rule>) -> usize {
+    match e.location {
+        pest::error::InputLocation::Pos(p) => p,
+        pest::error::InputLocation::Span((s, _)) => s,
+    }
+}
+
+/// `function AppDeveloper { …broken… }` → `("function", AppDeveloper)`; a
+/// broken `org` block is `("org", org)`.
 fn broken_name(file: FileId, base: usize, src: &str) -> Option<(String, crate::ast::Ident)> {
-    let kw_end = src.find(|c: char| c.is_whitespace())?;
+    let kw_end = src
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(src.len());
     let kw = &src[..kw_end];
+    if kw == "org" {
+        let span = Span::new(file, base, base + kw_end);
+        let name = kw.to_string();
+        return Some((name.clone(), crate::ast::Ident { name, span }));
+    }
     if !["function", "policy", "managed_policy", "group", "user"].contains(&kw) {
         return None;
     }
@@ -167,6 +218,9 @@ fn syntax_error(file: FileId, base: usize, src: &str, e: pest::error::Error<Rule
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
+    if let Some(d) = habit(file, base, src, pos) {
+        return d;
+    }
     let found = describe_at(src, pos);
     let message = match &e.variant {
         ErrorVariant::ParsingError { positives, .. } => {
@@ -194,6 +248,126 @@ fn syntax_error(file: FileId, base: usize, src: &str, e: pest::error::Error<Rule
         d = d.with_help(help);
     }
     d
+}
+
+/// A100 for a habit from another language, when the error at `pos` comes
+/// from one: a string left open, a colon before a block (`function X:`) or
+/// after a property (`session: 4h`).
+fn habit(file: FileId, base: usize, src: &str, pos: usize) -> Option<Diagnostic> {
+    let at = |start: usize, end: usize| Span::new(file, base + start, base + end);
+    if let Some(q) = unclosed_string(src).filter(|&q| q <= pos) {
+        return Some(
+            Diagnostic::new(Code::Syntax, at(q, q + 1), "this string is never closed")
+                .with_label("the string starts here")
+                .with_help("close it with `\"` on the same line; a string cannot span lines"),
+        );
+    }
+    // `function AppDeveloper:` and an indented body.
+    let first_line = src.lines().next().unwrap_or("");
+    let head = first_line.split("//").next().unwrap_or("").trim_end();
+    let kw = head.split_whitespace().next().unwrap_or("");
+    if head.ends_with(':') && !head.contains('{') && BLOCK_ITEMS.contains(&kw) {
+        let colon = head.len() - 1;
+        let name = head[..colon].trim_end();
+        return Some(
+            Diagnostic::new(
+                Code::Syntax,
+                at(colon, colon + 1),
+                format!("a `{kw}` body goes in braces, not after a colon"),
+            )
+            .with_label("a colon does not open a block")
+            .with_help(format!(
+                "write `{name} {{`, the body on the lines below, and `}}` after it; \
+                 indentation does not end a block"
+            )),
+        );
+    }
+    // `session: 4h`: a property followed by a colon, on the error's line.
+    let line_start = src[..pos.min(src.len())].rfind('\n').map_or(0, |n| n + 1);
+    let line = &src[line_start..];
+    let indent = line.len() - line.trim_start().len();
+    let word: String = line[indent..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    let after = &line[indent + word.len()..];
+    let gap = after.len() - after.trim_start_matches([' ', '\t']).len();
+    if after[gap..].starts_with(':')
+        && !after[gap..].starts_with("::")
+        && keywords::KEYWORDS
+            .iter()
+            .any(|k| k.text == word && !k.item && !k.reserved)
+    {
+        let colon = line_start + indent + word.len() + gap;
+        let value = after[gap + 1..]
+            .lines()
+            .next()
+            .unwrap_or("")
+            .split("//")
+            .next()
+            .unwrap_or("")
+            .trim();
+        let example = if value.is_empty() {
+            format!("`{word} …`")
+        } else {
+            format!("`{word} {value}`")
+        };
+        return Some(
+            Diagnostic::new(
+                Code::Syntax,
+                at(colon, colon + 1),
+                format!("`{word}` takes its value without a colon"),
+            )
+            .with_label("remove this colon")
+            .with_help(format!("write {example}")),
+        );
+    }
+    None
+}
+
+/// The items whose body is a block.
+const BLOCK_ITEMS: &[&str] = &[
+    "function",
+    "policy",
+    "managed_policy",
+    "org",
+    "instance",
+    "attributes",
+    "quotas",
+    "group",
+    "user",
+];
+
+/// The offset of the first `"` in `src` (outside comments) whose string
+/// reaches the end of its line or of the text unclosed.
+fn unclosed_string(src: &str) -> Option<usize> {
+    let b = src.as_bytes();
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                i = src[i..].find('\n').map_or(b.len(), |n| i + n);
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i = src[i + 2..].find("*/").map_or(b.len(), |n| i + 2 + n + 2);
+            }
+            b'"' => {
+                let q = i;
+                i += 1;
+                loop {
+                    match b.get(i) {
+                        None | Some(b'\n') => return Some(q),
+                        Some(b'"') => break,
+                        Some(b'\\') => i += 2,
+                        Some(_) => i += 1,
+                    }
+                }
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 fn describe_at(src: &str, pos: usize) -> String {
