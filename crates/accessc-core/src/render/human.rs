@@ -39,6 +39,7 @@ struct Report {
     help: Option<String>,
     src: Option<snippet::Snippet>,
     labels: Vec<LabeledSpan>,
+    /// Related locations in other files, rendered as notes after the report.
     related: Vec<Report>,
 }
 
@@ -79,15 +80,29 @@ impl miette::Diagnostic for Report {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         Some(Box::new(self.labels.iter().cloned()))
     }
+}
 
-    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
-        if self.related.is_empty() {
-            None
-        } else {
-            Some(Box::new(
-                self.related.iter().map(|r| r as &dyn miette::Diagnostic),
-            ))
-        }
+/// A related location in another file, rendered under its report as a
+/// `note:` with its own excerpt (miette would render it as a report of its
+/// own, with a severity, as if it were a second problem).
+fn render_note(handler: &GraphicalReportHandler, note: &Report, out: &mut String) {
+    let mut rendered = String::new();
+    let mut lines = note.message.lines();
+    out.push_str(&format!("  note: {}\n", lines.next().unwrap_or("")));
+    for l in lines {
+        out.push_str(&format!("  {}\n", l.trim_start()));
+    }
+    if note.src.is_none() || handler.render_report(&mut rendered, note).is_err() {
+        return;
+    }
+    // The excerpt alone: from its `╭─[file:line:col]` header on.
+    let excerpt: Vec<&str> = rendered
+        .lines()
+        .skip_while(|l| !l.contains("╭─["))
+        .collect();
+    for l in excerpt {
+        out.push_str(l.trim_end());
+        out.push('\n');
     }
 }
 
@@ -203,6 +218,9 @@ pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, opts: HumanOption
         let report = build(d, sources);
         if handler.render_report(&mut out, &report).is_err() {
             out.push_str(&format!("{}[{}]: {}\n", sev(d.severity), d.code, d.message));
+        }
+        for note in &report.related {
+            render_note(&handler, note, &mut out);
         }
         out.push('\n');
     }
