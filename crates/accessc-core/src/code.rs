@@ -337,6 +337,10 @@ codes! {
         /// A function without `break_glass` granted in the management account.
         ManagementAccountReached,
     }
+    A512 Warning "`except` names an OU the grant does not reach" {
+        /// An `except` OU that is outside every target of its grant.
+        ExceptOutsideTargets,
+    }
 }
 
 impl Code {

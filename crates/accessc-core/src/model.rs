@@ -258,6 +258,20 @@ pub struct GrantDef {
     pub owner: Option<String>,
     pub until: Option<Date>,
     pub span: Span,
+    /// Per account the grant reaches, the target that reaches it (the
+    /// first one, in the grant's order).
+    pub reached_by: Vec<(AccountIdx, Span)>,
+}
+
+impl GrantDef {
+    /// The target of this grant that reaches `account` (the whole grant when
+    /// none is recorded).
+    pub fn target_span(&self, account: AccountIdx) -> Span {
+        self.reached_by
+            .iter()
+            .find(|(a, _)| *a == account)
+            .map_or(self.span, |(_, s)| *s)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -66,12 +66,12 @@ pub(super) fn lower_functions<'a>(
             .scope
             .names
             .get(Kind::Function, &f.name.name)
-            .is_some_and(|d| d.span != f.name.span)
+            .is_none_or(|d| d.span != f.name.span)
         {
             continue;
         }
         let written = cx.lower_function(f, item);
-        check_limits(&written, quotas, cx.sink);
+        check_limits(&written, quotas, policies, cx.sink);
         lint_function(&written, cx.sink);
         functions.insert(written.def.name.clone(), written.def);
     }
@@ -483,7 +483,7 @@ impl<'a> FunctionCx<'_, 'a> {
 
 /// AWS's format rules and quotas on a lowered function (A200–A207, A302 for
 /// the topic): each value as AWS would receive it, at the place it was written.
-fn check_limits(w: &Written<'_>, quotas: &Quotas, sink: &mut Sink) {
+fn check_limits(w: &Written<'_>, quotas: &Quotas, policies: &Policies, sink: &mut Sink) {
     let def = &w.def;
     let f = w.ident;
     if let Some(d) = w.session {
@@ -724,16 +724,35 @@ fn check_limits(w: &Written<'_>, quotas: &Quotas, sink: &mut Sink) {
                 thousands(INLINE_MAX_BYTES)
             )
         };
-        sink.push(
-            Diagnostic::new(
-                Code::InlinePolicyTooLarge,
-                f.span,
-                format!("the inline policy of `{}` is {what}", f.name),
-            )
-            .with_help(
-                "move statements into a customer managed policy (`managed_policy` + `customer`)",
-            ),
+        let mut d = Diagnostic::new(
+            Code::InlinePolicyTooLarge,
+            f.span,
+            format!("the inline policy of `{}` is {what}", f.name),
         );
+        // The policies merged into it, largest first: where it grew.
+        let mut sources: Vec<(usize, &str, Span)> = def
+            .inline_sources
+            .iter()
+            .filter_map(|n| policies.defs.get(n))
+            .map(|p| {
+                let size = p.statements.iter().map(non_whitespace_chars).sum::<usize>();
+                (size, p.name.as_str(), p.span)
+            })
+            .collect();
+        sources.sort_by(|a, b| b.0.cmp(&a.0));
+        sources.dedup_by(|a, b| a.1 == b.1);
+        for (size, name, span) in sources.into_iter().take(3) {
+            d = d.with_related(
+                span,
+                format!(
+                    "`{name}` adds {} non-whitespace characters",
+                    thousands(size)
+                ),
+            );
+        }
+        sink.push(d.with_help(
+            "move statements into a customer managed policy (`managed_policy` + `customer`)",
+        ));
     }
 }
 

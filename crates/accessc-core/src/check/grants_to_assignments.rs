@@ -145,6 +145,10 @@ fn no_org(sink: &mut Sink, span: Span) {
     );
 }
 
+/// A grant that breaks a rule, the other grant of a forbidden combination
+/// (when another grant holds the other half) and what is wrong.
+type Breach = (GrantIdx, Option<GrantIdx>, String);
+
 /// What lowering grants and checking rules read (the inputs, the model) and
 /// write (the names' uses and references, the sink).
 struct GrantCx<'c, 'a> {
@@ -226,7 +230,7 @@ impl GrantCx<'_, '_> {
                         out.push(i);
                     } else if !self.model.org.declared {
                         self.no_org(n.span);
-                    } else {
+                    } else if self.org_known {
                         let mut d = Diagnostic::new(
                             Code::UnknownName,
                             n.span,
@@ -307,10 +311,25 @@ impl GrantCx<'_, '_> {
                 }
             }
             let mut accounts = self.expand_targets(&g.targets);
+            let mut reached_by: Vec<(AccountIdx, Span)> = Vec::new();
+            if g.targets.len() == 1 {
+                let span = g.targets[0].span();
+                reached_by.extend(accounts.iter().map(|&a| (a, span)));
+            } else {
+                let mut seen: HashSet<AccountIdx> = HashSet::default();
+                for t in &g.targets {
+                    for a in self.expand_targets(std::slice::from_ref(t)) {
+                        if seen.insert(a) {
+                            reached_by.push((a, t.span()));
+                        }
+                    }
+                }
+            }
             if !g.except.is_empty() {
                 let except: HashSet<AccountIdx> =
                     self.expand_targets(&g.except).into_iter().collect();
                 accounts.retain(|a| !except.contains(a));
+                self.check_except_reach(&g.targets, &g.except);
             }
             if let Some(DateLit {
                 value: Err(e),
@@ -470,9 +489,75 @@ impl GrantCx<'_, '_> {
                     .as_ref()
                     .and_then(|d| d.value.as_ref().ok().copied()),
                 span,
+                reached_by,
             });
         }
         out
+    }
+
+    /// A512 for each `except` OU that no target of the grant reaches: it
+    /// excludes nothing, and was most likely meant for another grant or
+    /// names the wrong OU. Nothing is said when a target does not resolve
+    /// (that has its own error).
+    fn check_except_reach(&mut self, targets: &[Target], except: &[Target]) {
+        let org = &self.model.org;
+        if !self.org_known || !org.declared {
+            return;
+        }
+        let within =
+            |a: &str, b: &str| a == b || a.strip_prefix(b).is_some_and(|r| r.starts_with('/'));
+        let mut reached: Vec<Option<Vec<OuIdx>>> = Vec::new();
+        for t in targets {
+            reached.push(match t {
+                Target::Root(_) => return,
+                Target::Ou(p) => org.ou_by_path(&p.text()).map(|o| vec![o]),
+                Target::Account(n) => org
+                    .accounts
+                    .position(|a| a.name == n.name)
+                    .map(|a| org.ancestry(a)),
+                Target::AccountId(s) => org
+                    .accounts
+                    .position(|a| a.id == s.value)
+                    .map(|a| org.ancestry(a)),
+            });
+        }
+        if reached.iter().any(Option::is_none) {
+            return;
+        }
+        let first = targets.first().map(Target::span);
+        let last = targets.last().map(Target::span);
+        for e in except {
+            let Target::Ou(p) = e else {
+                continue;
+            };
+            let Some(eo) = org.ou_by_path(&p.text()) else {
+                continue;
+            };
+            let epath = org.ous[eo].path.as_str();
+            let hit = targets.iter().zip(&reached).any(|(t, r)| match (t, r) {
+                (Target::Ou(_), Some(ous)) => ous.iter().any(|&o| {
+                    let tpath = org.ous[o].path.as_str();
+                    within(epath, tpath) || within(tpath, epath)
+                }),
+                (_, Some(chain)) => chain.contains(&eo),
+                _ => true,
+            });
+            if hit {
+                continue;
+            }
+            let mut d = Diagnostic::new(
+                Code::ExceptOutsideTargets,
+                p.span,
+                format!("`except` names OU `{epath}`, which this grant does not reach"),
+            )
+            .with_label("outside the grant's targets");
+            if let (Some(a), Some(b)) = (first, last) {
+                d = d.with_related(a.to(b), "the grant reaches only these");
+            }
+            self.err(d.with_help(format!(
+                "`except` only narrows the grant's own targets: remove `{epath}`, or name an OU under them"
+            )));
+        }
     }
 
     fn rules(&mut self) {
@@ -510,8 +595,24 @@ impl GrantCx<'_, '_> {
         Some(self.expand_targets(targets).into_iter().collect())
     }
 
+    /// The accounts a rule's targets cover, or `None` when one of them does
+    /// not resolve (its error is reported once, at the name): a rule judged
+    /// on part of its targets would report grants it does not mean.
+    fn rule_targets(&mut self, targets: &[Target]) -> Option<HashSet<AccountIdx>> {
+        let before = self.sink.len();
+        let accounts = self.expand_targets(targets);
+        let failed = !self.org_known || self.sink[before..].iter().any(Diagnostic::is_error);
+        (!failed).then(|| accounts.into_iter().collect())
+    }
+
     fn check_forbid(&mut self, rule: &Forbid, rule_span: Span, rule_text: &str) {
-        let mut broken: Vec<(GrantIdx, String)> = Vec::new();
+        let (Forbid::Combination { targets, .. }
+        | Forbid::User { targets, .. }
+        | Forbid::Functions { targets, .. }) = rule;
+        if !targets.is_empty() && self.rule_targets(targets).is_none() {
+            return;
+        }
+        let mut broken: Vec<Breach> = Vec::new();
         match rule {
             Forbid::Combination {
                 left,
@@ -546,9 +647,10 @@ impl GrantCx<'_, '_> {
                             if fx == fy {
                                 continue;
                             }
-                            let g = gx.max(gy);
+                            let (g, other) = (gx.max(gy), gx.min(gy));
                             broken.push((
                                 g,
+                                (other != g).then_some(other),
                                 format!(
                                     "`{}` holds both `{}` and `{}` in account `{}`",
                                     self.model.principals[p].name,
@@ -574,6 +676,7 @@ impl GrantCx<'_, '_> {
                     }
                     broken.push((
                         a.grant,
+                        None,
                         format!(
                             "user `{}` is granted `{}` in account `{}`",
                             p.name,
@@ -590,6 +693,7 @@ impl GrantCx<'_, '_> {
                     if fs.contains(&a.function) && scope.contains(&a.account) {
                         broken.push((
                             a.grant,
+                            None,
                             format!(
                                 "`{}` is granted in account `{}`",
                                 self.model.functions[a.function].name,
@@ -605,12 +709,15 @@ impl GrantCx<'_, '_> {
 
     fn check_limit(&mut self, rule: &Limit, rule_span: Span, rule_text: &str) {
         let fs = self.function_set(&rule.functions);
-        let scope: HashSet<AccountIdx> = self.expand_targets(&rule.targets).into_iter().collect();
+        let Some(scope) = self.rule_targets(&rule.targets) else {
+            return;
+        };
         let mut broken = Vec::new();
         for a in &self.model.assignments {
             if fs.contains(&a.function) && !scope.contains(&a.account) {
                 broken.push((
                     a.grant,
+                    None,
                     format!(
                         "`{}` reaches account `{}`, outside its limit",
                         self.model.functions[a.function].name,
@@ -623,16 +730,16 @@ impl GrantCx<'_, '_> {
     }
 
     /// One A403 per grant that breaks a rule, naming the first instance and a count.
-    fn report_broken(&mut self, broken: Vec<(GrantIdx, String)>, rule_span: Span, rule_text: &str) {
-        let mut by_grant: Vec<(GrantIdx, String, usize)> = Vec::new();
-        for (g, msg) in broken {
-            match by_grant.iter_mut().find(|(x, _, _)| *x == g) {
-                Some(e) => e.2 += 1,
-                None => by_grant.push((g, msg, 1)),
+    fn report_broken(&mut self, broken: Vec<Breach>, rule_span: Span, rule_text: &str) {
+        let mut by_grant: Vec<(GrantIdx, Option<GrantIdx>, String, usize)> = Vec::new();
+        for (g, other, msg) in broken {
+            match by_grant.iter_mut().find(|(x, _, _, _)| *x == g) {
+                Some(e) => e.3 += 1,
+                None => by_grant.push((g, other, msg, 1)),
             }
         }
-        by_grant.sort_by_key(|(g, _, _)| *g);
-        for (g, msg, n) in by_grant {
+        by_grant.sort_by_key(|(g, _, _, _)| *g);
+        for (g, other, msg, n) in by_grant {
             let more = if n > 1 {
                 format!(" (and {} more)", n - 1)
             } else {
@@ -640,10 +747,19 @@ impl GrantCx<'_, '_> {
             };
             let span = self.model.grants[g].span;
             let head = Span::new(span.file, span.start as usize, span.start as usize + 5);
+            let mut d = Diagnostic::new(
+                Code::RuleBroken,
+                head,
+                format!("this grant breaks `{rule_text}`: {msg}{more}"),
+            )
+            .with_related(rule_span, "the rule");
+            if let Some(other) = other {
+                let o = self.model.grants[other].span;
+                let o_head = Span::new(o.file, o.start as usize, o.start as usize + 5);
+                d = d.with_related(o_head, "the other half is granted here");
+            }
             self.err(
-                Diagnostic::new(Code::RuleBroken, head, format!("this grant breaks `{rule_text}`: {msg}{more}"))
-                    .with_related(rule_span, "the rule")
-                    .with_help("narrow the grant with `except`, or change the rule if the separation is no longer wanted"),
+                d.with_help("narrow the grant with `except`, or change the rule if the separation is no longer wanted"),
             );
         }
     }
@@ -705,7 +821,7 @@ pub(super) fn check_assignments(model: &Model, sink: &mut Sink) {
             out.push(
                 Diagnostic::new(
                     Code::ManagementAccountReached,
-                    g.span,
+                    g.target_span(a.account),
                     format!("`{}` reaches the management account `{}`", f.name, acct.name),
                 )
                 .with_help("keep the management account for break-glass only: add `except account NAME` (a delegated administrator cannot manage sets provisioned there)"),
@@ -732,7 +848,7 @@ pub(super) fn check_assignments(model: &Model, sink: &mut Sink) {
             out.push(
                 Diagnostic::new(
                     Code::PolicyNotDeployed,
-                    g.span,
+                    g.target_span(a.account),
                     format!(
                         "`{}` needs customer managed policy `{dep}` in account `{}`, where it is not deployed",
                         f.name, acct.name

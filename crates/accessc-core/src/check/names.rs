@@ -78,6 +78,23 @@ pub(super) fn collect<'a>(inputs: &Inputs<'a>, sink: &mut Sink) -> Scope<'a> {
         used: HashSet::new(),
         index: SymbolIndex::default(),
     };
+    // Broken items first: a program's own definition, broken or not,
+    // shadows the standard library's.
+    for m in &inputs.program.modules {
+        for (kw, ident) in &m.broken {
+            let kind = match kw.as_str() {
+                "function" => Kind::Function,
+                "policy" => Kind::Policy,
+                "managed_policy" => Kind::ManagedPolicy,
+                "group" => Kind::Group,
+                "user" => Kind::User,
+                _ => continue,
+            };
+            if !inputs.is_std(ident.span) {
+                scope.names.broken.insert((kind, ident.name.clone()));
+            }
+        }
+    }
     for item in inputs.items() {
         let (kind, ident) = match &item.kind {
             ItemKind::Function(f) => (Kind::Function, &f.name),
@@ -87,19 +104,10 @@ pub(super) fn collect<'a>(inputs: &Inputs<'a>, sink: &mut Sink) -> Scope<'a> {
             ItemKind::User(u) => (Kind::User, &u.name),
             _ => continue,
         };
-        define(inputs, &mut scope, kind, ident, item, sink);
-    }
-    for m in &inputs.program.modules {
-        for (kw, ident) in &m.broken {
-            let kind = match kw.as_str() {
-                "function" => Kind::Function,
-                "policy" => Kind::Policy,
-                "managed_policy" => Kind::ManagedPolicy,
-                "group" => Kind::Group,
-                _ => Kind::User,
-            };
-            scope.names.broken.insert((kind, ident.name.clone()));
+        if inputs.is_std(ident.span) && scope.names.broken.contains(&(kind, ident.name.clone())) {
+            continue;
         }
+        define(inputs, &mut scope, kind, ident, item, sink);
     }
     scope
 }
@@ -236,6 +244,18 @@ impl<'a> Scope<'a> {
             ident.span,
             format!("unknown {} `{}`", want.noun(), ident.name),
         );
+        // A standard-library name without its `use`: a similar local name
+        // would grant other access, so the `use` comes first.
+        let std = std_names()
+            .iter()
+            .find(|(k, n, _)| kinds.contains(k) && *n == ident.name);
+        if let Some((_, _, module)) = std {
+            sink.push(d.with_help(format!(
+                "{} is in the standard library: add `use std::{module}`",
+                ident.name
+            )));
+            return None;
+        }
         d = match did_you_mean(&ident.name, candidates.iter().map(String::as_str)) {
             Some(s) => d.with_suggestion(ident.span, s),
             None => d.with_help(format!(
@@ -246,6 +266,31 @@ impl<'a> Scope<'a> {
         sink.push(d);
         None
     }
+}
+
+/// Every name the standard library defines: its kind, the name and the
+/// module (`functions` for `std::functions`).
+fn std_names() -> &'static [(Kind, String, &'static str)] {
+    static NAMES: std::sync::OnceLock<Vec<(Kind, String, &'static str)>> =
+        std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut out = Vec::new();
+        for (module, text) in crate::load::STD_MODULES {
+            let (m, _) = crate::parse::parse_file(crate::span::FileId(0), text);
+            for item in &m.items {
+                let (kind, ident) = match &item.kind {
+                    ItemKind::Function(f) => (Kind::Function, &f.name),
+                    ItemKind::Policy(p) => (Kind::Policy, &p.name),
+                    ItemKind::ManagedPolicy(m) => (Kind::ManagedPolicy, &m.name),
+                    ItemKind::Group(g) => (Kind::Group, &g.name),
+                    ItemKind::User(u) => (Kind::User, &u.name),
+                    _ => continue,
+                };
+                out.push((kind, ident.name.clone(), *module));
+            }
+        }
+        out
+    })
 }
 
 fn declaration_example(kind: Kind, name: &str) -> String {

@@ -13,8 +13,9 @@ use crate::org_snapshot::{self, OrgSnapshot, ReadError, SnapshotError};
 use crate::span::Span;
 use std::collections::HashMap;
 
-/// An `org from` snapshot that could not be read (A104 is reported): the
-/// org is declared, but its OUs and accounts are unknown.
+/// An `org from` snapshot that could not be read (A104 is reported), or an
+/// `org` block with a syntax error (A100): the org is declared, but its OUs
+/// and accounts are unknown.
 #[derive(Debug)]
 pub(crate) struct OrgFailed {
     /// The `org` item.
@@ -66,6 +67,19 @@ pub(super) fn lower_org(
                 }
                 None => failed = Some(OrgFailed { span: item.span }),
             },
+        }
+    }
+    // An `org` block that did not parse (A100 is reported): its OUs and
+    // accounts are unknown, not missing.
+    if first.is_none() {
+        let broken = inputs
+            .program
+            .modules
+            .iter()
+            .flat_map(|m| &m.broken)
+            .find(|(kw, _)| kw == "org");
+        if let Some((_, ident)) = broken {
+            failed = Some(OrgFailed { span: ident.span });
         }
     }
     check_org_uniqueness(&org, sink);
@@ -333,10 +347,7 @@ pub(super) fn lower_principals(
             Kind::User
         };
         // Skip a duplicate (already reported); its first definition stands.
-        if names
-            .get(k, &name.name)
-            .is_some_and(|d| d.span != name.span)
-        {
+        if names.get(k, &name.name).is_none_or(|d| d.span != name.span) {
             continue;
         }
         let display_name = display

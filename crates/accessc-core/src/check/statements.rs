@@ -150,7 +150,7 @@ impl<'c, 'a> StatementCx<'c, 'a> {
                 .scope
                 .names
                 .get(Kind::Policy, &p.name.name)
-                .is_some_and(|d| d.span != p.name.span)
+                .is_none_or(|d| d.span != p.name.span)
             {
                 continue;
             }
@@ -216,7 +216,7 @@ impl<'c, 'a> StatementCx<'c, 'a> {
                 .scope
                 .names
                 .get(Kind::ManagedPolicy, &mp.name.name)
-                .is_some_and(|d| d.span != mp.name.span)
+                .is_none_or(|d| d.span != mp.name.span)
             {
                 continue;
             }
