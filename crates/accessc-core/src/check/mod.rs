@@ -191,6 +191,17 @@ impl<'a> Inputs<'a> {
         self.std_files.contains(&span.file)
     }
 
+    /// The name of a `kw` item (`org`, `attributes`) that did not parse
+    /// (A100 is reported), if there is one.
+    pub fn broken_item(&self, kw: &str) -> Option<&'a Ident> {
+        self.program
+            .modules
+            .iter()
+            .flat_map(|m| &m.broken)
+            .find(|(k, _)| k == kw)
+            .map(|(_, ident)| ident)
+    }
+
     /// Every item of every module, in load order.
     pub fn items(&self) -> impl Iterator<Item = &'a Item> + 'a {
         self.program.modules.iter().flat_map(|m| m.items.iter())

@@ -72,13 +72,7 @@ pub(super) fn lower_org(
     // An `org` block that did not parse (A100 is reported): its OUs and
     // accounts are unknown, not missing.
     if first.is_none() {
-        let broken = inputs
-            .program
-            .modules
-            .iter()
-            .flat_map(|m| &m.broken)
-            .find(|(kw, _)| kw == "org");
-        if let Some((_, ident)) = broken {
+        if let Some(ident) = inputs.broken_item("org") {
             failed = Some(OrgFailed { span: ident.span });
         }
     }

@@ -789,6 +789,10 @@ impl<'c, 'a> StatementCx<'c, 'a> {
                 .push((Kind::Attribute, key.to_string(), span));
             return;
         }
+        // The `attributes` block did not parse: its keys are unknown, not missing.
+        if self.inputs.broken_item("attributes").is_some() {
+            return;
+        }
         let known: Vec<&str> = self.attributes.keys().map(String::as_str).collect();
         // A near-miss of a mapped key is a typo (an unknown name); anything
         // else is a tag no attribute feeds.

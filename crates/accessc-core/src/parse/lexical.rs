@@ -122,6 +122,9 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
                 }
                 if chunk_start.is_none() {
                     chunk_start = Some(i);
+                    // Indentation counts from the chunk's start, so that a
+                    // chunk lexes the same wherever it lies on its line.
+                    indent = 0;
                 }
                 i += 1;
                 while let Some(&c) = bytes.get(i) {
@@ -166,16 +169,18 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
                     max_depth = 0;
                     depth = 0;
                     braces = Braces::default();
+                    indent = 0;
                 }
                 last_token = word;
                 line_start = false;
             }
             _ => {
-                if chunk_start.is_none() {
-                    chunk_start = Some(i);
-                }
                 if line_start {
                     indent = i - line_begin;
+                }
+                if chunk_start.is_none() {
+                    chunk_start = Some(i);
+                    indent = 0;
                 }
                 if b == b'{' {
                     depth += 1;

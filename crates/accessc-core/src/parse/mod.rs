@@ -70,7 +70,7 @@ fn parse_chunk(
             Err(e) if error_pos(&e) < src.trim_end().len() => {
                 syntax_error(file, chunk.start, src, e)
             }
-            _ => unclosed_block(file, text, brace, chunk.end),
+            _ => unclosed_block(file, brace),
         };
         return ChunkOutcome::Failed {
             diagnostic,
@@ -151,22 +151,19 @@ fn assemble(
 }
 
 /// A100 at a `{` whose block never closes (before the next item or the end
-/// of the file).
-fn unclosed_block(file: FileId, text: &str, brace: usize, chunk_end: usize) -> Diagnostic {
-    let next = text[chunk_end..].trim_start();
-    let help = if next.is_empty() {
-        "add the missing `}` where this block ends".to_string()
-    } else {
-        let line = text[..text.len() - next.len()].matches('\n').count() + 1;
-        format!("add the missing `}}` where this block ends, before the next item on line {line}")
-    };
+/// of the file). It depends on the chunk alone, as every outcome does (the
+/// incremental parser reuses it after edits elsewhere).
+fn unclosed_block(file: FileId, brace: usize) -> Diagnostic {
     Diagnostic::new(
         Code::Syntax,
         Span::new(file, brace, brace + 1),
         "this `{` is never closed",
     )
     .with_label("this block has no `}`")
-    .with_help(help)
+    .with_help(
+        "add the missing `}` where this block ends; a line that starts with an item keyword \
+         (`function`, `grant`, …) begins the next item",
+    )
 }
 
 fn error_pos(e: &pest::error::Error<Rule>) -> usize {
@@ -177,13 +174,13 @@ fn error_pos(e: &pest::error::Error<Rule>) -> usize {
 }
 
 /// `function AppDeveloper { …broken… }` → `("function", AppDeveloper)`; a
-/// broken `org` block is `("org", org)`.
+/// broken `org` or `attributes` block is named by its keyword.
 fn broken_name(file: FileId, base: usize, src: &str) -> Option<(String, crate::ast::Ident)> {
     let kw_end = src
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .unwrap_or(src.len());
     let kw = &src[..kw_end];
-    if kw == "org" {
+    if kw == "org" || kw == "attributes" {
         let span = Span::new(file, base, base + kw_end);
         let name = kw.to_string();
         return Some((name.clone(), crate::ast::Ident { name, span }));

@@ -24,6 +24,21 @@ pub struct JsonDiagnostic {
     pub end_column: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// Related locations (the first definition of a duplicate, the rule a
+    /// grant breaks, …); absent when there is none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<JsonRelated>,
+}
+
+/// A related location of a [`JsonDiagnostic`] (1-based positions).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct JsonRelated {
+    pub message: String,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
 }
 
 pub fn to_json_diagnostic(d: &Diagnostic, sources: &SourceMap) -> JsonDiagnostic {
@@ -40,6 +55,23 @@ pub fn to_json_diagnostic(d: &Diagnostic, sources: &SourceMap) -> JsonDiagnostic
         end_line,
         end_column,
         help: d.help.clone(),
+        related: d
+            .labels
+            .iter()
+            .map(|l| {
+                let file = sources.get(l.span.file);
+                let (line, column) = file.line_col(l.span.start);
+                let (end_line, end_column) = file.line_col(l.span.end);
+                JsonRelated {
+                    message: l.message.clone(),
+                    file: file.name.clone(),
+                    line,
+                    column,
+                    end_line,
+                    end_column,
+                }
+            })
+            .collect(),
     }
 }
 
