@@ -543,6 +543,27 @@ mod tests {
         assert_eq!(comments, ["//read", "/*cap*/", "//k"]);
     }
 
+    /// A block left open ends at an item keyword at the very start of a
+    /// line: the item is reported at its open brace, and the next one is read.
+    #[test]
+    fn an_unclosed_block_ends_at_the_next_item_at_the_start_of_a_line() {
+        let text = "org {\n  ou A \"ou-ab12-11111111\" {\n    account a \"111111111111\"\n  \
+                    account m \"999999999999\"\n}\n\ngroup devs\n";
+        let (m, d) = parse_file(FileId(0), text);
+        assert_eq!(d.len(), 1, "{d:?}");
+        let at = text.find("\" {").map(|n| n + 2).expect("the OU's brace");
+        assert_eq!((d[0].span.start as usize, d[0].message.as_str()), (at, "this `{` is never closed"));
+        assert!(matches!(&m.items[..], [Item { kind: ItemKind::Group(g), .. }] if g.name.name == "devs"));
+        assert_eq!(m.broken.first().map(|(k, _)| k.as_str()), Some("org"));
+        // Indented, or an attribute that happens to be named like an item
+        // keyword, it does not end the block.
+        for inner in ["  group = \"${path:x}\"", "user = \"${path:x}\""] {
+            let text = format!("attributes {{\n{inner}\n}}\n");
+            let (m, _) = parse_file(FileId(0), &text);
+            assert!(matches!(&m.items[..], [Item { kind: ItemKind::Attributes(_), .. }]), "{text}");
+        }
+    }
+
     #[test]
     fn a_repeated_setting_keeps_the_first_and_sets_the_rest_aside() {
         let text =
