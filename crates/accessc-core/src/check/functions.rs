@@ -739,7 +739,7 @@ fn check_limits(w: &Written<'_>, quotas: &Quotas, policies: &Policies, sink: &mu
                 (size, p.name.as_str(), p.span)
             })
             .collect();
-        sources.sort_by(|a, b| b.0.cmp(&a.0));
+        sources.sort_by_key(|s| std::cmp::Reverse(s.0));
         sources.dedup_by(|a, b| a.1 == b.1);
         for (size, name, span) in sources.into_iter().take(3) {
             d = d.with_related(

@@ -312,8 +312,8 @@ impl GrantCx<'_, '_> {
             }
             let mut accounts = self.expand_targets(&g.targets);
             let mut reached_by: Vec<(AccountIdx, Span)> = Vec::new();
-            if g.targets.len() == 1 {
-                let span = g.targets[0].span();
+            if let [only] = g.targets.as_slice() {
+                let span = only.span();
                 reached_by.extend(accounts.iter().map(|&a| (a, span)));
             } else {
                 let mut seen: HashSet<AccountIdx> = HashSet::default();
@@ -601,7 +601,7 @@ impl GrantCx<'_, '_> {
     fn rule_targets(&mut self, targets: &[Target]) -> Option<HashSet<AccountIdx>> {
         let before = self.sink.len();
         let accounts = self.expand_targets(targets);
-        let failed = !self.org_known || self.sink[before..].iter().any(Diagnostic::is_error);
+        let failed = !self.org_known || self.sink.iter().skip(before).any(Diagnostic::is_error);
         (!failed).then(|| accounts.into_iter().collect())
     }
 

@@ -552,15 +552,29 @@ mod tests {
         let (m, d) = parse_file(FileId(0), text);
         assert_eq!(d.len(), 1, "{d:?}");
         let at = text.find("\" {").map(|n| n + 2).expect("the OU's brace");
-        assert_eq!((d[0].span.start as usize, d[0].message.as_str()), (at, "this `{` is never closed"));
-        assert!(matches!(&m.items[..], [Item { kind: ItemKind::Group(g), .. }] if g.name.name == "devs"));
+        assert_eq!(
+            (d[0].span.start as usize, d[0].message.as_str()),
+            (at, "this `{` is never closed")
+        );
+        assert!(
+            matches!(&m.items[..], [Item { kind: ItemKind::Group(g), .. }] if g.name.name == "devs")
+        );
         assert_eq!(m.broken.first().map(|(k, _)| k.as_str()), Some("org"));
         // Indented, or an attribute that happens to be named like an item
         // keyword, it does not end the block.
         for inner in ["  group = \"${path:x}\"", "user = \"${path:x}\""] {
             let text = format!("attributes {{\n{inner}\n}}\n");
             let (m, _) = parse_file(FileId(0), &text);
-            assert!(matches!(&m.items[..], [Item { kind: ItemKind::Attributes(_), .. }]), "{text}");
+            assert!(
+                matches!(
+                    &m.items[..],
+                    [Item {
+                        kind: ItemKind::Attributes(_),
+                        ..
+                    }]
+                ),
+                "{text}"
+            );
         }
     }
 
