@@ -322,6 +322,9 @@ fn habit(file: FileId, base: usize, src: &str, pos: usize) -> Option<Diagnostic>
     None
 }
 
+/// The properties that take a comma-separated list of names.
+const LISTS: &[&str] = &["managed", "customer", "inline"];
+
 /// The items whose body is a block.
 const BLOCK_ITEMS: &[&str] = &[
     "function",
@@ -388,6 +391,22 @@ fn describe_at(src: &str, pos: usize) -> String {
 fn hint(src: &str, pos: usize) -> Option<String> {
     let before = src[..pos].trim_end();
     let rest = &src[pos..];
+    // `managed SecurityAudit ViewOnlyAccess`: a list without its commas.
+    let line_start = before.rfind('\n').map_or(0, |n| n + 1);
+    let words: Vec<&str> = before[line_start..].split_whitespace().collect();
+    let next: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '/'))
+        .collect();
+    if let [kw, listed @ .., last] = words.as_slice() {
+        if LISTS.contains(kw) && !last.ends_with(',') && !next.is_empty() {
+            let head: Vec<&str> = std::iter::once(*kw).chain(listed.iter().copied()).collect();
+            return Some(format!(
+                "separate the names of a list with commas: `{} {last}, {next}`",
+                head.join(" ")
+            ));
+        }
+    }
     if before.ends_with("allow")
         || before.ends_with("deny")
         || rest.starts_with('"') && before.contains(" allow ")
