@@ -98,12 +98,30 @@ fn render_note(handler: &GraphicalReportHandler, note: &Report, out: &mut String
     // The excerpt alone: from its `╭─[file:line:col]` header on.
     let excerpt: Vec<&str> = rendered
         .lines()
-        .skip_while(|l| !l.contains("╭─["))
+        .skip_while(|l| !without_ansi(l).contains("╭─["))
         .collect();
     for l in excerpt {
         out.push_str(l.trim_end());
         out.push('\n');
     }
+}
+
+/// A rendered line without its colour codes (`ESC [ … m`).
+fn without_ansi(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Whether a file's text may be shown in a snippet: only `.access` sources
@@ -241,5 +259,34 @@ fn sev(s: Severity) -> &'static str {
     match s {
         Severity::Error => "error",
         Severity::Warning => "warning",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Code;
+    use crate::span::SourceFile;
+
+    /// A related location in another file is a note of the same report,
+    /// with its excerpt, coloured or not; never a report of its own.
+    #[test]
+    fn a_related_location_in_another_file_is_a_note() {
+        let mut sources = SourceMap::new();
+        let a = sources.add(SourceFile::new("a.access", "group devs\n"));
+        let b = sources.add(SourceFile::new("b.access", "\ngroup devs\n"));
+        let d = Diagnostic::new(Code::DuplicateName, Span::new(b, 7, 11), "defined twice")
+            .with_related(Span::new(a, 6, 10), "first defined here");
+        for color in [false, true] {
+            let out = render_human(
+                std::slice::from_ref(&d),
+                &sources,
+                HumanOptions { color, width: 100 },
+            );
+            let plain = out.lines().map(without_ansi).collect::<Vec<_>>().join("\n");
+            assert!(plain.contains("  note: first defined here\n"), "{plain}");
+            assert!(plain.contains("╭─[a.access:1:7]"), "{plain}");
+            assert!(!plain.contains("Warning"), "{plain}");
+        }
     }
 }
