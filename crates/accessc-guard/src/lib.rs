@@ -82,13 +82,22 @@ impl TemplateRules for GuardRules {
 /// the resource. Templates are checked in parallel.
 pub fn check(templates: &[(String, String)]) -> Vec<String> {
     let rules = all_rules();
+    // A template with no resource of a type the rules select passes exactly
+    // as the probe does (see `selected_types`): it needs no guard run.
+    let templates: Vec<&(String, String)> = match (selected_types(), probe_passes()) {
+        (Some(types), true) => templates
+            .iter()
+            .filter(|(_, text)| types.iter().any(|t| text.contains(t.as_str())))
+            .collect(),
+        _ => templates.iter().collect(),
+    };
     let threads = std::thread::available_parallelism()
         .map_or(4, |n| n.get())
         .clamp(1, 16)
         .min(templates.len().max(1));
     // Largest first, each thread taking the next: a few large templates
     // (the permission sets) and many small ones balance across threads.
-    let mut order: Vec<&(String, String)> = templates.iter().collect();
+    let mut order: Vec<&(String, String)> = templates;
     order.sort_by_key(|(_, text)| std::cmp::Reverse(text.len()));
     let next = std::sync::atomic::AtomicUsize::new(0);
     let mut out: Vec<String> = std::thread::scope(|s| {
@@ -120,6 +129,94 @@ pub fn check(templates: &[(String, String)]) -> Vec<String> {
     out.dedup();
     out
 }
+
+/// The resource types the rules can see, when every query of the rules
+/// reaches the template only through `let NAME = Resources.*[ Type == 'T' ]`
+/// (and every other line works on those variables, or inside a filter of
+/// one); `None` when a line does not fit that shape, and then every
+/// template is checked.
+///
+/// With such rules, a template with no resource of these types gives every
+/// variable the same (empty) value as any other such template: its result
+/// is the result of the probe (`probe_passes`), and its `Type` values, which
+/// both writers put down literally, are not in its text.
+fn selected_types() -> Option<&'static [String]> {
+    static TYPES: std::sync::OnceLock<Option<Vec<String>>> = std::sync::OnceLock::new();
+    TYPES
+        .get_or_init(|| selected_types_of(&all_rules()))
+        .as_deref()
+}
+
+fn selected_types_of(rules: &str) -> Option<Vec<String>> {
+    let mut types = Vec::new();
+    let mut depth = 0usize;
+    for line in rules.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(t) = line
+            .strip_prefix("let ")
+            .and_then(|l| l.split_once(" = Resources.*[ Type == '"))
+            .filter(|(name, _)| is_name(name))
+            .and_then(|(_, rest)| rest.strip_suffix("' ]"))
+        {
+            if t.is_empty() || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == ':') {
+                return None;
+            }
+            types.push(t.to_string());
+            continue;
+        }
+        if line.contains("Resources") || line.contains("this") {
+            return None;
+        }
+        if depth > 0 {
+            // Inside a filter: queries are relative to the filtered value.
+            if line == "]" {
+                depth -= 1;
+            } else if line.ends_with('[') {
+                return None;
+            }
+            continue;
+        }
+        let on_variable = |l: &str| {
+            l.strip_prefix("let ")
+                .and_then(|l| l.split_once(" = %"))
+                .is_some_and(|(name, _)| is_name(name))
+        };
+        if line.ends_with('[') && on_variable(line) {
+            depth += 1;
+        } else if !(line == "}"
+            || (line.starts_with("<<") && line.ends_with(">>"))
+            || line.starts_with('%')
+            || (on_variable(line) && !line.contains('['))
+            || (line.starts_with("when %") && line.ends_with('{'))
+            || (line.starts_with("rule ")
+                && line.ends_with('{')
+                && (line.split_whitespace().nth(2) == Some("{")
+                    || line.split_whitespace().nth(2) == Some("when")
+                        && line
+                            .split_whitespace()
+                            .nth(3)
+                            .is_some_and(|w| w.starts_with('%')))))
+        {
+            return None;
+        }
+    }
+    (depth == 0 && !types.is_empty()).then_some(types)
+}
+
+fn is_name(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Whether the rules pass on a template none of whose resources they select.
+fn probe_passes() -> bool {
+    static PASSES: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *PASSES.get_or_init(|| check_one("probe", PROBE, &all_rules()).is_empty())
+}
+
+/// A template with one resource of a type no rule selects.
+const PROBE: &str = r#"{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"Probe": {"Type": "AccessC::Guard::Probe", "Properties": {}}}}"#;
 
 fn check_one(file: &str, text: &str, rules: &str) -> Vec<String> {
     let data = cfn_guard::ValidateInput {
@@ -234,4 +331,61 @@ fn resources_in(s: &str) -> Vec<String> {
         })
         .filter(|r| !r.is_empty())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rules_select_resources_by_type_only() {
+        let types = selected_types().expect("every rule reads typed resources");
+        for t in [
+            "AWS::SSO::PermissionSet",
+            "AWS::SSO::Assignment",
+            "AWS::Logs::MetricFilter",
+            "AWS::CloudWatch::Alarm",
+        ] {
+            assert!(types.iter().any(|x| x == t), "{t}: {types:?}");
+        }
+        assert!(probe_passes());
+    }
+
+    #[test]
+    fn rules_that_read_anything_else_are_run_on_every_template() {
+        let typed = "let ps = Resources.*[ Type == 'AWS::SSO::PermissionSet' ]\n";
+        assert!(selected_types_of(&format!("{typed}rule r {{\n    %ps empty\n}}\n")).is_some());
+        for other in [
+            "rule r {\n    Parameters exists\n}\n",
+            "let all = Resources.*\n",
+            "let p = Resources.*[ Type == 'AWS::SSO::PermissionSet' ].Properties\n",
+            "rule r when Resources !empty {\n    %ps empty\n}\n",
+            "let x = %ps[\n    this exists\n]\n",
+            "rule r {\n    <<a message\n    on two lines>>\n}\n",
+            "let x = %ps[\n",
+        ] {
+            assert!(
+                selected_types_of(&format!("{typed}{other}")).is_none(),
+                "{other}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_template_without_selected_resources_is_not_run_and_others_still_fail() {
+        let policy = r#"{"Resources": {"Policy": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": {}}}}}"#;
+        let bad_set = r#"{"Resources": {"PermissionSetX": {"Type": "AWS::SSO::PermissionSet", "Properties":
+            {"Name": "X", "InstanceArn": "arn", "SessionDuration": "PT13H",
+             "Tags": [{"Key": "ManagedBy", "Value": "accessc"}]}}}}"#;
+        let v = check(&[
+            ("policy.json".into(), policy.into()),
+            ("sets.json".into(), bad_set.into()),
+        ]);
+        assert!(!v.is_empty());
+        assert!(v.iter().all(|m| m.contains("`sets.json`")), "{v:?}");
+        assert_eq!(
+            check_one("policy.json", policy, &all_rules()),
+            Vec::<String>::new()
+        );
+    }
 }
