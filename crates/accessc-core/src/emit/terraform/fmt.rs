@@ -26,30 +26,56 @@ struct Line {
 /// Lay out `text` as `terraform fmt` would. Also drops what fmt keeps but a
 /// template may leave behind: blank lines at the start and the end, runs of
 /// blank lines, and blank lines just inside a bracket.
+///
+/// Lines are laid out a stretch at a time: a line with neither an `=` cell
+/// nor a trailing comment ends every alignment run, so the stretch up to it
+/// is final. Only that stretch is held as cells, never the whole file.
 pub fn format(text: &str) -> String {
-    let trimmed: Vec<&str> = text.lines().map(str::trim).collect();
-    let mut lines: Vec<Line> = Vec::with_capacity(trimmed.len());
-    for (i, l) in trimmed.iter().enumerate() {
+    let mut out = String::with_capacity(text.len() + text.len() / 4);
+    let mut lines = text.lines();
+    let mut pending: Vec<Line> = Vec::new();
+    let mut stack: Vec<i32> = Vec::new();
+    // Whether a line was kept yet, and whether the last one kept was blank
+    // or opened a bracket.
+    let mut after_open = true;
+    // For a run of blank lines: whether the next line with text closes a
+    // bracket (or there is none), found once per run.
+    let mut next_closes: Option<bool> = None;
+    while let Some(raw) = lines.next() {
+        let l = raw.trim();
         if l.is_empty() {
-            let after_open = lines.last().is_none_or(|p| p.lead.is_empty() || p.net > 0);
-            let before_close = trimmed
-                .iter()
-                .skip(i + 1)
-                .find(|n| !n.is_empty())
-                .is_none_or(|n| n.starts_with(['}', ']', ')']));
+            let before_close = *next_closes.get_or_insert_with(|| {
+                lines
+                    .clone()
+                    .map(str::trim)
+                    .find(|n| !n.is_empty())
+                    .is_none_or(|n| n.starts_with(['}', ']', ')']))
+            });
             if after_open || before_close {
                 continue;
             }
+        } else {
+            next_closes = None;
         }
-        lines.push(split(l));
+        let mut line = split(l);
+        after_open = line.lead.is_empty() || line.net > 0;
+        indent_line(&mut line, &mut stack);
+        let ends_runs = line.assign.is_none() && line.comment.is_none();
+        pending.push(line);
+        if ends_runs {
+            flush(&mut pending, &mut out);
+        }
     }
-    indent(&mut lines);
-    align(&mut lines, |l| l.assign.is_some(), |l| columns(&l.lead));
-    let code_width = |l: &Line| columns(&l.lead) + l.assign.as_deref().map_or(0, columns);
-    align_comments(&mut lines, code_width);
+    flush(&mut pending, &mut out);
+    out
+}
 
-    let mut out = String::with_capacity(text.len() + text.len() / 4);
-    for l in &lines {
+/// Aligns a stretch of lines that no alignment run leaves, and writes it.
+fn flush(lines: &mut Vec<Line>, out: &mut String) {
+    align(lines, |l| l.assign.is_some(), |l| columns(&l.lead));
+    let code_width = |l: &Line| columns(&l.lead) + l.assign.as_deref().map_or(0, columns);
+    align_comments(lines, code_width);
+    for l in lines.drain(..) {
         out.push_str(&l.lead);
         if let Some(a) = &l.assign {
             out.push_str(a);
@@ -59,7 +85,6 @@ pub fn format(text: &str) -> String {
         }
         out.push('\n');
     }
-    out
 }
 
 /// Columns as hclwrite counts them: grapheme clusters.
@@ -169,31 +194,28 @@ fn bracket_change(code: &str) -> i32 {
 /// hclwrite's `formatIndent`: two spaces per level; a line that opens several
 /// brackets at once (`jsonencode({`) opens one level, closed again when all
 /// of them are closed.
-fn indent(lines: &mut [Line]) {
-    let mut stack: Vec<i32> = Vec::new();
-    for l in lines.iter_mut() {
-        if l.lead.is_empty() {
-            continue;
-        }
-        let level = if l.net > 0 {
-            stack.push(l.net);
-            stack.len() - 1
-        } else {
-            let mut closed = -l.net;
-            while closed > 0 {
-                let Some(top) = stack.last_mut() else { break };
-                if closed >= *top {
-                    closed -= *top;
-                    stack.pop();
-                } else {
-                    *top -= closed;
-                    closed = 0;
-                }
-            }
-            stack.len()
-        };
-        l.lead.insert_str(0, &"  ".repeat(level));
+fn indent_line(l: &mut Line, stack: &mut Vec<i32>) {
+    if l.lead.is_empty() {
+        return;
     }
+    let level = if l.net > 0 {
+        stack.push(l.net);
+        stack.len() - 1
+    } else {
+        let mut closed = -l.net;
+        while closed > 0 {
+            let Some(top) = stack.last_mut() else { break };
+            if closed >= *top {
+                closed -= *top;
+                stack.pop();
+            } else {
+                *top -= closed;
+                closed = 0;
+            }
+        }
+        stack.len()
+    };
+    l.lead.insert_str(0, &"  ".repeat(level));
 }
 
 /// Pad the lead of every line in each run of consecutive lines that have the
