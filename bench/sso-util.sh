@@ -83,7 +83,7 @@ for ((i = 0; i < RUNS; i++)); do
   (cd "$BENCH" && run sso-util "$BENCH/out-sso-util" "$VENV/bin/aws-sso-util" admin cfn --output-dir "$BENCH/out-sso-util" config/*.yaml)
 done
 stats() { # column of a file: best median
-  sort -n -k"$2" "$1" | awk -v c="$2" '{ v[NR] = $c } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%s %s", v[1], m }'
+  sort -n -k"$2" "$1" | awk -v c="$2" '{ v[NR] = $c } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%s %s\n", v[1], m }'
 }
 read -r aw_best aw_med < <(stats "$BENCH/accessc.txt" 1)
 read -r ac_best ac_med < <(stats "$BENCH/accessc.txt" 2)
