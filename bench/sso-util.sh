@@ -12,6 +12,7 @@
 # aws-sso-util 4.33.0 is installed from PyPI into target/bench/sso-util-venv.
 #
 # Usage: bench/sso-util.sh [--runs N] [--no-build]     (default 7 runs each)
+#        ACCESSC=PATH bench/sso-util.sh --no-build      measures another accessc binary
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-7}
@@ -20,13 +21,13 @@ while [[ $# -gt 0 ]]; do
   case $1 in
     --runs) RUNS=${2:?--runs needs a number}; shift 2 ;;
     --no-build) BUILD=0; shift ;;
-    -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/sso-util.sh: unknown argument: $1" >&2; exit 2 ;;
   esac
 done
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
 BENCH=$TARGET_DIR/bench/sso-util
-ACCESSC=$TARGET_DIR/release/accessc
+ACCESSC=${ACCESSC:-$TARGET_DIR/release/accessc}
 GEN=$TARGET_DIR/release/accessc-gen-org
 VENV=$TARGET_DIR/bench/sso-util-venv
 mkdir -p "$BENCH"
