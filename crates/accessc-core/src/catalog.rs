@@ -683,7 +683,10 @@ mod tests {
             }
         }
         let typed = global_keys().iter().filter(|k| k.ty.is_some()).count();
-        assert!(typed + 5 > global_keys().len(), "only {typed} global keys typed");
+        assert!(
+            typed + 5 > global_keys().len(),
+            "only {typed} global keys typed"
+        );
         let policies = MANAGED_TSV.lines().count();
         assert_eq!(managed_policies().names().count(), policies);
         assert!(policies > 1_000);
@@ -925,7 +928,9 @@ mod tests {
             Some("kms:EncryptionContext:${EncryptionContextKey}")
         );
         assert_eq!(
-            ConditionKeyType::from_code("a").map(|t| t.to_string()).as_deref(),
+            ConditionKeyType::from_code("a")
+                .map(|t| t.to_string())
+                .as_deref(),
             Some("ArrayOfARN")
         );
         assert_eq!(ConditionKeyType::from_code(""), None);

@@ -250,6 +250,8 @@ codes! {
         InvalidConditionKey,
         /// A condition value its operator cannot compare, or with characters IAM rejects.
         InvalidConditionValue,
+        /// A condition key or policy variable IAM never sets for the statement: not a global key, nor a key of its actions' services.
+        UnknownConditionKey,
         /// An org `root` that is not an organization root id.
         InvalidRootId,
         /// An account id that is not 12 digits.
@@ -336,6 +338,10 @@ codes! {
     A508 Warning "function without break-glass reaches the management account" {
         /// A function without `break_glass` granted in the management account.
         ManagementAccountReached,
+    }
+    A509 Warning "condition operator does not match the key's type" {
+        /// A condition operator of another type than its key's (`DateGreaterThan` on a String key).
+        OperatorKeyTypeMismatch,
     }
     A512 Warning "`except` names an OU the grant does not reach" {
         /// An `except` OU that is outside every target of its grant.

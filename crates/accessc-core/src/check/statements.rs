@@ -1,16 +1,19 @@
 //! Policy statements to IAM JSON, validated against the IAM catalog:
-//! actions (A300–A302), resources and values (A302), operators (A303),
-//! principal tags (A304), duplicate conditions (A305) and broad grants (A500).
+//! actions (A300–A302), resources, values, condition keys and policy
+//! variables (A302), operators (A303), principal tags (A304), duplicate
+//! conditions (A305), broad grants (A500) and operators of the wrong type for
+//! their key (A509).
 
 use super::names::Kind;
 use super::text;
 use super::{Inputs, OrgView, Scope, Sink};
 use crate::ast::*;
 use crate::aws_ids::is_arn_pattern;
-use crate::catalog;
+use crate::catalog::{self, ConditionKeyType, KeyType, Service};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::load::External;
 use crate::model::*;
+use crate::policy_vars::{self, VariableKind};
 use crate::span::Span;
 use indexmap::IndexMap;
 use serde_json::{json, Map, Value};
@@ -62,6 +65,136 @@ pub fn base_operator(op: &str) -> Option<&'static str> {
         return None;
     }
     Some(base)
+}
+
+/// The services whose condition keys a statement's conditions and variables
+/// may use: those of its actions, or every service for `*` or `NotAction`.
+#[derive(Debug, Clone)]
+pub(super) enum KeyScope {
+    Any,
+    Services(Vec<&'static Service>),
+}
+
+impl KeyScope {
+    fn of<'s>(not_action: bool, actions: impl IntoIterator<Item = &'s str>) -> KeyScope {
+        if not_action {
+            return KeyScope::Any;
+        }
+        let mut services: Vec<&'static Service> = Vec::new();
+        for a in actions {
+            let Some((prefix, _)) = a.split_once(':') else {
+                return KeyScope::Any;
+            };
+            if let Some(s) = catalog::iam().service(prefix) {
+                if !services.iter().any(|x| x.prefix == s.prefix) {
+                    services.push(s);
+                }
+            }
+        }
+        // Only unknown services (already errors): do not pile on.
+        if services.is_empty() {
+            return KeyScope::Any;
+        }
+        KeyScope::Services(services)
+    }
+}
+
+/// Longer condition keys are unknown without a look-up.
+const MAX_CONDITION_KEY_LEN: usize = 512;
+
+/// What a condition key or variable is for a statement.
+enum KeyLookup {
+    /// A key IAM sets for the statement, with its type when known.
+    Known(Option<ConditionKeyType>),
+    /// A key of `owner`, a service none of the statement's actions belongs to.
+    OtherService(&'static str),
+    Unknown,
+}
+
+/// Look `key` up: a global key, a federation key of the session (`saml:sub`,
+/// `cognito-identity.amazonaws.com:sub`: documented under `sts`), or a key of
+/// the statement's services.
+fn lookup_key(key: &str, scope: &KeyScope) -> KeyLookup {
+    // No IAM key is this long (a tag key is at most 128 characters); a longer
+    // one is not matched against every templated key of the catalog.
+    if key.len() > MAX_CONDITION_KEY_LEN {
+        return KeyLookup::Unknown;
+    }
+    if let Some((_, ty)) = catalog::global_condition_key(key) {
+        return KeyLookup::Known(ty);
+    }
+    let prefix = key.split_once(':').map_or("", |(p, _)| p);
+    let sts = catalog::iam().service("sts");
+    if !prefix.eq_ignore_ascii_case("aws") && !prefix.eq_ignore_ascii_case("sts") {
+        if let Some((_, ty)) = sts.and_then(|s| s.condition_key(key)) {
+            return KeyLookup::Known(ty);
+        }
+    }
+    match scope {
+        KeyScope::Services(services) => {
+            if let Some(ty) = services.iter().find_map(|s| s.condition_key(key)) {
+                return KeyLookup::Known(ty.1);
+            }
+            let owner = catalog::iam()
+                .service(prefix)
+                .filter(|s| s.has_condition_key(key))
+                .or_else(|| catalog::iam().services().find(|s| s.has_condition_key(key)));
+            match owner {
+                Some(s) => KeyLookup::OtherService(s.prefix),
+                None => KeyLookup::Unknown,
+            }
+        }
+        KeyScope::Any => {
+            let found = catalog::iam()
+                .service(prefix)
+                .and_then(|s| s.condition_key(key))
+                .or_else(|| catalog::iam().services().find_map(|s| s.condition_key(key)));
+            match found {
+                Some((_, ty)) => KeyLookup::Known(ty),
+                None => KeyLookup::Unknown,
+            }
+        }
+    }
+}
+
+/// The key type an operator family compares (`StringLike` → String), or
+/// `None` for `Null`, which fits every key.
+fn operator_type(base: &str) -> Option<KeyType> {
+    Some(match base {
+        "Null" => return None,
+        "Bool" => KeyType::Bool,
+        "BinaryEquals" => KeyType::Binary,
+        "IpAddress" | "NotIpAddress" => KeyType::IpAddress,
+        b if b.starts_with("String") => KeyType::String,
+        b if b.starts_with("Numeric") => KeyType::Numeric,
+        b if b.starts_with("Date") => KeyType::Date,
+        b if b.starts_with("Arn") => KeyType::Arn,
+        _ => return None,
+    })
+}
+
+/// Whether an operator of type `op` can compare a key of type `key`. String
+/// and ARN operators are interchangeable between String and ARN keys (IAM
+/// compares ARNs as strings, and the reference types several ARN-valued
+/// keys as String); `aws:EpochTime` is a Date and a Numeric key.
+fn operator_fits(op: KeyType, key: KeyType, key_name: &str) -> bool {
+    let stringish = |t| matches!(t, KeyType::String | KeyType::Arn);
+    op == key
+        || (stringish(op) && stringish(key))
+        || (key_name.eq_ignore_ascii_case("aws:EpochTime") && op == KeyType::Numeric)
+}
+
+/// The operators of a key type, for A509's help.
+fn operators_of(t: KeyType) -> &'static str {
+    match t {
+        KeyType::String => "`StringEquals`, `StringLike`, `StringNotEquals`, … (String operators)",
+        KeyType::Arn => "`ArnEquals`, `ArnLike`, … (ARN operators) or String operators",
+        KeyType::Bool => "`Bool`",
+        KeyType::Numeric => "`NumericEquals`, `NumericLessThan`, … (Numeric operators)",
+        KeyType::IpAddress => "`IpAddress` or `NotIpAddress`",
+        KeyType::Date => "`DateEquals`, `DateLessThan`, `DateGreaterThan`, … (Date operators)",
+        KeyType::Binary => "`BinaryEquals`",
+    }
 }
 
 /// What a statement contributed, for the checks that need the function.
@@ -412,8 +545,9 @@ impl<'c, 'a> StatementCx<'c, 'a> {
             if st.not_action { "NotAction" } else { "Action" }.into(),
             one_or_many(actions),
         );
+        let keys = KeyScope::of(st.not_action, st.actions.iter().map(|a| a.text.as_str()));
         for r in &st.resources {
-            self.check_resource(&r.text, r.span);
+            self.check_resource(&r.text, r.span, &keys);
         }
         let resources: Vec<Value> = st
             .resources
@@ -431,7 +565,7 @@ impl<'c, 'a> StatementCx<'c, 'a> {
         );
         let mut cond: IndexMap<String, IndexMap<String, (Value, Span)>> = IndexMap::new();
         for c in &st.conditions {
-            let Some((op, key, value)) = self.lower_condition(c) else {
+            let Some((op, key, value)) = self.lower_condition(c, &keys) else {
                 continue;
             };
             let slot = cond.entry(op.clone()).or_default();
@@ -578,27 +712,63 @@ impl<'c, 'a> StatementCx<'c, 'a> {
         }
     }
 
-    fn check_resource(&mut self, value: &str, span: Span) {
-        self.note_principal_tags(value, span);
+    fn check_resource(&mut self, value: &str, span: Span, keys: &KeyScope) {
         if let Some(msg) = text::bad_char("the resource", value, text::plain_text_char) {
             self.err(Diagnostic::new(Code::InvalidResource, span, msg));
             return;
         }
-        if value == "*" || is_arn_pattern(value) {
+        if !self.check_variables(value, span, keys, Code::InvalidResource) {
             return;
         }
-        self.err(
-            Diagnostic::new(
-                Code::InvalidResource,
-                span,
-                format!("`{value}` is not a resource ARN"),
-            )
-            .with_help("write `*` or an ARN such as \"arn:aws:s3:::my-bucket/*\""),
-        );
+        if let Some(problem) = policy_vars::resource_arn_problem(value) {
+            let help = if value.contains("${") {
+                "a policy variable may stand only in the resource part of an ARN, after its fifth `:` (\"arn:aws:s3:::home/${aws:username}/*\"); write the partition, region and account out, or `*`"
+            } else {
+                "write `*` or an ARN such as \"arn:aws:s3:::my-bucket/*\""
+            };
+            self.err(Diagnostic::new(Code::InvalidResource, span, problem).with_help(help));
+        }
+    }
+
+    /// The policy variables of a resource or condition value: each well
+    /// formed (else a `malformed` error and false), each key one IAM sets for
+    /// the statement (A302), each `aws:PrincipalTag/K` fed by an attribute
+    /// (A304).
+    fn check_variables(
+        &mut self,
+        text: &str,
+        span: Span,
+        keys: &KeyScope,
+        malformed: Code,
+    ) -> bool {
+        let vars = match policy_vars::variables(text) {
+            Ok(v) => v,
+            Err(e) => {
+                self.err(
+                    Diagnostic::new(malformed, span, e.message)
+                        .with_help("a policy variable is `${service:key}` (`${aws:username}`, `${aws:PrincipalTag/Team}`), optionally with a default `${aws:PrincipalTag/Team, 'none'}`; `${*}`, `${?}` and `${$}` are a literal `*`, `?` and `$`"),
+                );
+                return false;
+            }
+        };
+        for v in vars {
+            let VariableKind::Key { key, .. } = v.kind else {
+                continue;
+            };
+            if let Some(tag) = strip_prefix_ignore_case(key, "aws:PrincipalTag/") {
+                self.use_principal_tag(tag, span);
+            }
+            self.known_key(key, span, keys, true);
+        }
+        true
     }
 
     /// `(operator, key, value)` of a condition, after checking it.
-    fn lower_condition(&mut self, c: &Condition) -> Option<(String, String, Value)> {
+    fn lower_condition(
+        &mut self,
+        c: &Condition,
+        keys: &KeyScope,
+    ) -> Option<(String, String, Value)> {
         match c {
             Condition::Tag {
                 lhs,
@@ -632,7 +802,7 @@ impl<'c, 'a> StatementCx<'c, 'a> {
                         format!("${{aws:PrincipalTag/{}}}", t.key.name)
                     }
                     TagValue::Literal(s) => {
-                        self.note_principal_tags(&s.value, s.span);
+                        self.check_variables(&s.value, s.span, keys, Code::InvalidConditionValue);
                         s.value.clone()
                     }
                 };
@@ -663,9 +833,11 @@ impl<'c, 'a> StatementCx<'c, 'a> {
                     self.err(d);
                     return None;
                 };
-                self.check_condition_key(&key.value, key.span);
+                if let Some(Some(ty)) = self.check_condition_key(&key.value, key.span, keys) {
+                    self.check_operator_type(&operator.name, base, &key.value, ty, operator.span);
+                }
                 for v in values {
-                    self.check_condition_value(base, &v.value, v.span);
+                    self.check_condition_value(base, &v.value, v.span, keys);
                 }
                 if values.is_empty() {
                     self.err(Diagnostic::new(
@@ -688,7 +860,15 @@ impl<'c, 'a> StatementCx<'c, 'a> {
         }
     }
 
-    fn check_condition_key(&mut self, key: &str, span: Span) {
+    /// Check a condition key's form and that IAM sets it for the statement;
+    /// its type (`Some(None)` when the catalog does not know it), or `None`
+    /// when the key is not one.
+    fn check_condition_key(
+        &mut self,
+        key: &str,
+        span: Span,
+        keys: &KeyScope,
+    ) -> Option<Option<ConditionKeyType>> {
         let well_formed = key.split_once(':').is_some_and(|(p, k)| {
             !p.is_empty()
                 && !k.is_empty()
@@ -703,7 +883,7 @@ impl<'c, 'a> StatementCx<'c, 'a> {
                 )
                 .with_help("a condition key is `service:name`, e.g. \"aws:RequestedRegion\""),
             );
-            return;
+            return None;
         }
         // The name part: a tag key's characters at most. Never a quote, a
         // line break or a template sequence (`${`, `%{`), which no IAM key
@@ -724,20 +904,107 @@ impl<'c, 'a> StatementCx<'c, 'a> {
                 )
                 .with_help("after `service:`, a condition key holds letters, digits, spaces and `_ . : / = + - @` (a tag key after `aws:ResourceTag/`)"),
             );
-            return;
+            return None;
         }
         if let Some(tag) = key.strip_prefix("aws:PrincipalTag/") {
             self.use_principal_tag(tag, span);
         }
+        self.known_key(key, span, keys, false)
     }
 
-    fn check_condition_value(&mut self, base: &str, v: &str, span: Span) {
-        self.note_principal_tags(v, span);
+    /// A302: `key` (of a condition, or of a `${…}` variable) must be one IAM
+    /// sets for the statement. Its type when it is.
+    fn known_key(
+        &mut self,
+        key: &str,
+        span: Span,
+        keys: &KeyScope,
+        variable: bool,
+    ) -> Option<Option<ConditionKeyType>> {
+        let what = if variable {
+            format!("policy variable `${{{key}}}`")
+        } else {
+            format!("condition key `{key}`")
+        };
+        let d = match lookup_key(key, keys) {
+            KeyLookup::Known(ty) => return Some(ty),
+            KeyLookup::OtherService(owner) => Diagnostic::new(
+                Code::UnknownConditionKey,
+                span,
+                format!("{what} is not available to this statement's actions"),
+            )
+            .with_help(format!(
+                "`{key}` is a key of the service `{owner}`, and no action of this statement belongs to it: IAM never sets the key here, so the condition never matches; move it to a statement of `{owner}:…` actions"
+            )),
+            KeyLookup::Unknown => {
+                let services: Vec<&Service> = match keys {
+                    KeyScope::Services(s) => s.clone(),
+                    KeyScope::Any => key
+                        .split_once(':')
+                        .and_then(|(p, _)| catalog::iam().service(p))
+                        .into_iter()
+                        .collect(),
+                };
+                let d = Diagnostic::new(Code::UnknownConditionKey, span, format!("unknown {what}"));
+                match catalog::suggest_condition_key(key, &services) {
+                    Some(s) if !variable && span.len() == key.len() + 2 => {
+                        d.with_suggestion(span, format!("\"{s}\""))
+                    }
+                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                    None => d.with_help(
+                        "IAM never sets an unknown key, so the condition never matches: use a global key (`aws:…`) or a key of the statement's services, as the IAM Service Authorization Reference lists them",
+                    ),
+                }
+            }
+        };
+        self.err(d);
+        None
+    }
+
+    /// A509: an operator of another type than its key's (`DateGreaterThan`
+    /// on a String key) compares nothing IAM documents.
+    fn check_operator_type(
+        &mut self,
+        operator: &str,
+        base: &str,
+        key: &str,
+        ty: ConditionKeyType,
+        span: Span,
+    ) {
+        let Some(op_type) = operator_type(base) else {
+            return;
+        };
+        if operator_fits(op_type, ty.base, key) {
+            return;
+        }
+        self.err(
+            Diagnostic::new(
+                Code::OperatorKeyTypeMismatch,
+                span,
+                format!(
+                    "`{operator}` compares {} values, but `{key}` is of type {ty}",
+                    op_type.as_str()
+                ),
+            )
+            .with_help(format!(
+                "`{key}` is of type {ty}: compare it with {}{}",
+                operators_of(ty.base),
+                if ty.multivalued {
+                    ", prefixed with `ForAnyValue:` or `ForAllValues:`"
+                } else {
+                    ""
+                }
+            )),
+        );
+    }
+
+    fn check_condition_value(&mut self, base: &str, v: &str, span: Span, keys: &KeyScope) {
         if let Some(msg) = text::bad_char("the condition value", v, text::plain_text_char) {
             self.err(Diagnostic::new(Code::InvalidConditionValue, span, msg));
             return;
         }
         if v.contains("${") {
+            self.check_variables(v, span, keys, Code::InvalidConditionValue);
             return;
         }
         let problem = match base {
@@ -760,22 +1027,6 @@ impl<'c, 'a> StatementCx<'c, 'a> {
                 )
                 .with_help(format!("`{base}` compares against {expected}")),
             );
-        }
-    }
-
-    /// Record every `${aws:PrincipalTag/K}` inside a string.
-    fn note_principal_tags(&mut self, text: &str, span: Span) {
-        let mut rest = text;
-        while let Some(i) = rest.find("aws:PrincipalTag/") {
-            let after = &rest[i + "aws:PrincipalTag/".len()..];
-            let key: String = after
-                .chars()
-                .take_while(|c| *c != '}' && *c != '"')
-                .collect();
-            if !key.is_empty() {
-                self.use_principal_tag(&key, span);
-            }
-            rest = after;
         }
     }
 
@@ -949,9 +1200,14 @@ impl<'c, 'a> StatementCx<'c, 'a> {
         for a in &actions {
             self.check_action(a, span);
         }
+        let keys = KeyScope::of(
+            obj.contains_key("NotAction") && !obj.contains_key("Action"),
+            actions.iter().map(String::as_str),
+        );
         for r in &resources {
-            self.check_resource(r, span);
+            self.check_resource(r, span, &keys);
         }
+        let scope = keys;
         if let Some(c) = obj.get("Condition") {
             let c = c.as_object().ok_or("`Condition` must be an object")?;
             for (op, keys) in c {
@@ -967,7 +1223,9 @@ impl<'c, 'a> StatementCx<'c, 'a> {
                     .as_object()
                     .ok_or("each condition operator maps keys to values")?;
                 for (k, v) in keys {
-                    self.check_condition_key(k, span);
+                    if let Some(Some(ty)) = self.check_condition_key(k, span, &scope) {
+                        self.check_operator_type(op, base, k, ty, span);
+                    }
                     let vals = strings(Some(v))
                         .or_else(|| match v {
                             Value::Bool(b) => Some(vec![b.to_string()]),
@@ -976,7 +1234,7 @@ impl<'c, 'a> StatementCx<'c, 'a> {
                         })
                         .ok_or("a condition value must be a string or a list of strings")?;
                     for v in vals {
-                        self.check_condition_value(base, &v, span);
+                        self.check_condition_value(base, &v, span, &scope);
                     }
                 }
             }
@@ -993,6 +1251,12 @@ impl<'c, 'a> StatementCx<'c, 'a> {
         }
         Ok((facts, st.clone()))
     }
+}
+
+fn strip_prefix_ignore_case<'s>(s: &'s str, prefix: &str) -> Option<&'s str> {
+    s.get(..prefix.len())
+        .filter(|head| head.eq_ignore_ascii_case(prefix))
+        .and_then(|_| s.get(prefix.len()..))
 }
 
 fn one_or_many(mut v: Vec<Value>) -> Value {
