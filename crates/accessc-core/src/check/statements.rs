@@ -99,6 +99,16 @@ impl KeyScope {
     }
 }
 
+/// Where a diagnostic about a key points: at the key's own quoted string (a
+/// did-you-mean can replace it), at the string holding a `${…}` variable, or
+/// elsewhere (the file name of a JSON policy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyAt {
+    OwnString,
+    Variable,
+    Elsewhere,
+}
+
 /// Longer condition keys are unknown without a look-up.
 const MAX_CONDITION_KEY_LEN: usize = 512;
 
@@ -758,7 +768,7 @@ impl<'c, 'a> StatementCx<'c, 'a> {
             if let Some(tag) = strip_prefix_ignore_case(key, "aws:PrincipalTag/") {
                 self.use_principal_tag(tag, span);
             }
-            self.known_key(key, span, keys, true);
+            self.known_key(key, span, keys, KeyAt::Variable);
         }
         true
     }
@@ -833,7 +843,9 @@ impl<'c, 'a> StatementCx<'c, 'a> {
                     self.err(d);
                     return None;
                 };
-                if let Some(Some(ty)) = self.check_condition_key(&key.value, key.span, keys) {
+                if let Some(Some(ty)) =
+                    self.check_condition_key(&key.value, key.span, keys, KeyAt::OwnString)
+                {
                     self.check_operator_type(&operator.name, base, &key.value, ty, operator.span);
                 }
                 for v in values {
@@ -868,6 +880,7 @@ impl<'c, 'a> StatementCx<'c, 'a> {
         key: &str,
         span: Span,
         keys: &KeyScope,
+        at: KeyAt,
     ) -> Option<Option<ConditionKeyType>> {
         let well_formed = key.split_once(':').is_some_and(|(p, k)| {
             !p.is_empty()
@@ -909,7 +922,7 @@ impl<'c, 'a> StatementCx<'c, 'a> {
         if let Some(tag) = key.strip_prefix("aws:PrincipalTag/") {
             self.use_principal_tag(tag, span);
         }
-        self.known_key(key, span, keys, false)
+        self.known_key(key, span, keys, at)
     }
 
     /// A302: `key` (of a condition, or of a `${…}` variable) must be one IAM
@@ -919,8 +932,9 @@ impl<'c, 'a> StatementCx<'c, 'a> {
         key: &str,
         span: Span,
         keys: &KeyScope,
-        variable: bool,
+        at: KeyAt,
     ) -> Option<Option<ConditionKeyType>> {
+        let variable = at == KeyAt::Variable;
         let what = if variable {
             format!("policy variable `${{{key}}}`")
         } else {
@@ -947,7 +961,7 @@ impl<'c, 'a> StatementCx<'c, 'a> {
                 };
                 let d = Diagnostic::new(Code::UnknownConditionKey, span, format!("unknown {what}"));
                 match catalog::suggest_condition_key(key, &services) {
-                    Some(s) if !variable && span.len() == key.len() + 2 => {
+                    Some(s) if at == KeyAt::OwnString => {
                         d.with_suggestion(span, format!("\"{s}\""))
                     }
                     Some(s) => d.with_help(format!("did you mean `{s}`?")),
@@ -1223,7 +1237,9 @@ impl<'c, 'a> StatementCx<'c, 'a> {
                     .as_object()
                     .ok_or("each condition operator maps keys to values")?;
                 for (k, v) in keys {
-                    if let Some(Some(ty)) = self.check_condition_key(k, span, &scope) {
+                    if let Some(Some(ty)) =
+                        self.check_condition_key(k, span, &scope, KeyAt::Elsewhere)
+                    {
                         self.check_operator_type(op, base, k, ty, span);
                     }
                     let vals = strings(Some(v))
