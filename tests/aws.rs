@@ -814,3 +814,118 @@ fn org_live_needs_an_org_snapshot() {
     );
     assert_eq!(moto.stats()["total"], 0, "a request was sent");
 }
+
+/// A closed account: `org snapshot` records the state AWS Organizations
+/// reports (moto's `CloseAccount` leaves it `SUSPENDED`) and only that
+/// account's; the program then leaves it out of every `root` and OU grant, the
+/// IR carries its `status`, `build` notes it, and plan creates no assignment
+/// in it.
+#[test]
+fn a_closed_account_is_recorded_and_gets_no_assignment() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("org-matrix");
+    copy_dir(&peers::root().join("examples/org-matrix"), &dir);
+    let d = s(&dir);
+    let seeded = ir_of(&dir, TODAY);
+    let closed = seeded
+        .org
+        .accounts
+        .iter()
+        .find(|a| a.name == "sandbox-b")
+        .expect("sandbox-b")
+        .id
+        .clone();
+    assert!(
+        seeded.assignments.iter().any(|a| a.account_id == closed),
+        "the example grants in sandbox-b"
+    );
+    let moto = Moto::start(
+        seeded
+            .org
+            .management_account_id
+            .as_deref()
+            .unwrap_or("123456789012"),
+    );
+    let url = moto.url();
+    moto.seed_from_ir(&seeded, &[]);
+    runtime().block_on(async {
+        let aws = sdk(&url).await;
+        aws.org
+            .close_account()
+            .account_id(&closed)
+            .send()
+            .await
+            .expect("close account");
+    });
+    expect(
+        &mut accessc(
+            &url,
+            &["org", "snapshot", d, "-o", s(&dir.join("org.json"))],
+        ),
+        0,
+    );
+    let snap = json(&std::fs::read_to_string(dir.join("org.json")).expect("snapshot"));
+    let mut states = Vec::new();
+    fn walk(v: &Value, out: &mut Vec<(String, Value)>) {
+        for a in v["accounts"].as_array().into_iter().flatten() {
+            out.push((
+                a["id"].as_str().unwrap_or_default().to_string(),
+                a["status"].clone(),
+            ));
+        }
+        for o in v["ous"].as_array().into_iter().flatten() {
+            walk(o, out);
+        }
+    }
+    walk(&snap, &mut states);
+    assert_eq!(states.len(), seeded.org.accounts.len());
+    for (id, status) in &states {
+        if *id == closed {
+            assert_eq!(status, "SUSPENDED", "{snap}");
+        } else {
+            assert!(status.is_null(), "ACTIVE is not written: {id} {status}");
+        }
+    }
+
+    let ir = ir_of(&dir, TODAY);
+    let acct = ir
+        .org
+        .accounts
+        .iter()
+        .find(|a| a.id == closed)
+        .expect("closed account");
+    assert_eq!(acct.status.as_deref(), Some("SUSPENDED"));
+    assert!(!ir.assignments.iter().any(|a| a.account_id == closed));
+    assert!(ir.assignments.len() < seeded.assignments.len());
+
+    let out = tmp.path().join("out");
+    let (_, err) = expect(
+        peers::accessc().args([
+            "build",
+            d,
+            "--target",
+            "ir",
+            "-o",
+            s(&out),
+            "--today",
+            TODAY,
+        ]),
+        0,
+    );
+    assert!(
+        err.contains(
+            "note: 1 suspended or closed account(s) get no assignments: sandbox-b (SUSPENDED)"
+        ),
+        "{err}"
+    );
+
+    let (plan, _) = expect(
+        &mut accessc(&url, &["plan", d, "--today", TODAY, "--format", "json"]),
+        0,
+    );
+    let plan = json(&plan);
+    assert_eq!(
+        plan["summary"]["assignments_to_create"],
+        ir.assignments.len()
+    );
+}

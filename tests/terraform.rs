@@ -838,11 +838,13 @@ fn adversarial_ir() -> Ir {
                     id: "111111111111".into(),
                     name: "odd # name\n = {".into(),
                     ou_path: "Weird OU".into(),
+                    status: None,
                 },
                 Account {
                     id: "222222222222".into(),
                     name: "loose".into(),
                     ou_path: String::new(),
+                    status: None,
                 },
             ],
             ous: vec![Ou {

@@ -1143,6 +1143,7 @@ fn json_accounts(org: &Org, idxs: &[usize]) -> Vec<org_snapshot::Account> {
         .map(|&i| org_snapshot::Account {
             name: org.accounts[i].name.clone(),
             id: org.accounts[i].id.clone(),
+            status: None,
         })
         .collect();
     v.sort_by(|a, b| a.name.cmp(&b.name));

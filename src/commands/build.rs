@@ -236,7 +236,40 @@ pub fn run(args: BuildArgs) -> ExitCode {
             }
         }
     }
+    if let Some(note) = inactive_accounts_note(&ir) {
+        eprintln!("{note}");
+    }
     status
+}
+
+/// The summary's note on the accounts no assignment reaches because AWS
+/// Organizations reports them suspended, closing or closed (the IR lists
+/// their `status`); `None` when every account is assignable.
+fn inactive_accounts_note(ir: &accessc_core::ir::Ir) -> Option<String> {
+    const SHOWN: usize = 10;
+    let inactive: Vec<String> = ir
+        .org
+        .accounts
+        .iter()
+        .filter(|a| !a.is_assignable())
+        .map(|a| format!("{} ({})", a.name, a.status.as_deref().unwrap_or_default()))
+        .collect();
+    if inactive.is_empty() {
+        return None;
+    }
+    let mut names = inactive
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if inactive.len() > SHOWN {
+        names.push_str(&format!(" and {} more", inactive.len() - SHOWN));
+    }
+    Some(format!(
+        "note: {} suspended or closed account(s) get no assignments: {names}",
+        inactive.len()
+    ))
 }
 
 /// Writes `files` with `w` and finishes.

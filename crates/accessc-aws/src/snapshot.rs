@@ -79,7 +79,21 @@ fn unique(name: String, taken: &mut HashSet<String>) -> String {
 #[derive(Default, Clone)]
 struct Children {
     ous: Vec<(String, String)>,
-    accounts: Vec<(String, String)>,
+    /// (id, name, state when not `ACTIVE`)
+    accounts: Vec<(String, String, Option<String>)>,
+}
+
+/// An account's state as the snapshot records it: AWS Organizations'
+/// `State` when the answer has it, else the older `Status`; `None` for
+/// `ACTIVE` (the default), so snapshots of healthy organizations do not
+/// change. A value this version does not know is kept as AWS spells it, and
+/// `org from` then reports it.
+fn account_state(a: &aws_sdk_organizations::types::Account) -> Option<String> {
+    let state = a
+        .state()
+        .map(|s| s.as_str())
+        .or_else(|| a.status().map(|s| s.as_str()))?;
+    (state != "ACTIVE").then(|| state.chars().take(64).collect())
 }
 
 async fn children(aws: Aws, parent: String) -> Result<(String, Children), AwsError> {
@@ -117,8 +131,11 @@ async fn children(aws: Aws, parent: String) -> Result<(String, Children), AwsErr
         |r| {
             for a in r.accounts() {
                 if let Some(id) = a.id() {
-                    c.accounts
-                        .push((id.to_string(), a.name().unwrap_or(id).to_string()));
+                    c.accounts.push((
+                        id.to_string(),
+                        a.name().unwrap_or(id).to_string(),
+                        account_state(a),
+                    ));
                 }
             }
         },
@@ -139,17 +156,17 @@ impl Builder<'_> {
         let Some(c) = self.tree.get(parent) else {
             return Vec::new();
         };
-        let mut list: Vec<(String, String)> = c
+        let mut list: Vec<(String, String, Option<String>)> = c
             .accounts
             .iter()
-            .map(|(id, name)| (identifier(name), id.clone()))
+            .map(|(id, name, status)| (identifier(name), id.clone(), status.clone()))
             .collect();
         list.sort();
         list.into_iter()
-            .map(|(name, id)| {
+            .map(|(name, id, status)| {
                 self.accounts += 1;
                 let name = unique(name, &mut self.account_names);
-                org_snapshot::Account { name, id }
+                org_snapshot::Account { name, id, status }
             })
             .collect()
     }
@@ -371,14 +388,15 @@ mod tests {
     /// built in the documented key order prints as.
     #[test]
     fn the_snapshot_is_the_documented_json() {
-        let kids = |ous: &[(&str, &str)], accounts: &[(&str, &str)]| Children {
+        type Acct<'a> = (&'a str, &'a str, Option<&'a str>);
+        let kids = |ous: &[(&str, &str)], accounts: &[Acct]| Children {
             ous: ous
                 .iter()
                 .map(|(i, n)| (i.to_string(), n.to_string()))
                 .collect(),
             accounts: accounts
                 .iter()
-                .map(|(i, n)| (i.to_string(), n.to_string()))
+                .map(|(i, n, s)| (i.to_string(), n.to_string(), s.map(String::from)))
                 .collect(),
         };
         let tree: HashMap<String, Children> = [
@@ -389,21 +407,24 @@ mod tests {
                         ("ou-ab12-22222222", "Work loads"),
                         ("ou-ab12-11111111", "Security"),
                     ],
-                    &[("999999999999", "Management")],
+                    &[("999999999999", "Management", None)],
                 ),
             ),
             (
                 "ou-ab12-22222222".to_string(),
                 kids(
                     &[("ou-ab12-33333333", "Prod")],
-                    &[("111111111111", "app (dev)")],
+                    &[("111111111111", "app (dev)", None)],
                 ),
             ),
             (
                 "ou-ab12-33333333".to_string(),
                 kids(
                     &[],
-                    &[("222222222222", "app dev"), ("333333333333", "Management")],
+                    &[
+                        ("222222222222", "app dev", Some("SUSPENDED")),
+                        ("333333333333", "Management", None),
+                    ],
                 ),
             ),
         ]
@@ -439,7 +460,7 @@ mod tests {
                         "id": "ou-ab12-33333333",
                         "accounts": [
                             {"name": "Management-2", "id": "333333333333"},
-                            {"name": "app-dev-2", "id": "222222222222"}
+                            {"name": "app-dev-2", "id": "222222222222", "status": "SUSPENDED"}
                         ],
                         "ous": []
                     }]
@@ -455,6 +476,34 @@ mod tests {
         text.push('\n');
         assert_eq!(doc.to_json().expect("json"), text);
         assert_eq!(doc.validate(), []);
+    }
+
+    #[test]
+    fn an_account_state_comes_from_state_else_status_and_active_is_not_written() {
+        use aws_sdk_organizations::types::{Account, AccountState, AccountStatus};
+        let with = |state: Option<AccountState>, status: Option<AccountStatus>| {
+            account_state(
+                &Account::builder()
+                    .set_state(state)
+                    .set_status(status)
+                    .build(),
+            )
+        };
+        assert_eq!(with(None, None), None);
+        assert_eq!(with(Some(AccountState::Active), None), None);
+        assert_eq!(with(None, Some(AccountStatus::Active)), None);
+        assert_eq!(
+            with(Some(AccountState::Closed), Some(AccountStatus::Suspended)).as_deref(),
+            Some("CLOSED")
+        );
+        assert_eq!(
+            with(None, Some(AccountStatus::PendingClosure)).as_deref(),
+            Some("PENDING_CLOSURE")
+        );
+        assert_eq!(
+            with(Some(AccountState::Active), Some(AccountStatus::Suspended)),
+            None
+        );
     }
 
     #[test]

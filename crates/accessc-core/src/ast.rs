@@ -136,7 +136,29 @@ pub struct Ou {
 pub struct Account {
     pub name: Ident,
     pub id: Str,
+    /// `suspended`, `pending_closure` or `closed` after the id; absent: active.
+    pub state: Option<AccountState>,
     pub span: Span,
+}
+
+/// The state word of an inline account.
+#[derive(Debug, Clone, Copy)]
+pub struct AccountState {
+    pub value: crate::org_snapshot::AccountStatus,
+    pub span: Span,
+}
+
+impl AccountState {
+    /// The word as written: `suspended`, `pending_closure` or `closed`.
+    pub fn keyword(&self) -> &'static str {
+        use crate::org_snapshot::AccountStatus as S;
+        match self.value {
+            S::Suspended => "suspended",
+            S::PendingClosure => "pending_closure",
+            S::Closed => "closed",
+            S::Active | S::PendingActivation => "",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -173,7 +195,17 @@ pub struct ManagedPolicy {
     pub external: Option<Span>,
     pub statements: Vec<Statement>,
     pub blocks: Vec<InBlock>,
+    /// `except OU, …` lines: OUs (and their sub-OUs) that get no body.
+    pub except: Vec<McpExcept>,
     pub repeated: Vec<Repeated>,
+}
+
+/// One `except OU, …` line of a managed policy.
+#[derive(Debug, Clone)]
+pub struct McpExcept {
+    pub ous: Vec<OuPath>,
+    /// The line, keyword included.
+    pub span: Span,
 }
 
 /// `in OU { … }` inside a managed policy; blocks may nest.

@@ -343,6 +343,14 @@ codes! {
         /// A condition operator of another type than its key's (`DateGreaterThan` on a String key).
         OperatorKeyTypeMismatch,
     }
+    A510 Warning "grant to an account AWS will not assign: suspended or closed" {
+        /// An `account` target naming an account that is suspended, closing or closed.
+        InactiveAccountTarget,
+    }
+    A511 Warning "empty per-OU block of a customer managed policy" {
+        /// An `in OU { }` block of a managed policy with no statements and no inner blocks.
+        EmptyOuBlock,
+    }
     A512 Warning "`except` names an OU the grant does not reach" {
         /// An `except` OU that is outside every target of its grant.
         ExceptOutsideTargets,

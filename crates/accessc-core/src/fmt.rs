@@ -394,6 +394,11 @@ impl<'a> Formatter<'a> {
                         .map(|s| (s.span.start as usize, M::St(s))),
                 );
                 members.extend(mp.blocks.iter().map(|b| (b.span.start as usize, M::In(b))));
+                members.extend(mp.except.iter().map(|x| {
+                    let (s, e) = (x.span.start as usize, x.span.end as usize);
+                    let ous = list(x.ous.iter().map(|o| o.text()));
+                    (s, M::Line(s, e, format!("except {ous}")))
+                }));
                 members.extend(mp.repeated.iter().map(|r| {
                     let (s, e) = (r.span.start as usize, r.span.end as usize);
                     (s, M::Line(s, e, repeated_line(r)))
@@ -501,7 +506,7 @@ impl<'a> Formatter<'a> {
             let body = o
                 .accounts
                 .first()
-                .map(|a| format!(" account {} {} ", a.name.name, quote(&a.id.value)))
+                .map(|a| format!(" {} ", account_text(a)))
                 .unwrap_or_default();
             self.line_unit(start, end, depth, &format!("{head} {{{body}}}"));
             return;
@@ -533,7 +538,7 @@ impl<'a> Formatter<'a> {
             a.span.start as usize,
             a.span.end as usize,
             depth,
-            &format!("account {} {}", a.name.name, quote(&a.id.value)),
+            &account_text(a),
         );
     }
 
@@ -744,6 +749,16 @@ fn target(t: &Target) -> String {
         Target::Account(n) => format!("account {}", n.name),
         Target::AccountId(s) => quote(&s.value),
     }
+}
+
+/// `account NAME "ID"`, and its state word when it has one.
+fn account_text(a: &Account) -> String {
+    let mut s = format!("account {} {}", a.name.name, quote(&a.id.value));
+    if let Some(state) = &a.state {
+        s.push(' ');
+        s.push_str(state.keyword());
+    }
+    s
 }
 
 fn targets(ts: &[Target]) -> String {

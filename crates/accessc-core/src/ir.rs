@@ -59,6 +59,21 @@ pub struct Account {
     pub name: String,
     /// `Workloads/NonProd`; empty for an account directly under the root.
     pub ou_path: String,
+    /// AWS Organizations' state when it is not `ACTIVE` (`SUSPENDED`,
+    /// `PENDING_CLOSURE`, `CLOSED`, `PENDING_ACTIVATION`). No assignment
+    /// reaches a suspended, closing or closed account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+impl Account {
+    /// Whether IAM Identity Center can assign access in the account.
+    pub fn is_assignable(&self) -> bool {
+        self.status
+            .as_deref()
+            .and_then(crate::org_snapshot::AccountStatus::parse)
+            .is_none_or(|s| s.is_assignable())
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

@@ -3,6 +3,7 @@
 
 use crate::ast::PrincipalKind;
 use crate::date::Date;
+pub use crate::org_snapshot::AccountStatus;
 use crate::session_duration::SessionDuration;
 use crate::span::Span;
 use indexmap::IndexMap;
@@ -108,9 +109,17 @@ pub struct AccountNode {
     pub id: String,
     pub ou: Option<OuIdx>,
     pub span: Span,
+    /// From the snapshot; an inline `org { }` account is `Active`.
+    pub status: AccountStatus,
 }
 
 impl Org {
+    /// Whether IAM Identity Center can assign access in the account (it is
+    /// not suspended, closing or closed).
+    pub fn is_assignable(&self, account: AccountIdx) -> bool {
+        self.accounts[account].status.is_assignable()
+    }
+
     pub fn ou_by_path(&self, path: &str) -> Option<OuIdx> {
         self.ous.position(|o| o.path == path)
     }
@@ -166,6 +175,8 @@ pub struct ManagedPolicyDef {
     pub default_body: Option<Vec<Value>>,
     /// `in` blocks, most general first; an account takes the most specific one.
     pub ou_bodies: IdxVec<BodyIdx, OuBody>,
+    /// `except` OUs: no body reaches an account under them.
+    pub excluded: Vec<OuIdx>,
     pub span: Span,
     pub from_std: bool,
 }
@@ -179,9 +190,13 @@ pub struct OuBody {
 
 impl ManagedPolicyDef {
     /// The body an account receives: `Some(None)` for the default body,
-    /// `Some(Some(i))` for `ou_bodies[i]`, `None` when not deployed there.
+    /// `Some(Some(i))` for `ou_bodies[i]`, `None` when not deployed there
+    /// (no body covers it, or it is under an `except` OU).
     pub fn body_for(&self, org: &Org, account: AccountIdx) -> Option<Option<BodyIdx>> {
         let chain = org.ancestry(account);
+        if chain.iter().any(|o| self.excluded.contains(o)) {
+            return None;
+        }
         let mut best: Option<(usize, BodyIdx)> = None; // (depth, body)
         for (i, b) in self.ou_bodies.iter_enumerated() {
             if let Some(depth) = chain.iter().position(|&o| o == b.ou) {

@@ -100,6 +100,7 @@ pub fn lower(checked: CheckedModel<'_>) -> Ir {
             id: a.id.clone(),
             name: a.name.clone(),
             ou_path: a.ou.map(|o| m.org.ous[o].path.clone()).unwrap_or_default(),
+            status: (a.status != model::AccountStatus::Active).then(|| a.status.to_string()),
         })
         .collect();
     accounts.sort_by(|a, b| a.id.cmp(&b.id));
@@ -243,16 +244,28 @@ fn deployments(m: &Model, mp: &model::ManagedPolicyDef) -> Vec<CmpDeployment> {
             account_ids,
         });
     };
+    // `except` OUs get no body: every body's targets leave them out.
+    let except = |inside: Option<OuIdx>| {
+        mp.excluded
+            .iter()
+            .copied()
+            .filter(move |&o| inside.is_none_or(|b| is_under(org, o, b)))
+    };
     if let Some(body) = &mp.default_body {
-        let excluded: BTreeSet<OuIdx> = body_ous.iter().copied().collect();
+        let excluded: BTreeSet<OuIdx> = body_ous.iter().copied().chain(except(None)).collect();
         push(PolicyBody::Default, body, None, &excluded);
     }
     for b in &mp.ou_bodies {
+        if mp.excluded.iter().any(|&x| is_under(org, b.ou, x)) {
+            // The block's OU is itself excluded: it deploys nowhere.
+            continue;
+        }
         // More specific bodies inside this one's OU take their accounts.
         let excluded: BTreeSet<OuIdx> = body_ous
             .iter()
             .copied()
             .filter(|&o| o != b.ou && is_under(org, o, b.ou))
+            .chain(except(Some(b.ou)))
             .collect();
         push(
             PolicyBody::Ou(org.ous[b.ou].path.clone()),

@@ -57,6 +57,83 @@ pub struct Account {
     /// An identifier of the language: what `account NAME` targets.
     pub name: String,
     pub id: String,
+    /// AWS Organizations' account state (`SUSPENDED`, `CLOSED`, …); absent
+    /// means `ACTIVE`, and `accessc org snapshot` writes it only otherwise.
+    /// [`OrgSnapshot::validate`] refuses a value that is not an
+    /// [`AccountStatus`].
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub status: Option<String>,
+}
+
+impl Account {
+    /// The account's state; `ACTIVE` when absent. An unknown value reads as
+    /// `ACTIVE` here: [`OrgSnapshot::validate`] reports it.
+    pub fn state(&self) -> AccountStatus {
+        self.status
+            .as_deref()
+            .and_then(AccountStatus::parse)
+            .unwrap_or(AccountStatus::Active)
+    }
+}
+
+/// An account's state in AWS Organizations (`Account.State`, or the older
+/// `Account.Status`, which has the first three values only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum AccountStatus {
+    #[default]
+    Active,
+    Suspended,
+    PendingClosure,
+    Closed,
+    PendingActivation,
+}
+
+impl AccountStatus {
+    /// Every state, in the order AWS documents them.
+    pub const ALL: [AccountStatus; 5] = [
+        AccountStatus::Active,
+        AccountStatus::Suspended,
+        AccountStatus::PendingClosure,
+        AccountStatus::Closed,
+        AccountStatus::PendingActivation,
+    ];
+
+    /// The value AWS (and the snapshot) spells, e.g. `PENDING_CLOSURE`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountStatus::Active => "ACTIVE",
+            AccountStatus::Suspended => "SUSPENDED",
+            AccountStatus::PendingClosure => "PENDING_CLOSURE",
+            AccountStatus::Closed => "CLOSED",
+            AccountStatus::PendingActivation => "PENDING_ACTIVATION",
+        }
+    }
+
+    /// The state AWS spells `s`, exactly (AWS's values are upper case).
+    pub fn parse(s: &str) -> Option<AccountStatus> {
+        AccountStatus::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    /// Whether IAM Identity Center can assign access in an account of this
+    /// state. A suspended, closing or closed account cannot be signed in to,
+    /// and an assignment to it fails or never completes; an account still
+    /// being activated is kept (it becomes `ACTIVE` by itself).
+    pub fn is_assignable(self) -> bool {
+        !matches!(
+            self,
+            AccountStatus::Suspended | AccountStatus::PendingClosure | AccountStatus::Closed
+        )
+    }
+}
+
+impl std::fmt::Display for AccountStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -259,6 +336,19 @@ impl Validator {
                     ),
                 );
             }
+            if let Some(status) = &a.status {
+                if AccountStatus::parse(status).is_none() {
+                    let known: Vec<&str> = AccountStatus::ALL.iter().map(|s| s.as_str()).collect();
+                    self.error(
+                        &format!("{here}.status"),
+                        format!(
+                            "`{here}.status` `{}` is not an account state ({})",
+                            text::escaped(status),
+                            known.join(", ")
+                        ),
+                    );
+                }
+            }
         }
     }
 
@@ -409,6 +499,9 @@ fn shape_error(e: &serde_path_to_error::Error<serde_json::Error>) -> SnapshotErr
         }
         (_, Some("name" | "id")) if n >= 3 && is_seq(n - 2) && key(n - 3) == Some("accounts") => {
             format!("`{}` needs string fields `name` and `id`", parent())
+        }
+        (_, Some("status")) if n >= 3 && is_seq(n - 2) && key(n - 3) == Some("accounts") => {
+            format!("`{path}` must be a string (an account state such as `SUSPENDED`)")
         }
         // An OU, or one of its fields.
         (_, None) if is_seq(n - 1) && key(n.wrapping_sub(2)) == Some("ous") => {
@@ -605,6 +698,10 @@ mod tests {
                 "`accounts[0]` needs string fields `name` and `id`",
             ),
             (
+                r#"{"format": "accessc-org/1", "accounts": [{"name": "a", "id": "111111111111", "status": null}]}"#,
+                "`accounts[0].status` must be a string (an account state such as `SUSPENDED`)",
+            ),
+            (
                 r#"{"format": "accessc-org/1", "ous": [{"name": "A", "accounts": ["x"]}]}"#,
                 "`ous[0].accounts[0]` needs string fields `name` and `id`",
             ),
@@ -648,5 +745,34 @@ mod tests {
             OrgSnapshot::from_json("{"),
             Err(ReadError::Syntax(_))
         ));
+    }
+
+    #[test]
+    fn an_account_state_is_read_written_and_checked() {
+        let text = GOOD.replace(
+            "\"id\": \"111111111111\"\n",
+            "\"id\": \"111111111111\",\n              \"status\": \"SUSPENDED\"\n",
+        );
+        assert_ne!(text, GOOD);
+        let s = read(&text);
+        assert_eq!(s.validate(), []);
+        assert_eq!(s.to_json().expect("json"), text);
+        let states: Vec<AccountStatus> = s.all_accounts().map(|a| a.state()).collect();
+        assert_eq!(states, [AccountStatus::Active, AccountStatus::Suspended]);
+        for state in AccountStatus::ALL {
+            assert_eq!(AccountStatus::parse(state.as_str()), Some(state));
+        }
+        assert!(!AccountStatus::Closed.is_assignable());
+        assert!(!AccountStatus::PendingClosure.is_assignable());
+        assert!(AccountStatus::PendingActivation.is_assignable());
+
+        let wrong = read(&text.replace("SUSPENDED", "suspended")).validate();
+        assert_eq!(wrong.len(), 1);
+        assert_eq!(wrong[0].path, "ous[0].ous[0].accounts[0].status");
+        assert_eq!(
+            wrong[0].message,
+            "`ous[0].ous[0].accounts[0].status` `suspended` is not an account state \
+             (ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED, PENDING_ACTIVATION)"
+        );
     }
 }

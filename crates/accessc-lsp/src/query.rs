@@ -222,6 +222,11 @@ pub fn visit_item<'a>(item: &'a Item, f: &mut dyn FnMut(Node<'a>)) {
         ItemKind::ManagedPolicy(mp) => {
             statements(&mp.statements, f);
             in_blocks(&mp.blocks, f);
+            for x in &mp.except {
+                for p in &x.ous {
+                    f(Node::OuPath(p));
+                }
+            }
         }
         ItemKind::Function(func) => {
             for p in &func.props {

@@ -277,6 +277,41 @@ impl GrantCx<'_, '_> {
         out
     }
 
+    /// A510 at each `account` or account-id target that names an account
+    /// AWS will not assign in, unless `except` already removed it from
+    /// `accounts`.
+    fn inactive_targets(&mut self, targets: &[Target], accounts: &[AccountIdx]) {
+        let org = &self.model.org;
+        let mut found = Vec::new();
+        for t in targets {
+            let (span, hit) = match t {
+                Target::Account(n) => (n.span, org.accounts.position(|a| a.name == n.name)),
+                Target::AccountId(s) => (s.span, org.accounts.position(|a| a.id == s.value)),
+                Target::Root(_) | Target::Ou(_) => continue,
+            };
+            if let Some(a) = hit.filter(|a| accounts.contains(a) && !org.is_assignable(*a)) {
+                let acct = &org.accounts[a];
+                found.push(
+                    Diagnostic::new(
+                        Code::InactiveAccountTarget,
+                        span,
+                        format!(
+                            "account `{}` ({}) is {}: AWS will not assign access in it",
+                            acct.name, acct.id, acct.status
+                        ),
+                    )
+                    .with_help(format!(
+                        "remove `{}` from the grant's targets; if the account was reopened, refresh the snapshot with `accessc org snapshot`",
+                        acct.name
+                    )),
+                );
+            }
+        }
+        for d in found {
+            self.err(d);
+        }
+    }
+
     fn grants(&mut self) -> Granted {
         let today = self.inputs.opts.today;
         let mut seen: HashMap<(PrincipalIdx, FnIdx, AccountIdx), GrantIdx> = HashMap::default();
@@ -331,6 +366,11 @@ impl GrantCx<'_, '_> {
                 accounts.retain(|a| !except.contains(a));
                 self.check_except_reach(&g.targets, &g.except);
             }
+            self.inactive_targets(&g.targets, &accounts);
+            // AWS assigns nothing in a suspended, closing or closed account:
+            // `root` and OU targets leave them out (build notes them), an
+            // explicit `account` target is A510 above.
+            accounts.retain(|&a| self.model.org.is_assignable(a));
             if let Some(DateLit {
                 value: Err(e),
                 span,
@@ -840,8 +880,16 @@ pub(super) fn check_assignments(model: &Model, sink: &mut Sink) {
             if deployed || !reported.insert(Reported::NotDeployed(a.grant, a.function, mi)) {
                 continue;
             }
+            // The `except` OU that keeps the policy out of the account, if any.
+            let kept_out = org
+                .ancestry(a.account)
+                .into_iter()
+                .find(|o| mp.excluded.contains(o))
+                .map(|o| org.ous[o].path.as_str());
             let why = if is_mgmt {
                 "service-managed StackSets never deploy to the management account".to_string()
+            } else if let Some(ou) = kept_out {
+                format!("its `except {ou}` keeps it out of that account")
             } else {
                 "no `in` block of it covers that account".to_string()
             };
@@ -857,6 +905,8 @@ pub(super) fn check_assignments(model: &Model, sink: &mut Sink) {
                 .with_related(mp.span, format!("`{dep}` is declared here; {why}"))
                 .with_help(if is_mgmt {
                     format!("exclude the management account (`except account {}`), or mark `{dep}` `external` and create it there yourself", acct.name)
+                } else if let Some(ou) = kept_out {
+                    format!("leave that OU out of the grant (`except {ou}`), or remove `{ou}` from the `except` of `{dep}`")
                 } else {
                     format!("add a body for that account's OU to `{dep}` (or a body outside `in` blocks), or narrow the grant")
                 }),

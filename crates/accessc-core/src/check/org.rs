@@ -146,6 +146,7 @@ fn add_inline_account(
         id: a.id.value.clone(),
         ou,
         span: a.name.span,
+        status: a.state.map_or(AccountStatus::Active, |s| s.value),
     });
     if let Some(o) = ou {
         org.ous[o].accounts.push(idx);
@@ -423,6 +424,7 @@ fn add_snapshot_accounts(
             id: a.id.clone(),
             ou,
             span,
+            status: a.state(),
         });
         if let Some(o) = ou {
             org.ous[o].accounts.push(idx);

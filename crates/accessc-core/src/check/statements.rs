@@ -432,6 +432,14 @@ impl<'c, 'a> StatementCx<'c, 'a> {
                 self.check_managed_size(&body, name.span, &name.name);
                 default_body = Some(body);
             }
+            let mut excluded = Vec::new();
+            for x in &mp.except {
+                for path in &x.ous {
+                    if let Some(o) = org.resolve_ou(path, None, &mut self.scope.index, self.sink) {
+                        excluded.push(o);
+                    }
+                }
+            }
             let mut ou_bodies = IdxVec::new();
             for b in &mp.blocks {
                 self.lower_in_block(b, None, &name.name, org, &mut ou_bodies, &mut out.broad);
@@ -445,6 +453,7 @@ impl<'c, 'a> StatementCx<'c, 'a> {
                     external,
                     default_body,
                     ou_bodies,
+                    excluded,
                     span: name.span,
                     from_std: self.inputs.is_std(item.span),
                 },
@@ -480,6 +489,20 @@ impl<'c, 'a> StatementCx<'c, 'a> {
         broad: &mut Vec<(String, Diagnostic)>,
     ) {
         let ou = org.resolve_ou(&b.ou, parent, &mut self.scope.index, self.sink);
+        if b.statements.is_empty() && b.blocks.is_empty() {
+            // `except` takes paths from the root: name the OU by its full path.
+            let full = ou.map_or_else(|| b.ou.text(), |o| org.org.ous[o].path.clone());
+            self.err(
+                Diagnostic::new(
+                    Code::EmptyOuBlock,
+                    b.span,
+                    format!("`in {}` of managed policy `{mp}` is empty and changes nothing", b.ou.text()),
+                )
+                .with_help(format!(
+                    "to keep the policy out of `{full}` (and the OUs below it), write `except {full}` in the managed policy; otherwise remove the block"
+                )),
+            );
+        }
         let statements = self.lower_managed_statements(&b.statements, mp, broad);
         if let Some(ou) = ou {
             if !statements.is_empty() {

@@ -306,6 +306,7 @@ impl Mover {
                 external,
                 statements,
                 blocks,
+                except,
                 repeated,
             }) => {
                 self.ident(name);
@@ -317,6 +318,12 @@ impl Mover {
                 self.statements(statements);
                 for b in blocks {
                     self.in_block(b);
+                }
+                for McpExcept { ous, span } in except {
+                    for o in ous {
+                        self.ou_path(o);
+                    }
+                    self.span(span);
                 }
                 self.repeated(repeated);
             }
@@ -435,9 +442,17 @@ impl Mover {
     }
 
     fn account(&self, a: &mut Account) {
-        let Account { name, id, span } = a;
+        let Account {
+            name,
+            id,
+            state,
+            span,
+        } = a;
         self.ident(name);
         self.string(id);
+        if let Some(AccountState { value: _, span }) = state {
+            self.span(span);
+        }
         self.span(span);
     }
 

@@ -88,6 +88,9 @@ pub const KEYWORDS: &[Keyword] = &[
     word("management", Rule::kw_management),
     word("ou", Rule::kw_ou),
     word("account", Rule::kw_account),
+    word("suspended", Rule::kw_suspended),
+    word("pending_closure", Rule::kw_pending_closure),
+    word("closed", Rule::kw_closed),
     word("arn", Rule::kw_arn),
     word("identity_store", Rule::kw_identity_store),
     word("region", Rule::kw_region),
@@ -113,6 +116,11 @@ pub fn leading_keywords(rule: Rule) -> &'static [Rule] {
         Rule::statement | Rule::effect => &[Rule::kw_allow, Rule::kw_deny],
         Rule::principal | Rule::principal_kind => &[Rule::kw_group, Rule::kw_user],
         Rule::target => &[Rule::kw_root, Rule::kw_account],
+        Rule::account_state => &[
+            Rule::kw_suspended,
+            Rule::kw_pending_closure,
+            Rule::kw_closed,
+        ],
         _ => match keyword(rule) {
             Some(k) => std::slice::from_ref(&k.rule),
             None => &[],

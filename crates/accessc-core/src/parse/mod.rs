@@ -477,6 +477,10 @@ fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::mp_path => "`path`",
         Rule::mp_description | Rule::fp_description => "`description`",
         Rule::mp_external | Rule::kw_external => "`external`",
+        Rule::mp_except => "`except`",
+        Rule::account_state | Rule::kw_suspended | Rule::kw_pending_closure | Rule::kw_closed => {
+            "an account state (`suspended`, `pending_closure`, `closed`)"
+        }
         Rule::attribute => "an attribute (`Department = \"${path:…}\"`)",
         Rule::quota => "a quota (`managed_policies 20`)",
         Rule::tag | Rule::tag_name => "a tag (`Key = \"value\"`)",

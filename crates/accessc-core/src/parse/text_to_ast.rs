@@ -1,6 +1,7 @@
 //! Pest parse trees to [`crate::ast`] nodes, one item at a time.
 
 use crate::ast::*;
+use crate::org_snapshot::AccountStatus;
 use crate::session_duration::SessionDuration;
 use crate::span::{FileId, Span};
 use pest::iterators::Pair;
@@ -217,6 +218,7 @@ impl Builder<'_> {
                     external: None,
                     statements: Vec::new(),
                     blocks: Vec::new(),
+                    except: Vec::new(),
                     repeated: Vec::new(),
                 };
                 let mut seen = Seen::default();
@@ -251,6 +253,15 @@ impl Builder<'_> {
                             }
                         }
                         Rule::in_block => mp.blocks.push(self.in_block(q)),
+                        Rule::mp_except => {
+                            let span = self.span(&q);
+                            let ous = q
+                                .into_inner()
+                                .filter(|p| p.as_rule() == Rule::ou_path)
+                                .map(|p| self.ou_path(p))
+                                .collect();
+                            mp.except.push(McpExcept { ous, span });
+                        }
                         _ => mp.statements.push(self.statement(q)),
                     }
                 }
@@ -401,7 +412,20 @@ impl Builder<'_> {
         inner.next();
         let name = self.ident(first(&mut inner));
         let id = self.string(first(&mut inner));
-        Account { name, id, span }
+        let state = inner.next().map(|q| AccountState {
+            span: self.span(&q),
+            value: match q.as_str() {
+                "suspended" => AccountStatus::Suspended,
+                "pending_closure" => AccountStatus::PendingClosure,
+                _ => AccountStatus::Closed,
+            },
+        });
+        Account {
+            name,
+            id,
+            state,
+            span,
+        }
     }
 
     fn in_block(&self, p: P) -> InBlock {
