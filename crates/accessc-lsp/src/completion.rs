@@ -228,7 +228,7 @@ fn name_slot(toks: &[&str]) -> Want {
             declared: true,
             aws: false,
         },
-        ("managed_policy", "in") => Want::OuPaths,
+        ("managed_policy", "in" | "except") => Want::OuPaths,
         _ => Want::Nothing,
     }
 }
@@ -679,6 +679,8 @@ mod tests {
             Want::ConditionStart
         );
         assert_eq!(want("managed_policy M {\n  in |"), Want::OuPaths);
+        assert_eq!(want("managed_policy M {\n  except |"), Want::OuPaths);
+        assert_eq!(want("managed_policy M {\n  except A, |"), Want::OuPaths);
         assert_eq!(want("use |"), Want::StdModules);
         assert_eq!(want("// grant |"), Want::Nothing);
         assert_eq!(want("group \"a |"), Want::Nothing);
@@ -716,6 +718,10 @@ mod tests {
             Want::Keywords(vec!["on"])
         );
         assert_eq!(want("group a \"A\" |"), Want::Keywords(vec!["id"]));
+        assert_eq!(
+            want("org {\n  account a \"111111111111\" |"),
+            Want::Keywords(vec!["suspended", "pending_closure", "closed"])
+        );
         // Item keywords at the start of a line only where the item may end.
         assert_eq!(want("grant A\n|"), Want::Keywords(vec!["to"]));
         let Want::Keywords(k) = want("grant A to b on root\n|") else {
