@@ -720,7 +720,15 @@ mod tests {
         assert_eq!(want("group a \"A\" |"), Want::Keywords(vec!["id"]));
         assert_eq!(
             want("org {\n  account a \"111111111111\" |"),
-            Want::Keywords(vec!["suspended", "pending_closure", "closed"])
+            Want::Keywords(vec![
+                "root",
+                "management",
+                "ou",
+                "account",
+                "suspended",
+                "pending_closure",
+                "closed"
+            ])
         );
         // Item keywords at the start of a line only where the item may end.
         assert_eq!(want("grant A\n|"), Want::Keywords(vec!["to"]));
