@@ -494,15 +494,94 @@ fn max_concurrent_assignments_is_bounded_and_used() {
         "{md}"
     );
     // No assignment stack starts more than three assignments.
-    for e in std::fs::read_dir(&out).expect("out").flatten() {
+    let mut stacks = 0;
+    for e in std::fs::read_dir(out.join("templates"))
+        .expect("out/templates")
+        .flatten()
+    {
         let name = e.file_name().to_string_lossy().to_string();
         if !name.starts_with("assignments-") {
             continue;
         }
+        stacks += 1;
         let text = std::fs::read_to_string(e.path()).expect("template");
         let resources = text.matches("Type: AWS::SSO::Assignment").count();
         let chained = text.matches("DependsOn: ").count();
         assert!(resources - chained <= 3, "{name}: {resources} - {chained}");
         assert!(resources < 3 || resources - chained >= 1, "{name}");
     }
+    assert!(stacks > 0, "no assignment template in out/templates");
+}
+
+/// `--name-prefix` names the stacks of the deploy order and is the default
+/// of both backends' prefix; a prefix AWS would refuse in a stack, StackSet
+/// or export name is a usage error that writes nothing.
+#[test]
+fn name_prefix_is_validated_and_names_both_backends() {
+    let ex = root().join("examples/break-glass");
+    let run = |prefix: &str, out: &Path| {
+        accessc(&[
+            "build",
+            s(&ex),
+            "--target",
+            "cfn,terraform",
+            "-o",
+            s(out),
+            "--today",
+            "2026-11-28",
+            "--name-prefix",
+            prefix,
+        ])
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let long = "a".repeat(32);
+    for (i, bad) in ["", "7up", "a_b", "a b", "team-", "a--b", "a/b", "é", &long]
+        .into_iter()
+        .enumerate()
+    {
+        let out = dir.path().join(format!("bad{i}"));
+        let o = run(bad, &out);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{bad:?}: {err}");
+        assert!(err.contains("--name-prefix"), "{bad:?}: {err}");
+        assert!(err.contains("the name prefix"), "{bad:?}: {err}");
+        assert!(!err.contains("panicked"), "{bad:?}: {err}");
+        assert!(!out.exists(), "{bad:?}: something was written");
+    }
+    let out = dir.path().join("good");
+    let o = run("Prod-eu1", &out);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let cfn = out.join("cfn");
+    let order: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(cfn.join("deploy-order.json")).expect("deploy order"),
+    )
+    .expect("json");
+    assert_eq!(order["name_prefix"], "Prod-eu1");
+    let mut stacks = 0;
+    for stage in order["stages"].as_array().expect("stages") {
+        for stack in stage["stacks"].as_array().expect("stacks") {
+            let name = stack["stack_name"].as_str().expect("name");
+            assert!(name.starts_with("Prod-eu1-"), "{name}");
+            let template = stack["template"].as_str().expect("template");
+            assert!(template.starts_with("templates/"), "{template}");
+            let text = std::fs::read_to_string(cfn.join(template)).expect("template");
+            assert!(text.contains("Default: Prod-eu1\n"), "{template}");
+            stacks += 1;
+        }
+    }
+    assert!(stacks >= 2, "{order}");
+    let md = std::fs::read_to_string(cfn.join("DEPLOY.md")).expect("DEPLOY.md");
+    assert!(
+        md.contains("--stack-name Prod-eu1-permission-sets --template-file templates/permission-sets.template.yaml"),
+        "{md}"
+    );
+    assert!(!md.contains("accessc-permission-sets"), "{md}");
+    let variables =
+        std::fs::read_to_string(out.join("terraform/variables.tf")).expect("variables.tf");
+    assert!(variables.contains("\"Prod-eu1-\""), "{variables}");
 }

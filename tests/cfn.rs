@@ -560,6 +560,7 @@ fn assignment_chains_follow_max_concurrent_assignments() {
             let opts = CfnOptions {
                 format,
                 max_concurrent_assignments: n,
+                ..CfnOptions::default()
             };
             let files = emit_cfn(&ir, &opts, &GuardRules).expect("emit");
             let mut stacks = 0;
@@ -735,15 +736,48 @@ fn terraform_agreed(files: &[OutFile]) -> Agreed {
 }
 
 /// Both backends give the break-glass sets the same tag, metric and names,
-/// and the StackSets the same descriptions.
+/// and the StackSets the same descriptions, with the default name prefix and
+/// with one chosen at build time.
 #[test]
 fn cloudformation_and_terraform_agree() {
-    use accessc_core::emit::terraform::emit_terraform;
-    for example in examples() {
+    use accessc_core::emit::common::NamePrefix;
+    use accessc_core::emit::terraform::emit_terraform_with;
+    let prefixes = [
+        NamePrefix::default(),
+        NamePrefix::new("prod-eu1").expect("prefix"),
+    ];
+    for (example, prefix) in examples()
+        .into_iter()
+        .flat_map(|e| prefixes.map(|p| (e.clone(), p)))
+    {
         let ir = ir_of(&example);
-        let cfn = cfn_agreed(&emit(&ir, CfnFormat::Json));
-        let tf = terraform_agreed(&emit_terraform(&ir).expect("terraform"));
-        assert_eq!(cfn, tf, "{}", example.display());
+        let opts = CfnOptions {
+            format: CfnFormat::Json,
+            name_prefix: prefix,
+            ..CfnOptions::default()
+        };
+        let files = emit_cfn(&ir, &opts, &GuardRules).expect("cfn");
+        let cfn = cfn_agreed(&files);
+        let tf = terraform_agreed(&emit_terraform_with(&ir, prefix).expect("terraform"));
+        assert_eq!(cfn, tf, "{} ({prefix})", example.display());
+        let named = format!("{prefix}-");
+        for (name, ..) in cfn.filters.iter().chain(&cfn.alarms) {
+            assert!(name.starts_with(&named), "{name} ({prefix})");
+        }
+        // The deploy order names the stacks after the same prefix.
+        let order = files
+            .iter()
+            .find(|f| f.path == "deploy-order.json")
+            .expect("deploy-order.json");
+        let order = parse_json(&order.contents);
+        assert_eq!(order["name_prefix"], prefix.as_str());
+        for stage in order["stages"].as_array().expect("stages") {
+            for stack in stage["stacks"].as_array().expect("stacks") {
+                let name = stack["stack_name"].as_str().expect("name");
+                assert!(name.starts_with(&named), "{name} ({prefix})");
+                assert!(name.len() <= 128 && !name.contains("--"), "{name}");
+            }
+        }
         let break_glass = ir
             .permission_sets
             .iter()

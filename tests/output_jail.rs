@@ -216,6 +216,7 @@ fn links_at_temporary_names_are_never_written_through() {
     for (folder, names) in [
         ("ir", &["accessc.ir.json"][..]),
         ("cfn", &["DEPLOY.md", "permission-sets.template.yaml"][..]),
+        ("cfn/templates", &["permission-sets.template.yaml"][..]),
         ("terraform", &["main.tf", "versions.tf"][..]),
     ] {
         let dir = scene.out().join(folder);
@@ -246,7 +247,7 @@ fn links_at_temporary_names_are_never_written_through() {
         tree(&other.out())
     };
     let mut got = tree(&scene.out());
-    for folder in ["ir", "cfn", "terraform"] {
+    for folder in ["ir", "cfn", "cfn/templates", "terraform"] {
         got.remove(&PathBuf::from(folder).join(".accessc-lock"));
     }
     assert_eq!(got, want);
@@ -344,6 +345,108 @@ fn a_link_as_a_target_folder_is_refused() {
         assert!(tree(&scene.out())
             .iter()
             .all(|(_, n)| matches!(n, Node::Link(_))));
+    }
+}
+
+#[test]
+fn a_link_as_the_templates_folder_is_refused() {
+    for (target, cfn) in [("cfn", ""), ("ir,cfn,terraform", "cfn")] {
+        for to in ["d", "new"] {
+            let scene = Scene::new("F");
+            let dir = scene.out().join(cfn);
+            std::fs::create_dir_all(&dir).expect("mkdir");
+            symlink(scene.outside().join(to), dir.join("templates")).expect("link");
+            let before = scene.world();
+            let o = scene.build(target);
+            assert_refused(&o, 2, "is a symbolic link");
+            assert!(stderr(&o).contains("templates"), "{}", stderr(&o));
+            assert_eq!(scene.world(), before, "{target} -> {to}");
+            assert!(!scene.outside().join("new").exists());
+            // Nothing was written anywhere in the jail.
+            assert!(
+                tree(&scene.out())
+                    .iter()
+                    .all(|(_, n)| matches!(n, Node::Link(_))),
+                "{target}"
+            );
+        }
+    }
+    // A file where the folder goes: refused, left alone.
+    let scene = Scene::new("F");
+    std::fs::create_dir(scene.out()).expect("mkdir");
+    std::fs::write(scene.out().join("templates"), "mine\n").expect("write");
+    assert_refused(&scene.build("cfn"), 2, "not a directory");
+    assert_eq!(
+        std::fs::read(scene.out().join("templates")).expect("read"),
+        b"mine\n"
+    );
+}
+
+/// An output folder of a build that wrote the templates beside the deploy
+/// order (its manifest lists them there) becomes exactly a fresh build's:
+/// the old templates are removed through the manifest, and a foreign
+/// template there is left alone.
+#[test]
+fn an_old_cfn_output_folder_converges() {
+    for format in ["yaml", "json"] {
+        let scene = Scene::new("F");
+        let out = scene.out();
+        let args = |out: &Path| {
+            accessc(&[
+                "build",
+                s(&scene.src()),
+                "--target",
+                "cfn",
+                "--format",
+                format,
+                "-o",
+                s(out),
+                "--today",
+                "2026-11-28",
+            ])
+        };
+        assert_ok(&args(&out));
+        let want = tree(&out);
+        // The old layout: every template at the root, in the root's manifest.
+        let templates = out.join("templates");
+        let mut lines = vec!["DEPLOY.md".to_string(), "deploy-order.json".to_string()];
+        for e in std::fs::read_dir(&templates).expect("templates") {
+            let name = e.expect("entry").file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            std::fs::rename(templates.join(&name), out.join(&name)).expect("move");
+            lines.push(name);
+        }
+        assert!(lines.len() > 2);
+        std::fs::remove_dir_all(&templates).expect("rm");
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        write_manifest(&out, &lines);
+        let foreign = format!("mine.template.{format}");
+        std::fs::write(out.join(&foreign), "mine\n").expect("write");
+        let before = scene.world();
+        let o = args(&out);
+        assert_ok(&o);
+        assert!(stderr(&o).contains("removed"), "{}", stderr(&o));
+        assert_eq!(scene.world(), before);
+        let mut got = tree(&out);
+        assert_eq!(
+            got.remove(&PathBuf::from(&foreign)),
+            Some(Node::File(b"mine\n".to_vec(), 0))
+        );
+        assert_eq!(got, want, "{format}");
+        // The next build changes nothing.
+        let o = args(&out);
+        assert_ok(&o);
+        assert_eq!(
+            stderr(&o).matches("wrote 0 file(s)").count(),
+            2,
+            "{}",
+            stderr(&o)
+        );
+        let mut again = tree(&out);
+        again.remove(&PathBuf::from(&foreign));
+        assert_eq!(again, want, "{format}");
     }
 }
 
@@ -739,16 +842,32 @@ fn every_output_name_is_of_its_target_kinds() {
         for (folder, kinds) in [
             ("ir", accessc_core::output::Kinds::IR),
             ("cfn", accessc_core::output::Kinds::CFN),
+            ("cfn/templates", accessc_core::output::Kinds::CFN_TEMPLATES),
             ("terraform", accessc_core::output::Kinds::TERRAFORM),
         ] {
-            for name in tree(&out.path().join(folder)).keys() {
-                let name = name.to_string_lossy();
-                assert!(
-                    name.starts_with('.') || kinds.owns(&name),
+            let mut files = 0;
+            for e in std::fs::read_dir(out.path().join(folder)).expect("folder") {
+                let e = e.expect("entry");
+                let name = e.file_name().to_string_lossy().into_owned();
+                if folder == "cfn" && name == "templates" {
+                    assert!(e.file_type().expect("type").is_dir());
+                    continue;
+                }
+                if name.starts_with('.') {
+                    continue;
+                }
+                assert!(kinds.owns(&name), "{}: {folder}/{name}", ex.display());
+                // The deploy order never lies among the templates, nor a
+                // template beside it.
+                assert_eq!(
+                    folder == "cfn/templates",
+                    accessc_core::emit::cfn::is_template(&name),
                     "{}: {folder}/{name}",
                     ex.display()
                 );
+                files += 1;
             }
+            assert!(files > 0, "{}: {folder} is empty", ex.display());
         }
     }
 }
@@ -799,6 +918,7 @@ mod property {
         "ir",
         "cfn",
         "terraform",
+        "templates",
         "evil",
         "notes.txt",
     ];

@@ -28,6 +28,12 @@ pub struct BuildArgs {
     /// (1 to 15; the assignments form this many `DependsOn` chains).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u8).range(1..=15))]
     max_concurrent_assignments: u8,
+    /// The prefix of the names accessc gives in AWS, for both CloudFormation
+    /// (stack names, the `NamePrefix` default) and Terraform (the
+    /// `name_prefix` default): a letter, then letters, digits and single
+    /// hyphens, at most 31.
+    #[arg(long, default_value = accessc_core::emit::common::DEFAULT_NAME_PREFIX, value_parser = accessc_core::emit::common::NamePrefix::new)]
+    name_prefix: accessc_core::emit::common::NamePrefix,
     /// The date user-grant expiry is judged against (YYYY-MM-DD); default: today (UTC).
     #[arg(long, value_parser = Today::parse_arg)]
     today: Option<Today>,
@@ -91,7 +97,7 @@ pub fn run(args: BuildArgs) -> ExitCode {
     // free again before CloudFormation needs its own).
     let mut terraform = None;
     if targets.contains(&Target::Terraform) {
-        match accessc_core::emit::terraform::emit_terraform(&ir) {
+        match accessc_core::emit::terraform::emit_terraform_with(&ir, args.name_prefix) {
             Ok(files) => terraform = Some(files),
             Err(clashes) => {
                 for c in &clashes {
@@ -116,6 +122,7 @@ pub fn run(args: BuildArgs) -> ExitCode {
                 TemplateFormat::Json => accessc_core::emit::cfn::CfnFormat::Json,
             },
             max_concurrent_assignments: usize::from(args.max_concurrent_assignments),
+            name_prefix: args.name_prefix,
         };
         match accessc_core::emit::cfn::prepare_cfn(&ir, &opts, &accessc_guard::GuardRules) {
             Ok(output) => {
@@ -160,7 +167,7 @@ pub fn run(args: BuildArgs) -> ExitCode {
     targets.sort_by_key(|t| dir_of(*t));
     let mut writers = Vec::new();
     for &t in &targets {
-        let paths = match t {
+        let mut paths = match t {
             Target::Cfn => cfn.as_ref().map(|c| c.paths()).unwrap_or_default(),
             Target::Ir => vec![accessc_core::emit::IR_FILE.to_string()],
             Target::Terraform => terraform.iter().flatten().map(|f| f.path.clone()).collect(),
@@ -171,42 +178,65 @@ pub fn run(args: BuildArgs) -> ExitCode {
             Target::Cfn => accessc_core::output::Kinds::CFN,
             Target::Terraform => accessc_core::output::Kinds::TERRAFORM,
         };
-        match accessc_core::output::OutputWriter::begin_with(&dir, kinds, paths, &mut on_wait) {
-            Ok(mut w) => {
-                for warning in w.take_warnings() {
-                    eprintln!("warning: {warning}");
-                }
-                writers.push((t, dir, w))
+        // CloudFormation's templates go into a folder of their own, with its
+        // own manifest, as each target's folder of a multi-target build:
+        // the deploy order stays apart from them.
+        let templates: Vec<String> = if t == Target::Cfn {
+            let (templates, rest) = paths
+                .into_iter()
+                .partition(|p| accessc_core::emit::cfn::is_template(p));
+            paths = rest;
+            templates
+        } else {
+            Vec::new()
+        };
+        let writer = match begin(&dir, kinds, paths, &mut on_wait) {
+            Ok(w) => w,
+            Err(code) => return code,
+        };
+        let templates = if t == Target::Cfn {
+            let sub = dir.join(accessc_core::emit::cfn::TEMPLATES_DIR);
+            let kinds = accessc_core::output::Kinds::CFN_TEMPLATES;
+            match begin(&sub, kinds, templates, &mut on_wait) {
+                Ok(w) => Some((sub, w)),
+                Err(code) => return code,
             }
-            Err(e) => {
-                eprintln!("error: cannot write to `{}`: {e}", dir.display());
-                return ExitCode::from(2);
-            }
-        }
+        } else {
+            None
+        };
+        writers.push((t, dir, writer, templates))
     }
     // CloudFormation first: writing it frees its units before the IR's JSON
     // text is made.
-    writers.sort_by_key(|(t, _, _)| match t {
+    writers.sort_by_key(|(t, ..)| match t {
         Target::Cfn => 0,
         Target::Terraform => 1,
         Target::Ir => 2,
     });
-    let mut status = ExitCode::SUCCESS;
-    for (t, dir, mut writer) in writers {
+    for (t, dir, mut writer, templates) in writers {
+        let shown = dir.display().to_string();
         let written = match t {
             Target::Ir => {
                 let files = accessc_core::emit::emit_ir(&ir);
                 timer.lap("ir: emit");
-                write_all(writer, &files)
+                write_all(writer, &files).map(|r| vec![(dir, r)])
             }
-            Target::Terraform => write_all(writer, &terraform.take().unwrap_or_default()),
+            Target::Terraform => {
+                write_all(writer, &terraform.take().unwrap_or_default()).map(|r| vec![(dir, r)])
+            }
             // Assignment templates are rendered in parallel and written as
             // they come, so the output is never held whole in memory.
-            Target::Cfn => match cfn.take() {
-                Some(output) => output
-                    .for_each_file(|f| writer.write(&f.path, &f.contents))
-                    .and_then(|()| writer.finish()),
-                None => Err(std::io::Error::other(
+            Target::Cfn => match (cfn.take(), templates) {
+                (Some(output), Some((sub, mut tw))) => output
+                    .for_each_file(|f| {
+                        if accessc_core::emit::cfn::is_template(&f.path) {
+                            tw.write(&f.path, &f.contents)
+                        } else {
+                            writer.write(&f.path, &f.contents)
+                        }
+                    })
+                    .and_then(|()| Ok(vec![(sub, tw.finish()?), (dir, writer.finish()?)])),
+                _ => Err(std::io::Error::other(
                     "the CloudFormation output was not prepared",
                 )),
             },
@@ -217,29 +247,52 @@ pub fn run(args: BuildArgs) -> ExitCode {
             Target::Cfn => "cfn: render and write",
         });
         match written {
-            Ok(report) => {
-                for warning in &report.warnings {
-                    eprintln!("warning: {warning}");
+            Ok(reports) => {
+                for (dir, report) in reports {
+                    for warning in &report.warnings {
+                        eprintln!("warning: {warning}");
+                    }
+                    eprintln!(
+                        "wrote {} file(s) to {} ({} unchanged, {} removed)",
+                        report.written.len(),
+                        dir.display(),
+                        report.unchanged.len(),
+                        report.removed.len()
+                    )
                 }
-                eprintln!(
-                    "wrote {} file(s) to {} ({} unchanged, {} removed)",
-                    report.written.len(),
-                    dir.display(),
-                    report.unchanged.len(),
-                    report.removed.len()
-                )
             }
             Err(e) => {
-                eprintln!("error: cannot write to `{}`: {e}", dir.display());
-                status = ExitCode::from(2);
-                break;
+                eprintln!("error: cannot write to `{shown}`: {e}");
+                return ExitCode::from(2);
             }
         }
     }
     if let Some(note) = inactive_accounts_note(&ir) {
         eprintln!("{note}");
     }
-    status
+    ExitCode::SUCCESS
+}
+
+/// Opens one output folder for `paths` (see `OutputWriter::begin_with`),
+/// printing what it found; the exit code of a refusal.
+fn begin(
+    dir: &Path,
+    kinds: accessc_core::output::Kinds,
+    paths: Vec<String>,
+    on_wait: &mut dyn FnMut(&Path),
+) -> Result<accessc_core::output::OutputWriter, ExitCode> {
+    match accessc_core::output::OutputWriter::begin_with(dir, kinds, paths, on_wait) {
+        Ok(mut w) => {
+            for warning in w.take_warnings() {
+                eprintln!("warning: {warning}");
+            }
+            Ok(w)
+        }
+        Err(e) => {
+            eprintln!("error: cannot write to `{}`: {e}", dir.display());
+            Err(ExitCode::from(2))
+        }
+    }
 }
 
 /// The summary's note on the accounts no assignment reaches because AWS

@@ -46,11 +46,16 @@ impl Kinds {
 
     /// `--target ir`.
     pub const IR: Kinds = Kinds::new(&[crate::emit::IR_FILE], &[]);
-    /// `--target cfn`.
+    /// `--target cfn`, its folder: the deploy order. The templates are in
+    /// its `templates/` folder ([`Kinds::CFN_TEMPLATES`]); a manifest of a
+    /// build that wrote them beside the deploy order may still list them
+    /// here, so the next build removes them as files it no longer writes.
     pub const CFN: Kinds = Kinds::new(
         &["DEPLOY.md", "deploy-order.json"],
         &[".template.yaml", ".template.json"],
     );
+    /// `--target cfn`, its `templates/` folder: the templates only.
+    pub const CFN_TEMPLATES: Kinds = Kinds::new(&[], &[".template.yaml", ".template.json"]);
     /// `--target terraform`.
     pub const TERRAFORM: Kinds = Kinds::new(&[], &[".tf"]);
 
@@ -623,6 +628,10 @@ mod tests {
         assert!(Kinds::IR.owns(crate::emit::IR_FILE));
         assert!(!Kinds::IR.owns("other.json"));
         assert!(!Kinds::CFN.owns(".template.yaml"));
+        assert!(Kinds::CFN_TEMPLATES.owns("permission-sets.template.json"));
+        for name in ["DEPLOY.md", "deploy-order.json", "templates", "x.json"] {
+            assert!(!Kinds::CFN_TEMPLATES.owns(name), "{name}");
+        }
         assert!(!Kinds::TERRAFORM.owns(&format!("{}.tf", "a".repeat(300))));
     }
 

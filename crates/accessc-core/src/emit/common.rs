@@ -15,6 +15,96 @@ pub const BREAK_GLASS_METRIC_NAMESPACE: &str = "accessc/BreakGlass";
 /// filters, StackSets, exports, stacks), without its separator.
 pub const DEFAULT_NAME_PREFIX: &str = "accessc";
 
+/// The longest name prefix: Terraform's `name_prefix` holds it and its `-`
+/// in the 32 characters its validation allows, and with it every stack,
+/// StackSet, export, alarm and metric filter name stays within AWS's limits
+/// (stack and StackSet names: 128 characters).
+pub const MAX_NAME_PREFIX_LEN: usize = 31;
+
+/// The prefix of the names accessc gives in AWS, without its separator
+/// (`accessc build --name-prefix`): an ASCII letter, then letters, digits
+/// and single inner hyphens, at most [`MAX_NAME_PREFIX_LEN`] characters —
+/// what a stack, StackSet, export, alarm and metric filter name may all
+/// start with. Both backends write it as the default of their prefix
+/// (CloudFormation's `NamePrefix` parameter, Terraform's `name_prefix`
+/// variable with its `-`), so one prefix names the same things either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NamePrefix {
+    len: u8,
+    bytes: [u8; MAX_NAME_PREFIX_LEN],
+}
+
+impl NamePrefix {
+    /// `s` as a prefix, or why it cannot be one (one sentence).
+    pub fn new(s: &str) -> Result<NamePrefix, String> {
+        let shown: String = s
+            .chars()
+            .take(40)
+            .collect::<String>()
+            .escape_debug()
+            .collect();
+        if s.is_empty() {
+            return Err(
+                "the name prefix is empty: give a letter, then letters, digits and hyphens".into(),
+            );
+        }
+        if s.len() > MAX_NAME_PREFIX_LEN {
+            return Err(format!(
+                "the name prefix `{shown}…` is longer than {MAX_NAME_PREFIX_LEN} characters:                  stack and StackSet names after it must stay within 128"
+            ));
+        }
+        if !s.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            return Err(format!(
+                "the name prefix `{shown}` does not start with a letter, as stack and StackSet names must"
+            ));
+        }
+        if let Some(c) = s
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+        {
+            return Err(format!(
+                "the name prefix `{shown}` has `{}`: only letters, digits and hyphens are allowed in stack, StackSet and export names",
+                c.escape_debug()
+            ));
+        }
+        if s.ends_with('-') || s.contains("--") {
+            return Err(format!(
+                "the name prefix `{shown}` ends with `-` or has `--`: accessc adds the `-` after it, and `--` marks a shortened name"
+            ));
+        }
+        let mut bytes = [0; MAX_NAME_PREFIX_LEN];
+        for (b, c) in bytes.iter_mut().zip(s.bytes()) {
+            *b = c;
+        }
+        Ok(NamePrefix {
+            len: s.len() as u8,
+            bytes,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.bytes
+            .get(..usize::from(self.len))
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or(DEFAULT_NAME_PREFIX)
+    }
+}
+
+impl Default for NamePrefix {
+    fn default() -> Self {
+        NamePrefix::new(DEFAULT_NAME_PREFIX).unwrap_or(NamePrefix {
+            len: 0,
+            bytes: [0; MAX_NAME_PREFIX_LEN],
+        })
+    }
+}
+
+impl std::fmt::Display for NamePrefix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The metric that counts the sign-ins to break-glass set `name`: the set's
 /// name, in [`BREAK_GLASS_METRIC_NAMESPACE`].
 pub fn break_glass_metric_name(name: &str) -> String {
@@ -71,6 +161,37 @@ mod tests {
             document: "{}".into(),
             targets: vec![],
             account_ids: vec![],
+        }
+    }
+
+    #[test]
+    fn name_prefixes_are_what_every_aws_name_allows() {
+        assert_eq!(NamePrefix::default().as_str(), "accessc");
+        for ok in ["a", "prod", "Team-7", "x1-y2-z3", &"a".repeat(31)] {
+            assert_eq!(
+                NamePrefix::new(ok).map(|p| p.to_string()),
+                Ok(ok.to_string())
+            );
+        }
+        for bad in [
+            "",
+            "7up",
+            "-a",
+            "a-",
+            "a--b",
+            "a_b",
+            "a b",
+            "a.b",
+            "a/b",
+            "a:b",
+            "ä",
+            "a\n",
+            &"a".repeat(32),
+            &"ab".repeat(1000),
+        ] {
+            let err = NamePrefix::new(bad).expect_err(bad);
+            assert!(err.starts_with("the name prefix"), "{err}");
+            assert!(err.len() < 200, "{err}");
         }
     }
 

@@ -22,6 +22,7 @@ mod split;
 mod template;
 mod yaml;
 
+use crate::emit::common::NamePrefix;
 use crate::emit::OutFile;
 use crate::ir::Ir;
 pub use ir_to_units::{
@@ -48,6 +49,19 @@ impl CfnFormat {
     }
 }
 
+/// The folder of the CloudFormation output that holds the templates (and
+/// nothing else), so that `templates/*.json` never picks up
+/// `deploy-order.json`: [`CfnOutput`] names a template by its file name, a
+/// writer puts it into this folder, and `DEPLOY.md` and `deploy-order.json`
+/// give its path from the output folder, `templates/NAME.template.yaml`.
+pub const TEMPLATES_DIR: &str = "templates";
+
+/// Whether `name`, a file of [`CfnOutput`], is a template (it goes into
+/// [`TEMPLATES_DIR`]); the deploy order stays in the output folder.
+pub fn is_template(name: &str) -> bool {
+    name.ends_with(".template.yaml") || name.ends_with(".template.json")
+}
+
 /// The most assignment operations IAM Identity Center keeps outstanding
 /// per instance: the bound of `--max-concurrent-assignments`.
 pub const MAX_OUTSTANDING_ASSIGNMENTS: usize = 15;
@@ -67,6 +81,9 @@ pub struct CfnOptions {
     /// (`1..=15`; others are brought into that range): the assignments are
     /// laid in this many `DependsOn` chains.
     pub max_concurrent_assignments: usize,
+    /// The default of the `NamePrefix` parameter, and the prefix of the
+    /// stack names of `DEPLOY.md` and `deploy-order.json`.
+    pub name_prefix: NamePrefix,
 }
 
 impl Default for CfnOptions {
@@ -74,6 +91,7 @@ impl Default for CfnOptions {
         CfnOptions {
             format: CfnFormat::default(),
             max_concurrent_assignments: DEFAULT_CONCURRENT_ASSIGNMENTS,
+            name_prefix: NamePrefix::default(),
         }
     }
 }
@@ -121,6 +139,13 @@ pub(crate) struct Stack {
     pub stem: String,
     pub file: String,
     pub params: Vec<String>,
+}
+
+impl Stack {
+    /// The template's path from the output folder: `templates/FILE`.
+    pub fn path(&self) -> String {
+        format!("{TEMPLATES_DIR}/{}", self.file)
+    }
 }
 
 /// Policy rules run on the generated templates before any is returned (the
@@ -256,6 +281,16 @@ pub fn prepare_cfn(
     let format = opts.format;
     let chains = opts.chains();
     let mut units = ir_to_units::build(ir, format);
+    if let Some(d) = units
+        .params
+        .get_mut("NamePrefix")
+        .and_then(|p| p.definition.as_object_mut())
+    {
+        d.insert(
+            "Default".into(),
+            serde_json::json!(opts.name_prefix.as_str()),
+        );
+    }
     let mut errors = units.errors.clone();
     let region = ir.instance.region.clone();
     let params = units.params.clone();
@@ -329,10 +364,13 @@ pub fn prepare_cfn(
     let mut stacks = sets.stacks;
     stacks.extend(assignments.stacks);
     let mut files = vec![
-        OutFile::new("DEPLOY.md", deploy::deploy_md(ir, &stacks, &units, chains)),
+        OutFile::new(
+            "DEPLOY.md",
+            deploy::deploy_md(ir, &stacks, &units, chains, opts.name_prefix),
+        ),
         OutFile::new(
             "deploy-order.json",
-            deploy::deploy_order_json(&stacks, &units, format, chains),
+            deploy::deploy_order_json(&stacks, &units, format, chains, opts.name_prefix),
         ),
     ];
     files.extend(sets.ready);

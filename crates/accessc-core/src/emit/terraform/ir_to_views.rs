@@ -6,7 +6,7 @@ use super::hcl::{self, string};
 use super::names::{ident, path_ident, stable_stack_set_name, Namespace};
 use crate::emit::common::{
     break_glass_metric_name, break_glass_name, policy_template_description, stack_set_description,
-    BREAK_GLASS_METRIC_NAMESPACE, BREAK_GLASS_TAG, DEFAULT_NAME_PREFIX,
+    NamePrefix, BREAK_GLASS_METRIC_NAMESPACE, BREAK_GLASS_TAG,
 };
 use crate::ir::{Boundary, CmpDeployment, Ir, OrgUnitRef, PermissionSet, PrincipalType};
 use serde_json::{json, Value};
@@ -136,7 +136,7 @@ struct OuRef {
     expr: String,
 }
 
-pub fn views(ir: &Ir) -> Views {
+pub fn views(ir: &Ir, prefix: NamePrefix) -> Views {
     let mut placeholders: BTreeSet<String> = BTreeSet::new();
     let mut root_placeholder = false;
 
@@ -340,7 +340,7 @@ pub fn views(ir: &Ir) -> Views {
             name: PREFIX_VAR.into(),
             description: string("The prefix of the names accessc gives in AWS (break-glass alarms and metric filters, StackSets), its separator included."),
             type_: "string".into(),
-            default: Some(string(&format!("{DEFAULT_NAME_PREFIX}-"))),
+            default: Some(string(&format!("{prefix}-"))),
             validation: Some(Validation {
                 condition: format!("can(regex(\"^[A-Za-z][A-Za-z0-9-]{{0,31}}$\", var.{PREFIX_VAR}))"),
                 message: string("The name prefix is a letter, then at most 31 letters, digits and hyphens."),
