@@ -11,7 +11,7 @@ mod peers;
 #[path = "support/aws.rs"]
 mod aws_support;
 
-use accessc_core::ir::PrincipalType;
+use accessc_core::ir::{Ir, PrincipalType};
 use aws_support::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -21,6 +21,24 @@ const TODAY: &str = "2026-06-01";
 
 fn json(out: &str) -> Value {
     serde_json::from_str(out).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+/// A shipped example copied into a temporary directory, its IR, and a local
+/// endpoint seeded with the IR's organization and principals (what
+/// `seed_from_ir` returns: the instance and the ids it made).
+fn seeded_example(example: &str) -> (tempfile::TempDir, std::path::PathBuf, Ir, Moto, Value) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join(example);
+    copy_dir(&peers::root().join("examples").join(example), &dir);
+    let ir = ir_of(&dir, TODAY);
+    let moto = Moto::start(
+        ir.org
+            .management_account_id
+            .as_deref()
+            .unwrap_or("123456789012"),
+    );
+    let seeded = moto.seed_from_ir(&ir, &[]);
+    (tmp, dir, ir, moto, seeded)
 }
 
 fn end_to_end(example: &str) {
@@ -321,19 +339,9 @@ fn secops_responder() {
 /// A user grant kept past its `until` is stale drift.
 #[test]
 fn a_user_grant_past_until_is_stale_drift() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let dir = tmp.path().join("external-auditor");
-    copy_dir(&peers::root().join("examples/external-auditor"), &dir);
+    let (_tmp, dir, ir, moto, _) = seeded_example("external-auditor");
     let d = s(&dir);
-    let ir = ir_of(&dir, TODAY);
-    let moto = Moto::start(
-        ir.org
-            .management_account_id
-            .as_deref()
-            .unwrap_or("123456789012"),
-    );
     let url = moto.url();
-    moto.seed_from_ir(&ir, &[]);
     expect(
         &mut accessc(
             &url,
@@ -363,19 +371,9 @@ fn a_user_grant_past_until_is_stale_drift() {
 /// them and re-provisions the set on every account.
 #[test]
 fn an_out_of_band_edit_is_drift_and_apply_restores_and_reprovisions() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let dir = tmp.path().join("app-developer");
-    copy_dir(&peers::root().join("examples/app-developer"), &dir);
+    let (_tmp, dir, ir, moto, _) = seeded_example("app-developer");
     let d = s(&dir);
-    let ir = ir_of(&dir, TODAY);
-    let moto = Moto::start(
-        ir.org
-            .management_account_id
-            .as_deref()
-            .unwrap_or("123456789012"),
-    );
     let url = moto.url();
-    moto.seed_from_ir(&ir, &[]);
     expect(
         &mut accessc(
             &url,
@@ -461,19 +459,9 @@ fn an_out_of_band_edit_is_drift_and_apply_restores_and_reprovisions() {
 /// tag is never touched, nor are Control Tower's `AWS…` sets.
 #[test]
 fn unowned_and_control_tower_sets_are_never_touched() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let dir = tmp.path().join("org-matrix");
-    copy_dir(&peers::root().join("examples/org-matrix"), &dir);
+    let (_tmp, dir, _, moto, seeded) = seeded_example("org-matrix");
     let d = s(&dir);
-    let ir = ir_of(&dir, TODAY);
-    let moto = Moto::start(
-        ir.org
-            .management_account_id
-            .as_deref()
-            .unwrap_or("123456789012"),
-    );
     let url = moto.url();
-    let seeded = moto.seed_from_ir(&ir, &[]);
     let instance = seeded["instance_arn"]
         .as_str()
         .expect("instance")
@@ -577,19 +565,9 @@ fn unowned_and_control_tower_sets_are_never_touched() {
 /// (exit 3).
 #[test]
 fn an_account_that_joins_an_ou_gets_its_access_with_org_live() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let dir = tmp.path().join("org-matrix");
-    copy_dir(&peers::root().join("examples/org-matrix"), &dir);
+    let (_tmp, dir, ir, moto, _) = seeded_example("org-matrix");
     let d = s(&dir);
-    let ir = ir_of(&dir, TODAY);
-    let moto = Moto::start(
-        ir.org
-            .management_account_id
-            .as_deref()
-            .unwrap_or("123456789012"),
-    );
     let url = moto.url();
-    moto.seed_from_ir(&ir, &[]);
     expect(
         &mut accessc(
             &url,
