@@ -96,13 +96,8 @@ pub(super) fn collect<'a>(inputs: &Inputs<'a>, sink: &mut Sink) -> Scope<'a> {
         }
     }
     for item in inputs.items() {
-        let (kind, ident) = match &item.kind {
-            ItemKind::Function(f) => (Kind::Function, &f.name),
-            ItemKind::Policy(p) => (Kind::Policy, &p.name),
-            ItemKind::ManagedPolicy(m) => (Kind::ManagedPolicy, &m.name),
-            ItemKind::Group(g) => (Kind::Group, &g.name),
-            ItemKind::User(u) => (Kind::User, &u.name),
-            _ => continue,
+        let Some((kind, ident)) = declared_name(&item.kind) else {
+            continue;
         };
         if inputs.is_std(ident.span) && scope.names.broken.contains(&(kind, ident.name.clone())) {
             continue;
@@ -278,13 +273,8 @@ fn std_names() -> &'static [(Kind, String, &'static str)] {
         for (module, text) in crate::load::STD_MODULES {
             let (m, _) = crate::parse::parse_file(crate::span::FileId(0), text);
             for item in &m.items {
-                let (kind, ident) = match &item.kind {
-                    ItemKind::Function(f) => (Kind::Function, &f.name),
-                    ItemKind::Policy(p) => (Kind::Policy, &p.name),
-                    ItemKind::ManagedPolicy(m) => (Kind::ManagedPolicy, &m.name),
-                    ItemKind::Group(g) => (Kind::Group, &g.name),
-                    ItemKind::User(u) => (Kind::User, &u.name),
-                    _ => continue,
+                let Some((kind, ident)) = declared_name(&item.kind) else {
+                    continue;
                 };
                 out.push((kind, ident.name.clone(), *module));
             }
@@ -320,4 +310,16 @@ fn wrong_kind_help(want: Kind, found: Kind, name: &str) -> String {
         }
         _ => format!("use {} {} here", want.article(), want.noun()),
     }
+}
+
+/// The kind and name an item declares, for the items that declare one.
+fn declared_name(item: &ItemKind) -> Option<(Kind, &Ident)> {
+    Some(match item {
+        ItemKind::Function(f) => (Kind::Function, &f.name),
+        ItemKind::Policy(p) => (Kind::Policy, &p.name),
+        ItemKind::ManagedPolicy(m) => (Kind::ManagedPolicy, &m.name),
+        ItemKind::Group(g) => (Kind::Group, &g.name),
+        ItemKind::User(u) => (Kind::User, &u.name),
+        _ => return None,
+    })
 }
