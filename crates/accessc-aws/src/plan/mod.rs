@@ -332,9 +332,28 @@ pub fn plan(ir: &Ir, live: &Live, opts: PlanOptions) -> Plan {
     let mut blocked = Vec::new();
     let live_sets: HashMap<&str, &LiveSet> =
         live.sets.iter().map(|s| (s.name.as_str(), s)).collect();
+    // A suspended or closed account takes no change: what it still holds
+    // live is left as it is, neither deleted nor reported.
+    let inactive: HashSet<&str> = ir
+        .org
+        .accounts
+        .iter()
+        .filter(|a| !a.is_assignable())
+        .map(|a| a.id.as_str())
+        .collect();
+    let mut left_alone = 0usize;
     let mut by_set: HashMap<&str, Vec<&LiveAssignment>> = HashMap::new();
     for a in &live.assignments {
+        if inactive.contains(a.account_id.as_str()) {
+            left_alone += 1;
+            continue;
+        }
         by_set.entry(a.permission_set.as_str()).or_default().push(a);
+    }
+    if left_alone > 0 {
+        notes.push(format!(
+            "{left_alone} live assignment(s) in suspended or closed accounts left as they are: AWS takes no change there"
+        ));
     }
     let mut ir_by_set: HashMap<&str, Vec<&ir::Assignment>> = HashMap::new();
     for a in &ir.assignments {

@@ -302,3 +302,42 @@ fn a_set_plan_writes_its_action_by_name_and_the_live_arn_beside_it() {
         "{json}"
     );
 }
+
+#[test]
+fn a_suspended_account_keeps_what_it_holds_live() {
+    let ps = set("Dev");
+    let mut ir = ir_with(vec![ps.clone()], vec![grant("Dev", "111111111111")]);
+    ir.org.accounts = vec![
+        accessc_core::ir::Account {
+            id: "111111111111".into(),
+            name: "dev".into(),
+            ou_path: String::new(),
+            status: None,
+        },
+        accessc_core::ir::Account {
+            id: "222222222222".into(),
+            name: "gone".into(),
+            ou_path: String::new(),
+            status: Some("SUSPENDED".into()),
+        },
+    ];
+    let rows = [
+        ("Dev", "g-devs", "111111111111"),
+        ("Dev", "g-devs", "222222222222"),
+    ];
+    let live = live_with(vec![live_of(&ps)], &rows);
+    let p = plan(&ir, &live, PlanOptions { allow_delete: true });
+    assert!(!p.has_changes(), "{}", render_human(&p));
+    assert_eq!(p.summary.assignments_to_delete, 0);
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.starts_with("1 live assignment(s) in suspended or closed accounts")),
+        "{:?}",
+        p.notes
+    );
+    // The same row in an active account is a deletion.
+    ir.org.accounts[1].status = None;
+    let p = plan(&ir, &live, PlanOptions { allow_delete: true });
+    assert_eq!(p.summary.assignments_to_delete, 1);
+}
