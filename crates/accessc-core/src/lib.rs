@@ -32,6 +32,7 @@ pub mod model_to_ir;
 pub mod org_snapshot;
 pub mod output;
 pub mod parse;
+pub mod policy_json;
 pub mod policy_vars;
 pub mod render;
 pub mod session_duration;
