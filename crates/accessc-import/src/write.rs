@@ -181,7 +181,7 @@ impl fmt::Display for Summary {
         )?;
         writeln!(
             f,
-            "{} function(s): {} inline polic(ies) as statements, {} kept as JSON",
+            "{} function(s); inline policies: {} written as statements, {} kept as JSON",
             self.functions,
             self.inline_as_statements,
             self.inline_as_json.len()
@@ -269,7 +269,7 @@ pub fn write_program(model: &ImportModel, opts: &WriteOptions) -> Result<Written
     // The organization.
     let (snapshot, synthesized) = organization(model)?;
     summary.org_synthesized = synthesized;
-    let org = OrgIndex::new(&snapshot);
+    let org = OrgIndex::new(&snapshot, synthesized);
 
     // Permission sets: which are written, under which identifier.
     let mut sets: BTreeMap<&str, &PermissionSet> = BTreeMap::new();
@@ -423,7 +423,10 @@ pub fn write_program(model: &ImportModel, opts: &WriteOptions) -> Result<Written
                 .push(f);
         }
         for ((kind, principals, accts), functions) in shared {
-            let cover = if is_active {
+            // A made-up organization holds only the accounts named, so
+            // `root` would read as "every account" once a real snapshot
+            // replaces it: name each account instead.
+            let cover = if is_active && !synthesized {
                 tree.cover(&accts)
             } else {
                 Cover {
@@ -553,6 +556,9 @@ pub fn write_program(model: &ImportModel, opts: &WriteOptions) -> Result<Written
     files.push(("grants.access".into(), formatted("grants.access", &grants)?));
 
     summary.left_out.sort_by(|a, b| a.name.cmp(&b.name));
+    summary
+        .inactive_accounts
+        .sort_by(|a, b| a.account_id.cmp(&b.account_id));
     summary.foreign_included.sort();
     summary
         .inline_as_json
@@ -652,7 +658,9 @@ struct OrgIndex {
 }
 
 impl OrgIndex {
-    fn new(s: &OrgSnapshot) -> OrgIndex {
+    /// `by_id`: name accounts by their quoted ids (a made-up organization's
+    /// names say nothing).
+    fn new(s: &OrgSnapshot, by_id: bool) -> OrgIndex {
         let mut name_count: HashMap<&str, usize> = HashMap::new();
         for a in s.all_accounts() {
             *name_count.entry(a.name.as_str()).or_default() += 1;
@@ -669,7 +677,8 @@ impl OrgIndex {
                 if idx.by_id.contains_key(&a.id) {
                     continue;
                 }
-                let unique = name_count.get(a.name.as_str()) == Some(&1) && is_ident(&a.name);
+                let unique =
+                    !by_id && name_count.get(a.name.as_str()) == Some(&1) && is_ident(&a.name);
                 let i = idx.accounts.len();
                 idx.accounts.push(OrgAccount {
                     id: a.id.clone(),
