@@ -91,6 +91,8 @@ pub struct Summary {
     pub assignments_left_out: Vec<AssignmentsLeftOut>,
     /// Attributes for access control the language cannot name, left out.
     pub attributes_left_out: Vec<String>,
+    /// Values read that are written differently, each with what and why.
+    pub changed: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -222,6 +224,9 @@ impl fmt::Display for Summary {
                 "left out: attribute `{a}`: the language names attributes with identifiers"
             )?;
         }
+        for c in &self.changed {
+            writeln!(f, "changed: {c}")?;
+        }
         for a in &self.inactive_accounts {
             writeln!(
                 f,
@@ -247,6 +252,23 @@ impl fmt::Display for Summary {
     }
 }
 
+/// `s` safe to print on a terminal and inside a `//` comment: control,
+/// line-separating and bidirectional-formatting characters as `\u{…}`
+/// escapes (names and policies read are untrusted).
+pub fn shown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let hidden = c.is_control()
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}');
+        if hidden {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Why a permission set is foreign (another tool's), if it is: its name is
 /// one of Control Tower's (`AWS…`), or it carries the ownership tag key
 /// with another tool's value.
@@ -259,7 +281,7 @@ pub fn foreign_reason(ps: &PermissionSet) -> Option<String> {
     ps.tags
         .iter()
         .find(|(k, v)| k == OWNERSHIP_TAG.0 && v != OWNERSHIP_TAG.1)
-        .map(|(k, v)| format!("tagged `{k} = {v}`: another tool manages it"))
+        .map(|(k, v)| format!("tagged `{k} = {}`: another tool manages it", shown(v)))
 }
 
 /// Write the program of `model`.
@@ -293,18 +315,18 @@ pub fn write_program(model: &ImportModel, opts: &WriteOptions) -> Result<Written
         if let Some(why) = foreign_reason(ps) {
             if !opts.include_foreign {
                 summary.left_out.push(LeftOut {
-                    name: ps.name.clone(),
+                    name: shown(&ps.name),
                     why: format!("{why} (--include-foreign writes it)"),
                     assignments: per_set.get(ps.name.as_str()).copied().unwrap_or(0),
                 });
                 continue;
             }
-            summary.foreign_included.push(ps.name.clone());
+            summary.foreign_included.push(shown(&ps.name));
         }
         if let Err(why) = cmps.admit(ps) {
             summary.left_out.push(LeftOut {
-                name: ps.name.clone(),
-                why,
+                name: shown(&ps.name),
+                why: shown(&why),
                 assignments: per_set.get(ps.name.as_str()).copied().unwrap_or(0),
             });
             continue;
@@ -361,7 +383,7 @@ pub fn write_program(model: &ImportModel, opts: &WriteOptions) -> Result<Written
     }
     for (id, n) in left_unknown_account {
         summary.assignments_left_out.push(AssignmentsLeftOut {
-            why: format!("account {id} is not in the organization"),
+            why: format!("account {} is not in the organization", shown(id)),
             assignments: n,
         });
     }
@@ -893,7 +915,7 @@ fn org_access(model: &ImportModel, summary: &mut Summary) -> String {
     let mut seen = BTreeSet::new();
     for a in &model.attributes {
         if !is_ident(&a.key) {
-            summary.attributes_left_out.push(a.key.clone());
+            summary.attributes_left_out.push(shown(&a.key));
             continue;
         }
         if seen.insert(a.key.as_str()) {
@@ -973,6 +995,33 @@ fn session_text(d: SessionDuration) -> String {
     }
 }
 
+/// The seconds of an ISO 8601 time duration that
+/// [`SessionDuration::parse_iso8601`] reads (0 when it does not).
+fn seconds(text: &str) -> u64 {
+    let mut total = 0u64;
+    let mut num = 0u64;
+    for c in text.trim_start_matches("PT").chars() {
+        match c {
+            '0'..='9' => {
+                num = num
+                    .saturating_mul(10)
+                    .saturating_add(u64::from(c as u8 - b'0'))
+            }
+            'H' | 'M' | 'S' => {
+                let unit = match c {
+                    'H' => 3600,
+                    'M' => 60,
+                    _ => 1,
+                };
+                total = total.saturating_add(num.saturating_mul(unit));
+                num = 0;
+            }
+            _ => return 0,
+        }
+    }
+    total
+}
+
 /// An AWS-managed policy as a function names it: its catalog name when the
 /// catalog gives that name exactly this ARN (and no declared customer
 /// managed policy has the name), else the quoted ARN.
@@ -1011,13 +1060,26 @@ fn function_text(
     if let Some(d) = &ps.description {
         body.push(format!("description {}", quote(d)));
     }
-    if let Some(s) = ps
-        .session_duration
-        .as_deref()
-        .and_then(SessionDuration::parse_iso8601)
-    {
-        if s != SessionDuration::DEFAULT {
-            body.push(format!("session {}", session_text(s)));
+    if let Some(text) = ps.session_duration.as_deref() {
+        match SessionDuration::parse_iso8601(text) {
+            Some(s) => {
+                if s != SessionDuration::DEFAULT {
+                    body.push(format!("session {}", session_text(s)));
+                }
+                if text.contains('S') && s.minutes() * 60 != seconds(text) {
+                    summary.changed.push(format!(
+                        "permission set `{}`: session duration `{}` has seconds; written in whole minutes ({})",
+                        shown(&ps.name),
+                        shown(text),
+                        session_text(s)
+                    ));
+                }
+            }
+            None => summary.changed.push(format!(
+                "permission set `{}`: session duration `{}` is not an ISO 8601 duration of hours, minutes and seconds; written as the default (1h)",
+                shown(&ps.name),
+                shown(text)
+            )),
         }
     }
     if let Some(r) = &ps.relay_state {
@@ -1058,6 +1120,7 @@ fn function_text(
                 statements = lines;
             }
             Decompiled::Json(why) => {
+                let why = shown(&why);
                 let policy = format!("{ident}-inline");
                 let file = format!("policies/{ident}.json");
                 let content = match serde_json::from_str::<serde_json::Value>(text)

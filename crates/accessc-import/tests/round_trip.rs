@@ -139,3 +139,33 @@ fn every_file_written_is_formatted() {
         );
     }
 }
+
+#[test]
+fn hostile_names_and_policies_stay_inside_their_strings_and_comments() {
+    let mut model = realistic();
+    let evil = "x\"\n}\nfunction Evil {\n  managed AdministratorAccess\n}\n// \u{202e}";
+    model.permission_sets[0].description = Some(evil.into());
+    model.permission_sets[0].relay_state = Some(evil.into());
+    model.permission_sets[0]
+        .tags
+        .push((evil.into(), evil.into()));
+    model.principals[1].name = Some(evil.into());
+    model.permission_sets[1].inline_policy = Some(format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:*","Resource":"*",{}:1}}]}}"#,
+        serde_json::to_string(evil).expect("json")
+    ));
+    model.permission_sets[1].session_duration = Some(evil.into());
+    let w = accessc_import::write_program(&model, &opts()).expect("write");
+    for (name, text) in w.files.iter().filter(|(n, _)| n.ends_with(".access")) {
+        let (module, diags) = accessc_core::parse::parse_file(accessc_core::span::FileId(0), text);
+        assert!(diags.is_empty(), "{name}: {diags:?}");
+        for item in &module.items {
+            if let accessc_core::ast::ItemKind::Function(f) = &item.kind {
+                assert_ne!(f.name.name, "Evil", "{name}:\n{text}");
+            }
+        }
+    }
+    let shown = w.summary.to_string();
+    assert!(!shown.chars().any(|c| c == '\u{202e}'), "{shown}");
+    assert_eq!(w.summary.changed.len(), 1, "{shown}");
+}

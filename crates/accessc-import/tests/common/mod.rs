@@ -364,7 +364,12 @@ pub fn realistic() -> ImportModel {
     );
 
     let mut billing = set("BillingViewer");
-    billing.managed_policies = vec!["arn:aws:iam::aws:policy/job-function/Billing".into()];
+    billing.managed_policies = vec![
+        "arn:aws:iam::aws:policy/job-function/Billing".into(),
+        // Newer than the catalog: written as its quoted ARN.
+        "arn:aws:iam::aws:policy/service-role/AWSFutureBillingInsights".into(),
+    ];
+    billing.description = Some("Reads the \"Billing\" console".into());
     billing.tags = vec![("ManagedBy".into(), "accessc".into())];
 
     let mut ct = set("AWSAdministratorAccess");
