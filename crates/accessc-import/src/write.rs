@@ -65,6 +65,8 @@ pub struct Summary {
     pub assignments_written: usize,
     /// `grant` items written.
     pub grant_lines: usize,
+    /// Targets and `except` targets of those grants, all together.
+    pub grant_targets: usize,
     /// Functions written (one per permission set).
     pub functions: usize,
     /// Inline policies written as statements.
@@ -178,8 +180,8 @@ impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "{} assignment(s) read; {} written as {} grant line(s)",
-            self.assignments_read, self.assignments_written, self.grant_lines
+            "{} assignment(s) read; {} written as {} grant line(s) naming {} target(s)",
+            self.assignments_read, self.assignments_written, self.grant_lines, self.grant_targets
         )?;
         writeln!(
             f,
@@ -489,6 +491,7 @@ pub fn write_program(model: &ImportModel, opts: &WriteOptions) -> Result<Written
         .collect();
     rendered.sort();
     summary.grant_lines = rendered.len();
+    summary.grant_targets = lines.iter().map(|l| l.cover.cost()).sum();
 
     // Files.
     let mut files: Vec<(String, String)> = Vec::new();

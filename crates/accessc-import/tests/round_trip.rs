@@ -169,3 +169,16 @@ fn hostile_names_and_policies_stay_inside_their_strings_and_comments() {
     assert!(!shown.chars().any(|c| c == '\u{202e}'), "{shown}");
     assert_eq!(w.summary.changed.len(), 1, "{shown}");
 }
+
+#[test]
+fn grants_written_draw_no_warning_of_their_own() {
+    let w = accessc_import::write_program(&realistic(), &opts()).expect("write");
+    let checked = check_written(&w);
+    let mut codes: Vec<&str> = checked.diagnostics.iter().map(|d| d.code.as_str()).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    // A501/A505/A508 judge what was read (no boundary; an attribute no
+    // policy uses; reaching the management account); A510 marks the assignments kept in suspended and closed
+    // accounts. No A404 (a repeat) or A512 (an except outside the targets).
+    assert_eq!(codes, vec!["A501", "A505", "A508", "A510"]);
+}

@@ -13,21 +13,31 @@ use common::*;
 use std::collections::BTreeSet;
 use std::time::Instant;
 
-/// Generate, check and lower one synthetic organization.
-fn generated(flags: &[&str]) -> (Ir, OrgSnapshot) {
+/// Generate, check and lower one synthetic organization; with the grant
+/// lines and targets the generator wrote.
+fn generated(flags: &[&str]) -> (Ir, OrgSnapshot, (usize, usize)) {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().to_string_lossy().to_string();
     let mut args = vec!["accessc-gen-org", "-o", out.as_str()];
     args.extend_from_slice(flags);
     accessc_bench::gen_org::generate_from(args).expect("generate");
     let program = load(&RealFs, dir.path()).expect("load");
+    let mut source = (0, 0);
+    for m in &program.modules {
+        for item in &m.items {
+            if let accessc_core::ast::ItemKind::Grant(g) = &item.kind {
+                source.0 += 1;
+                source.1 += g.targets.len() + g.except.len();
+            }
+        }
+    }
     let checked = check(&program, &CheckOptions { today: today() });
     let cm = checked
         .checked_model()
         .expect("the generated program checks");
     let ir = accessc_core::model_to_ir::lower(cm);
     let org = std::fs::read_to_string(dir.path().join("org.json")).expect("org.json");
-    (ir, OrgSnapshot::from_json(&org).expect("snapshot"))
+    (ir, OrgSnapshot::from_json(&org).expect("snapshot"), source)
 }
 
 /// The IR as an import reads the instance it was deployed to.
@@ -90,7 +100,7 @@ fn as_import(ir: &Ir, org: OrgSnapshot) -> ImportModel {
 }
 
 fn measure(flags: &[&str]) -> (ImportModel, accessc_import::Written) {
-    let (ir, org) = generated(flags);
+    let (ir, org, (lines, targets)) = generated(flags);
     let model = as_import(&ir, org);
     let started = Instant::now();
     let w = accessc_import::write_program(&model, &opts()).expect("write");
@@ -108,9 +118,10 @@ fn measure(flags: &[&str]) -> (ImportModel, accessc_import::Written) {
         .filter(|a| a.principal_type == PrincipalType::User)
         .count();
     eprintln!(
-        "{flags:?}: {} assignments ({users} to users) → {} grant lines, {} functions ({} inline as statements, {} as JSON); written in {took:?}",
+        "{flags:?}: generated as {lines} grant lines naming {targets} targets; {} assignments ({users} to users) → {} grant lines naming {} targets, {} functions ({} inline as statements, {} as JSON); written in {took:?}",
         w.summary.assignments_read,
         w.summary.grant_lines,
+        w.summary.grant_targets,
         w.summary.functions,
         w.summary.inline_as_statements,
         w.summary.inline_as_json.len(),
