@@ -303,7 +303,7 @@ pub fn write_program(model: &ImportModel, opts: &WriteOptions) -> Result<Written
         }
     }
     let mut assignments: Vec<&Assignment> = model.assignments.iter().collect();
-    assignments.sort();
+    assignments.sort_unstable();
     assignments.dedup();
     summary.assignments_read = assignments.len();
     let mut per_set: HashMap<&str, usize> = HashMap::new();
@@ -351,7 +351,7 @@ pub fn write_program(model: &ImportModel, opts: &WriteOptions) -> Result<Written
     let written_names: BTreeSet<&str> = written_sets.iter().map(|p| p.name.as_str()).collect();
     let mut left_unknown_account: BTreeMap<&str, usize> = BTreeMap::new();
     let mut no_set = 0usize;
-    let mut by_pair: BTreeMap<(String, PrincipalType, String), BTreeSet<usize>> = BTreeMap::new();
+    let mut by_pair: BTreeMap<(&str, PrincipalType, &str), BTreeSet<usize>> = BTreeMap::new();
     for a in &assignments {
         if !written_names.contains(a.permission_set.as_str()) {
             if !sets.contains_key(a.permission_set.as_str()) {
@@ -367,9 +367,9 @@ pub fn write_program(model: &ImportModel, opts: &WriteOptions) -> Result<Written
         };
         by_pair
             .entry((
-                a.permission_set.clone(),
+                a.permission_set.as_str(),
                 a.principal_type,
-                a.principal_id.clone(),
+                a.principal_id.as_str(),
             ))
             .or_default()
             .insert(acct);
@@ -391,8 +391,7 @@ pub fn write_program(model: &ImportModel, opts: &WriteOptions) -> Result<Written
     }
 
     // Principal identifiers, for the principals that keep an assignment.
-    let used: BTreeSet<(PrincipalType, &str)> =
-        by_pair.keys().map(|(_, k, id)| (*k, id.as_str())).collect();
+    let used: BTreeSet<(PrincipalType, &str)> = by_pair.keys().map(|&(_, k, id)| (k, id)).collect();
     let principal_names = principal_identifiers(&known, &used);
     let p_ident = |k: PrincipalType, id: &str| {
         principal_names
@@ -529,9 +528,13 @@ pub fn write_program(model: &ImportModel, opts: &WriteOptions) -> Result<Written
                 "user"
             }
         };
+        // The display name (user name) is written when it is not the
+        // identifier itself.
         match name {
-            Some(n) => identity.push_str(&format!("{kw} {ident} {} id {}\n", quote(n), quote(id))),
-            None => identity.push_str(&format!("{kw} {ident} id {}\n", quote(id))),
+            Some(n) if n != ident => {
+                identity.push_str(&format!("{kw} {ident} {} id {}\n", quote(n), quote(id)))
+            }
+            _ => identity.push_str(&format!("{kw} {ident} id {}\n", quote(id))),
         }
     }
     files.push((
@@ -1165,4 +1168,84 @@ fn function_text(
     }
     s.push_str("}\n\n");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Instance;
+
+    fn set(name: &str) -> PermissionSet {
+        PermissionSet {
+            arn: None,
+            name: name.into(),
+            description: None,
+            session_duration: None,
+            relay_state: None,
+            tags: Vec::new(),
+            managed_policies: Vec::new(),
+            customer_managed_policies: Vec::new(),
+            permissions_boundary: None,
+            inline_policy: None,
+        }
+    }
+
+    #[test]
+    fn what_cannot_be_written_says_what_to_do() {
+        let model = ImportModel {
+            permission_sets: vec![set("Ops"), set("Ops")],
+            ..ImportModel::default()
+        };
+        let e = write_program(&model, &WriteOptions::default()).expect_err("duplicate");
+        assert!(
+            e.to_string()
+                .contains("two permission sets are named `Ops`\nhelp: "),
+            "{e}"
+        );
+
+        let mut org = OrgSnapshot {
+            format: org_snapshot::FORMAT.into(),
+            root: Some("not-a-root".into()),
+            management_account: None,
+            accounts: Vec::new(),
+            ous: Vec::new(),
+            identity_store: None,
+        };
+        let model = ImportModel {
+            instance: Instance::default(),
+            org: Some(org.clone()),
+            ..ImportModel::default()
+        };
+        let e = write_program(&model, &WriteOptions::default()).expect_err("bad org");
+        assert!(matches!(e, WriteError::InvalidOrg(_)));
+        assert!(
+            e.to_string().contains("help: write a fresh snapshot"),
+            "{e}"
+        );
+        org.root = None;
+        let model = ImportModel {
+            org: Some(org),
+            ..ImportModel::default()
+        };
+        assert!(write_program(&model, &WriteOptions::default()).is_ok());
+    }
+
+    #[test]
+    fn foreign_sets_are_control_towers_and_other_tools() {
+        assert!(foreign_reason(&set("AWSAdministratorAccess")).is_some());
+        assert!(foreign_reason(&set("AWSServiceCatalogEndUserAccess")).is_some());
+        assert!(foreign_reason(&set("AwsLikeButOurs")).is_none());
+        let mut ours = set("Ops");
+        ours.tags = vec![("ManagedBy".into(), "accessc".into())];
+        assert!(foreign_reason(&ours).is_none());
+        let mut theirs = set("Ops");
+        theirs.tags = vec![("ManagedBy".into(), "terraform".into())];
+        assert!(foreign_reason(&theirs).is_some());
+    }
+
+    #[test]
+    fn shown_escapes_what_a_terminal_or_a_comment_would_misread() {
+        assert_eq!(shown("a\nb\u{202e}c"), "a\\u{a}b\\u{202e}c");
+        assert_eq!(shown("Département"), "Département");
+    }
 }

@@ -174,7 +174,11 @@ fn hostile_names_and_policies_stay_inside_their_strings_and_comments() {
 fn grants_written_draw_no_warning_of_their_own() {
     let w = accessc_import::write_program(&realistic(), &opts()).expect("write");
     let checked = check_written(&w);
-    let mut codes: Vec<&str> = checked.diagnostics.iter().map(|d| d.code.as_str()).collect();
+    let mut codes: Vec<&str> = checked
+        .diagnostics
+        .iter()
+        .map(|d| d.code.as_str())
+        .collect();
     codes.sort_unstable();
     codes.dedup();
     // A501/A505/A508 judge what was read (no boundary; an attribute no
