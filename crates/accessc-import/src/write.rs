@@ -390,6 +390,25 @@ pub fn write_program(model: &ImportModel, opts: &WriteOptions) -> Result<Written
         });
     }
 
+    // The quotas the setup read needs beyond the defaults.
+    let mut per_account: HashMap<usize, BTreeSet<&str>> = HashMap::new();
+    for (&(set, _, _), accts) in &by_pair {
+        for &a in accts {
+            if org.accounts[a].assignable {
+                per_account.entry(a).or_default().insert(set);
+            }
+        }
+    }
+    let quotas = Quotas {
+        managed_policies: written_sets
+            .iter()
+            .map(|p| p.managed_policies.len() + p.customer_managed_policies.len())
+            .max()
+            .unwrap_or(0),
+        permission_sets: written_sets.len(),
+        provisioned_per_account: per_account.values().map(BTreeSet::len).max().unwrap_or(0),
+    };
+
     // Principal identifiers, for the principals that keep an assignment.
     let used: BTreeSet<(PrincipalType, &str)> = by_pair.keys().map(|&(_, k, id)| (k, id)).collect();
     let principal_names = principal_identifiers(&known, &used);
@@ -500,7 +519,7 @@ pub fn write_program(model: &ImportModel, opts: &WriteOptions) -> Result<Written
     files.push(("org.json".into(), org_json));
     files.push((
         "org.access".into(),
-        formatted("org.access", &org_access(model, &mut summary))?,
+        formatted("org.access", &org_access(model, &quotas, &mut summary))?,
     ));
 
     // identity.access
@@ -901,7 +920,42 @@ fn principal_identifiers(
     out
 }
 
-fn org_access(model: &ImportModel, summary: &mut Summary) -> String {
+/// What the program needs of the instance's quotas: the most managed
+/// policies one set references, the sets written, the most sets one account
+/// holds.
+struct Quotas {
+    managed_policies: usize,
+    permission_sets: usize,
+    provisioned_per_account: usize,
+}
+
+impl Quotas {
+    /// The `quotas` block when the defaults (10, 3,500, 500) do not hold them.
+    fn block(&self) -> String {
+        let mut lines = Vec::new();
+        if self.managed_policies > 10 {
+            lines.push(format!("  managed_policies {}\n", self.managed_policies));
+        }
+        if self.permission_sets > 3500 {
+            lines.push(format!("  permission_sets {}\n", self.permission_sets));
+        }
+        if self.provisioned_per_account > 500 {
+            lines.push(format!(
+                "  provisioned_per_account {}\n",
+                self.provisioned_per_account
+            ));
+        }
+        if lines.is_empty() {
+            return String::new();
+        }
+        format!(
+            "// The setup read is past the default quotas: these are what it uses, and what AWS must\n// allow wherever this program is deployed.\nquotas {{\n{}}}\n\n",
+            lines.concat()
+        )
+    }
+}
+
+fn org_access(model: &ImportModel, quotas: &Quotas, summary: &mut Summary) -> String {
     let mut s = String::new();
     let i = &model.instance;
     if i.arn.is_some() || i.identity_store_id.is_some() || i.region.is_some() {
@@ -935,6 +989,7 @@ fn org_access(model: &ImportModel, summary: &mut Summary) -> String {
         }
         s.push_str("}\n\n");
     }
+    s.push_str(&quotas.block());
     s.push_str("org from \"org.json\"\n");
     s
 }

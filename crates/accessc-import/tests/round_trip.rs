@@ -186,3 +186,49 @@ fn grants_written_draw_no_warning_of_their_own() {
     // accounts. No A404 (a repeat) or A512 (an except outside the targets).
     assert_eq!(codes, vec!["A501", "A505", "A508", "A510"]);
 }
+
+#[test]
+fn a_setup_past_the_default_quotas_gets_its_quotas_block() {
+    let mut model = realistic();
+    let policies = [
+        "ReadOnlyAccess",
+        "SecurityAudit",
+        "AmazonS3ReadOnlyAccess",
+        "AmazonEC2ReadOnlyAccess",
+        "AWSLambda_ReadOnlyAccess",
+        "CloudWatchReadOnlyAccess",
+        "AmazonDynamoDBReadOnlyAccess",
+        "AmazonRDSReadOnlyAccess",
+        "AmazonSQSReadOnlyAccess",
+        "AmazonSNSReadOnlyAccess",
+        "IAMReadOnlyAccess",
+    ];
+    let cat = accessc_core::catalog::managed_policies();
+    let billing = model
+        .permission_sets
+        .iter_mut()
+        .find(|p| p.name == "BillingViewer")
+        .expect("set");
+    billing.managed_policies = policies
+        .iter()
+        .map(|n| cat.arn(n).unwrap_or_else(|| panic!("{n}")).to_string())
+        .collect();
+    let (w, ir) = round_trip(&model, &opts());
+    let org = &w
+        .files
+        .iter()
+        .find(|(n, _)| n == "org.access")
+        .expect("org")
+        .1;
+    assert!(org.contains("quotas {\n  managed_policies 11\n}"), "{org}");
+    assert_same(
+        &model,
+        &ir,
+        &names(&[
+            "AppDeveloper",
+            "SecOpsResponder",
+            "Legacy.Ops+",
+            "BillingViewer",
+        ]),
+    );
+}
