@@ -1205,10 +1205,15 @@ fn function_text(
             }
         }
     }
-    let tags: Vec<String> = ps
+    // Sorted by key, as AWS (and the IR) keeps them: their order means nothing.
+    let mut tags: Vec<&(String, String)> = ps
         .tags
         .iter()
         .filter(|(k, _)| k != OWNERSHIP_TAG.0)
+        .collect();
+    tags.sort();
+    let tags: Vec<String> = tags
+        .into_iter()
         .map(|(k, v)| format!("{} = {}", tag_key(k), quote(v)))
         .collect();
     if !tags.is_empty() {

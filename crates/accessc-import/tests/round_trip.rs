@@ -114,6 +114,9 @@ fn the_same_model_gives_the_same_bytes_in_any_order() {
     shuffled.principals.reverse();
     shuffled.assignments.reverse();
     shuffled.assignments.rotate_left(7);
+    for p in &mut shuffled.permission_sets {
+        p.tags.reverse();
+    }
     if let Some(org) = &mut shuffled.org {
         org.ous.reverse();
         for o in &mut org.ous {
