@@ -422,14 +422,14 @@ pub fn write_program(model: &ImportModel, opts: &WriteOptions) -> Result<Written
     // Grant lines.
     let tree = org.tree();
     let mut lines: Vec<GrantLine> = Vec::new();
-    // (function, kind, active accounts) → principals; likewise inactive.
-    type Key = (String, PrincipalType, Vec<usize>);
-    let mut active: BTreeMap<Key, BTreeSet<String>> = BTreeMap::new();
-    let mut inactive: BTreeMap<Key, BTreeSet<String>> = BTreeMap::new();
+    // (function, kind, principal, accounts) per pair: the assignable
+    // accounts, and apart from them those AWS no longer assigns in.
+    let mut active: Vec<Pair> = Vec::new();
+    let mut inactive: Vec<Pair> = Vec::new();
     let mut inactive_count: BTreeMap<usize, usize> = BTreeMap::new();
-    for ((set, kind, pid), accts) in &by_pair {
+    for (&(set, kind, pid), accts) in &by_pair {
         let f = fn_ident(set);
-        let p = p_ident(*kind, pid);
+        let p = p_ident(kind, pid);
         let (on, off): (Vec<usize>, Vec<usize>) =
             accts.iter().partition(|&&a| org.accounts[a].assignable);
         for &a in &off {
@@ -437,13 +437,10 @@ pub fn write_program(model: &ImportModel, opts: &WriteOptions) -> Result<Written
         }
         summary.assignments_written += accts.len();
         if !on.is_empty() {
-            active
-                .entry((f.clone(), *kind, on))
-                .or_default()
-                .insert(p.clone());
+            active.push((f.clone(), kind, p.clone(), on));
         }
         if !off.is_empty() {
-            inactive.entry((f, *kind, off)).or_default().insert(p);
+            inactive.push((f, kind, p, off));
         }
     }
     for (a, n) in inactive_count {
@@ -454,17 +451,8 @@ pub fn write_program(model: &ImportModel, opts: &WriteOptions) -> Result<Written
             assignments: n,
         });
     }
-    for (group, is_active) in [(active, true), (inactive, false)] {
-        // Functions that share principals and accounts share a line.
-        let mut shared: BTreeMap<(PrincipalType, Vec<String>, Vec<usize>), Vec<String>> =
-            BTreeMap::new();
-        for ((f, kind, accts), principals) in group {
-            shared
-                .entry((kind, principals.into_iter().collect(), accts))
-                .or_default()
-                .push(f);
-        }
-        for ((kind, principals, accts), functions) in shared {
+    for (pairs, is_active) in [(active, true), (inactive, false)] {
+        for (functions, kind, principals, accts) in share(pairs) {
             // A made-up organization holds only the accounts named, so
             // `root` would read as "every account" once a real snapshot
             // replaces it: name each account instead.
@@ -611,6 +599,63 @@ pub fn write_program(model: &ImportModel, opts: &WriteOptions) -> Result<Written
         .inline_as_json
         .sort_by(|a, b| a.function.cmp(&b.function));
     Ok(Written { files, summary })
+}
+
+/// One (function, principal kind, principal, accounts) of the assignments read.
+type Pair = (String, PrincipalType, String, Vec<usize>);
+
+/// One grant line before its targets: functions, kind, principals, accounts.
+type Shared = (Vec<String>, PrincipalType, Vec<String>, Vec<usize>);
+
+/// Pairs with the same accounts shared into lines: principals with the same
+/// accounts for a function share a line, then functions with the same
+/// principals and accounts; or functions first, then principals. Whichever
+/// order gives fewer lines is taken (principals first on a tie).
+fn share(pairs: Vec<Pair>) -> Vec<Shared> {
+    let principals_first = share_in_order(&pairs, true);
+    let functions_first = share_in_order(&pairs, false);
+    if functions_first.len() < principals_first.len() {
+        functions_first
+    } else {
+        principals_first
+    }
+}
+
+fn share_in_order(pairs: &[Pair], principals_first: bool) -> Vec<Shared> {
+    // First step: (the other name, kind, accounts) → the names grouped.
+    let mut first: BTreeMap<(&str, PrincipalType, &[usize]), BTreeSet<&str>> = BTreeMap::new();
+    for (f, kind, p, accts) in pairs {
+        let (key, member) = if principals_first { (f, p) } else { (p, f) };
+        first
+            .entry((key.as_str(), *kind, accts.as_slice()))
+            .or_default()
+            .insert(member.as_str());
+    }
+    // Second step: (kind, the group, accounts) → the other names.
+    type Grouped<'p> = (PrincipalType, Vec<&'p str>, &'p [usize]);
+    let mut second: BTreeMap<Grouped<'_>, Vec<&str>> = BTreeMap::new();
+    for ((key, kind, accts), group) in first {
+        second
+            .entry((kind, group.into_iter().collect(), accts))
+            .or_default()
+            .push(key);
+    }
+    second
+        .into_iter()
+        .map(|((kind, group, accts), keys)| {
+            let own = |v: Vec<&str>| -> Vec<String> {
+                let mut v: Vec<String> = v.into_iter().map(str::to_string).collect();
+                v.sort();
+                v
+            };
+            let (functions, principals) = if principals_first {
+                (own(keys), own(group))
+            } else {
+                (own(group), own(keys))
+            };
+            (functions, kind, principals, accts.to_vec())
+        })
+        .collect()
 }
 
 /// `text` in the formatter's layout.
