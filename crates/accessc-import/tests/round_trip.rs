@@ -235,3 +235,63 @@ fn a_setup_past_the_default_quotas_gets_its_quotas_block() {
         ]),
     );
 }
+
+#[test]
+fn what_the_program_cannot_hold_is_left_out_and_said() {
+    use accessc_core::ir::{PolicyReference, PrincipalType};
+    use accessc_import::model::Assignment;
+    let mut model = realistic();
+    let grant = |set: &str, account: &str| Assignment {
+        permission_set: set.into(),
+        principal_type: PrincipalType::Group,
+        principal_id: G_SECOPS.into(),
+        account_id: account.into(),
+    };
+    // An account that left the organization, a set that was not read, and
+    // a set whose customer managed policy the language cannot name.
+    model
+        .assignments
+        .push(grant("BillingViewer", "123456789012"));
+    model.assignments.push(grant("Vanished", "111111111111"));
+    let mut odd = model.permission_sets[3].clone();
+    odd.name = "OddPolicy".into();
+    odd.customer_managed_policies = vec![PolicyReference {
+        name: "team.policy".into(),
+        path: "/".into(),
+    }];
+    model.permission_sets.push(odd);
+    model.assignments.push(grant("OddPolicy", "111111111111"));
+    let (w, ir) = round_trip(&model, &opts());
+    let s = &w.summary;
+    let left: Vec<(&str, usize)> = s
+        .assignments_left_out
+        .iter()
+        .map(|a| (a.why.as_str(), a.assignments))
+        .collect();
+    assert_eq!(
+        left,
+        vec![
+            ("they name a permission set that was not read", 1),
+            ("account 123456789012 is not in the organization", 1),
+        ]
+    );
+    let odd = s
+        .left_out
+        .iter()
+        .find(|l| l.name == "OddPolicy")
+        .expect("left out");
+    assert_eq!(odd.assignments, 1);
+    assert!(odd.why.contains("`team.policy`"), "{}", odd.why);
+    model.assignments.retain(|a| a.account_id != "123456789012");
+    assert_same(
+        &model,
+        &ir,
+        &names(&[
+            "AppDeveloper",
+            "SecOpsResponder",
+            "Legacy.Ops+",
+            "BillingViewer",
+        ]),
+    );
+    assert_eq!(s.assignments_read, 63);
+}
