@@ -28,6 +28,9 @@
 //!   nothing inside an excepted OU could be added back: excepting is only
 //!   ever chosen for a node holding nothing of the set.
 //!
+//! An OU a grant cannot name (see [`Node::unnamed`]) is never targeted or
+//! excepted: only the second option of each case is open to it.
+//!
 //! Targets chosen this way never overlap (one target reaches each account at
 //! most once) and every `except` is inside a target.
 
@@ -44,6 +47,10 @@ pub struct Node {
     pub children: Vec<usize>,
     /// Indices into [`Tree::accounts`] directly in this node.
     pub accounts: Vec<usize>,
+    /// A grant cannot name this OU (its path holds a word the language
+    /// reserves, such as an OU named `to`): it is never a target or an
+    /// `except`, its accounts and sub-OUs are named instead.
+    pub unnamed: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -121,7 +128,7 @@ impl Tree {
             }
             if c.rest == 0 {
                 c.inn = 0;
-            } else if c.inside == 0 {
+            } else if c.inside == 0 && !node.unnamed {
                 c.inn = 1;
                 c.in_except = true;
             } else {
@@ -129,7 +136,7 @@ impl Tree {
             }
             if c.inside == 0 {
                 c.out = 0;
-            } else if c.inn < sum_out {
+            } else if c.inn < sum_out && !node.unnamed {
                 c.out = 1 + c.inn;
                 c.out_select = true;
             } else {
@@ -260,18 +267,22 @@ mod tests {
                 Node {
                     children: vec![1, 3],
                     accounts: vec![0],
+                    unnamed: false,
                 },
                 Node {
                     children: vec![2],
                     accounts: vec![1, 2],
+                    unnamed: false,
                 },
                 Node {
                     children: vec![],
                     accounts: vec![3, 4],
+                    unnamed: false,
                 },
                 Node {
                     children: vec![],
                     accounts: vec![5, 6],
+                    unnamed: false,
                 },
             ],
             accounts: vec![
@@ -309,6 +320,22 @@ mod tests {
         let c = t.cover(&[0, 1, 2, 6]);
         assert_eq!(c.targets, vec![Target::Node(0)]);
         assert_eq!(c.except, vec![Target::Node(2)]);
+    }
+
+    #[test]
+    fn an_ou_that_cannot_be_named_is_covered_by_what_it_holds() {
+        let mut t = tree();
+        t.nodes[2].unnamed = true;
+        let c = t.cover(&[3, 4]);
+        assert_eq!(c.targets, vec![Target::Account(3), Target::Account(4)]);
+        // OU1 less OU2 would be 1 target and 1 except, but OU2 cannot be
+        // excepted: its two accounts would be, so naming a1 and a2 is cheaper.
+        let c = t.cover(&[1, 2]);
+        assert_eq!(c.targets, vec![Target::Account(1), Target::Account(2)]);
+        assert!(c.except.is_empty());
+        let c = t.cover(&[1, 2, 3]);
+        assert_eq!(c.targets, vec![Target::Node(1)]);
+        assert_eq!(c.except, vec![Target::Account(4)]);
     }
 
     #[test]

@@ -745,6 +745,9 @@ struct OrgIndex {
     by_id: HashMap<String, usize>,
     /// Node 0 is the root; the others are OUs by path.
     node_paths: Vec<String>,
+    /// Whether a grant can name the node (every segment of its path an
+    /// identifier the grammar reads).
+    node_nameable: Vec<bool>,
     node_children: Vec<Vec<usize>>,
     node_accounts: Vec<Vec<usize>>,
 }
@@ -761,6 +764,7 @@ impl OrgIndex {
             accounts: Vec::new(),
             by_id: HashMap::new(),
             node_paths: vec!["root".into()],
+            node_nameable: vec![true],
             node_children: vec![Vec::new()],
             node_accounts: vec![Vec::new()],
         };
@@ -795,6 +799,8 @@ impl OrgIndex {
             let (parent, ou, path) = queue[next].clone();
             next += 1;
             let node = idx.node_paths.len();
+            let nameable = idx.node_nameable[parent] && is_ident(&ou.name);
+            idx.node_nameable.push(nameable);
             idx.node_paths.push(path.clone());
             idx.node_children.push(Vec::new());
             idx.node_accounts.push(Vec::new());
@@ -813,9 +819,11 @@ impl OrgIndex {
                 .node_children
                 .iter()
                 .zip(&self.node_accounts)
-                .map(|(c, a)| compress::Node {
+                .zip(&self.node_nameable)
+                .map(|((c, a), &nameable)| compress::Node {
                     children: c.clone(),
                     accounts: a.clone(),
+                    unnamed: !nameable,
                 })
                 .collect(),
             accounts: self

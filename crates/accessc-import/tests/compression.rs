@@ -141,8 +141,13 @@ proptest! {
         root in shape(4),
         pick in prop::collection::vec(any::<bool>(), 128),
         ou_pick in any::<prop::sample::Index>(),
+        unnamed in prop::collection::vec(prop::bool::weighted(0.2), 64),
     ) {
-        let tree = tree_of(&root);
+        let mut tree = tree_of(&root);
+        // Some OUs a grant cannot name (never the root).
+        for (n, node) in tree.nodes.iter_mut().enumerate().skip(1) {
+            node.unnamed = unnamed[n % unnamed.len()];
+        }
         let set: Vec<usize> = (0..tree.accounts.len()).filter(|&a| pick[a % pick.len()]).collect();
         let cover = tree.cover(&set);
         let want: Vec<usize> = set.iter().copied().filter(|&a| tree.accounts[a].assignable).collect();
@@ -151,9 +156,15 @@ proptest! {
         let targets: BTreeSet<Target> = cover.targets.iter().copied().collect();
         prop_assert_eq!(targets.len(), cover.targets.len());
 
+        let targets_named = cover.targets.iter().chain(&cover.except).all(|t| match t {
+            Target::Node(n) => !tree.nodes[*n].unnamed,
+            Target::Account(_) => true,
+        });
+        prop_assert!(targets_named);
+
         let n = ou_pick.index(tree.nodes.len());
         let under = tree.expand(&accessc_import::compress::Cover { targets: vec![Target::Node(n)], except: Vec::new() });
-        if !under.is_empty() {
+        if !under.is_empty() && !tree.nodes[n].unnamed {
             let cover = tree.cover(&under);
             prop_assert_eq!(cover.cost(), 1);
             prop_assert_eq!(tree.expand(&cover), under);
@@ -198,4 +209,44 @@ fn a_large_org_compresses_to_few_lines() {
         .1;
     assert!(grants.contains("on Workloads/NonProd\n"), "{grants}");
     assert!(grants.contains("on root except"), "{grants}");
+}
+
+#[test]
+fn an_ou_whose_name_is_a_reserved_word_is_named_by_its_accounts() {
+    let mut model = realistic();
+    if let Some(org) = &mut model.org {
+        let sandbox = org
+            .ous
+            .iter_mut()
+            .find(|o| o.name == "Sandbox")
+            .expect("ou");
+        sandbox.name = "to".into();
+    }
+    model.assignments.push(Assignment {
+        permission_set: "BillingViewer".into(),
+        principal_type: PrincipalType::Group,
+        principal_id: G_ENG.into(),
+        account_id: "888888888888".into(),
+    });
+    let (w, ir) = round_trip(&model, &opts());
+    let grants = &w
+        .files
+        .iter()
+        .find(|(n, _)| n == "grants.access")
+        .expect("grants")
+        .1;
+    assert!(
+        grants.contains("grant BillingViewer to aws-team-a-engineers on account sandbox-a\n"),
+        "{grants}"
+    );
+    assert_same(
+        &model,
+        &ir,
+        &names(&[
+            "AppDeveloper",
+            "SecOpsResponder",
+            "Legacy.Ops+",
+            "BillingViewer",
+        ]),
+    );
 }
