@@ -250,3 +250,54 @@ fn an_ou_whose_name_is_a_reserved_word_is_named_by_its_accounts() {
         ]),
     );
 }
+
+/// The least cost by trying every assignment of target / except / nothing
+/// to every OU and account: exponential, for tiny trees only.
+fn brute_force(tree: &Tree, want: &[usize]) -> usize {
+    let items: Vec<Target> = (0..tree.nodes.len())
+        .filter(|&n| !tree.nodes[n].unnamed)
+        .map(Target::Node)
+        .chain((0..tree.accounts.len()).map(Target::Account))
+        .collect();
+    let mut best = usize::MAX;
+    let combos = 3usize.pow(items.len() as u32);
+    for mut c in 0..combos {
+        let mut cover = accessc_import::compress::Cover::default();
+        for item in &items {
+            match c % 3 {
+                1 => cover.targets.push(*item),
+                2 => cover.except.push(*item),
+                _ => {}
+            }
+            c /= 3;
+        }
+        if cover.cost() < best && tree.expand(&cover) == want {
+            best = cover.cost();
+        }
+    }
+    best
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    /// The cover is the fewest targets and excepts any grant could name.
+    #[test]
+    fn covers_are_the_fewest_possible(
+        root in shape(2),
+        pick in prop::collection::vec(any::<bool>(), 16),
+        unnamed in prop::collection::vec(prop::bool::weighted(0.2), 16),
+    ) {
+        let mut tree = tree_of(&root);
+        for (n, node) in tree.nodes.iter_mut().enumerate().skip(1) {
+            node.unnamed = unnamed[n % unnamed.len()];
+        }
+        let named = tree.nodes.iter().filter(|n| !n.unnamed).count();
+        prop_assume!(named + tree.accounts.len() <= 9);
+        let set: Vec<usize> = (0..tree.accounts.len()).filter(|&a| pick[a % pick.len()]).collect();
+        let want: Vec<usize> = set.iter().copied().filter(|&a| tree.accounts[a].assignable).collect();
+        let cover = tree.cover(&set);
+        prop_assert_eq!(tree.expand(&cover), want.clone());
+        prop_assert_eq!(cover.cost(), brute_force(&tree, &want));
+    }
+}
