@@ -152,7 +152,7 @@ impl fmt::Display for WriteError {
             WriteError::InvalidOrg(errors) => {
                 writeln!(f, "the organization read is not a valid snapshot:")?;
                 for e in errors.iter().take(20) {
-                    writeln!(f, "  {e}")?;
+                    writeln!(f, "  {}", shown(e))?;
                 }
                 if errors.len() > 20 {
                     writeln!(f, "  … and {} more", errors.len() - 20)?;
@@ -164,11 +164,13 @@ impl fmt::Display for WriteError {
             }
             WriteError::DuplicatePermissionSet(name) => write!(
                 f,
-                "two permission sets are named `{name}`\nhelp: AWS allows one set per name in an instance: read the source again, or remove one of them from it"
+                "two permission sets are named `{}`\nhelp: AWS allows one set per name in an instance: read the source again, or remove one of them from it",
+                shown(name)
             ),
             WriteError::Unreadable { file, message } => write!(
                 f,
-                "`{file}` was written but does not read back: {message}\nhelp: this is a defect of `accessc import`; please report it with the source that caused it"
+                "`{file}` was written but does not read back: {}\nhelp: this is a defect of `accessc import`; please report it with the source that caused it",
+                shown(message)
             ),
         }
     }
@@ -1236,7 +1238,16 @@ fn function_text(
             Decompiled::Json(why) => {
                 let why = shown(&why);
                 let policy = format!("{ident}-inline");
-                let file = format!("policies/{ident}.json");
+                // Unique even on a file system that ignores case.
+                let mut file = format!("policies/{ident}.json");
+                let mut n = 1;
+                while policy_files
+                    .iter()
+                    .any(|(f, _)| f.eq_ignore_ascii_case(&file))
+                {
+                    n += 1;
+                    file = format!("policies/{ident}-{n}.json");
+                }
                 let content = match serde_json::from_str::<serde_json::Value>(text)
                     .ok()
                     .and_then(|v| serde_json::to_string_pretty(&v).ok())

@@ -295,3 +295,41 @@ fn what_the_program_cannot_hold_is_left_out_and_said() {
     );
     assert_eq!(s.assignments_read, 63);
 }
+
+#[test]
+fn policy_files_differ_even_where_case_does_not_count() {
+    let mut model = realistic();
+    let legacy = model
+        .permission_sets
+        .iter()
+        .find(|p| p.name == "Legacy.Ops+")
+        .expect("set")
+        .clone();
+    for name in ["Worker", "worker"] {
+        let mut p = legacy.clone();
+        p.name = name.into();
+        model.permission_sets.push(p);
+    }
+    let (w, ir) = round_trip(&model, &opts());
+    let files: Vec<String> = w
+        .files
+        .iter()
+        .map(|(n, _)| n.to_lowercase())
+        .filter(|n| n.starts_with("policies/"))
+        .collect();
+    let distinct: std::collections::BTreeSet<&String> = files.iter().collect();
+    assert_eq!(files.len(), 3);
+    assert_eq!(distinct.len(), 3, "{files:?}");
+    assert_same(
+        &model,
+        &ir,
+        &names(&[
+            "AppDeveloper",
+            "SecOpsResponder",
+            "Legacy.Ops+",
+            "BillingViewer",
+            "Worker",
+            "worker",
+        ]),
+    );
+}
