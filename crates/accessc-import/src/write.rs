@@ -218,6 +218,12 @@ impl fmt::Display for Summary {
                 f,
                 "note: foreign permission set `{n}` written (--include-foreign)"
             )?;
+            if n.starts_with("AWS") {
+                writeln!(
+                    f,
+                    "  `accessc check` refuses an `AWS…` name (A207): give the function another `name` once Control Tower no longer manages the set, or remove it"
+                )?;
+            }
         }
         for a in &self.assignments_left_out {
             writeln!(f, "left out: {} assignment(s): {}", a.assignments, a.why)?;
