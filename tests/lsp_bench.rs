@@ -62,6 +62,284 @@ impl Stats {
     }
 }
 
+/// The server CPU time (ms) of its last analysis, from the log line
+/// `ACCESSC_LSP_LOG=1` makes it write to stderr before it publishes.
+fn last_cpu(c: &Client) -> f64 {
+    let log = std::fs::read_to_string(&c.stderr).unwrap_or_default();
+    log.lines()
+        .rev()
+        .find_map(|l| {
+            let rest = &l[l.find(", cpu ")? + 6..];
+            rest[..rest.find(' ')?].parse().ok()
+        })
+        .unwrap_or_else(|| panic!("no analysis logged with its cpu time:\n{log}"))
+}
+
+/// Start the server with its log on.
+fn start(cache: &Path) -> Client {
+    Client::start_with(
+        &lsp_client::binary(),
+        cache,
+        json!({"today": lsp_client::TODAY}),
+        &[("ACCESSC_LSP_LOG", "1")],
+    )
+}
+
+/// A one-character edit of a grant's target, `runs * 2` times: the first
+/// `Workloads` of a grant line becomes `Workloadz` (an unknown OU, A102),
+/// then `Workloads` again. Client wall time and server CPU time per edit.
+fn grant_edits(c: &mut Client, uri: &str, text: &str, runs: usize) -> (Vec<f64>, Vec<f64>) {
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("grant ") && l.contains(" on Workloads/"))
+        .expect("a grant on Workloads/…");
+    let col = text
+        .lines()
+        .nth(line)
+        .and_then(|l| l.find(" on Workloads/"))
+        .expect("col")
+        + 4
+        + 8;
+    let (mut wall, mut cpu) = (Vec::new(), Vec::new());
+    for i in 0..runs * 2 {
+        let broken = i % 2 == 0;
+        let to = if broken { "z" } else { "s" };
+        let t = Instant::now();
+        c.edit(
+            uri,
+            [line as u32, col as u32, line as u32, (col + 1) as u32],
+            to,
+        );
+        let d = c.diagnostics(uri);
+        wall.push(ms(t.elapsed()));
+        cpu.push(last_cpu(c));
+        assert_eq!(d.iter().any(|x| x["code"] == "A102"), broken, "{d:?}");
+    }
+    (wall, cpu)
+}
+
+/// The same in a function: `session 2h` becomes `13h` (A202) and back.
+fn function_edits(c: &mut Client, uri: &str, text: &str, runs: usize) -> (Vec<f64>, Vec<f64>) {
+    let fline = text
+        .lines()
+        .position(|l| l.trim_start().starts_with("session 2h"))
+        .expect("a 2h session");
+    let fcol = text
+        .lines()
+        .nth(fline)
+        .and_then(|l| l.find("2h"))
+        .expect("col");
+    let (mut wall, mut cpu) = (Vec::new(), Vec::new());
+    for i in 0..runs * 2 {
+        let broken = i % 2 == 0;
+        let (old_len, to) = if broken { (1, "13") } else { (2, "2") };
+        let t = Instant::now();
+        c.edit(
+            uri,
+            [
+                fline as u32,
+                fcol as u32,
+                fline as u32,
+                (fcol + old_len) as u32,
+            ],
+            to,
+        );
+        let d = c.diagnostics(uri);
+        wall.push(ms(t.elapsed()));
+        cpu.push(last_cpu(c));
+        assert_eq!(d.iter().any(|x| x["code"] == "A202"), broken, "{d:?}");
+    }
+    (wall, cpu)
+}
+
+fn runs() -> usize {
+    std::env::var("RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(20)
+}
+
+/// Writes `md` to `target/bench/<name>.md` and prints it.
+fn report(name: &str, md: &str) {
+    println!("\n{md}");
+    let out = root().join("target/bench");
+    let _ = std::fs::create_dir_all(&out);
+    let _ = std::fs::write(out.join(format!("{name}.md")), md);
+}
+
+/// Edits of one organization generated with `gen_args` (or found at
+/// `$env_dir`): opens `file` and edits a grant's target in it, opens
+/// `fn_file` (which may be the same) and edits a function's session;
+/// returns the report and the statistics (grant edits wall, CPU; function
+/// edits wall, CPU).
+fn edit_bench(
+    name: &str,
+    gen_args: &[&str],
+    env_dir: &str,
+    file: &str,
+    fn_file: &str,
+) -> (String, [Stats; 4]) {
+    let runs = runs();
+    let tmp = tempfile::tempdir().expect("tmp");
+    let org = match std::env::var_os(env_dir) {
+        Some(p) => PathBuf::from(p),
+        None => {
+            let d = tmp.path().join(name);
+            let mut argv: Vec<std::ffi::OsString> =
+                vec!["accessc-gen-org".into(), "-o".into(), d.clone().into()];
+            argv.extend(gen_args.iter().map(Into::into));
+            match accessc_bench::generate_from(argv) {
+                Ok(summary) => println!("{summary}"),
+                Err(e) => panic!("accessc-gen-org: {e}"),
+            }
+            d
+        }
+    };
+    let cache = tmp.path().join("cache");
+    std::fs::create_dir_all(&cache).expect("mkdir");
+    let path = org.join(file);
+    let text = std::fs::read_to_string(&path).expect("program file");
+    let u = uri(&path);
+    let mut c = start(&cache);
+    let t = Instant::now();
+    c.open(&u, &text);
+    let d = c.diagnostics(&u);
+    let open = ms(t.elapsed());
+    assert!(
+        d.is_empty(),
+        "the generated organization has diagnostics: {d:?}"
+    );
+    let open_cpu = last_cpu(&c);
+    let (gw, gc) = grant_edits(&mut c, &u, &text, runs);
+    let (fw, fc) = if fn_file == file {
+        function_edits(&mut c, &u, &text, runs)
+    } else {
+        let fpath = org.join(fn_file);
+        let ftext = std::fs::read_to_string(&fpath).expect("functions file");
+        let fu = uri(&fpath);
+        c.open(&fu, &ftext);
+        c.diagnostics(&fu);
+        function_edits(&mut c, &fu, &ftext, runs)
+    };
+    let log = std::fs::read_to_string(&c.stderr).unwrap_or_default();
+    assert!(c.shutdown().success());
+    let stats = [
+        Stats::new(gw),
+        Stats::new(gc),
+        Stats::new(fw),
+        Stats::new(fc),
+    ];
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+        "input: {} (`{file}`, {:.0} KB), `accessc-gen-org {}`, {} edits of each kind\n",
+        org.display(),
+        text.len() as f64 / 1e3,
+        gen_args.join(" "),
+        runs * 2
+    );
+    let _ = writeln!(
+        md,
+        "first diagnostics after open: {open:.1} ms (server CPU {open_cpu:.1} ms)\n"
+    );
+    let _ = writeln!(
+        md,
+        "| measure | best (ms) | median (ms) | p90 (ms) | worst (ms) |\n|---|---|---|---|---|"
+    );
+    for (what, s) in [
+        ("grant edit, server CPU", &stats[1]),
+        ("grant edit, client wall", &stats[0]),
+        ("function edit, server CPU", &stats[3]),
+        ("function edit, client wall", &stats[2]),
+    ] {
+        let _ = writeln!(
+            md,
+            "| {what} | {:.1} | {:.1} | {:.1} | {:.1} |",
+            s.best(),
+            s.median(),
+            s.p90(),
+            s.worst()
+        );
+    }
+    for line in log
+        .lines()
+        .rev()
+        .take(2)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+    {
+        let _ = writeln!(md, "\nserver: {line}");
+    }
+    report(name, &md);
+    (md, stats)
+}
+
+/// The server CPU budget of an edit, overridable for a slower machine.
+fn cpu_budget(var: &str, default: f64) -> f64 {
+    std::env::var(var)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A one-character edit in a single-file program of ~350 KB.
+#[test]
+#[ignore]
+fn language_server_edit_in_a_single_350_kb_file() {
+    let (md, s) = edit_bench(
+        "lsp-single-file",
+        &[
+            "--single-file",
+            "--accounts",
+            "1000",
+            "--ous",
+            "150",
+            "--functions",
+            "120",
+            "--groups",
+            "600",
+            "--grants",
+            "3000",
+            "--users",
+            "30",
+        ],
+        "ACCESSC_BENCH_SINGLE",
+        "main.access",
+        "main.access",
+    );
+    let budget = cpu_budget("ACCESSC_BENCH_SINGLE_CPU_MS", 20.0);
+    assert!(s[1].median() < budget, "{md}");
+    assert!(s[3].median() < budget, "{md}");
+}
+
+/// A one-character edit in an organization of over 1,000,000 assignments.
+#[test]
+#[ignore]
+fn language_server_edit_at_a_million_assignments() {
+    let (md, s) = edit_bench(
+        "lsp-million",
+        &[
+            "--accounts",
+            "4000",
+            "--ous",
+            "400",
+            "--functions",
+            "250",
+            "--groups",
+            "2000",
+            "--grants",
+            "11000",
+        ],
+        "ACCESSC_BENCH_MILLION",
+        "grants.access",
+        "functions.access",
+    );
+    let budget = cpu_budget("ACCESSC_BENCH_MILLION_CPU_MS", 50.0);
+    assert!(s[1].median() < budget, "{md}");
+    assert!(s[3].median() < budget, "{md}");
+}
+
 /// The position after the `needle` on line `line` of `text`.
 fn after(text: &str, line: usize, needle: &str) -> Value {
     let l = text.lines().nth(line).unwrap_or("");
@@ -112,7 +390,7 @@ fn language_server_latency_on_the_large_organization() {
         assert!(c.shutdown().success());
     }
 
-    let mut c = Client::start(&cache, json!({"today": lsp_client::TODAY}));
+    let mut c = start(&cache);
     c.open(&grants, &grants_text);
     c.diagnostics(&grants);
     c.open(&functions, &functions_text);
@@ -130,6 +408,7 @@ fn language_server_latency_on_the_large_organization() {
         .expect("col")
         + 4;
     let mut grant_edits = Vec::new();
+    let mut grant_cpu = Vec::new();
     for i in 0..runs * 2 {
         let broken = i % 2 == 0;
         let (from, to) = if broken {
@@ -146,6 +425,7 @@ fn language_server_latency_on_the_large_organization() {
         );
         let d = c.diagnostics(&grants);
         grant_edits.push(ms(t.elapsed()));
+        grant_cpu.push(last_cpu(&c));
         assert_eq!(d.iter().any(|x| x["code"] == "A102"), broken, "{d:?}");
     }
     // The same in functions.access: a session of 13h is A202.
@@ -159,6 +439,7 @@ fn language_server_latency_on_the_large_organization() {
         .and_then(|l| l.find("2h"))
         .expect("col");
     let mut function_edits = Vec::new();
+    let mut function_cpu = Vec::new();
     for i in 0..runs * 2 {
         let broken = i % 2 == 0;
         let (old_len, to) = if broken { (2, "13h") } else { (3, "2h") };
@@ -175,6 +456,7 @@ fn language_server_latency_on_the_large_organization() {
         );
         let d = c.diagnostics(&functions);
         function_edits.push(ms(t.elapsed()));
+        function_cpu.push(last_cpu(&c));
         assert_eq!(d.iter().any(|x| x["code"] == "A202"), broken, "{d:?}");
     }
 
@@ -282,8 +564,22 @@ fn language_server_latency_on_the_large_organization() {
             s.worst()
         );
     }
+    for (name, v) in [
+        ("grants.access", grant_cpu),
+        ("functions.access", function_cpu),
+    ] {
+        let s = Stats::new(v);
+        let _ = writeln!(
+            md,
+            "| server CPU of a one-line edit of {name} | | {:.1} | {:.1} | {:.1} | {:.1} |",
+            s.best(),
+            s.median(),
+            s.p90(),
+            s.worst()
+        );
+    }
     println!("\n{md}");
-    // With ACCESSC_LSP_LOG=1, the server's own account of the last analyses.
+    // The server's own account of the last analyses (ACCESSC_LSP_LOG=1).
     for line in stderr
         .lines()
         .rev()

@@ -54,11 +54,17 @@ pub struct Analysis {
     pub timings: Timings,
 }
 
-/// Where the time of one analysis went.
+/// Where the time of one analysis went: wall time of its two stages, and the
+/// CPU time the worker thread spent on each (so a figure is not inflated by
+/// other processes on the machine).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Timings {
     pub load: Duration,
     pub check: Duration,
+    /// CPU time of the whole analysis (loading, checking, the URIs).
+    pub cpu: Duration,
+    pub cpu_load: Duration,
+    pub cpu_check: Duration,
     /// Item chunks in the program, and how many were parsed again.
     pub chunks: usize,
     pub reparsed: usize,
@@ -172,6 +178,7 @@ fn worker_loop(jobs: Receiver<WorkerMsg>, results: Sender<Arc<Analysis>>) {
 /// Load and check one program.
 pub fn analyze(job: &Job, cache: &mut ParseCache) -> Analysis {
     let started = Instant::now();
+    let cpu_started = thread_cpu();
     cache.chunks = 0;
     cache.reparsed = 0;
     let fs = OverlayFs::new(&job.overlay);
@@ -193,9 +200,11 @@ pub fn analyze(job: &Job, cache: &mut ParseCache) -> Analysis {
         }
     };
     let load = started.elapsed();
+    let cpu_loaded = thread_cpu();
     let today = job.today.unwrap_or_else(Today::now);
     let checked = check(&program, &CheckOptions { today });
     let check_time = started.elapsed() - load;
+    let cpu_checked = thread_cpu();
     let uris = program
         .sources
         .files()
@@ -225,10 +234,22 @@ pub fn analyze(job: &Job, cache: &mut ParseCache) -> Analysis {
         timings: Timings {
             load,
             check: check_time,
+            cpu: thread_cpu().saturating_sub(cpu_started),
+            cpu_load: cpu_loaded.saturating_sub(cpu_started),
+            cpu_check: cpu_checked.saturating_sub(cpu_loaded),
             chunks: cache.chunks,
             reparsed: cache.reparsed,
         },
     }
+}
+
+/// The CPU time the calling thread has used so far (user and system).
+pub fn thread_cpu() -> Duration {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Duration::new(
+        u64::try_from(t.tv_sec).unwrap_or(0),
+        u32::try_from(t.tv_nsec).unwrap_or(0),
+    )
 }
 
 /// The last parse of every file, by name.
