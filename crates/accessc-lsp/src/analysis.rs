@@ -289,3 +289,162 @@ impl ParseFile for ParseCache {
         (module, diagnostics)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use accessc_core::load::FreshParse;
+
+    /// splitmix64: the edit sequences are a function of the seed.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+    }
+
+    /// Text an edit may insert: the pieces of the language a typist adds
+    /// or breaks, and lines of the program itself (duplicates, moves).
+    const SNIPPETS: &[&str] = &[
+        "z",
+        "s",
+        " ",
+        "\n",
+        "}",
+        "{",
+        "\"",
+        "//",
+        ",",
+        ":",
+        "0",
+        "1h",
+        "13h",
+        "grant ",
+        " on ",
+        " to ",
+        "root",
+        "Workloads/",
+        "allow s3:GetObject on *\n",
+        "deny * on *\n",
+        "function F {\n",
+        "group g\n",
+        "forbid ",
+        " with ",
+        "limit ",
+        "until 2026-01-01",
+        "customer ",
+        "managed ReadOnlyAccess",
+        "use std::functions\n",
+        "\u{e9}",
+    ];
+
+    /// One random edit of `text`: delete, insert, replace or copy a line.
+    fn edit(rng: &mut Rng, text: &str) -> String {
+        let boundaries: Vec<usize> = (0..=text.len())
+            .filter(|&i| text.is_char_boundary(i))
+            .collect();
+        let at = boundaries[rng.below(boundaries.len())];
+        let end = boundaries
+            .iter()
+            .copied()
+            .filter(|&b| b >= at)
+            .nth(rng.below(4))
+            .unwrap_or(at);
+        let lines: Vec<&str> = text.lines().collect();
+        let insert = match rng.below(4) {
+            0 => String::new(),
+            1 if !lines.is_empty() => format!("{}\n", lines[rng.below(lines.len())]),
+            _ => SNIPPETS[rng.below(SNIPPETS.len())].to_string(),
+        };
+        format!("{}{insert}{}", &text[..at], &text[end..])
+    }
+
+    /// The job the server would submit for `dir` with `open` buffers.
+    fn job(dir: &Path, open: &HashMap<PathBuf, Arc<str>>, generation: u64) -> Job {
+        Job {
+            key: ProgramKey::Dir(dir.to_path_buf()),
+            generation,
+            overlay: Arc::new(open.clone()),
+            uris: Arc::new(HashMap::new()),
+            buffer: None,
+            today: Some(Today::parse("2026-11-28").expect("date")),
+            std: StdFiles::default(),
+        }
+    }
+
+    /// What `accessc check` reports on the same texts: the program loaded
+    /// afresh, every file parsed from nothing.
+    fn from_scratch(job: &Job) -> Vec<Diagnostic> {
+        let ProgramKey::Dir(dir) = &job.key else {
+            unreachable!("directory programs only")
+        };
+        let fs = OverlayFs::new(&job.overlay);
+        let program = load_with(&fs, dir, &LoadOptions::default(), &mut FreshParse).expect("load");
+        let today = job.today.expect("today");
+        check(&program, &CheckOptions { today }).diagnostics
+    }
+
+    /// Random edit sequences on every example program: after each edit, the
+    /// worker's diagnostics (incremental parse, reused modules) are exactly
+    /// those of a load and check from scratch.
+    #[test]
+    fn incremental_diagnostics_equal_those_from_scratch() {
+        let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(&examples)
+            .expect("examples")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.is_dir())
+            .collect();
+        dirs.sort();
+        assert!(dirs.len() >= 5, "{dirs:?}");
+        let sequences: u64 = std::env::var("ACCESSC_DIFF_SEQUENCES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(4);
+        let mut compared = 0;
+        for dir in &dirs {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+                .expect("example")
+                .map(|e| e.expect("entry").path())
+                .filter(|p| p.extension().is_some_and(|e| e == "access"))
+                .collect();
+            files.sort();
+            for seed in 0..sequences {
+                let mut rng = Rng(seed.wrapping_mul(7919) ^ dir.as_os_str().len() as u64);
+                let mut cache = ParseCache::default();
+                let mut open: HashMap<PathBuf, Arc<str>> = HashMap::new();
+                for f in &files {
+                    let text = std::fs::read_to_string(f).expect("read");
+                    open.insert(f.clone(), Arc::from(text));
+                }
+                for step in 0..12u64 {
+                    let f = &files[rng.below(files.len())];
+                    let old = open[f].to_string();
+                    let new = edit(&mut rng, &old);
+                    open.insert(f.clone(), Arc::from(new.as_str()));
+                    let j = job(dir, &open, step);
+                    let got = analyze(&j, &mut cache);
+                    assert!(got.failure.is_none(), "{:?}", got.failure);
+                    let want = from_scratch(&j);
+                    assert_eq!(
+                        format!("{:#?}", got.checked.diagnostics),
+                        format!("{want:#?}"),
+                        "{} (seed {seed}, edit {step}): {} is now:\n{new}",
+                        dir.display(),
+                        f.display(),
+                    );
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 0);
+    }
+}
