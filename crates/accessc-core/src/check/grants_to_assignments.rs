@@ -40,6 +40,7 @@ pub(super) fn lower_grants<'a>(
         model,
         org_known,
         sink,
+        lookup: Lookup::new(model),
     }
     .grants()
 }
@@ -58,8 +59,65 @@ pub(super) fn check_rules<'a>(
         model,
         org_known,
         sink,
+        lookup: Lookup::new(model),
     }
     .rules()
+}
+
+/// The model's OUs, accounts and principals by name, built once per phase:
+/// a grant's targets and principals are looked up in these instead of
+/// searching the lists (each keeps the first of equal names, as a search
+/// would find it).
+struct Lookup<'m> {
+    ou_by_path: HashMap<&'m str, OuIdx>,
+    account_by_name: HashMap<&'m str, AccountIdx>,
+    account_by_id: HashMap<&'m str, AccountIdx>,
+    principals: HashMap<(PrincipalKind, &'m str), PrincipalIdx>,
+}
+
+impl<'m> Lookup<'m> {
+    fn new(model: &'m Model) -> Lookup<'m> {
+        let org = &model.org;
+        let mut l = Lookup {
+            ou_by_path: HashMap::default(),
+            account_by_name: HashMap::default(),
+            account_by_id: HashMap::default(),
+            principals: HashMap::default(),
+        };
+        l.ou_by_path.reserve(org.ous.len());
+        for (i, o) in org.ous.iter().enumerate() {
+            l.ou_by_path.entry(o.path.as_str()).or_insert(OuIdx::new(i));
+        }
+        l.account_by_name.reserve(org.accounts.len());
+        l.account_by_id.reserve(org.accounts.len());
+        for (i, a) in org.accounts.iter().enumerate() {
+            l.account_by_name
+                .entry(a.name.as_str())
+                .or_insert(AccountIdx::new(i));
+            l.account_by_id
+                .entry(a.id.as_str())
+                .or_insert(AccountIdx::new(i));
+        }
+        l.principals.reserve(model.principals.len());
+        for (i, p) in model.principals.iter().enumerate() {
+            l.principals
+                .entry((p.kind, p.name.as_str()))
+                .or_insert(PrincipalIdx::new(i));
+        }
+        l
+    }
+
+    fn ou(&self, path: &str) -> Option<OuIdx> {
+        self.ou_by_path.get(path).copied()
+    }
+
+    fn account_named(&self, name: &str) -> Option<AccountIdx> {
+        self.account_by_name.get(name).copied()
+    }
+
+    fn account_with_id(&self, id: &str) -> Option<AccountIdx> {
+        self.account_by_id.get(id).copied()
+    }
 }
 
 impl OrgView<'_> {
@@ -158,6 +216,7 @@ struct GrantCx<'c, 'a> {
     /// False when the org snapshot could not be read.
     org_known: bool,
     sink: &'c mut Sink,
+    lookup: Lookup<'c>,
 }
 
 impl GrantCx<'_, '_> {
@@ -170,6 +229,16 @@ impl GrantCx<'_, '_> {
     }
 
     fn resolve_ou(&mut self, path: &OuPath) -> Option<OuIdx> {
+        // The common case, found by path; anything else (with its
+        // diagnostics) as every phase resolves an OU.
+        let text = path.text();
+        if let Some(i) = self.lookup.ou(&text) {
+            self.scope
+                .index
+                .references
+                .push((Kind::Ou, text, path.span));
+            return Some(i);
+        }
         let org = OrgView {
             org: &self.model.org,
             known: self.org_known,
@@ -187,12 +256,12 @@ impl GrantCx<'_, '_> {
             match t {
                 Target::Root(_) => accts.extend(org.accounts.indices()),
                 Target::Ou(p) => {
-                    if let Some(o) = org.ou_by_path(&p.text()) {
+                    if let Some(o) = self.lookup.ou(&p.text()) {
                         org.accounts_under(o, &mut accts);
                     }
                 }
-                Target::Account(n) => accts.extend(org.accounts.position(|a| a.name == n.name)),
-                Target::AccountId(s) => accts.extend(org.accounts.position(|a| a.id == s.value)),
+                Target::Account(n) => accts.extend(self.lookup.account_named(&n.name)),
+                Target::AccountId(s) => accts.extend(self.lookup.account_with_id(&s.value)),
             }
             accts.sort_unstable();
             accts.dedup();
@@ -222,7 +291,7 @@ impl GrantCx<'_, '_> {
                     }
                 }
                 Target::Account(n) => {
-                    if let Some(i) = self.model.org.accounts.position(|a| a.name == n.name) {
+                    if let Some(i) = self.lookup.account_named(&n.name) {
                         self.scope
                             .index
                             .references
@@ -249,7 +318,7 @@ impl GrantCx<'_, '_> {
                     }
                 }
                 Target::AccountId(s) => {
-                    if let Some(i) = self.model.org.accounts.position(|a| a.id == s.value) {
+                    if let Some(i) = self.lookup.account_with_id(&s.value) {
                         out.push(i);
                     } else if !crate::aws_ids::is_account_id(&s.value) {
                         self.err(
@@ -285,8 +354,8 @@ impl GrantCx<'_, '_> {
         let mut found = Vec::new();
         for t in targets {
             let (span, hit) = match t {
-                Target::Account(n) => (n.span, org.accounts.position(|a| a.name == n.name)),
-                Target::AccountId(s) => (s.span, org.accounts.position(|a| a.id == s.value)),
+                Target::Account(n) => (n.span, self.lookup.account_named(&n.name)),
+                Target::AccountId(s) => (s.span, self.lookup.account_with_id(&s.value)),
                 Target::Root(_) | Target::Ou(_) => continue,
             };
             if let Some(a) = hit.filter(|a| accounts.contains(a) && !org.is_assignable(*a)) {
@@ -340,7 +409,7 @@ impl GrantCx<'_, '_> {
                     Kind::Group
                 };
                 if self.scope.resolve(kind, &p.name, self.sink).is_some() {
-                    if let Some(i) = principal_index(&self.model.principals, p.kind, &p.name.name) {
+                    if let Some(&i) = self.lookup.principals.get(&(p.kind, p.name.name.as_str())) {
                         principals.push(i);
                     }
                 }
@@ -550,14 +619,11 @@ impl GrantCx<'_, '_> {
         for t in targets {
             reached.push(match t {
                 Target::Root(_) => return,
-                Target::Ou(p) => org.ou_by_path(&p.text()).map(|o| vec![o]),
-                Target::Account(n) => org
-                    .accounts
-                    .position(|a| a.name == n.name)
-                    .map(|a| org.ancestry(a)),
-                Target::AccountId(s) => org
-                    .accounts
-                    .position(|a| a.id == s.value)
+                Target::Ou(p) => self.lookup.ou(&p.text()).map(|o| vec![o]),
+                Target::Account(n) => self.lookup.account_named(&n.name).map(|a| org.ancestry(a)),
+                Target::AccountId(s) => self
+                    .lookup
+                    .account_with_id(&s.value)
                     .map(|a| org.ancestry(a)),
             });
         }
@@ -570,7 +636,7 @@ impl GrantCx<'_, '_> {
             let Target::Ou(p) = e else {
                 continue;
             };
-            let Some(eo) = org.ou_by_path(&p.text()) else {
+            let Some(eo) = self.lookup.ou(&p.text()) else {
                 continue;
             };
             let epath = org.ous[eo].path.as_str();
@@ -961,13 +1027,4 @@ pub(super) fn check_quotas(model: &Model, sink: &mut Sink) {
             .with_help("fewer functions per account (ABAC instead of per-team sets), or raise the quota and write `quotas { provisioned_per_account N }`"),
         );
     }
-}
-
-/// The index of a declared principal.
-fn principal_index(
-    principals: &IdxVec<PrincipalIdx, PrincipalDef>,
-    kind: PrincipalKind,
-    name: &str,
-) -> Option<PrincipalIdx> {
-    principals.position(|p| p.kind == kind && p.name == name)
 }
