@@ -601,16 +601,17 @@ impl Server {
         if self.opts.log {
             let t = a.timings;
             eprintln!(
-                "accessc lsp: {:?} #{}: load {:.1} ms ({} of {} items parsed again), check {:.1} ms, cpu {:.1} ms (load {:.1}, check {:.1}), {} diagnostics{}",
+                "accessc lsp: {:?} #{}: load {:.1} ms ({} of {} items parsed again), check {:.1} ms, cpu {:.1} ms (load {:.1}, check {:.1}), {} minor faults, {} diagnostics{}",
                 a.key,
                 a.generation,
                 t.load.as_secs_f64() * 1e3,
                 t.reparsed,
                 t.chunks,
                 t.check.as_secs_f64() * 1e3,
-                t.cpu.as_secs_f64() * 1e3,
+                t.usage.cpu.as_secs_f64() * 1e3,
                 t.cpu_load.as_secs_f64() * 1e3,
                 t.cpu_check.as_secs_f64() * 1e3,
+                t.usage.minor_faults,
                 a.checked.diagnostics.len(),
                 since.map_or(String::new(), |d| format!(", {:.1} ms after the change", d.as_secs_f64() * 1e3)),
             );
