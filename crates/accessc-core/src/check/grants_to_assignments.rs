@@ -14,6 +14,9 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 /// The (function, grant) pairs one side of a `forbid … with …` rule holds.
 type Held = Vec<(FnIdx, GrantIdx)>;
 
+/// The most assignments the tables of the product are sized for up front.
+const MAX_PRESIZED_ASSIGNMENTS: usize = 1 << 21;
+
 /// Days before `until` when a grant starts to warn (A506).
 pub const EXPIRY_WARNING_DAYS: i64 = 14;
 
@@ -384,6 +387,8 @@ impl GrantCx<'_, '_> {
     fn grants(&mut self) -> Granted {
         let today = self.inputs.opts.today;
         let mut seen: HashMap<(PrincipalIdx, FnIdx, AccountIdx), GrantIdx> = HashMap::default();
+        // Each lowered grant, and the span its A404s point at.
+        let mut products: Vec<(GrantIdx, Span)> = Vec::new();
         let mut out = Granted {
             grants: IdxVec::new(),
             assignments: Vec::new(),
@@ -542,12 +547,52 @@ impl GrantCx<'_, '_> {
                         .with_help("each (principal, function, account) needs one grant: drop the repeated name or the narrower target"),
                 );
             }
+            out.grants.push(GrantDef {
+                functions,
+                principals,
+                accounts,
+                owner: g.owner.as_ref().map(|o| o.value.clone()),
+                until: g
+                    .until
+                    .as_ref()
+                    .and_then(|d| d.value.as_ref().ok().copied()),
+                span,
+                reached_by,
+            });
+            products.push((gi, head));
+        }
+        // The products, once every grant is lowered, into tables sized for
+        // them (bounded: a hostile program's product grows them as it goes).
+        let total: usize = products
+            .iter()
+            .map(|&(gi, _)| {
+                let g = &out.grants[gi];
+                g.principals
+                    .len()
+                    .saturating_mul(g.functions.len())
+                    .saturating_mul(g.accounts.len())
+            })
+            .fold(0, usize::saturating_add)
+            .min(MAX_PRESIZED_ASSIGNMENTS);
+        seen.reserve(total);
+        out.assignments.reserve(total);
+        let Granted {
+            grants,
+            assignments,
+        } = &mut out;
+        for (gi, head) in products {
+            let GrantDef {
+                principals,
+                functions,
+                accounts,
+                ..
+            } = &grants[gi];
             // The product; a triple an earlier grant already gave is A404,
             // once per earlier grant, naming the first such triple.
             let mut dup_with: Vec<(GrantIdx, (PrincipalIdx, FnIdx, AccountIdx))> = Vec::new();
-            for &p in &principals {
-                for &f in &functions {
-                    for &a in &accounts {
+            for &p in principals {
+                for &f in functions {
+                    for &a in accounts {
                         match seen.get(&(p, f, a)) {
                             Some(&earlier) if earlier != gi => {
                                 if !dup_with.iter().any(|(e, _)| *e == earlier) {
@@ -557,7 +602,7 @@ impl GrantCx<'_, '_> {
                             Some(_) => {}
                             None => {
                                 seen.insert((p, f, a), gi);
-                                out.assignments.push(Assignment {
+                                assignments.push(Assignment {
                                     principal: p,
                                     function: f,
                                     account: a,
@@ -569,7 +614,7 @@ impl GrantCx<'_, '_> {
                 }
             }
             for (earlier, (p, f, a)) in dup_with {
-                let prev = out.grants[earlier].span;
+                let prev = grants[earlier].span;
                 let msg = format!(
                     "`{}` already has `{}` in account `{}`",
                     self.model.principals[p].name,
@@ -588,18 +633,6 @@ impl GrantCx<'_, '_> {
                     ),
                 );
             }
-            out.grants.push(GrantDef {
-                functions,
-                principals,
-                accounts,
-                owner: g.owner.as_ref().map(|o| o.value.clone()),
-                until: g
-                    .until
-                    .as_ref()
-                    .and_then(|d| d.value.as_ref().ok().copied()),
-                span,
-                reached_by,
-            });
         }
         out
     }
@@ -985,12 +1018,6 @@ pub(super) fn check_assignments(model: &Model, sink: &mut Sink) {
 /// A208: permission sets per instance and per account.
 pub(super) fn check_quotas(model: &Model, sink: &mut Sink) {
     let q = model.quotas;
-    let used: Vec<FnIdx> = {
-        let mut v: Vec<FnIdx> = model.assignments.iter().map(|a| a.function).collect();
-        v.sort_unstable();
-        v.dedup();
-        v
-    };
     let total = model.functions.len() as u64;
     if total > q.permission_sets {
         if let Some(f) = model.functions.values().nth(q.permission_sets as usize) {
@@ -1001,11 +1028,13 @@ pub(super) fn check_quotas(model: &Model, sink: &mut Sink) {
             );
         }
     }
-    let _ = used;
-    let mut per_account: HashMap<AccountIdx, Vec<FnIdx>> = HashMap::default();
+    // The distinct functions of each account, in the order they arrive.
+    let mut per_account: Vec<Vec<FnIdx>> = vec![Vec::new(); model.org.accounts.len()];
     let mut over: Vec<(AccountIdx, GrantIdx)> = Vec::new();
     for a in &model.assignments {
-        let v = per_account.entry(a.account).or_default();
+        let Some(v) = per_account.get_mut(a.account.index()) else {
+            continue;
+        };
         if !v.contains(&a.function) {
             v.push(a.function);
             if v.len() as u64 - 1 == q.provisioned_per_account {
@@ -1014,7 +1043,7 @@ pub(super) fn check_quotas(model: &Model, sink: &mut Sink) {
         }
     }
     for (acct, g) in over {
-        let n = per_account.get(&acct).map_or(0, Vec::len);
+        let n = per_account.get(acct.index()).map_or(0, Vec::len);
         let span = model.grants[g].span;
         let head = Span::new(span.file, span.start as usize, span.start as usize + 5);
         let name = model.org.accounts[acct].name.clone();
