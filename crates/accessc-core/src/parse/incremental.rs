@@ -77,6 +77,10 @@ pub fn reparse_file(
         let reused = old_chunks.as_ref().and_then(|(by_pos, old_file)| {
             let moved = |o: &ChunkOutcome, delta: i64| {
                 let mut o = o.clone();
+                if delta == 0 && file == *old_file {
+                    // Nothing to move: the walk would leave every span as it is.
+                    return o;
+                }
                 Mover {
                     delta,
                     file,
