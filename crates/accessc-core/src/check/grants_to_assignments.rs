@@ -17,6 +17,10 @@ type Held = Vec<(FnIdx, GrantIdx)>;
 /// The most assignments the tables of the product are sized for up front.
 const MAX_PRESIZED_ASSIGNMENTS: usize = 1 << 21;
 
+/// The largest (account × function) bit table the quota check uses (32 MiB);
+/// past it, each account's functions are a list.
+const MAX_QUOTA_BITS_WORDS: usize = 1 << 22;
+
 /// Days before `until` when a grant starts to warn (A506).
 pub const EXPIRY_WARNING_DAYS: i64 = 14;
 
@@ -1028,22 +1032,45 @@ pub(super) fn check_quotas(model: &Model, sink: &mut Sink) {
             );
         }
     }
-    // The distinct functions of each account, in the order they arrive.
-    let mut per_account: Vec<Vec<FnIdx>> = vec![Vec::new(); model.org.accounts.len()];
+    // How many distinct functions each account gets: a bit per (account,
+    // function) where that table is small enough, else a list per account.
+    let accounts = model.org.accounts.len();
+    let words = model.functions.len().div_ceil(64);
+    let mut counts: Vec<u64> = vec![0; accounts];
     let mut over: Vec<(AccountIdx, GrantIdx)> = Vec::new();
-    for a in &model.assignments {
-        let Some(v) = per_account.get_mut(a.account.index()) else {
-            continue;
-        };
-        if !v.contains(&a.function) {
-            v.push(a.function);
-            if v.len() as u64 - 1 == q.provisioned_per_account {
-                over.push((a.account, a.grant));
+    let mut note = |counts: &mut Vec<u64>, a: &Assignment| {
+        counts[a.account.index()] += 1;
+        if counts[a.account.index()] - 1 == q.provisioned_per_account {
+            over.push((a.account, a.grant));
+        }
+    };
+    if accounts.saturating_mul(words) <= MAX_QUOTA_BITS_WORDS {
+        let mut bits: Vec<u64> = vec![0; accounts * words];
+        for a in &model.assignments {
+            let (acct, f) = (a.account.index(), a.function.index());
+            if acct >= accounts || f / 64 >= words {
+                continue;
+            }
+            let word = &mut bits[acct * words + f / 64];
+            if *word & (1 << (f % 64)) == 0 {
+                *word |= 1 << (f % 64);
+                note(&mut counts, a);
+            }
+        }
+    } else {
+        let mut per_account: Vec<Vec<FnIdx>> = vec![Vec::new(); accounts];
+        for a in &model.assignments {
+            let Some(v) = per_account.get_mut(a.account.index()) else {
+                continue;
+            };
+            if !v.contains(&a.function) {
+                v.push(a.function);
+                note(&mut counts, a);
             }
         }
     }
     for (acct, g) in over {
-        let n = per_account.get(acct.index()).map_or(0, Vec::len);
+        let n = counts.get(acct.index()).copied().unwrap_or(0);
         let span = model.grants[g].span;
         let head = Span::new(span.file, span.start as usize, span.start as usize + 5);
         let name = model.org.accounts[acct].name.clone();
