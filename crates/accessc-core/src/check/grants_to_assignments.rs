@@ -1039,9 +1039,11 @@ pub(super) fn check_quotas(model: &Model, sink: &mut Sink) {
     let mut counts: Vec<u64> = vec![0; accounts];
     let mut over: Vec<(AccountIdx, GrantIdx)> = Vec::new();
     let mut note = |counts: &mut Vec<u64>, a: &Assignment| {
-        counts[a.account.index()] += 1;
-        if counts[a.account.index()] - 1 == q.provisioned_per_account {
-            over.push((a.account, a.grant));
+        if let Some(n) = counts.get_mut(a.account.index()) {
+            *n += 1;
+            if *n - 1 == q.provisioned_per_account {
+                over.push((a.account, a.grant));
+            }
         }
     };
     if accounts.saturating_mul(words) <= MAX_QUOTA_BITS_WORDS {
@@ -1051,7 +1053,9 @@ pub(super) fn check_quotas(model: &Model, sink: &mut Sink) {
             if acct >= accounts || f / 64 >= words {
                 continue;
             }
-            let word = &mut bits[acct * words + f / 64];
+            let Some(word) = bits.get_mut(acct * words + f / 64) else {
+                continue;
+            };
             if *word & (1 << (f % 64)) == 0 {
                 *word |= 1 << (f % 64);
                 note(&mut counts, a);
