@@ -8,6 +8,10 @@
 //!   `functions.access`), each edit introducing or removing an error;
 //! - completion answered (after `on `, `grant `, `to `, `s3:`, `principal.tag.`).
 //!
+//! Two more cases measure the server's CPU time per one-character edit (read
+//! from its `ACCESSC_LSP_LOG=1` log) against the targets of 20 ms in a
+//! single-file program of ~350 KB and 50 ms at over 1,000,000 assignments.
+//!
 //! Ignored by `cargo test`; `bench/lsp.sh` builds release binaries and runs it:
 //! `cargo test --release --test lsp_bench -- --ignored --nocapture`.
 //! `ACCESSC_BENCH_ORG` names an already generated organization.
