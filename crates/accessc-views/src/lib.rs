@@ -4,3 +4,5 @@
 
 #![forbid(unsafe_code)]
 #![deny(clippy::unwrap_used)]
+
+pub mod diff;
