@@ -27,6 +27,12 @@ enum Command {
     Check(check::CheckArgs),
     /// Check a program and generate what AWS runs: the IR, CloudFormation or Terraform.
     Build(build::BuildArgs),
+    /// What changes in AWS between two versions of a program (e.g. a pull
+    /// request's base and head): assignments, and what each function allows.
+    ///
+    /// Exit status: 0 the diff (also when access changes); 1 either program has
+    /// errors, or `--fail-on-widen` and access widens; 2 usage or I/O failure.
+    Diff(diff::DiffArgs),
     /// Rewrite .access files in the canonical layout (comments kept).
     Fmt(fmt::FmtArgs),
     /// Explain a diagnostic code: what it means, an example, and the fix.
@@ -70,6 +76,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Build(args) => build::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Org { command } => org::run(command),

@@ -66,6 +66,31 @@ pub fn checked_ir_of(program: Program, how: &Checking, timer: &StageTimer) -> Re
 
 /// Renders the diagnostics on standard error, says what was not done, exit 1.
 fn stop_on_errors(program: &Program, checked: &Checked, how: &Checking) -> ExitCode {
+    eprintln!("{}", errors_text(program, checked, how));
+    ExitCode::from(1)
+}
+
+/// Why [`checked_ir_or_errors`] gave no IR.
+pub enum NoIr {
+    /// The program cannot be read (already reported): this exit status.
+    Unreadable(ExitCode),
+    /// The program has errors: the text [`checked_ir`] would print.
+    Errors(String),
+}
+
+/// [`checked_ir`], but the errors of a program are returned as text rather
+/// than printed (so that two programs checked at once do not interleave).
+pub fn checked_ir_or_errors(path: &Path, how: &Checking) -> Result<Ir, NoIr> {
+    let program = load(path, &how.load).map_err(NoIr::Unreadable)?;
+    let checked = check(&program, &CheckOptions { today: how.today });
+    let Some(model) = checked.checked_model() else {
+        return Err(NoIr::Errors(errors_text(&program, &checked, how)));
+    };
+    Ok(accessc_core::model_to_ir::lower(model))
+}
+
+/// The diagnostics and what was not done.
+fn errors_text(program: &Program, checked: &Checked, how: &Checking) -> String {
     let mut s = render_human(
         &checked.diagnostics,
         &program.sources,
@@ -75,9 +100,11 @@ fn stop_on_errors(program: &Program, checked: &Checked, how: &Checking) -> ExitC
         },
     );
     s.push_str(&summary(&checked.diagnostics));
-    eprintln!("{s}");
-    eprintln!("error: the program has errors; {}", how.consequence);
-    ExitCode::from(1)
+    s.push_str(&format!(
+        "\nerror: the program has errors; {}",
+        how.consequence
+    ));
+    s
 }
 
 /// Where the program's organization comes from: its first `org` item.

@@ -5,6 +5,7 @@ pub mod apply;
 pub mod aws;
 pub mod build;
 pub mod check;
+pub mod diff;
 pub mod drift;
 pub mod explain;
 pub mod fmt;

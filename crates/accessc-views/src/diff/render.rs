@@ -12,8 +12,9 @@ const OPEN_ROWS: usize = 20;
 /// At most this many assignment rows in a comment (GitHub's limit is 65,536
 /// characters); the JSON and text formats list them all.
 const MARKDOWN_ROWS: usize = 300;
-/// At most this many actions listed per kind of change in the Markdown.
-const MARKDOWN_ACTIONS: usize = 60;
+/// At most this many actions listed per kind of change in the text and the
+/// Markdown (the JSON lists them all).
+const SHOWN_ACTIONS: usize = 40;
 
 /// How a value is shown: code (`x`) in text, escaped code in Markdown.
 trait Style {
@@ -97,7 +98,11 @@ fn summary_line(l: &SummaryLine, st: &dyn Style) -> String {
     let mut place = Vec::new();
     if !l.through.is_empty() {
         let ous: Vec<String> = l.through.iter().map(|o| st.code(o)).collect();
-        place.push(format!("through {}", list(&ous, 5)));
+        let word = match l.change {
+            Side::Added => "through",
+            Side::Removed => "in",
+        };
+        place.push(format!("{word} {}", list(&ous, 5)));
     }
     if !l.in_accounts.is_empty() {
         let accounts: Vec<String> = l.in_accounts.iter().map(|a| st.code(a)).collect();
@@ -125,7 +130,11 @@ fn summary_line(l: &SummaryLine, st: &dyn Style) -> String {
 
 fn actions(items: &[String], st: &dyn Style, shown: usize) -> String {
     let coded: Vec<String> = items.iter().map(|a| st.code(a)).collect();
-    list(&coded, shown)
+    let mut s = list(&coded, shown);
+    if items.len() > shown {
+        s.push_str(" (`--format json` lists them all)");
+    }
+    s
 }
 
 fn opt(v: &Option<String>, st: &dyn Style) -> String {
@@ -302,7 +311,7 @@ pub fn render_text(d: &AccessDiff) -> String {
         s.push_str("\nFunctions:\n");
         for f in &d.functions {
             let _ = writeln!(s, "  {}", st.code(&f.name));
-            for line in function_lines(f, &st, usize::MAX) {
+            for line in function_lines(f, &st, SHOWN_ACTIONS) {
                 let _ = writeln!(s, "    {line}");
             }
         }
@@ -311,7 +320,7 @@ pub fn render_text(d: &AccessDiff) -> String {
         s.push_str("\nCustomer managed policies:\n");
         for p in &d.policies {
             let _ = writeln!(s, "  {}", policy_header(p, &st));
-            for line in policy_lines(&p.change, &st, usize::MAX, "") {
+            for line in policy_lines(&p.change, &st, SHOWN_ACTIONS, "") {
                 let _ = writeln!(s, "    {line}");
             }
         }
@@ -408,7 +417,7 @@ pub fn render_markdown(d: &AccessDiff) -> String {
     if !d.functions.is_empty() {
         s.push_str("\n#### Functions\n\n");
         for f in &d.functions {
-            let lines = function_lines(f, &st, MARKDOWN_ACTIONS);
+            let lines = function_lines(f, &st, SHOWN_ACTIONS);
             let _ = writeln!(s, "- {}", st.code(&f.name));
             for line in lines {
                 let _ = write!(s, "  {}", bullet(line));
@@ -419,7 +428,7 @@ pub fn render_markdown(d: &AccessDiff) -> String {
         s.push_str("\n#### Customer managed policies\n\n");
         for p in &d.policies {
             let _ = writeln!(s, "- {}", policy_header(p, &st));
-            for line in policy_lines(&p.change, &st, MARKDOWN_ACTIONS, "") {
+            for line in policy_lines(&p.change, &st, SHOWN_ACTIONS, "") {
                 let _ = write!(s, "  {}", bullet(line));
             }
         }
