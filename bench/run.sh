@@ -200,6 +200,13 @@ bench_build_all() { # bench_build_all NAME DIR
   PREPARE=
 }
 
+# The access diff of two versions of one organization (both are loaded,
+# checked and lowered, on two threads, then compared).
+bench_diff() { # bench_diff NAME OLD-DIR NEW-DIR
+  if [[ ! -d $2 || ! -d $3 ]]; then skipped "diff $1" "$2 or $3 absent"; return; fi
+  measure "diff $1" "$ACCESSC" diff "$2" "$3" --format json --today "$TODAY"
+}
+
 # ---------------------------------------------------------------------------
 # Inputs
 
@@ -236,6 +243,10 @@ done
 # The flags are spelt out so that a change of the generator's defaults cannot
 # silently change what is measured.
 generate large --accounts 2000 --ous 300 --functions 200 --groups 1000 --grants 5000 --users 50 --seed 1
+# Two other versions of the large organization for `diff`: 100 more grant
+# lines, and another seed (every function, grant and name differs).
+generate large-more-grants --accounts 2000 --ous 300 --functions 200 --groups 1000 --grants 5100 --users 50 --seed 1
+generate large-seed2 --accounts 2000 --ous 300 --functions 200 --groups 1000 --grants 5000 --users 50 --seed 2
 generate small --accounts 60 --ous 20 --functions 20 --groups 40 --grants 150 --users 5 --seed 1
 
 # ---------------------------------------------------------------------------
@@ -248,6 +259,9 @@ for target in ir terraform cfn; do
   bench_build large "$BENCH_DIR/large" "$target"
 done
 bench_build_all large "$BENCH_DIR/large"
+bench_diff "large (itself)" "$BENCH_DIR/large" "$BENCH_DIR/large"
+bench_diff "large → 100 more grants" "$BENCH_DIR/large" "$BENCH_DIR/large-more-grants"
+bench_diff "large → another seed" "$BENCH_DIR/large" "$BENCH_DIR/large-seed2"
 for target in ir terraform cfn; do
   bench_build small "$BENCH_DIR/small" "$target"
 done

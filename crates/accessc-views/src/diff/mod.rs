@@ -482,7 +482,7 @@ fn function_diffs(old: &Ir, new: &Ir) -> Vec<FunctionDiff> {
     let (ia, ib) = (index(old), index(new));
     let inline = |p: &PermissionSet| p.inline_policy.as_deref().map(policy::normalize);
     let mut out = Vec::new();
-    let mut gone: Vec<&PermissionSet> = Vec::new();
+    let mut gone: Vec<(&PermissionSet, Option<Normalized>)> = Vec::new();
     let mut fresh: Vec<&PermissionSet> = Vec::new();
     for (name, &i) in &ib {
         let Some(b) = new.permission_sets.get(i) else {
@@ -497,7 +497,7 @@ fn function_diffs(old: &Ir, new: &Ir) -> Vec<FunctionDiff> {
     for (name, &j) in &ia {
         if !ib.contains_key(name) {
             if let Some(a) = old.permission_sets.get(j) {
-                gone.push(a);
+                gone.push((a, inline(a)));
             }
         }
     }
@@ -505,14 +505,17 @@ fn function_diffs(old: &Ir, new: &Ir) -> Vec<FunctionDiff> {
     // content is a rename (still two sets in AWS).
     let mut taken = HashSet::new();
     for b in fresh {
-        let same = gone.iter().find(|a| {
+        let b_inline = inline(b);
+        let same = gone.iter().find(|(a, a_inline)| {
             !taken.contains(&a.name)
                 && a.session_duration == b.session_duration
                 && a.managed_policies.len() == b.managed_policies.len()
-                && compare_sets(a, b, inline(a).as_ref(), inline(b).as_ref()).same_content()
+                && a.description == b.description
+                && *a_inline == b_inline
+                && compare_sets(a, b, b_inline.as_ref(), b_inline.as_ref()).same_content()
         });
         match same {
-            Some(a) => {
+            Some((a, _)) => {
                 taken.insert(a.name.clone());
                 let mut d = FunctionDiff::new(&b.name, FunctionStatus::Renamed);
                 d.renamed_from = Some(a.name.clone());
@@ -521,7 +524,7 @@ fn function_diffs(old: &Ir, new: &Ir) -> Vec<FunctionDiff> {
             None => out.push(FunctionDiff::new(&b.name, FunctionStatus::Added)),
         }
     }
-    for a in gone {
+    for (a, _) in gone {
         if !taken.contains(&a.name) {
             out.push(FunctionDiff::new(&a.name, FunctionStatus::Removed));
         }
