@@ -40,9 +40,12 @@ pub enum Normalized {
     Opaque(String),
 }
 
-/// [`Normalized`] of an IAM JSON policy document.
+/// [`Normalized`] of an IAM JSON policy document: the core's canonical form
+/// ([`accessc_core::policy_json::normalize`]: key order, single strings and
+/// one-element lists), then statements as a set without `Sid`s and lists as
+/// sets.
 pub fn normalize(document: &str) -> Normalized {
-    let Ok(value) = serde_json::from_str::<Value>(document) else {
+    let Ok(value) = accessc_core::policy_json::normalize(document) else {
         return Normalized::Opaque(document.to_string());
     };
     let statements = match value.get("Statement") {
