@@ -12,8 +12,9 @@ use accessc_core::ir::{
     Assignment, Boundary, Date, Ir, PermissionSet, PolicyReference, PrincipalType,
 };
 use policy::{Normalized, PolicyChange};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The whole diff, as `--format json` writes it.
 #[derive(Debug, Serialize)]
@@ -503,7 +504,7 @@ fn function_diffs(old: &Ir, new: &Ir) -> Vec<FunctionDiff> {
     }
     // A set removed under one name and added under another with the same
     // content is a rename (still two sets in AWS).
-    let mut taken = HashSet::new();
+    let mut taken = HashSet::default();
     for b in fresh {
         let b_inline = inline(b);
         let same = gone.iter().find(|(a, a_inline)| {
@@ -535,13 +536,13 @@ fn function_diffs(old: &Ir, new: &Ir) -> Vec<FunctionDiff> {
 
 fn policy_diffs(old: &Ir, new: &Ir) -> Vec<PolicyDiff> {
     type PolicyKey<'a> = (&'a str, &'a str, &'a str);
-    let docs = |ir: &'_ Ir| -> BTreeMap<(String, String, String), Normalized> {
+    let docs = |ir: &'_ Ir| -> BTreeMap<(String, String, String), String> {
         ir.customer_managed_policies
             .iter()
             .map(|c| {
                 (
                     (c.name.clone(), c.path.clone(), c.body.as_str().to_string()),
-                    policy::normalize(&c.document),
+                    c.document.clone(),
                 )
             })
             .collect()
@@ -565,22 +566,35 @@ fn policy_diffs(old: &Ir, new: &Ir) -> Vec<PolicyDiff> {
         .chain(db.keys())
         .map(|(n, p, b)| (n.as_str(), p.as_str(), b.as_str()))
         .collect();
+    let norm = |d: Option<&String>| d.map(|d| policy::normalize(d));
     let mut out = Vec::new();
     for (name, path, body) in keys {
         let key = (name.to_string(), path.to_string(), body.to_string());
         let default = (name.to_string(), path.to_string(), "default".to_string());
         let (a, b) = (da.get(&key), db.get(&key));
+        // Most documents are the same text on both sides: no need to read them.
+        if a.is_some() && a == b {
+            continue;
+        }
         let (status, change) = match (a, b) {
-            (Some(a), Some(b)) if a == b => continue,
-            (Some(a), Some(b)) => (FunctionStatus::Changed, policy::compare(Some(a), Some(b))),
+            (Some(_), Some(_)) => {
+                let (na, nb) = (norm(a), norm(b));
+                if na == nb {
+                    continue;
+                }
+                (
+                    FunctionStatus::Changed,
+                    policy::compare(na.as_ref(), nb.as_ref()),
+                )
+            }
             // A body for an OU that had the default body before, or back.
-            (None, Some(b)) => (
+            (None, Some(_)) => (
                 FunctionStatus::Added,
-                policy::compare(da.get(&default), Some(b)),
+                policy::compare(norm(da.get(&default)).as_ref(), norm(b).as_ref()),
             ),
-            (Some(a), None) => (
+            (Some(_), None) => (
                 FunctionStatus::Removed,
-                policy::compare(Some(a), db.get(&default)),
+                policy::compare(norm(a).as_ref(), norm(db.get(&default)).as_ref()),
             ),
             (None, None) => continue,
         };
@@ -655,8 +669,8 @@ fn ancestors(path: &str) -> impl Iterator<Item = &str> {
 
 impl<'a> Org<'a> {
     fn of(ir: &'a Ir) -> Org<'a> {
-        let mut ou_of = HashMap::new();
-        let mut size: HashMap<&str, usize> = HashMap::new();
+        let mut ou_of = HashMap::default();
+        let mut size: HashMap<&str, usize> = HashMap::default();
         for a in ir.org.accounts.iter().filter(|a| a.is_assignable()) {
             ou_of.insert(a.id.as_str(), a.ou_path.as_str());
             for ou in ancestors(&a.ou_path) {
@@ -673,7 +687,7 @@ impl<'a> Org<'a> {
         changed: &[&'b str],
         all: &HashSet<&str>,
     ) -> (Vec<String>, Vec<&'b str>) {
-        let mut count: HashMap<&str, usize> = HashMap::new();
+        let mut count: HashMap<&str, usize> = HashMap::default();
         for id in all {
             if let Some(ou) = self.ou_of.get(id) {
                 for a in ancestors(ou) {
@@ -706,14 +720,10 @@ fn summarize(
 ) -> Vec<SummaryLine> {
     let mut out = Vec::new();
     for (side, rows, ir) in [(Side::Added, added, new), (Side::Removed, removed, old)] {
-        let org = Org::of(ir);
-        // Every account of each (principal, function) on this side.
-        let mut all: HashMap<(PrincipalType, &str, &str), HashSet<&str>> = HashMap::new();
-        for a in &ir.assignments {
-            all.entry((a.principal_type, &a.principal, &a.permission_set))
-                .or_default()
-                .insert(&a.account_id);
+        if rows.is_empty() {
+            continue;
         }
+        let org = Org::of(ir);
         let mut groups: BTreeMap<(&str, PrincipalType, &str), Vec<&AssignmentRow>> =
             BTreeMap::new();
         for r in rows {
@@ -722,9 +732,24 @@ fn summarize(
                 .or_default()
                 .push(r);
         }
+        // Every account of each (principal, function) that changed, on this side.
+        let mut all: HashMap<(PrincipalType, &str, &str), HashSet<&str>> = groups
+            .keys()
+            .map(|&(f, k, p)| ((k, p, f), HashSet::default()))
+            .collect();
+        for a in &ir.assignments {
+            let pair = (
+                a.principal_type,
+                a.principal.as_str(),
+                a.permission_set.as_str(),
+            );
+            if let Some(set) = all.get_mut(&pair) {
+                set.insert(&a.account_id);
+            }
+        }
         for ((function, kind, principal), rows) in groups {
             let ids: Vec<&str> = rows.iter().map(|r| r.account_id.as_str()).collect();
-            let empty = HashSet::new();
+            let empty = HashSet::default();
             let full = all.get(&(kind, principal, function)).unwrap_or(&empty);
             let (through, loose) = org.describe(&ids, full);
             let mut in_accounts: Vec<String> = loose
