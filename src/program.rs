@@ -7,7 +7,7 @@ use accessc_core::load::{load_with_options, External, LoadOptions};
 use accessc_core::org_snapshot::OrgSnapshot;
 use accessc_core::render::{render_human, summary, HumanOptions};
 use accessc_core::span::{SourceFile, Span};
-use accessc_core::{check, CheckOptions, Checked, Program, RealFs, Today};
+use accessc_core::{check, CheckOptions, Checked, CheckedModel, Program, RealFs, Today};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -62,6 +62,33 @@ pub fn checked_ir_of(program: Program, how: &Checking, timer: &StageTimer) -> Re
     drop(program);
     timer.lap("lower to IR");
     Ok(ir)
+}
+
+/// Loads and checks the program, then runs `view` on the checked model and
+/// the program's sources (for views that point at source lines). When the
+/// program has errors they are rendered on standard error and the command
+/// exits 1 without running `view`.
+pub fn with_checked_model<T>(
+    path: &Path,
+    how: &Checking,
+    timer: &StageTimer,
+    view: impl FnOnce(&Program, CheckedModel<'_>) -> T,
+) -> Result<T, ExitCode> {
+    let program = load(path, &how.load)?;
+    timer.lap("load and parse");
+    let checked = check(&program, &CheckOptions { today: how.today });
+    timer.lap("check");
+    let model = if how.expired_grants_ok {
+        checked.checked_model_with_expired_grants()
+    } else {
+        checked.checked_model()
+    };
+    let Some(model) = model else {
+        return Err(stop_on_errors(&program, &checked, how));
+    };
+    let out = view(&program, model);
+    timer.lap("view");
+    Ok(out)
 }
 
 /// Renders the diagnostics on standard error, says what was not done, exit 1.

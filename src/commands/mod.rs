@@ -12,3 +12,5 @@ pub mod fmt;
 pub mod lsp;
 pub mod org;
 pub mod plan;
+pub mod roles;
+pub mod who_can;

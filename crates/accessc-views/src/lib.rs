@@ -6,3 +6,5 @@
 #![deny(clippy::unwrap_used)]
 
 pub mod diff;
+pub mod roles;
+pub mod who_can;
