@@ -22,8 +22,7 @@ use std::sync::OnceLock;
 const IAM_TSV: &str = include_str!("../../../stdlib/catalog/iam.tsv");
 const GLOBAL_KEYS_TXT: &str = include_str!("../../../stdlib/catalog/global-condition-keys.txt");
 const MANAGED_TSV: &str = include_str!("../../../stdlib/catalog/managed-policies.tsv");
-const MANAGED_DOCS_TSV: &str =
-    include_str!("../../../stdlib/catalog/managed-policy-documents.tsv");
+const MANAGED_DOCS_TSV: &str = include_str!("../../../stdlib/catalog/managed-policy-documents.tsv");
 const IAM_SOURCE_TXT: &str = include_str!("../../../stdlib/catalog/iam-source.txt");
 
 /// Where the IAM catalog comes from: the package and version it was generated
