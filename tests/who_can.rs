@@ -275,7 +275,7 @@ fn rows_equal_the_ir_assignments_on_a_generated_organization() {
         "6",
     ])
     .expect("generate");
-    check_filters(dir.path(), 64);
+    check_filters(dir.path(), 256);
 }
 
 /// Every row names the `grant` keyword that gives it.
