@@ -207,6 +207,12 @@ bench_diff() { # bench_diff NAME OLD-DIR NEW-DIR
   measure "diff $1" "$ACCESSC" diff "$2" "$3" --format json --today "$TODAY"
 }
 
+# who-can of one account: load, check, then the rows of that account.
+bench_who_can() { # bench_who_can NAME DIR ACCOUNT
+  if [[ ! -d $2 ]]; then skipped "who-can $1 --account" "$2 absent"; return; fi
+  measure "who-can $1 --account $3" "$ACCESSC" who-can "$2" --account "$3" --today "$TODAY"
+}
+
 # ---------------------------------------------------------------------------
 # Inputs
 
@@ -262,6 +268,7 @@ bench_build_all large "$BENCH_DIR/large"
 bench_diff "large (itself)" "$BENCH_DIR/large" "$BENCH_DIR/large"
 bench_diff "large → 100 more grants" "$BENCH_DIR/large" "$BENCH_DIR/large-more-grants"
 bench_diff "large → another seed" "$BENCH_DIR/large" "$BENCH_DIR/large-seed2"
+bench_who_can large "$BENCH_DIR/large" network-nonprod-0002
 for target in ir terraform cfn; do
   bench_build small "$BENCH_DIR/small" "$target"
 done
