@@ -16,7 +16,7 @@ use super::aws::{
     checking, fail, prepare, read_note, read_options, runtime, set_verbose, AwsArgs, Prepared,
     ProgressArg, ReadArgs,
 };
-use super::plan::blocked_error;
+use super::plan::{blocked_error, not_applicable};
 use crate::term::out;
 
 #[derive(Debug, Clone, Args)]
@@ -40,6 +40,11 @@ pub struct ApplyArgs {
     /// Print the plan and change nothing (the same as `accessc plan`).
     #[arg(long)]
     pub dry_run: bool,
+    /// Adopt the permission sets the plan shows as "to adopt" (live, without the ownership
+    /// tag, every field as the source has it): add the tag `ManagedBy=accessc` to them and
+    /// change nothing else. A set that differs from the source is refused, with the difference.
+    #[arg(long)]
+    pub adopt: bool,
     /// How to show progress.
     #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
     pub progress: ProgressArg,
@@ -115,8 +120,11 @@ pub fn run(args: ApplyArgs) -> ExitCode {
             },
         );
         out(&plan::render_human(&p));
+        if args.adopt {
+            return adopt(&aws, &p, &args, &mut progress, started).await;
+        }
         if !p.can_apply {
-            return blocked_error(p.blocked.len(), "nothing was changed");
+            return not_applicable(&p, "nothing was changed");
         }
         if args.dry_run {
             return ExitCode::SUCCESS;
@@ -139,4 +147,57 @@ pub fn run(args: ApplyArgs) -> ExitCode {
             ExitCode::from(2)
         }
     })
+}
+
+/// `apply --adopt`: only the ownership tag on the sets to adopt.
+async fn adopt(
+    aws: &accessc_aws::client::Aws,
+    p: &plan::Plan,
+    args: &ApplyArgs,
+    progress: &mut Progress,
+    started: std::time::Instant,
+) -> ExitCode {
+    let n = p.summary.sets_to_adopt;
+    if args.dry_run || n == 0 {
+        if n == 0 {
+            out("Nothing to adopt.\n");
+        }
+        if !p.blocked.is_empty() {
+            return blocked_error(p.blocked.len(), "nothing was changed");
+        }
+        return ExitCode::SUCCESS;
+    }
+    let done = apply::adopt(aws, p, args.aws.read_concurrency.clamp(1, 8), progress).await;
+    progress.finish();
+    out(&format!(
+        "Adopted: {} set(s) tagged `ManagedBy=accessc`: {} ({} API calls, {:.1} s).\n",
+        done.adopted.len(),
+        if done.adopted.is_empty() {
+            "none".to_string()
+        } else {
+            done.adopted.join(", ")
+        },
+        aws.calls(),
+        started.elapsed().as_secs_f64()
+    ));
+    if p.has_applicable_changes() {
+        out("The plan has other changes: `accessc apply --adopt` made none of them; run `accessc apply` to make them.\n");
+    }
+    if !done.failures.is_empty() {
+        for f in &done.failures {
+            eprintln!("error: {f}");
+        }
+        eprintln!(
+            "error: {} set(s) could not be adopted (listed above); run `accessc apply --adopt` again",
+            done.failures.len()
+        );
+        return ExitCode::from(2);
+    }
+    if !p.blocked.is_empty() {
+        return blocked_error(
+            p.blocked.len(),
+            "they were not adopted (the sets to adopt were)",
+        );
+    }
+    ExitCode::SUCCESS
 }

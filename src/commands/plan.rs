@@ -76,9 +76,22 @@ pub fn run(args: PlanArgs) -> ExitCode {
         if p.can_apply {
             ExitCode::SUCCESS
         } else {
-            blocked_error(p.blocked.len(), "apply would change nothing")
+            not_applicable(&p, "apply would change nothing")
         }
     })
+}
+
+/// Why a plan cannot be applied as it is (blocked sets, sets to adopt),
+/// with what to do: exit 1, like a program that cannot be applied.
+pub fn not_applicable(p: &plan::Plan, consequence: &str) -> ExitCode {
+    if p.blocked.is_empty() {
+        eprintln!(
+            "error: {} permission set(s) of the source exist live without the ownership tag `ManagedBy=accessc` (see `&` above); adopt them with `accessc apply --adopt` (it adds the tag and changes nothing else), then run `accessc apply`; {consequence}",
+            p.summary.sets_to_adopt
+        );
+        return ExitCode::from(1);
+    }
+    blocked_error(p.blocked.len(), consequence)
 }
 
 /// The error for a plan with blocked sets: exit 1, like a program that cannot be applied.

@@ -298,7 +298,9 @@ pub fn drift(ir: &Ir, live: &Live, today: Date) -> Drift {
             .set(&s.name)
             .map(|l| l.outdated_accounts.clone())
             .unwrap_or_default();
-        if matches!(s.action, SetAction::Update { .. }) || !outdated.is_empty() {
+        if matches!(s.action, SetAction::Update { .. } | SetAction::Adopt { .. })
+            || !outdated.is_empty()
+        {
             d.changed_sets.push(ChangedSet {
                 name: s.name.clone(),
                 changes: s.changes.clone(),
@@ -599,21 +601,33 @@ mod tests {
         assert!(!d.is_clean());
     }
 
-    /// A source set whose name an unowned live set holds is not applied:
-    /// drift counts it, and never says "0 set(s) not applied".
+    /// A source set whose name an unowned live set of other content holds
+    /// is not applied: drift counts it, and never says "0 set(s) not
+    /// applied". With the source's content, it is a changed set (its tag).
     #[test]
     fn a_blocked_set_is_a_set_not_applied() {
         let ir = Ir {
             permission_sets: vec![ps("Dev")],
             ..Ir::default()
         };
+        let theirs = LiveSet {
+            arn: "arn:theirs".into(),
+            name: "Dev".into(),
+            owned: false,
+            session_duration: "PT1H".into(),
+            ..LiveSet::default()
+        };
+        let same = Live {
+            sets: vec![theirs.clone()],
+            ..Live::default()
+        };
+        let d = drift(&ir, &same, date("2027-01-01"));
+        assert_eq!(d.changed_sets.len(), 1);
+        assert!(!d.is_clean());
         let live = Live {
             sets: vec![LiveSet {
-                arn: "arn:theirs".into(),
-                name: "Dev".into(),
-                owned: false,
-                session_duration: "PT1H".into(),
-                ..LiveSet::default()
+                description: Some("theirs".into()),
+                ..theirs
             }],
             ..Live::default()
         };

@@ -8,6 +8,7 @@
 //! | `plan/` | IR × live state (pure) | [`plan::Plan`]: what to create, update, re-provision and delete; its rendering for people |
 //! | `apply/` | a plan | AWS calls: sets first, then provisioning, creations, deletions; ≤ 15 async operations, each polled to its end |
 //! | `drift.rs` | IR × live state (pure); snapshot × live organization | [`drift::Drift`]: what exists live but not in the source; [`drift::StaleSnapshot`]: what changed in the organization since the snapshot |
+//! | `import.rs` | the whole live instance | the [`accessc_import::model::ImportModel`] `accessc import` writes a program from |
 //! | `snapshot.rs` | the live organization and identity store | the `accessc-org/1` JSON `org from` reads; the organization alone ([`snapshot::organization`]) for `--org live` |
 //!
 //! Nothing is remembered between runs: every command re-reads the live state,
@@ -18,6 +19,7 @@
 pub mod apply;
 pub mod client;
 pub mod drift;
+pub mod import;
 pub mod live;
 pub mod plan;
 pub mod progress;

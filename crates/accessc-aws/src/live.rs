@@ -18,7 +18,7 @@ use aws_sdk_ssoadmin::types::{
     OperationStatusFilter, PrincipalType as SdkPrincipalType, ProvisioningStatus, StatusValues,
 };
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::future::Future;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
@@ -56,7 +56,8 @@ impl Default for ReadOptions {
 }
 
 /// One live permission set. Only the name, ARN and tags of a set accessc
-/// does not own are read.
+/// does not own are read, unless the program names it (a set it may adopt)
+/// or the whole instance is read (`accessc import`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct LiveSet {
     pub arn: String,
@@ -389,11 +390,20 @@ pub async fn read(aws: &Aws, ir: &ir::Ir, opts: &ReadOptions) -> Result<Live, Aw
     // other read.
     resolve_principals(aws, ir, opts, &mut live).await?;
 
-    live.sets = read_sets(aws, &instance, opts.concurrency).await?;
+    let named: HashSet<&str> = ir.permission_sets.iter().map(|p| p.name.as_str()).collect();
+    live.sets = read_sets(
+        aws,
+        &instance,
+        opts.concurrency,
+        &SetDepth::OwnedAnd(&named),
+    )
+    .await?;
+    // The assignments of the sets accessc owns, and of the untagged sets the
+    // program names (the ones `plan` offers to adopt).
     let owned: HashMap<String, String> = live
         .sets
         .iter()
-        .filter(|s| s.owned)
+        .filter(|s| s.owned || adoptable(s, &named))
         .map(|s| (s.arn.clone(), s.name.clone()))
         .collect();
 
@@ -538,10 +548,31 @@ fn unresolved(p: &ir::Principal, store: &str) -> String {
     )
 }
 
-async fn read_sets(
+/// An untagged set the program names, which is not Control Tower's: its
+/// content is read so that `plan` can tell whether it may be adopted.
+fn adoptable(s: &LiveSet, named: &HashSet<&str>) -> bool {
+    !s.owned && !is_control_tower(&s.name) && named.contains(s.name.as_str())
+}
+
+/// Which sets are read whole (fields, policies, boundary); the others give
+/// their name, ARN and tags only.
+pub(crate) enum SetDepth<'a> {
+    /// Owned sets, and the untagged ones of these names (not Control
+    /// Tower's); with the accounts whose role lags the set.
+    OwnedAnd(&'a HashSet<&'a str>),
+    /// Every set, without provisioning status (`accessc import`).
+    All,
+}
+
+/// The most permission sets an instance may list before the answer is
+/// refused as implausible (AWS's quota is 2,000 per instance, raisable).
+pub const MAX_PERMISSION_SETS: usize = 20_000;
+
+pub(crate) async fn read_sets(
     aws: &Aws,
     instance: &str,
     concurrency: usize,
+    depth: &SetDepth<'_>,
 ) -> Result<Vec<LiveSet>, AwsError> {
     let mut arns = Vec::new();
     aws.pages(
@@ -560,20 +591,44 @@ async fn read_sets(
         },
     )
     .await?;
-    let futs = arns
-        .into_iter()
-        .map(|arn| {
-            let aws = aws.clone();
-            let instance = instance.to_string();
-            async move { read_set(&aws, &instance, arn).await }
-        })
-        .collect();
+    if arns.len() > MAX_PERMISSION_SETS {
+        return Err(AwsError::new(
+            ErrorKind::Server,
+            "ListPermissionSets",
+            format!("the instance lists more than {MAX_PERMISSION_SETS} permission sets: the endpoint is not answering like AWS"),
+        ));
+    }
+    let (whole, provisioning): (Option<HashSet<String>>, bool) = match depth {
+        SetDepth::OwnedAnd(named) => (Some(named.iter().map(|n| n.to_string()).collect()), true),
+        SetDepth::All => (None, false),
+    };
+    let whole = Arc::new(whole);
+    let futs =
+        arns.into_iter()
+            .map(|arn| {
+                let aws = aws.clone();
+                let instance = instance.to_string();
+                let whole = whole.clone();
+                async move {
+                    read_set(&aws, &instance, arn, whole.as_ref().as_ref(), provisioning).await
+                }
+            })
+            .collect();
     let mut sets = bounded(concurrency, futs).await?;
     sets.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(sets)
 }
 
-async fn read_set(aws: &Aws, instance: &str, arn: String) -> Result<LiveSet, AwsError> {
+/// One set: its name, ARN and tags; the rest when it is owned, or named in
+/// `whole` (untagged, not Control Tower's), or `whole` is `None` (every
+/// set); the accounts whose role lags it when `provisioning`.
+async fn read_set(
+    aws: &Aws,
+    instance: &str,
+    arn: String,
+    whole: Option<&HashSet<String>>,
+    provisioning: bool,
+) -> Result<LiveSet, AwsError> {
     let d = aws
         .call("DescribePermissionSet", || {
             aws.sso
@@ -621,7 +676,11 @@ async fn read_set(aws: &Aws, instance: &str, arn: String) -> Result<LiveSet, Aws
             .tags
             .iter()
             .any(|t| t.key == ir::OWNERSHIP_TAG.0 && t.value == ir::OWNERSHIP_TAG.1);
-    if !set.owned {
+    let read_whole = match whole {
+        None => true,
+        Some(named) => set.owned || (!is_control_tower(&name) && named.contains(&name)),
+    };
+    if !read_whole {
         return Ok(set);
     }
 
@@ -708,6 +767,9 @@ async fn read_set(aws: &Aws, instance: &str, arn: String) -> Result<LiveSet, Aws
         Err(e) if e.kind == ErrorKind::NotFound => None,
         Err(e) => return Err(e),
     };
+    if !provisioning {
+        return Ok(set);
+    }
     let outdated = aws
         .call("ListAccountsForProvisionedPermissionSet", || {
             aws.sso
@@ -724,7 +786,7 @@ async fn read_set(aws: &Aws, instance: &str, arn: String) -> Result<LiveSet, Aws
     Ok(set)
 }
 
-async fn for_principal(
+pub(crate) async fn for_principal(
     aws: &Aws,
     instance: &str,
     kind: PrincipalType,
@@ -838,7 +900,7 @@ async fn read_assignments_deep(
         .collect())
 }
 
-async fn read_attributes(
+pub(crate) async fn read_attributes(
     aws: &Aws,
     instance: &str,
 ) -> Result<Option<Vec<ir::Attribute>>, AwsError> {

@@ -26,7 +26,7 @@ use super::plan::{assignment_text, AssignmentChange, Plan, SetAction};
 use super::progress::Progress;
 use super::ErrorKind;
 use jobs::{run_jobs, Job, Work};
-use sets::{delete_set, edit_set, set_attributes, Edit, Edited};
+use sets::{delete_set, edit_set, set_attributes, tag_owned, Edit, Edited};
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -58,6 +58,65 @@ impl Default for ApplyOptions {
 
 fn assign_label(set: &str, a: &AssignmentChange) -> String {
     format!("assignment {} in `{set}`", assignment_text(a))
+}
+
+/// What `apply --adopt` did: the sets tagged, and the ones that could not be.
+#[derive(Debug, Clone, Default)]
+pub struct Adopted {
+    pub adopted: Vec<String>,
+    /// `set: reason`, one per failed tag write.
+    pub failures: Vec<String>,
+}
+
+/// `apply --adopt`: tag the plan's sets to adopt (`SetAction::Adopt`: live,
+/// untagged, every field as the source has it) with the ownership tag, and
+/// make no other write. A set that differs is blocked in the plan and is not
+/// touched.
+pub async fn adopt(aws: &Aws, plan: &Plan, concurrency: usize, progress: &mut Progress) -> Adopted {
+    let sets: Vec<(String, String)> = plan
+        .permission_sets
+        .iter()
+        .filter_map(|s| match &s.action {
+            SetAction::Adopt { arn } => Some((s.name.clone(), arn.clone())),
+            _ => None,
+        })
+        .collect();
+    let mut out = Adopted::default();
+    if sets.is_empty() {
+        return out;
+    }
+    progress.phase("adopting permission sets", sets.len());
+    let futs = sets
+        .into_iter()
+        .map(|(name, arn)| {
+            let aws = aws.clone();
+            let instance = plan.instance_arn.clone();
+            async move {
+                let r = tag_owned(&aws, &instance, &arn).await;
+                Ok((name, r))
+            }
+        })
+        .collect();
+    match bounded(concurrency, futs).await {
+        Ok(results) => {
+            for (name, r) in results {
+                match r {
+                    Ok(()) => {
+                        progress.step(&format!("adopted permission set `{name}`"));
+                        out.adopted.push(name);
+                    }
+                    Err(e) => {
+                        let e = e.about(&format!("permission set `{name}`"));
+                        progress.fail(&e.to_string());
+                        out.failures.push(e.to_string());
+                    }
+                }
+            }
+        }
+        Err(e) => out.failures.push(format!("adopting permission sets: {e}")),
+    }
+    progress.finish();
+    out
 }
 
 /// Execute the plan.

@@ -58,9 +58,10 @@ impl Edit {
         match action {
             SetAction::Create(want) => Some(Edit::Create(want.clone())),
             SetAction::Update { arn } => Some(Edit::Update { arn: arn.clone() }),
-            SetAction::Keep { .. } | SetAction::Delete { .. } | SetAction::PendingDelete { .. } => {
-                None
-            }
+            SetAction::Keep { .. }
+            | SetAction::Adopt { .. }
+            | SetAction::Delete { .. }
+            | SetAction::PendingDelete { .. } => None,
         }
     }
 
@@ -401,4 +402,22 @@ pub(super) async fn delete_set(aws: &Aws, instance: &str, arn: &str) -> Result<(
         })
         .await;
     tolerate(r.map(|_| ()), ErrorKind::NotFound)
+}
+
+/// Adopt one untagged set: the ownership tag, and nothing else.
+pub(super) async fn tag_owned(aws: &Aws, instance: &str, arn: &str) -> Result<(), AwsError> {
+    let tags = sdk_tags(&[(
+        accessc_core::ir::OWNERSHIP_TAG.0.to_string(),
+        accessc_core::ir::OWNERSHIP_TAG.1.to_string(),
+    )])?;
+    aws.call("TagResource", || {
+        aws.sso
+            .tag_resource()
+            .instance_arn(instance)
+            .resource_arn(arn)
+            .set_tags(Some(tags.clone()))
+            .send()
+    })
+    .await
+    .map(|_| ())
 }

@@ -153,3 +153,98 @@ pub fn diff_set(
     }
     out
 }
+
+/// What differs between two inline policies that [`same_policy`] finds
+/// unequal, for people: the top-level keys, then the statements (by
+/// position, with their `Sid`) and, in each, the keys that differ.
+pub fn policy_difference(source: &str, live: &str) -> String {
+    use serde_json::Value;
+    let (Ok(s), Ok(l)) = (
+        serde_json::from_str::<Value>(source),
+        serde_json::from_str::<Value>(live),
+    ) else {
+        return "the documents differ (one is not JSON)".into();
+    };
+    let statements = |v: &Value| -> Vec<Value> {
+        match v.get("Statement") {
+            Some(Value::Array(a)) => a.clone(),
+            Some(other) => vec![other.clone()],
+            None => Vec::new(),
+        }
+    };
+    let keys = |a: &Value, b: &Value| -> Vec<String> {
+        let mut all: Vec<String> = a
+            .as_object()
+            .into_iter()
+            .chain(b.as_object())
+            .flat_map(|o| o.keys().cloned())
+            .collect();
+        all.sort();
+        all.dedup();
+        all.into_iter().filter(|k| a.get(k) != b.get(k)).collect()
+    };
+    let mut out = Vec::new();
+    let top: Vec<String> = keys(&s, &l)
+        .into_iter()
+        .filter(|k| k != "Statement")
+        .collect();
+    let verb = |n: usize| if n == 1 { "differs" } else { "differ" };
+    if !top.is_empty() {
+        out.push(format!("{} {}", top.join(", "), verb(top.len())));
+    }
+    let (ss, ls) = (statements(&s), statements(&l));
+    if ss.len() != ls.len() {
+        out.push(format!(
+            "the source has {} statement(s), the live set {}",
+            ss.len(),
+            ls.len()
+        ));
+    }
+    let wrap = |st: &Value| serde_json::json!({ "Statement": [st] }).to_string();
+    for (i, (a, b)) in ss.iter().zip(&ls).enumerate() {
+        if same_policy(&wrap(a), &wrap(b)) {
+            continue;
+        }
+        let sid = a
+            .get("Sid")
+            .and_then(Value::as_str)
+            .map(|s| format!(" (Sid {:?})", s.chars().take(64).collect::<String>()))
+            .unwrap_or_default();
+        let differing = keys(a, b);
+        if differing.is_empty() {
+            out.push(format!("statement {}{sid} differs", i + 1));
+        } else {
+            out.push(format!(
+                "statement {}{sid}: {} {}",
+                i + 1,
+                differing
+                    .iter()
+                    .map(|k| k.chars().take(64).collect::<String>())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                verb(differing.len())
+            ));
+        }
+    }
+    if out.is_empty() {
+        out.push("the documents differ".into());
+    }
+    out.join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::policy_difference;
+
+    #[test]
+    fn a_policy_difference_names_the_statements_and_keys() {
+        let a = r#"{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Action":"s3:GetObject","Resource":"*"},{"Effect":"Deny","NotAction":"iam:*","Resource":"*"}]}"#;
+        let b = r#"{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Action":"s3:GetObject","Resource":"*"},{"Effect":"Deny","NotAction":"iam:*","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"false"}}}]}"#;
+        assert_eq!(policy_difference(a, b), "statement 2: Condition differs");
+        let c = r#"{"Version":"2008-10-17","Statement":{"Sid":"A","Effect":"Allow","Action":"s3:PutObject","Resource":"*"}}"#;
+        assert_eq!(
+            policy_difference(a, c),
+            "Version differs; the source has 2 statement(s), the live set 1; statement 1 (Sid \"A\"): Action differs"
+        );
+    }
+}

@@ -32,7 +32,7 @@ pub struct PlanOptions {
 
 /// What happens to one permission set, with what that needs: the set to
 /// create, or the live set's ARN. In JSON: `create`, `update`, `keep`,
-/// `delete`, `pending_delete`, and the ARN as the set plan's `arn`.
+/// `adopt`, `delete`, `pending_delete`, and the ARN as the set plan's `arn`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SetAction {
     /// The set does not exist: create it as the source wants it.
@@ -41,6 +41,9 @@ pub enum SetAction {
     Update { arn: String },
     /// Fields agree; assignments or provisioning may still change.
     Keep { arn: String },
+    /// The set exists without the ownership tag and with every field as the
+    /// source has it: `apply --adopt` adds the tag, and nothing else.
+    Adopt { arn: String },
     /// An owned set the source no longer has.
     Delete { arn: String },
     /// Would be deleted with `--allow-delete`.
@@ -54,6 +57,7 @@ impl SetAction {
             SetAction::Create(_) => None,
             SetAction::Update { arn }
             | SetAction::Keep { arn }
+            | SetAction::Adopt { arn }
             | SetAction::Delete { arn }
             | SetAction::PendingDelete { arn } => Some(arn),
         }
@@ -65,6 +69,7 @@ impl SetAction {
             SetAction::Create(_) => "create",
             SetAction::Update { .. } => "update",
             SetAction::Keep { .. } => "keep",
+            SetAction::Adopt { .. } => "adopt",
             SetAction::Delete { .. } => "delete",
             SetAction::PendingDelete { .. } => "pending_delete",
         }
@@ -232,6 +237,8 @@ pub struct Summary {
     pub pending_deletes: usize,
     pub attributes: bool,
     pub blocked: usize,
+    /// Untagged sets with the source's content, for `apply --adopt`.
+    pub sets_to_adopt: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -240,7 +247,8 @@ pub struct Plan {
     /// aside): something to change, or a blocked set that cannot be changed.
     pub has_changes: bool,
     /// Whether `apply` can make the live instance match the source: false
-    /// while any set is blocked (`accessc plan` and `apply` then exit 1).
+    /// while any set is blocked or waits to be adopted (`accessc plan` and
+    /// `apply` then exit 1; `apply --adopt` adopts).
     pub can_apply: bool,
     pub instance_arn: String,
     pub identity_store_id: String,
@@ -263,7 +271,8 @@ impl Plan {
         self.has_changes
     }
 
-    /// Whether `apply` would change anything (blocked sets aside).
+    /// Whether `apply` would change anything (blocked sets and sets to
+    /// adopt aside).
     pub fn has_applicable_changes(&self) -> bool {
         let s = &self.summary;
         s.sets_to_create
@@ -392,23 +401,37 @@ pub fn plan(ir: &Ir, live: &Live, opts: PlanOptions) -> Plan {
             });
             continue;
         }
+        let mut adopt = None;
         if let Some(h) = have {
             if !h.owned {
-                blocked.push(Blocked {
-                    name: want.name.clone(),
-                    reason: format!(
-                        "a permission set of this name exists without the tag `{}={}`; accessc leaves it alone (tag it to adopt it, or rename the function)",
-                        OWNERSHIP_TAG.0, OWNERSHIP_TAG.1
-                    ),
-                });
-                continue;
+                match adoption(want, h) {
+                    Ok(tag) => adopt = Some((h.arn.clone(), tag)),
+                    Err(differences) => {
+                        blocked.push(Blocked {
+                            name: want.name.clone(),
+                            reason: format!(
+                                "a permission set of this name exists without the tag `{}={}` and differs from the source ({}); accessc leaves it alone (make the two agree and adopt it with `accessc apply --adopt`, or rename the function)",
+                                OWNERSHIP_TAG.0,
+                                OWNERSHIP_TAG.1,
+                                differences.join("; ")
+                            ),
+                        });
+                        continue;
+                    }
+                }
             }
         }
-        let changes = diff_set(want, have, &mut notes);
-        let action = match (have, changes.is_empty()) {
-            (None, _) => SetAction::Create(Box::new(want.clone())),
-            (Some(h), true) => SetAction::Keep { arn: h.arn.clone() },
-            (Some(h), false) => SetAction::Update { arn: h.arn.clone() },
+        let (action, changes) = match adopt {
+            Some((arn, tag)) => (SetAction::Adopt { arn }, vec![tag]),
+            None => {
+                let changes = diff_set(want, have, &mut notes);
+                let action = match (have, changes.is_empty()) {
+                    (None, _) => SetAction::Create(Box::new(want.clone())),
+                    (Some(h), true) => SetAction::Keep { arn: h.arn.clone() },
+                    (Some(h), false) => SetAction::Update { arn: h.arn.clone() },
+                };
+                (action, changes)
+            }
         };
         let live_rows = by_set.get(want.name.as_str()).cloned().unwrap_or_default();
         let live_keys: HashSet<(PrincipalType, &str, &str)> = live_rows
@@ -550,6 +573,7 @@ pub fn plan(ir: &Ir, live: &Live, opts: PlanOptions) -> Plan {
             SetAction::Update { .. } => summary.sets_to_update += 1,
             SetAction::Delete { .. } => summary.sets_to_delete += 1,
             SetAction::PendingDelete { .. } => summary.pending_deletes += 1,
+            SetAction::Adopt { .. } => summary.sets_to_adopt += 1,
             SetAction::Keep { .. } => {}
         }
         if s.reprovision.is_some() {
@@ -561,7 +585,7 @@ pub fn plan(ir: &Ir, live: &Live, opts: PlanOptions) -> Plan {
     }
     let mut p = Plan {
         has_changes: false,
-        can_apply: blocked.is_empty(),
+        can_apply: blocked.is_empty() && summary.sets_to_adopt == 0,
         instance_arn: live.instance_arn.clone(),
         identity_store_id: live.identity_store_id.clone(),
         permission_sets: sets,
@@ -571,6 +595,71 @@ pub fn plan(ir: &Ir, live: &Live, opts: PlanOptions) -> Plan {
         in_flight: live.in_flight,
         summary,
     };
-    p.has_changes = p.has_applicable_changes() || !p.blocked.is_empty();
+    p.has_changes =
+        p.has_applicable_changes() || !p.blocked.is_empty() || p.summary.sets_to_adopt > 0;
     p
+}
+
+/// Whether the untagged live set `have` may be adopted as `want`: every
+/// field equal (the inline policy by the plan's one policy comparison), the
+/// ownership tag the only difference. `Ok`: the tag to add; `Err`: each
+/// difference, named (field; for the inline policy, the statements and
+/// keys that differ).
+pub fn adoption(want: &PermissionSet, have: &LiveSet) -> Result<Change, Vec<String>> {
+    let mut notes = Vec::new();
+    let changes = diff_set(want, Some(have), &mut notes);
+    let mut differences: Vec<String> = Vec::new();
+    let mut tag = None;
+    for c in changes {
+        match &c {
+            Change::Tag {
+                op: Op::Add,
+                key,
+                to: Some(v),
+                ..
+            } if key == OWNERSHIP_TAG.0 && v == OWNERSHIP_TAG.1 => tag = Some(c),
+            _ => differences.push(difference_text(&c)),
+        }
+    }
+    // A field the source leaves out but the live set has (a description,
+    // a relay state) is a difference too: adopting would keep it.
+    if want.description.is_none() && have.description.is_some() {
+        differences.push("description: the live set has one, the source has none".into());
+    }
+    if want.relay_state.is_none() && have.relay_state.is_some() {
+        differences.push("relay_state: the live set has one, the source has none".into());
+    }
+    match tag {
+        Some(tag) if differences.is_empty() => Ok(tag),
+        _ if differences.is_empty() => Err(vec![format!(
+            "tag {}: the source does not carry it",
+            OWNERSHIP_TAG.0
+        )]),
+        _ => Err(differences),
+    }
+}
+
+/// One difference between a source set and a live one, for people.
+fn difference_text(c: &Change) -> String {
+    match c {
+        Change::InlinePolicy {
+            from: Some(live),
+            to: Some(source),
+        } => format!("inline_policy: {}", diff::policy_difference(source, live)),
+        Change::InlinePolicy { from: None, .. } => {
+            "inline_policy: the live set has none, the source has one".into()
+        }
+        Change::InlinePolicy { to: None, .. } => {
+            "inline_policy: the live set has one, the source has none".into()
+        }
+        _ => {
+            let (sign, text) = change_line(c);
+            let side = match sign {
+                '+' => " (the source has it, the live set does not)",
+                '-' => " (the live set has it, the source does not)",
+                _ => "",
+            };
+            format!("{text}{side}")
+        }
+    }
 }

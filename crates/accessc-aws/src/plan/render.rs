@@ -118,6 +118,14 @@ pub fn summary_line(p: &Plan) -> String {
     } else {
         String::new()
     };
+    let adopt = if s.sets_to_adopt > 0 {
+        format!(
+            " {} set(s) to adopt (see `&` above): they exist live without the ownership tag and with the source's content; `accessc apply --adopt` tags them, and changes nothing else.",
+            s.sets_to_adopt
+        )
+    } else {
+        String::new()
+    };
     let blocked = if s.blocked > 0 {
         format!(
             " {} set(s) blocked: they cannot be applied (see `!` above), and apply changes nothing until they are resolved.",
@@ -127,8 +135,8 @@ pub fn summary_line(p: &Plan) -> String {
         String::new()
     };
     if !p.has_applicable_changes() {
-        if s.blocked > 0 {
-            return format!("Cannot apply: nothing else to change.{blocked}{pending}");
+        if s.blocked > 0 || s.sets_to_adopt > 0 {
+            return format!("Cannot apply: nothing else to change.{adopt}{blocked}{pending}");
         }
         return format!("No changes: the live instance matches the source.{pending}");
     }
@@ -146,6 +154,7 @@ pub fn summary_line(p: &Plan) -> String {
     }
     line.push('.');
     line.push_str(&pending);
+    line.push_str(&adopt);
     line.push_str(&blocked);
     line
 }
@@ -168,6 +177,10 @@ pub fn render_human(p: &Plan) -> String {
             SetAction::Create(_) => ('+', ""),
             SetAction::Update { .. } => ('~', ""),
             SetAction::Keep { .. } => (' ', ""),
+            SetAction::Adopt { .. } => (
+                '&',
+                "  (to adopt: it exists untagged with the source's content; `apply --adopt` tags it)",
+            ),
             SetAction::Delete { .. } => ('-', ""),
             SetAction::PendingDelete { .. } => ('-', "  (pending: needs --allow-delete)"),
         };

@@ -215,6 +215,8 @@ fn unowned_and_control_tower_sets_are_never_touched() {
     let mut theirs = live_of(&ps);
     theirs.owned = false;
     theirs.tags = vec![];
+    // Another session than the source's: not a set to adopt.
+    theirs.session_duration = "PT1H".into();
     let mut ct = live_of(&set("AWSAdministratorAccess"));
     ct.owned = false;
     let ir = ir_with(vec![ps], vec![grant("Dev", "111111111111")]);
@@ -340,4 +342,88 @@ fn a_suspended_account_keeps_what_it_holds_live() {
     ir.org.accounts[1].status = None;
     let p = plan(&ir, &live, PlanOptions { allow_delete: true });
     assert_eq!(p.summary.assignments_to_delete, 1);
+}
+
+#[test]
+fn an_untagged_set_with_the_source_content_is_to_adopt_and_nothing_else() {
+    let ps = set("Dev");
+    let mut theirs = live_of(&ps);
+    theirs.owned = false;
+    theirs.tags = vec![];
+    let ir = ir_with(vec![ps], vec![grant("Dev", "111111111111")]);
+    let live = live_with(vec![theirs], &[("Dev", "g-devs", "111111111111")]);
+    let p = plan(&ir, &live, PlanOptions { allow_delete: true });
+    assert!(p.blocked.is_empty(), "{:?}", p.blocked);
+    assert_eq!(p.summary.sets_to_adopt, 1);
+    assert_eq!(p.permission_sets.len(), 1);
+    let s = &p.permission_sets[0];
+    assert!(matches!(s.action, SetAction::Adopt { .. }));
+    assert_eq!(
+        s.changes,
+        vec![Change::Tag {
+            op: Op::Add,
+            key: "ManagedBy".into(),
+            from: None,
+            to: Some("accessc".into()),
+        }]
+    );
+    assert!(s.create_assignments.is_empty() && s.delete_assignments.is_empty());
+    assert!(s.reprovision.is_none());
+    assert!(p.has_changes());
+    assert!(!p.can_apply);
+    assert!(!p.has_applicable_changes());
+    let human = render_human(&p);
+    assert!(human.contains("& permission set Dev  (to adopt"), "{human}");
+    assert!(
+        human.contains("Cannot apply: nothing else to change. 1 set(s) to adopt"),
+        "{human}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&p.to_json()).expect("json");
+    assert_eq!(json["permission_sets"][0]["action"], "adopt");
+    assert_eq!(json["summary"]["sets_to_adopt"], 1);
+    assert_eq!(json["can_apply"], false);
+}
+
+#[test]
+fn an_untagged_set_that_differs_is_blocked_naming_the_difference() {
+    let ps = set("Dev");
+    let mut theirs = live_of(&ps);
+    theirs.owned = false;
+    theirs.tags = vec![];
+    theirs.relay_state = Some("https://console.aws.amazon.com/".into());
+    theirs.inline_policy = Some(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#
+            .into(),
+    );
+    let p = plan(
+        &ir_with(vec![ps], vec![]),
+        &live_with(vec![theirs], &[]),
+        PlanOptions::default(),
+    );
+    assert_eq!(p.summary.sets_to_adopt, 0);
+    assert_eq!(p.blocked.len(), 1);
+    let why = &p.blocked[0].reason;
+    assert!(
+        why.contains("inline_policy: the source has 0 statement(s), the live set 1"),
+        "{why}"
+    );
+    assert!(
+        why.contains("relay_state: the live set has one, the source has none"),
+        "{why}"
+    );
+}
+
+#[test]
+fn control_tower_sets_are_never_to_adopt() {
+    let ps = set("AWSAdministratorAccess");
+    let mut theirs = live_of(&ps);
+    theirs.owned = false;
+    theirs.tags = vec![];
+    let p = plan(
+        &ir_with(vec![ps], vec![]),
+        &live_with(vec![theirs], &[]),
+        PlanOptions::default(),
+    );
+    assert_eq!(p.summary.sets_to_adopt, 0);
+    assert_eq!(p.blocked.len(), 1);
 }
