@@ -595,6 +595,100 @@ pub fn rewrite_in_root(root: &Path, path: &Path, contents: &[u8]) -> io::Result<
     )
 }
 
+/// Whether `dir` may receive a new program ([`write_new_dir`]): absent, or
+/// an empty real directory. A symbolic link, a file, or a directory that
+/// holds anything (a planted link included) is refused, with why.
+pub fn check_new_dir(dir: &Path) -> io::Result<()> {
+    let dir: PathBuf = dir.components().collect();
+    match fs::symlink_metadata(&dir) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+        Ok(m) if m.file_type().is_symlink() => Err(symlink_error()),
+        Ok(m) if !m.is_dir() => Err(not_dir_error()),
+        Ok(_) => {
+            if fs::read_dir(&dir)?.next().is_some() {
+                Err(io::Error::other(
+                    "it is not empty; name an empty or new directory (nothing in it is ever replaced)",
+                ))
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A path of a new program: a plain file name, or a folder and a plain
+/// file name (`policies/x.json`).
+fn program_path(path: &str) -> Option<(Option<&str>, &str)> {
+    match path.split_once('/') {
+        None => plain_file_name(path).then_some((None, path)),
+        Some((folder, name)) => {
+            (plain_file_name(folder) && plain_file_name(name)).then_some((Some(folder), name))
+        }
+    }
+}
+
+/// Writes `files` (`(path, contents)`, a path being a plain file name or
+/// one folder and a plain file name) as a new program in `dir`, which is
+/// created if absent and must otherwise be empty ([`check_new_dir`]). The
+/// directory is locked, checked again once locked, and never written
+/// through a link: each folder is created here (an existing one is
+/// refused), each file created as a fresh temporary and renamed into
+/// place. No manifest: the files are the user's from now on. Returns the
+/// paths written.
+pub fn write_new_dir(dir: &Path, files: &[(String, String)]) -> io::Result<Vec<String>> {
+    for (p, _) in files {
+        if program_path(p).is_none() {
+            return Err(io::Error::other(format!(
+                "refusing to write `{}`: not a plain file name, or a folder and a plain file name",
+                shown(p)
+            )));
+        }
+    }
+    check_new_dir(dir)?;
+    let lock = lock_dir(dir, &mut |_| {})?;
+    let root = lock.path();
+    // Checked again under the lock: whatever appeared meanwhile is refused.
+    if fs::read_dir(root)?.next().is_some() {
+        return Err(io::Error::other(
+            "it is not empty; name an empty or new directory (nothing in it is ever replaced)",
+        ));
+    }
+    let mut folders: BTreeSet<&str> = BTreeSet::new();
+    let mut written = Vec::with_capacity(files.len());
+    for (p, contents) in files {
+        let Some((folder, name)) = program_path(p) else {
+            continue;
+        };
+        let parent = match folder {
+            None => root.to_path_buf(),
+            Some(f) => {
+                let d = root.join(f);
+                if folders.insert(f) {
+                    // Created here, so never a link someone planted.
+                    fs::create_dir(&d)?;
+                }
+                match fs::symlink_metadata(&d) {
+                    Ok(m) if m.is_dir() && !m.file_type().is_symlink() => {}
+                    Ok(_) => return Err(symlink_error()),
+                    Err(e) => return Err(e),
+                }
+                d
+            }
+        };
+        let dest = parent.join(name);
+        if fs::symlink_metadata(&dest).is_ok() {
+            return Err(io::Error::other(format!(
+                "`{}` appeared while the program was written; nothing there is replaced",
+                dest.display()
+            )));
+        }
+        replace_in(&parent, &dest, contents.as_bytes(), None)?;
+        written.push(p.clone());
+    }
+    Ok(written)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -652,5 +746,44 @@ mod tests {
         // Neither blocks: a FIFO is never opened for its contents.
         assert!(!holds_exactly(&p, b""));
         assert!(open_regular(&p).expect("open").is_none());
+    }
+
+    #[test]
+    fn a_new_program_goes_only_into_an_empty_or_new_real_directory() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let files = vec![
+            ("org.access".to_string(), "org from \"org.json\"\n".to_string()),
+            ("policies/a.json".to_string(), "{}\n".to_string()),
+        ];
+        let fresh = tmp.path().join("new/prog");
+        assert_eq!(
+            write_new_dir(&fresh, &files).expect("written"),
+            vec!["org.access", "policies/a.json"]
+        );
+        assert_eq!(
+            fs::read_to_string(fresh.join("policies/a.json")).expect("read"),
+            "{}\n"
+        );
+        assert!(!fresh.join(MANIFEST).exists());
+        // Not empty now: refused.
+        let e = write_new_dir(&fresh, &files).expect_err("not empty");
+        assert!(e.to_string().contains("not empty"), "{e}");
+        // A link to an empty directory: refused, nothing written there.
+        let target = tmp.path().join("target");
+        fs::create_dir(&target).expect("mkdir");
+        #[cfg(unix)]
+        {
+            let link = tmp.path().join("link");
+            std::os::unix::fs::symlink(&target, &link).expect("symlink");
+            let e = write_new_dir(&link, &files).expect_err("a link");
+            assert!(e.to_string().contains("symbolic link"), "{e}");
+            assert_eq!(fs::read_dir(&target).expect("ls").count(), 0);
+        }
+        for bad in ["../x.access", "a/b/c.json", ".hidden", "/abs"] {
+            let e = write_new_dir(&target, &[(bad.to_string(), String::new())])
+                .expect_err("a bad path");
+            assert!(e.to_string().contains("refusing"), "{bad}: {e}");
+        }
+        assert_eq!(fs::read_dir(&target).expect("ls").count(), 0);
     }
 }
