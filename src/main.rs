@@ -42,6 +42,9 @@ enum Command {
         #[command(subcommand)]
         command: org::OrgCommand,
     },
+    /// Turn an existing IAM Identity Center setup into a program: `accessc import -o DIR`
+    /// reads the live instance (organization, identity store, permission sets, assignments).
+    Import(import::ImportArgs),
     /// Diff a program with the live IAM Identity Center instance (through the AWS API);
     /// exit 1 when the plan cannot be applied (a blocked set).
     Plan(plan::PlanArgs),
@@ -85,6 +88,7 @@ fn main() -> ExitCode {
         Command::Fmt(args) => fmt::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Org { command } => org::run(command),
+        Command::Import(args) => import::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Apply(args) => apply::run(args),
         Command::Drift(args) => drift::run(args),

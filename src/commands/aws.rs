@@ -103,6 +103,11 @@ pub fn set_verbose(on: bool) {
     VERBOSE.store(on, Ordering::Relaxed);
 }
 
+/// Whether `--verbose` was given.
+pub fn verbose() -> bool {
+    VERBOSE.load(Ordering::Relaxed)
+}
+
 /// Reports a failed AWS call (its cause and fix on one line; the SDK's
 /// account only with `--verbose`) and ends the command with exit 2.
 pub fn fail(e: &AwsError) -> ExitCode {

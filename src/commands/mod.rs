@@ -9,6 +9,7 @@ pub mod diff;
 pub mod drift;
 pub mod explain;
 pub mod fmt;
+pub mod import;
 pub mod lsp;
 pub mod org;
 pub mod plan;

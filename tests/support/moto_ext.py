@@ -25,7 +25,12 @@ Test-only control endpoints (not AWS APIs), all JSON:
   POST /_accessc/faults    {"fail": [{"permission_set": NAME, "account": ID, "reason": TEXT}],
                             "op_delay": SECONDS,
                             "stuck_token": BOOL (every listing answers its first page
-                            with one NextToken that never ends, as a broken endpoint might)}
+                            with one NextToken that never ends, as a broken endpoint might),
+                            "deny": [ACTION, ...] (these actions, of any service, are answered
+                            AccessDeniedException, as AWS answers a role whose policy does
+                            not allow them),
+                            "inline_text": {SET_NAME: TEXT} (GetInlinePolicyForPermissionSet
+                            answers TEXT for that set, as a broken endpoint might)}
   POST /_accessc/load      {"ir": <accessc IR>}: the live state the IR describes, at once (benchmarks)
 
 An access key starting with EXPIRED is answered ExpiredTokenException, as AWS
@@ -75,7 +80,8 @@ from moto.iam.aws_managed_policies import aws_managed_policies_data  # noqa: E40
 LOCK = threading.RLock()
 STATS = {"calls": {}, "total": 0, "max_outstanding": 0, "account_overlaps": 0,
          "throttled_outstanding": 0}
-FAULTS = {"fail": [], "op_delay": ARGS.op_delay, "stuck_token": False}
+FAULTS = {"fail": [], "op_delay": ARGS.op_delay, "stuck_token": False, "deny": [],
+          "inline_text": {}}
 STUCK_TOKEN = base64.b64encode(b"stuck").decode()
 
 
@@ -501,6 +507,8 @@ def put_inline_policy_to_permission_set(st, p):
 @handler
 def get_inline_policy_for_permission_set(st, p):
     ps = st.pset(p.get("InstanceArn"), p.get("PermissionSetArn"))
+    if ps.name in FAULTS["inline_text"]:
+        return {"InlinePolicy": FAULTS["inline_text"][ps.name]}
     return {"InlinePolicy": ps.inline} if ps.inline else {}
 
 
@@ -1124,8 +1132,14 @@ def control(environ, start_response, inner):
             body = json.dumps({"__type": "ExpiredTokenException",
                                "message": "The security token included in the request is expired"})
             return Response(body, status=400, content_type="application/x-amz-json-1.1")(environ, start_response)
+        target = environ.get("HTTP_X_AMZ_TARGET", "").rsplit(".", 1)[-1]
+        if target and target in FAULTS["deny"]:
+            full = environ.get("HTTP_X_AMZ_TARGET", "")
+            service = "identitystore" if "IdentityStore" in full else "organizations" if "Organizations" in full else "sso"
+            body = json.dumps({"__type": "AccessDeniedException",
+                               "message": f"User: arn:aws:iam::123456789012:user/ci is not authorized to perform: {service}:{target}"})
+            return Response(body, status=400, content_type="application/x-amz-json-1.1")(environ, start_response)
         if m and m.group(1).startswith("DENIED"):
-            target = environ.get("HTTP_X_AMZ_TARGET", "").rsplit(".", 1)[-1]
             body = json.dumps({"__type": "AccessDeniedException",
                                "message": f"User: arn:aws:iam::123456789012:user/ci is not authorized to perform: sso:{target}"})
             return Response(body, status=400, content_type="application/x-amz-json-1.1")(environ, start_response)
@@ -1150,6 +1164,10 @@ def control(environ, start_response, inner):
                     FAULTS["op_delay"] = float(body["op_delay"])
                 if "stuck_token" in body:
                     FAULTS["stuck_token"] = bool(body["stuck_token"])
+                if "deny" in body:
+                    FAULTS["deny"] = list(body["deny"])
+                if "inline_text" in body:
+                    FAULTS["inline_text"] = dict(body["inline_text"])
                 out = FAULTS
             else:
                 return Response("not found", status=404)(environ, start_response)

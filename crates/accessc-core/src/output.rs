@@ -752,7 +752,10 @@ mod tests {
     fn a_new_program_goes_only_into_an_empty_or_new_real_directory() {
         let tmp = tempfile::tempdir().expect("tmp");
         let files = vec![
-            ("org.access".to_string(), "org from \"org.json\"\n".to_string()),
+            (
+                "org.access".to_string(),
+                "org from \"org.json\"\n".to_string(),
+            ),
             ("policies/a.json".to_string(), "{}\n".to_string()),
         ];
         let fresh = tmp.path().join("new/prog");
