@@ -9,8 +9,12 @@
 #           organization of 200 permission sets, 2,000 accounts and ~100,000
 #           assignments; the live state is loaded into the endpoint at once
 #           (POST /_accessc/load) from the program's own IR
+#   import  `accessc import` of the same organization (200 sets, 2,000
+#           accounts, ~100,000 assignments, loaded the same way): wall time,
+#           API calls by operation, and the compression (assignments -> grant
+#           lines)
 #
-# Usage: bench/aws.sh [--no-build] [--only apply|plan]
+# Usage: bench/aws.sh [--no-build] [--only apply|plan|import]
 #   CARGO_TARGET_DIR is honoured. Output: a Markdown report on standard output
 #   and in target/bench/aws/results.md; logs in target/bench/aws/.
 #
@@ -26,7 +30,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --no-build) BUILD=0 ;;
     --only) ONLY="$2"; shift ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
@@ -215,6 +219,65 @@ EOF
   stop_moto
 }
 
+bench_import() {
+  local dir="$OUT/import-src"
+  rm -rf "$dir" "$OUT/imported"
+  "$GEN" -o "$dir" --accounts 2000 --ous 300 --functions 200 --groups 1000 --grants 1990 --users 50 --seed 1 >"$OUT/gen-import.log" 2>&1
+  local mgmt
+  mgmt=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["management_account"])' "$dir/org.json")
+  "$ACCESSC" build "$dir" --target ir -o "$OUT/import-ir" --today "$TODAY" 2>/dev/null
+  start_moto "$mgmt" "$OUT/moto-import.log"
+  seed "$dir" "$OUT/import-ir"
+  python3 - "$OUT/import-ir/accessc.ir.json" >"$OUT/import-load.json" <<'EOF'
+import json, sys
+print(json.dumps({"ir": json.load(open(sys.argv[1]))}))
+EOF
+  curl -sf -XPOST "$URL/_accessc/load" --data-binary @"$OUT/import-load.json" >"$OUT/import-load-result.json"
+  reset_stats
+  local t0 t1 checked
+  t0=$(now)
+  "$ACCESSC" import -o "$OUT/imported" --endpoint-url "$URL" --format json \
+    --user-grant-owner security@example.com --user-grant-until 2030-12-31 >"$OUT/import.json" 2>"$OUT/import.log"
+  t1=$(now)
+  stats >"$OUT/import-stats.json"
+  if "$ACCESSC" check "$OUT/imported" --today "$TODAY" >"$OUT/import-check.log" 2>&1; then checked=ok; else checked=ERRORS; fi
+  python3 - "$OUT/import-ir/accessc.ir.json" "$t0" "$t1" "$OUT/import-stats.json" "$OUT/import.json" "$checked" \
+    "$OUT/imported" >>"$REPORT" <<'EOF'
+import json, os, sys
+ir = json.load(open(sys.argv[1]))
+t0, t1 = float(sys.argv[2]), float(sys.argv[3])
+stats = json.load(open(sys.argv[4]))
+rep = json.load(open(sys.argv[5]))
+checked = sys.argv[6]
+out_dir = sys.argv[7]
+calls = stats["calls"]
+n = len(ir["assignments"])
+principals = len({(a["principal_type"], a["principal"]) for a in ir["assignments"]})
+summary = rep["summary"]
+size = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(out_dir) for f in fs)
+print()
+print("## import")
+print()
+print(f"{len(ir['permission_sets'])} permission sets, {len(ir['org']['accounts']):,} accounts, {n:,} assignments "
+      f"of {principals:,} principals.")
+print()
+print("| wall time (s) | API calls | calls per assignment | assignments read | grant lines | assignments per grant line | files | bytes | check |")
+print("|---|---|---|---|---|---|---|---|---|")
+print(f"| {t1 - t0:.1f} | {stats['total']:,} | {stats['total'] / n:.3f} | {summary['assignments_read']:,} | "
+      f"{summary['grant_lines']:,} | {summary['assignments_read'] / max(summary['grant_lines'], 1):.1f} | "
+      f"{len(rep['files'])} | {size:,} | {checked} |")
+print()
+print("Calls by operation:")
+print()
+print("| operation | calls |")
+print("|---|---|")
+for k, v in sorted(calls.items(), key=lambda kv: (-kv[1], kv[0])):
+    print(f"| `{k}` | {v:,} |")
+EOF
+  stop_moto
+}
+
 if [ -z "$ONLY" ] || [ "$ONLY" = apply ]; then bench_apply; fi
 if [ -z "$ONLY" ] || [ "$ONLY" = plan ]; then bench_plan; fi
+if [ -z "$ONLY" ] || [ "$ONLY" = import ]; then bench_import; fi
 cat "$REPORT"
