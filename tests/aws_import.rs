@@ -365,7 +365,7 @@ fn instance(by_hand: bool) -> (Moto, BTreeMap<String, String>) {
     (moto, arns)
 }
 
-fn import_args<'a>(dir: &'a str) -> Vec<&'a str> {
+fn import_args(dir: &str) -> Vec<&str> {
     vec![
         "import",
         "-o",
