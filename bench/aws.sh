@@ -15,7 +15,8 @@
 #           lines)
 #
 # Usage: bench/aws.sh [--no-build] [--only apply|plan|import]
-#   CARGO_TARGET_DIR is honoured. Output: a Markdown report on standard output
+#   CARGO_TARGET_DIR is honoured; BENCH_PROFILE=debug runs the debug binaries
+#   (with --no-build: call counts only, the wall times are not the release's). Output: a Markdown report on standard output
 #   and in target/bench/aws/results.md; logs in target/bench/aws/.
 #
 # Prerequisites: a Rust toolchain, python3, curl; the peers (moto server) are
@@ -30,7 +31,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --no-build) BUILD=0 ;;
     --only) ONLY="$2"; shift ;;
-    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
@@ -38,7 +39,7 @@ done
 
 TODAY=2026-11-28
 TARGET=${CARGO_TARGET_DIR:-target}
-BIN="$TARGET/release"
+BIN="$TARGET/${BENCH_PROFILE:-release}"
 OUT=target/bench/aws
 PY=.peers/venv/bin/python
 mkdir -p "$OUT"
