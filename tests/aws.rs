@@ -199,7 +199,7 @@ fn end_to_end(example: &str) {
         .expect("intruders group")
         .id
         .clone();
-    let target = ir.assignments[0].account_id.clone();
+    let target = ir.assignments[0].account_id.to_string();
     let rt = runtime();
     rt.block_on(async {
         let aws = sdk(&url).await;

@@ -402,7 +402,7 @@ fn large_org_splits_into_stacks_inside_the_limits() {
         .id
         .clone();
     grown.assignments.push(accessc_core::ir::Assignment {
-        account_id: account,
+        account_id: account.into(),
         ..template
     });
     grown.assignments.sort();

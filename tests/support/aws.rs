@@ -464,10 +464,10 @@ pub fn ir_keys(ir: &Ir, live: &Live) -> BTreeSet<(String, PrincipalType, String,
                 .unwrap_or_else(|| panic!("principal `{}` did not resolve", a.principal))
                 .to_string();
             (
-                a.permission_set.clone(),
+                a.permission_set.to_string(),
                 a.principal_type,
                 pid,
-                a.account_id.clone(),
+                a.account_id.to_string(),
             )
         })
         .collect()

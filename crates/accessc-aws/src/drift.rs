@@ -335,16 +335,16 @@ pub fn drift(ir: &Ir, live: &Live, today: Date) -> Drift {
             a.account_id.as_str(),
         )) {
             d.stale_grants.push(StaleGrant {
-                permission_set: a.permission_set.clone(),
+                permission_set: a.permission_set.to_string(),
                 assignment: AssignmentChange {
                     principal_type: a.principal_type,
-                    principal: a.principal.clone(),
+                    principal: a.principal.to_string(),
                     principal_id: pid.to_string(),
-                    account_id: a.account_id.clone(),
+                    account_id: a.account_id.to_string(),
                     account_name: ir.account_name(&a.account_id).map(str::to_string),
                 },
                 until,
-                owner: a.owner.clone(),
+                owner: a.owner.as_deref().map(str::to_string),
             });
         }
     }

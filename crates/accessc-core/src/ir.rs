@@ -8,6 +8,7 @@
 
 pub use crate::date::Date;
 pub use crate::session_duration::SessionDuration;
+pub use crate::shared_str::SharedStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
@@ -169,21 +170,25 @@ pub struct Principal {
     pub id: Option<String>,
 }
 
+/// One account assignment. A large organization has hundreds of thousands:
+/// the names they repeat (permission set, principal, account, owner) are
+/// [`SharedStr`]s, one allocation per distinct name rather than per
+/// assignment.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Assignment {
     /// Permission set name (AWS).
-    pub permission_set: String,
+    pub permission_set: SharedStr,
     pub principal_type: PrincipalType,
     /// Principal name in the program.
-    pub principal: String,
+    pub principal: SharedStr,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub principal_id: Option<String>,
-    pub account_id: String,
+    pub principal_id: Option<SharedStr>,
+    pub account_id: SharedStr,
     /// The grant's `until` (user grants), `YYYY-MM-DD` in JSON.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub until: Option<Date>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub owner: Option<String>,
+    pub owner: Option<SharedStr>,
 }
 
 /// One body of one customer managed policy and where it must exist.

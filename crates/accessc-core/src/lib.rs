@@ -36,6 +36,7 @@ pub mod policy_json;
 pub mod policy_vars;
 pub mod render;
 pub mod session_duration;
+pub mod shared_str;
 pub mod span;
 pub mod suggest;
 

@@ -5,7 +5,7 @@
 use crate::ast::PrincipalKind;
 use crate::check::CheckedModel;
 use crate::ir::*;
-use crate::model::{self, AccountIdx, FnIdx, Idx, IdxVec, Model, OuIdx, PrincipalIdx};
+use crate::model::{self, AccountIdx, FnIdx, GrantIdx, Idx, IdxVec, Model, OuIdx, PrincipalIdx};
 use std::collections::{BTreeSet, HashSet};
 
 /// Lower a checked model to the IR. Only the checker makes a
@@ -52,22 +52,47 @@ pub fn lower(checked: CheckedModel<'_>) -> Ir {
         rank(m.org.accounts.iter().map(|a| a.id.clone()).collect());
     let mut order: Vec<&model::Assignment> = m.assignments.iter().collect();
     order.sort_unstable_by_key(|a| (fn_rank[a.function], p_rank[a.principal], a_rank[a.account]));
-    let mut assignments: Vec<Assignment> = order
-        .into_iter()
-        .map(|a| {
-            let p = &m.principals[a.principal];
-            let g = &m.grants[a.grant];
-            Assignment {
-                permission_set: m.functions[a.function].aws_name.clone(),
-                principal_type: principal_type(p.kind),
-                principal: p.name.clone(),
-                principal_id: p.id.clone(),
-                account_id: m.org.accounts[a.account].id.clone(),
-                until: g.until,
-                owner: g.owner.clone(),
-            }
+    // Each name is made once and shared by every assignment that repeats it.
+    let set_names: IdxVec<FnIdx, SharedStr> = m
+        .functions
+        .values()
+        .map(|f| SharedStr::from(f.aws_name.as_str()))
+        .collect();
+    let principal_names: IdxVec<PrincipalIdx, (SharedStr, Option<SharedStr>)> = m
+        .principals
+        .iter()
+        .map(|p| {
+            (
+                SharedStr::from(p.name.as_str()),
+                p.id.as_deref().map(SharedStr::from),
+            )
         })
         .collect();
+    let account_ids: IdxVec<AccountIdx, SharedStr> = m
+        .org
+        .accounts
+        .iter()
+        .map(|a| SharedStr::from(a.id.as_str()))
+        .collect();
+    let owners: IdxVec<GrantIdx, Option<SharedStr>> = m
+        .grants
+        .iter()
+        .map(|g| g.owner.as_deref().map(SharedStr::from))
+        .collect();
+    let mut assignments: Vec<Assignment> = Vec::with_capacity(order.len());
+    assignments.extend(order.into_iter().map(|a| {
+        let p = &m.principals[a.principal];
+        let (principal, principal_id) = &principal_names[a.principal];
+        Assignment {
+            permission_set: set_names[a.function].clone(),
+            principal_type: principal_type(p.kind),
+            principal: principal.clone(),
+            principal_id: principal_id.clone(),
+            account_id: account_ids[a.account].clone(),
+            until: m.grants[a.grant].until,
+            owner: owners[a.grant].clone(),
+        }
+    }));
     assignments.dedup_by(|a, b| {
         a.permission_set == b.permission_set
             && a.principal_type == b.principal_type

@@ -330,7 +330,7 @@ impl Labels<'_> {
 /// The id of an IR assignment's principal, if it resolved.
 pub fn principal_id<'a>(live: &'a Live, a: &'a ir::Assignment) -> Option<&'a str> {
     live.resolved
-        .get(&(a.principal_type, a.principal.clone()))
+        .get(&(a.principal_type, a.principal.to_string()))
         .map(String::as_str)
         .or(a.principal_id.as_deref())
 }
@@ -458,9 +458,9 @@ pub fn plan(ir: &Ir, live: &Live, opts: PlanOptions) -> Plan {
             if !live_keys.contains(&(a.principal_type, pid, a.account_id.as_str())) {
                 create.push(AssignmentChange {
                     principal_type: a.principal_type,
-                    principal: a.principal.clone(),
+                    principal: a.principal.to_string(),
                     principal_id: pid.to_string(),
-                    account_id: a.account_id.clone(),
+                    account_id: a.account_id.to_string(),
                     account_name: ir.account_name(&a.account_id).map(str::to_string),
                 });
             }
