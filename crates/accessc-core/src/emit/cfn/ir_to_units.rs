@@ -4,11 +4,14 @@
 //! policy body. Also the parameters they use.
 
 use super::names::{name_part, pascal, plain, stable_hash, stable_id, Claims, MAX_ID_LEN};
-use super::template::{render, AssignmentResource, Param, PrincipalRef, Resource, Unit};
+use super::template::{
+    render, AssignedAccount, AssignedPrincipal, AssignedSet, AssignmentResource, Param,
+    PrincipalRef, Resource, Unit,
+};
 use super::CfnFormat;
 use crate::ir::{
-    Assignment, Boundary, CmpDeployment, Ir, OrgUnitRef, PermissionSet, PolicyBody, Principal,
-    PrincipalType, OWNERSHIP_TAG,
+    Assignment, Boundary, CmpDeployment, Date, Ir, OrgUnitRef, PermissionSet, PolicyBody,
+    Principal, PrincipalType, SharedStr, OWNERSHIP_TAG,
 };
 use rustc_hash::FxHashMap;
 use serde_json::{json, Map, Value};
@@ -207,7 +210,17 @@ pub fn build_assignments(
     );
     let (assignment_ids, mut clashes) = assignment_ids(ir, &cx.ps_ids);
     cx.errors.append(&mut clashes);
+    // Each permission set's list is made at its final size: grown by
+    // doubling, hundreds of thousands of units would leave up to half of
+    // their room unused.
     let mut by_ps: BTreeMap<&str, Vec<Unit>> = BTreeMap::new();
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for a in &ir.assignments {
+        *counts.entry(a.permission_set.as_str()).or_default() += 1;
+    }
+    for (ps, n) in counts {
+        by_ps.insert(ps, Vec::with_capacity(n));
+    }
     let mut shared = Shared::new(ir);
     for (a, id) in ir.assignments.iter().zip(assignment_ids) {
         by_ps
@@ -258,7 +271,7 @@ fn assignment_ids(ir: &Ir, ps_ids: &HashMap<String, String>) -> (Vec<String>, Ve
         .iter()
         .map(|a| {
             let ps = ps_ids
-                .get(&a.permission_set)
+                .get(a.permission_set.as_str())
                 .cloned()
                 .unwrap_or_else(|| name_part(&a.permission_set));
             let who = principal_parts
@@ -270,8 +283,10 @@ fn assignment_ids(ir: &Ir, ps_ids: &HashMap<String, String>) -> (Vec<String>, Ve
                     };
                     format!("{kind}{}", name_part(&a.principal))
                 });
-            let cand = format!("Assignment{ps}{who}{}", a.account_id);
+            let mut cand = format!("Assignment{ps}{who}{}", a.account_id);
             if cand.len() <= MAX_ID_LEN {
+                // Held until its template is written: no room to spare.
+                cand.shrink_to_fit();
                 cand
             } else {
                 stable_id(&cand, false, &assignment_key(a), MAX_ID_LEN)
@@ -317,8 +332,13 @@ struct Shared<'a> {
     instance_param: Arc<str>,
     instance_arn: Option<Arc<str>>,
     principals: FxHashMap<(PrincipalType, &'a str), (Arc<str>, PrincipalRef)>,
-    exports: FxHashMap<&'a str, Arc<str>>,
-    accounts: FxHashMap<&'a str, Option<Arc<str>>>,
+    /// By principal and the assignment's own principal id.
+    assigned: FxHashMap<(PrincipalType, &'a str, Option<&'a str>), Arc<AssignedPrincipal>>,
+    sets: FxHashMap<&'a str, Arc<AssignedSet>>,
+    accounts: FxHashMap<&'a str, Arc<AssignedAccount>>,
+    dates: FxHashMap<Date, Arc<str>>,
+    /// The parameter list of an assignment, by its principal's parameter.
+    params: FxHashMap<Option<Arc<str>>, Arc<[Arc<str>]>>,
 }
 
 impl<'a> Shared<'a> {
@@ -328,9 +348,43 @@ impl<'a> Shared<'a> {
             instance_param: Arc::from("InstanceArn"),
             instance_arn: ir.instance.arn.as_deref().map(Arc::from),
             principals: FxHashMap::default(),
-            exports: FxHashMap::default(),
+            assigned: FxHashMap::default(),
+            sets: FxHashMap::default(),
             accounts: FxHashMap::default(),
+            dates: FxHashMap::default(),
+            params: FxHashMap::default(),
         }
+    }
+
+    /// The parameters an assignment uses, sorted: `NamePrefix`, the
+    /// instance's when its ARN is not known, the principal's id when it is a
+    /// parameter. One list per distinct set, shared by its assignments.
+    fn params(&mut self, principal_id: &PrincipalRef) -> Arc<[Arc<str>]> {
+        let principal = match principal_id {
+            PrincipalRef::Param(p) => Some(p.clone()),
+            _ => None,
+        };
+        if let Some(p) = self.params.get(&principal) {
+            return p.clone();
+        }
+        let mut params = vec![self.name_prefix.clone()];
+        if self.instance_arn.is_none() {
+            params.push(self.instance_param.clone());
+        }
+        params.extend(principal.iter().cloned());
+        params.sort();
+        params.dedup();
+        let params: Arc<[Arc<str>]> = Arc::from(params);
+        self.params.insert(principal, params.clone());
+        params
+    }
+
+    /// `YYYY-MM-DD`, one string per distinct date.
+    fn until(&mut self, d: Date) -> Arc<str> {
+        self.dates
+            .entry(d)
+            .or_insert_with(|| Arc::from(d.to_string()))
+            .clone()
     }
 
     /// The principal's name and where its id comes from: the assignment's
@@ -341,7 +395,7 @@ impl<'a> Shared<'a> {
             .principals
             .entry(key)
             .or_insert_with(|| {
-                let name = Arc::from(a.principal.as_str());
+                let name = a.principal.as_arc().clone();
                 let r = match cx
                     .principal(a.principal_type, &a.principal)
                     .and_then(|p| p.id.as_deref())
@@ -349,7 +403,7 @@ impl<'a> Shared<'a> {
                     Some(id) => PrincipalRef::Id(Arc::from(id)),
                     None => match cx
                         .principal_params
-                        .get(&(a.principal_type, a.principal.clone()))
+                        .get(&(a.principal_type, a.principal.to_string()))
                     {
                         Some(p) => PrincipalRef::Param(Arc::from(p.as_str())),
                         None => PrincipalRef::Missing,
@@ -361,27 +415,55 @@ impl<'a> Shared<'a> {
         match &a.principal_id {
             Some(id) => match &known {
                 PrincipalRef::Id(k) if **k == **id => (name, known),
-                _ => (name, PrincipalRef::Id(Arc::from(id.as_str()))),
+                _ => (name, PrincipalRef::Id(id.as_arc().clone())),
             },
             None => (name, known),
         }
     }
 
-    fn export(&mut self, cx: &Ctx, permission_set: &'a str) -> Arc<str> {
-        if let Some(e) = self.exports.get(permission_set) {
+    /// The assignment's principal record, one per principal (and id).
+    fn assigned_principal(&mut self, cx: &Ctx, a: &'a Assignment) -> Arc<AssignedPrincipal> {
+        let key = (
+            a.principal_type,
+            a.principal.as_str(),
+            a.principal_id.as_deref(),
+        );
+        if let Some(p) = self.assigned.get(&key) {
+            return p.clone();
+        }
+        let (name, id) = self.principal(cx, a);
+        let p = Arc::new(AssignedPrincipal {
+            principal_type: a.principal_type,
+            name,
+            id,
+        });
+        self.assigned.insert(key, p.clone());
+        p
+    }
+
+    /// The permission set's record: the instance and the set's export.
+    fn set(&mut self, cx: &Ctx, permission_set: &'a str) -> Arc<AssignedSet> {
+        if let Some(e) = self.sets.get(permission_set) {
             return e.clone();
         }
-        let e: Arc<str> = Arc::from(export_name(&cx.ps_id(permission_set)));
-        self.exports.insert(permission_set, e.clone());
+        let e = Arc::new(AssignedSet {
+            instance_arn: self.instance_arn.clone(),
+            export: Arc::from(export_name(&cx.ps_id(permission_set))),
+        });
+        self.sets.insert(permission_set, e.clone());
         e
     }
 
-    fn account_name(&mut self, ir: &Ir, account_id: &'a str) -> Option<Arc<str>> {
-        if let Some(n) = self.accounts.get(account_id) {
+    /// The account's record: its id and name.
+    fn account(&mut self, ir: &Ir, account: &'a SharedStr) -> Arc<AssignedAccount> {
+        if let Some(n) = self.accounts.get(account.as_str()) {
             return n.clone();
         }
-        let n = ir.account_name(account_id).map(Arc::from);
-        self.accounts.insert(account_id, n.clone());
+        let n = Arc::new(AssignedAccount {
+            id: account.as_arc().clone(),
+            name: ir.account_name(account).map(Arc::from),
+        });
+        self.accounts.insert(account.as_str(), n.clone());
         n
     }
 }
@@ -439,7 +521,7 @@ impl<'ir> Ctx<'ir> {
                     .principal(a.principal_type, &a.principal)
                     .is_some_and(|p| p.id.is_some());
             if !known {
-                needed.insert((a.principal_type, a.principal.clone()));
+                needed.insert((a.principal_type, a.principal.to_string()));
             }
         }
         let mut claims = Claims::new("parameter name");
@@ -730,30 +812,14 @@ impl<'ir> Ctx<'ir> {
         logical: String,
         shared: &mut Shared<'a>,
     ) -> Unit {
-        let (principal, principal_id) = shared.principal(self, a);
-        let mut params = vec![shared.name_prefix.clone()];
-        let instance_arn = match &shared.instance_arn {
-            Some(arn) => Some(arn.clone()),
-            None => {
-                params.push(shared.instance_param.clone());
-                None
-            }
-        };
-        if let PrincipalRef::Param(p) = &principal_id {
-            params.push(p.clone());
-        }
-        params.sort();
-        params.dedup();
+        let principal = shared.assigned_principal(self, a);
+        let params = shared.params(&principal.id);
         let resource = AssignmentResource {
-            principal_type: a.principal_type,
             principal,
-            principal_id,
-            instance_arn,
-            export: shared.export(self, &a.permission_set),
-            account_id: a.account_id.clone(),
-            account_name: shared.account_name(self.ir, &a.account_id),
-            owner: a.owner.clone(),
-            until: a.until.map(|d| d.to_string()),
+            set: shared.set(self, &a.permission_set),
+            account: shared.account(self.ir, &a.account_id),
+            owner: a.owner.as_ref().map(|o| o.as_arc().clone()),
+            until: a.until.map(|d| shared.until(d)),
         };
         let size = resource.len_bound(&logical);
         Unit {

@@ -494,7 +494,7 @@ fn guard_inputs(
             // Only the first resource of each shape is turned into a value.
             if let template::Resource::Assignment(a) = r {
                 let key = (
-                    format!("\"{}\"", a.principal_type.as_str()),
+                    format!("\"{}\"", a.principal.principal_type.as_str()),
                     "\"AWS_ACCOUNT\"".to_string(),
                 );
                 if shapes.iter().any(|(k, _)| *k == key) {

@@ -24,8 +24,9 @@ pub struct Unit {
     pub hash: u64,
     pub resources: Vec<(String, Resource)>,
     pub outputs: Vec<(String, Value)>,
-    /// Names of the parameters the resources use, sorted, without repeats.
-    pub params: Vec<Arc<str>>,
+    /// Names of the parameters the resources use, sorted, without repeats
+    /// (assignments of the same kind share one list).
+    pub params: Arc<[Arc<str>]>,
     /// At least the number of bytes the resources and outputs add to a
     /// template, in YAML and in JSON: the cheap bound the splitter sums.
     pub size: usize,
@@ -157,24 +158,75 @@ pub enum PrincipalRef {
     Missing,
 }
 
-/// An `AWS::SSO::Assignment` in compact form. Strings shared by many
-/// assignments (principal, export, instance) are reference-counted.
+/// An `AWS::SSO::Assignment` in compact form. What many assignments share
+/// (their principal, their permission set, their account) is one
+/// reference-counted record each, so an assignment holds five pointers.
 #[derive(Debug, Clone)]
 pub struct AssignmentResource {
+    pub principal: Arc<AssignedPrincipal>,
+    pub set: Arc<AssignedSet>,
+    pub account: Arc<AssignedAccount>,
+    pub owner: Option<Arc<str>>,
+    pub until: Option<Arc<str>>,
+}
+
+/// The principal of an assignment.
+#[derive(Debug)]
+pub struct AssignedPrincipal {
     pub principal_type: PrincipalType,
-    pub principal: Arc<str>,
-    pub principal_id: PrincipalRef,
+    pub name: Arc<str>,
+    pub id: PrincipalRef,
+}
+
+/// The permission set of an assignment, as its template reaches it.
+#[derive(Debug)]
+pub struct AssignedSet {
     /// `None`: `{"Ref": "InstanceArn"}`.
     pub instance_arn: Option<Arc<str>>,
     /// The `Fn::Sub` string of the permission set's export.
     pub export: Arc<str>,
-    pub account_id: String,
-    pub account_name: Option<Arc<str>>,
-    pub owner: Option<String>,
-    pub until: Option<String>,
+}
+
+/// The account of an assignment.
+#[derive(Debug)]
+pub struct AssignedAccount {
+    pub id: Arc<str>,
+    pub name: Option<Arc<str>>,
 }
 
 impl AssignmentResource {
+    /// An assignment with records of its own (not shared with any other).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        principal_type: PrincipalType,
+        principal: Arc<str>,
+        principal_id: PrincipalRef,
+        instance_arn: Option<Arc<str>>,
+        export: Arc<str>,
+        account_id: Arc<str>,
+        account_name: Option<Arc<str>>,
+        owner: Option<Arc<str>>,
+        until: Option<Arc<str>>,
+    ) -> AssignmentResource {
+        AssignmentResource {
+            principal: Arc::new(AssignedPrincipal {
+                principal_type,
+                name: principal,
+                id: principal_id,
+            }),
+            set: Arc::new(AssignedSet {
+                instance_arn,
+                export,
+            }),
+            account: Arc::new(AssignedAccount {
+                id: account_id,
+                name: account_name,
+            }),
+            owner,
+            until,
+        }
+    }
+
     pub fn to_value(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
     }
@@ -190,8 +242,8 @@ impl AssignmentResource {
         }
         write_map_key(out, "Metadata", i + 2);
         write_map_key(out, "accessc", i + 4);
-        write_str_entry(out, "Principal", &self.principal, i + 6);
-        if let Some(name) = &self.account_name {
+        write_str_entry(out, "Principal", &self.principal.name, i + 6);
+        if let Some(name) = &self.account.name {
             write_str_entry(out, "Account", name, i + 6);
         }
         if let Some(o) = &self.owner {
@@ -201,7 +253,7 @@ impl AssignmentResource {
             write_str_entry(out, "Until", u, i + 6);
         }
         write_map_key(out, "Properties", i + 2);
-        match &self.instance_arn {
+        match &self.set.instance_arn {
             Some(arn) => write_str_entry(out, "InstanceArn", arn, i + 4),
             None => {
                 write_map_key(out, "InstanceArn", i + 4);
@@ -210,9 +262,14 @@ impl AssignmentResource {
         }
         write_map_key(out, "PermissionSetArn", i + 4);
         write_map_key(out, "Fn::ImportValue", i + 6);
-        write_str_entry(out, "Fn::Sub", &self.export, i + 8);
-        write_str_entry(out, "PrincipalType", self.principal_type.as_str(), i + 4);
-        match &self.principal_id {
+        write_str_entry(out, "Fn::Sub", &self.set.export, i + 8);
+        write_str_entry(
+            out,
+            "PrincipalType",
+            self.principal.principal_type.as_str(),
+            i + 4,
+        );
+        match &self.principal.id {
             PrincipalRef::Id(id) => write_str_entry(out, "PrincipalId", id, i + 4),
             PrincipalRef::Param(p) => {
                 write_map_key(out, "PrincipalId", i + 4);
@@ -221,7 +278,7 @@ impl AssignmentResource {
             PrincipalRef::Missing => write_str_entry(out, "PrincipalId", "", i + 4),
         }
         write_str_entry(out, "TargetType", "AWS_ACCOUNT", i + 4);
-        write_str_entry(out, "TargetId", &self.account_id, i + 4);
+        write_str_entry(out, "TargetId", &self.account.id, i + 4);
     }
 
     /// An upper bound of the bytes this resource adds to a template under
@@ -238,33 +295,37 @@ impl AssignmentResource {
                 (Some(empty.clone()), PrincipalRef::Id(empty.clone())),
                 (None, PrincipalRef::Missing),
             ] {
-                let a = AssignmentResource {
-                    principal_type: PrincipalType::Group,
-                    principal: empty.clone(),
+                let a = AssignmentResource::new(
+                    PrincipalType::Group,
+                    empty.clone(),
                     principal_id,
                     instance_arn,
-                    export: empty.clone(),
-                    account_id: String::new(),
-                    account_name: Some(empty.clone()),
-                    owner: Some(String::new()),
-                    until: Some(String::new()),
-                };
+                    empty.clone(),
+                    empty.clone(),
+                    Some(empty.clone()),
+                    Some(empty.clone()),
+                    Some(empty.clone()),
+                );
                 widest = widest.max(member_len_bound("", &a.to_value()));
             }
             widest
         });
-        let id_len = match &self.principal_id {
+        let id_len = match &self.principal.id {
             PrincipalRef::Id(s) | PrincipalRef::Param(s) => escaped_len_bound(s),
             PrincipalRef::Missing => 0,
         };
         skeleton
             + escaped_len_bound(id)
-            + escaped_len_bound(&self.principal)
+            + escaped_len_bound(&self.principal.name)
             + id_len
-            + self.instance_arn.as_deref().map_or(0, escaped_len_bound)
-            + escaped_len_bound(&self.export)
-            + escaped_len_bound(&self.account_id)
-            + self.account_name.as_deref().map_or(0, escaped_len_bound)
+            + self
+                .set
+                .instance_arn
+                .as_deref()
+                .map_or(0, escaped_len_bound)
+            + escaped_len_bound(&self.set.export)
+            + escaped_len_bound(&self.account.id)
+            + self.account.name.as_deref().map_or(0, escaped_len_bound)
             + self.owner.as_deref().map_or(0, escaped_len_bound)
             + self.until.as_deref().map_or(0, escaped_len_bound)
     }
@@ -319,15 +380,15 @@ impl Serialize for AssignmentDoc<'_> {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 let a = self.0;
                 let mut m = s.serialize_map(None)?;
-                m.serialize_entry("Principal", &*a.principal)?;
-                if let Some(name) = &a.account_name {
+                m.serialize_entry("Principal", &*a.principal.name)?;
+                if let Some(name) = &a.account.name {
                     m.serialize_entry("Account", &**name)?;
                 }
                 if let Some(o) = &a.owner {
-                    m.serialize_entry("Owner", o)?;
+                    m.serialize_entry("Owner", &**o)?;
                 }
                 if let Some(u) = &a.until {
-                    m.serialize_entry("Until", u)?;
+                    m.serialize_entry("Until", &**u)?;
                 }
                 m.end()
             }
@@ -337,24 +398,24 @@ impl Serialize for AssignmentDoc<'_> {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 let a = self.0;
                 let mut m = s.serialize_map(Some(6))?;
-                let instance = match &a.instance_arn {
+                let instance = match &a.set.instance_arn {
                     Some(arn) => StrOrRef::Str(arn),
                     None => StrOrRef::Ref("InstanceArn"),
                 };
                 m.serialize_entry("InstanceArn", &instance)?;
                 m.serialize_entry(
                     "PermissionSetArn",
-                    &Single("Fn::ImportValue", Single("Fn::Sub", &*a.export)),
+                    &Single("Fn::ImportValue", Single("Fn::Sub", &*a.set.export)),
                 )?;
-                m.serialize_entry("PrincipalType", a.principal_type.as_str())?;
-                let principal = match &a.principal_id {
+                m.serialize_entry("PrincipalType", a.principal.principal_type.as_str())?;
+                let principal = match &a.principal.id {
                     PrincipalRef::Id(id) => StrOrRef::Str(id),
                     PrincipalRef::Param(p) => StrOrRef::Ref(p),
                     PrincipalRef::Missing => StrOrRef::Str(""),
                 };
                 m.serialize_entry("PrincipalId", &principal)?;
                 m.serialize_entry("TargetType", "AWS_ACCOUNT")?;
-                m.serialize_entry("TargetId", &a.account_id)?;
+                m.serialize_entry("TargetId", &*a.account.id)?;
                 m.end()
             }
         }
@@ -673,25 +734,25 @@ mod tests {
         )
             .prop_map(
                 |((user, principal, kind, id), (arn, export, account), (name, owner, until))| {
-                    AssignmentResource {
-                        principal_type: if user {
+                    AssignmentResource::new(
+                        if user {
                             PrincipalType::User
                         } else {
                             PrincipalType::Group
                         },
-                        principal: Arc::from(principal),
-                        principal_id: match kind {
+                        Arc::from(principal),
+                        match kind {
                             0 => PrincipalRef::Id(Arc::from(id)),
                             1 => PrincipalRef::Param(Arc::from(id)),
                             _ => PrincipalRef::Missing,
                         },
-                        instance_arn: arn.map(Arc::from),
-                        export: Arc::from(export),
-                        account_id: account,
-                        account_name: name.map(Arc::from),
-                        owner,
-                        until,
-                    }
+                        arn.map(Arc::from),
+                        Arc::from(export),
+                        Arc::from(account),
+                        name.map(Arc::from),
+                        owner.map(Arc::from),
+                        until.map(Arc::from),
+                    )
                 },
             )
     }
@@ -712,7 +773,7 @@ mod tests {
                     hash: 1,
                     resources: vec![(id, Resource::Assignment(a))],
                     outputs: vec![],
-                    params: vec![Arc::from("NamePrefix")],
+                    params: Arc::from([Arc::from("NamePrefix")]),
                     size,
                 }
             })
@@ -776,17 +837,17 @@ mod tests {
 
     #[test]
     fn assignment_value_has_the_documented_shape() {
-        let a = AssignmentResource {
-            principal_type: PrincipalType::Group,
-            principal: Arc::from("team-a"),
-            principal_id: PrincipalRef::Param(Arc::from("GroupIdTeamA")),
-            instance_arn: None,
-            export: Arc::from("${NamePrefix}:PermissionSetArn:Dev"),
-            account_id: "111111111111".into(),
-            account_name: Some(Arc::from("dev")),
-            owner: None,
-            until: None,
-        };
+        let a = AssignmentResource::new(
+            PrincipalType::Group,
+            Arc::from("team-a"),
+            PrincipalRef::Param(Arc::from("GroupIdTeamA")),
+            None,
+            Arc::from("${NamePrefix}:PermissionSetArn:Dev"),
+            "111111111111".into(),
+            Some(Arc::from("dev")),
+            None,
+            None,
+        );
         assert_eq!(
             a.to_value(),
             json!({
