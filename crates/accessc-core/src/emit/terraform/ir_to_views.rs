@@ -9,8 +9,10 @@ use crate::emit::common::{
     NamePrefix, BREAK_GLASS_METRIC_NAMESPACE, BREAK_GLASS_TAG,
 };
 use crate::ir::{Boundary, CmpDeployment, Ir, OrgUnitRef, PermissionSet, PrincipalType};
+use rustc_hash::FxHashMap;
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 /// Everything the templates render, for one IR.
 pub struct Views {
@@ -85,8 +87,9 @@ pub struct AssignmentView {
     pub set_ident: String,
     pub principal_type: &'static str,
     pub principal_id: String,
-    /// (quoted account id, comment) in account id order.
-    pub accounts: Vec<(String, String)>,
+    /// (quoted account id, comment) in account id order. The texts are
+    /// shared: an account's id and each distinct comment are made once.
+    pub accounts: Vec<(Arc<str>, Arc<str>)>,
     pub depends_on: Option<String>,
 }
 
@@ -492,6 +495,10 @@ fn assignment_views(
 ) -> Vec<AssignmentView> {
     let mut out: Vec<AssignmentView> = Vec::new();
     let mut current: Option<(&str, PrincipalType, &str)> = None;
+    let mut quoted_ids: FxHashMap<&str, Arc<str>> = FxHashMap::default();
+    #[allow(clippy::type_complexity)]
+    let mut comments: FxHashMap<(&str, Option<crate::ir::Date>, Option<&str>), Arc<str>> =
+        FxHashMap::default();
     for a in &ir.assignments {
         let group_key = (
             a.permission_set.as_str(),
@@ -571,22 +578,29 @@ fn assignment_views(
                 depends_on: depends_on(&refs),
             });
         }
-        let mut note = ir.account_name(&a.account_id).unwrap_or("").to_string();
-        let mut extra = Vec::new();
-        if let Some(u) = &a.until {
-            extra.push(format!("until {u}"));
-        }
-        if let Some(o) = &a.owner {
-            extra.push(format!("owner {o}"));
-        }
-        if !extra.is_empty() {
-            note = format!("{note}; {}", extra.join(", "));
-        }
+        let quoted = quoted_ids
+            .entry(a.account_id.as_str())
+            .or_insert_with(|| Arc::from(string(&a.account_id)))
+            .clone();
+        let comment = comments
+            .entry((a.account_id.as_str(), a.until, a.owner.as_deref()))
+            .or_insert_with(|| {
+                let mut note = ir.account_name(&a.account_id).unwrap_or("").to_string();
+                let mut extra = Vec::new();
+                if let Some(u) = &a.until {
+                    extra.push(format!("until {u}"));
+                }
+                if let Some(o) = &a.owner {
+                    extra.push(format!("owner {o}"));
+                }
+                if !extra.is_empty() {
+                    note = format!("{note}; {}", extra.join(", "));
+                }
+                Arc::from(hcl::comment(note.trim_start_matches("; ")))
+            })
+            .clone();
         if let Some(view) = out.last_mut() {
-            view.accounts.push((
-                string(&a.account_id),
-                hcl::comment(note.trim_start_matches("; ")),
-            ));
+            view.accounts.push((quoted, comment));
         }
     }
     out

@@ -41,7 +41,7 @@ pub fn emit_terraform(ir: &Ir) -> Result<Vec<OutFile>, Vec<String>> {
 /// [`emit_terraform`] with `prefix` as the default of the `name_prefix`
 /// variable (`accessc build --name-prefix`), its `-` added.
 pub fn emit_terraform_with(ir: &Ir, prefix: NamePrefix) -> Result<Vec<OutFile>, Vec<String>> {
-    let v = ir_to_views::views(ir, prefix);
+    let mut v = ir_to_views::views(ir, prefix);
     if !v.errors.is_empty() {
         return Err(v.errors);
     }
@@ -102,14 +102,15 @@ pub fn emit_terraform_with(ir: &Ir, prefix: NamePrefix) -> Result<Vec<OutFile>, 
         );
     }
     if !v.assignments.is_empty() {
-        add(
-            "assignments.tf",
-            AssignmentsTf {
-                header: HEADER,
-                assignments: &v.assignments,
-            }
-            .render(),
-        );
+        let text = AssignmentsTf {
+            header: HEADER,
+            assignments: &v.assignments,
+        }
+        .render();
+        // Nearly all of a large organization's views: free them before the
+        // text is laid out.
+        drop(std::mem::take(&mut v.assignments));
+        add("assignments.tf", text);
     }
     if !v.deployments.is_empty() {
         add(
