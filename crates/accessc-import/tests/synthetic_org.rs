@@ -90,10 +90,10 @@ fn as_import(ir: &Ir, org: OrgSnapshot) -> ImportModel {
             .assignments
             .iter()
             .map(|a| Assignment {
-                permission_set: a.permission_set.clone(),
+                permission_set: a.permission_set.to_string(),
                 principal_type: a.principal_type,
-                principal_id: a.principal_id.clone().expect("principal id"),
-                account_id: a.account_id.clone(),
+                principal_id: a.principal_id.as_deref().expect("principal id").to_string(),
+                account_id: a.account_id.to_string(),
             })
             .collect(),
     }

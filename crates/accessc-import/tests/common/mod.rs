@@ -185,9 +185,9 @@ pub fn assert_same(model: &ImportModel, ir: &Ir, written_sets: &BTreeSet<String>
         .map(|a| {
             (
                 a.principal_type,
-                a.principal_id.clone().expect("principal id"),
-                a.permission_set.clone(),
-                a.account_id.clone(),
+                a.principal_id.as_deref().expect("principal id").to_string(),
+                a.permission_set.to_string(),
+                a.account_id.to_string(),
             )
         })
         .collect();
