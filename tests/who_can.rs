@@ -149,11 +149,11 @@ fn expected(ir: &Ir, q: &Query) -> BTreeSet<Key> {
         .map(|a| {
             (
                 a.principal_type,
-                a.principal.clone(),
-                a.principal_id.clone(),
-                a.permission_set.clone(),
-                a.account_id.clone(),
-                a.owner.clone(),
+                a.principal.to_string(),
+                a.principal_id.as_deref().map(str::to_string),
+                a.permission_set.to_string(),
+                a.account_id.to_string(),
+                a.owner.as_deref().map(str::to_string),
                 a.until.map(|d| d.to_string()),
             )
         })

@@ -81,7 +81,7 @@ pub fn roles(ir: &Ir) -> RolesView {
                 .assignments
                 .iter()
                 .filter(|a| a.permission_set == *name)
-                .map(|a| a.account_id.clone())
+                .map(|a| a.account_id.to_string())
                 .collect();
             account_ids.sort();
             account_ids.dedup();

@@ -252,7 +252,11 @@ fn keys(ir: &Ir) -> BTreeSet<(String, String, String)> {
                 .principal(a.principal_type, &a.principal)
                 .map(|p| p.display_name.clone())
                 .unwrap_or_default();
-            (a.permission_set.clone(), display, a.account_id.clone())
+            (
+                a.permission_set.to_string(),
+                display,
+                a.account_id.to_string(),
+            )
         })
         .collect()
 }

@@ -275,15 +275,15 @@ fn keyed<'a>(ir: &'a Ir) -> HashMap<Key<'a>, &'a Assignment> {
 fn row(ir: &Ir, a: &Assignment) -> AssignmentRow {
     AssignmentRow {
         principal_type: a.principal_type,
-        principal: a.principal.clone(),
-        function: a.permission_set.clone(),
+        principal: a.principal.to_string(),
+        function: a.permission_set.to_string(),
         account: ir
             .account_name(&a.account_id)
             .unwrap_or_default()
             .to_string(),
-        account_id: a.account_id.clone(),
+        account_id: a.account_id.to_string(),
         until: a.until,
-        owner: a.owner.clone(),
+        owner: a.owner.as_deref().map(str::to_string),
     }
 }
 
@@ -335,8 +335,8 @@ pub fn diff(old: &Ir, new: &Ir) -> AccessDiff {
                             new: a.until,
                         }),
                         owner_change: (before.owner != a.owner).then(|| Change {
-                            old: before.owner.clone(),
-                            new: a.owner.clone(),
+                            old: before.owner.as_deref().map(str::to_string),
+                            new: a.owner.as_deref().map(str::to_string),
                         }),
                         widens: later,
                     });
