@@ -1,5 +1,6 @@
 //! `accessc build`: check a program and write what AWS runs (the IR,
-//! CloudFormation, Terraform) into the output directory, and only there.
+//! CloudFormation, Terraform) or what its users need (AWS CLI profiles)
+//! into the output directory, and only there.
 
 use accessc_core::load::LoadOptions;
 use accessc_core::Today;
@@ -34,6 +35,11 @@ pub struct BuildArgs {
     /// hyphens, at most 31.
     #[arg(long, default_value = accessc_core::emit::common::DEFAULT_NAME_PREFIX, value_parser = accessc_core::emit::common::NamePrefix::new)]
     name_prefix: accessc_core::emit::common::NamePrefix,
+    /// aws-config: the name of each profile, from `{account}`,
+    /// `{account_id}`, `{function}`, `{permission_set}` and letters, digits,
+    /// `_`, `.`, `-`.
+    #[arg(long, default_value = accessc_core::emit::aws_config::DEFAULT_PROFILE_TEMPLATE, value_parser = accessc_core::emit::aws_config::ProfileNameTemplate::new)]
+    profile_name_template: accessc_core::emit::aws_config::ProfileNameTemplate,
     /// The date user-grant expiry is judged against (YYYY-MM-DD); default: today (UTC).
     #[arg(long, value_parser = Today::parse_arg)]
     today: Option<Today>,
@@ -48,6 +54,8 @@ enum Target {
     Ir,
     Cfn,
     Terraform,
+    /// AWS CLI profiles (`~/.aws/config`) for each group and user.
+    AwsConfig,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -90,6 +98,7 @@ pub fn run(args: BuildArgs) -> ExitCode {
                 Target::Ir => "ir",
                 Target::Cfn => "cfn",
                 Target::Terraform => "terraform",
+                Target::AwsConfig => "aws-config",
             })
         }
     };
@@ -111,6 +120,24 @@ pub fn run(args: BuildArgs) -> ExitCode {
             }
         }
         timer.lap("terraform: emit");
+    }
+    // The profiles need the portal URL and Region: refuse before writing.
+    let mut aws_config = None;
+    if targets.contains(&Target::AwsConfig) {
+        match accessc_core::emit::aws_config::emit_aws_config(&ir, &args.profile_name_template) {
+            Ok(files) => aws_config = Some(files),
+            Err(problems) => {
+                for p in &problems {
+                    eprintln!("error: {p}");
+                }
+                eprintln!(
+                    "error: the AWS CLI profiles cannot be made ({} problem(s)); nothing was written",
+                    problems.len()
+                );
+                return ExitCode::from(1);
+            }
+        }
+        timer.lap("aws-config: emit");
     }
     // CloudFormation is the one backend that can refuse (guard rules,
     // limits): prepare it before anything is written.
@@ -171,12 +198,16 @@ pub fn run(args: BuildArgs) -> ExitCode {
             Target::Cfn => cfn.as_ref().map(|c| c.paths()).unwrap_or_default(),
             Target::Ir => vec![accessc_core::emit::IR_FILE.to_string()],
             Target::Terraform => terraform.iter().flatten().map(|f| f.path.clone()).collect(),
+            // The profiles are in `groups/` and `users/`: the folder itself
+            // holds only its (empty) manifest, and is locked while they are written.
+            Target::AwsConfig => Vec::new(),
         };
         let dir = dir_of(t);
         let kinds = match t {
             Target::Ir => accessc_core::output::Kinds::IR,
             Target::Cfn => accessc_core::output::Kinds::CFN,
             Target::Terraform => accessc_core::output::Kinds::TERRAFORM,
+            Target::AwsConfig => accessc_core::output::Kinds::AWS_CONFIG,
         };
         // CloudFormation's templates go into a folder of their own, with its
         // own manifest, as each target's folder of a multi-target build:
@@ -194,26 +225,51 @@ pub fn run(args: BuildArgs) -> ExitCode {
             Ok(w) => w,
             Err(code) => return code,
         };
-        let templates = if t == Target::Cfn {
-            let sub = dir.join(accessc_core::emit::cfn::TEMPLATES_DIR);
-            let kinds = accessc_core::output::Kinds::CFN_TEMPLATES;
-            match begin(&sub, kinds, templates, &mut on_wait) {
-                Ok(w) => Some((sub, w)),
+        let mut subs = Vec::new();
+        let wanted: Vec<(&str, accessc_core::output::Kinds, Vec<String>)> = match t {
+            Target::Cfn => vec![(
+                accessc_core::emit::cfn::TEMPLATES_DIR,
+                accessc_core::output::Kinds::CFN_TEMPLATES,
+                templates,
+            )],
+            Target::AwsConfig => {
+                let names = |files: &[accessc_core::emit::OutFile]| -> Vec<String> {
+                    files.iter().map(|f| f.path.clone()).collect()
+                };
+                let files = aws_config.as_ref();
+                vec![
+                    (
+                        accessc_core::emit::aws_config::GROUPS_DIR,
+                        accessc_core::output::Kinds::AWS_CONFIG,
+                        files.map(|f| names(&f.groups)).unwrap_or_default(),
+                    ),
+                    (
+                        accessc_core::emit::aws_config::USERS_DIR,
+                        accessc_core::output::Kinds::AWS_CONFIG,
+                        files.map(|f| names(&f.users)).unwrap_or_default(),
+                    ),
+                ]
+            }
+            _ => Vec::new(),
+        };
+        for (name, kinds, paths) in wanted {
+            let sub = dir.join(name);
+            match begin(&sub, kinds, paths, &mut on_wait) {
+                Ok(w) => subs.push((sub, w)),
                 Err(code) => return code,
             }
-        } else {
-            None
-        };
-        writers.push((t, dir, writer, templates))
+        }
+        writers.push((t, dir, writer, subs))
     }
     // CloudFormation first: writing it frees its units before the IR's JSON
     // text is made.
     writers.sort_by_key(|(t, ..)| match t {
         Target::Cfn => 0,
         Target::Terraform => 1,
-        Target::Ir => 2,
+        Target::AwsConfig => 2,
+        Target::Ir => 3,
     });
-    for (t, dir, mut writer, templates) in writers {
+    for (t, dir, mut writer, mut subs) in writers {
         let shown = dir.display().to_string();
         let written = match t {
             Target::Ir => {
@@ -226,7 +282,22 @@ pub fn run(args: BuildArgs) -> ExitCode {
             }
             // Assignment templates are rendered in parallel and written as
             // they come, so the output is never held whole in memory.
-            Target::Cfn => match (cfn.take(), templates) {
+            Target::AwsConfig => match (aws_config.take(), subs.pop(), subs.pop()) {
+                (Some(files), Some((users_dir, uw)), Some((groups_dir, gw))) => {
+                    write_all(gw, &files.groups).and_then(|g| {
+                        let u = write_all(uw, &files.users)?;
+                        Ok(vec![
+                            (groups_dir, g),
+                            (users_dir, u),
+                            (dir, writer.finish()?),
+                        ])
+                    })
+                }
+                _ => Err(std::io::Error::other(
+                    "the AWS CLI profiles were not prepared",
+                )),
+            },
+            Target::Cfn => match (cfn.take(), subs.pop()) {
                 (Some(output), Some((sub, mut tw))) => output
                     .for_each_file(|f| {
                         if accessc_core::emit::cfn::is_template(&f.path) {
@@ -245,6 +316,7 @@ pub fn run(args: BuildArgs) -> ExitCode {
             Target::Ir => "ir: write",
             Target::Terraform => "terraform: write",
             Target::Cfn => "cfn: render and write",
+            Target::AwsConfig => "aws-config: write",
         });
         match written {
             Ok(reports) => {

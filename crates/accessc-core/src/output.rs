@@ -58,6 +58,8 @@ impl Kinds {
     pub const CFN_TEMPLATES: Kinds = Kinds::new(&[], &[".template.yaml", ".template.json"]);
     /// `--target terraform`.
     pub const TERRAFORM: Kinds = Kinds::new(&[], &[".tf"]);
+    /// `--target aws-config`, its `groups/` and `users/` folders.
+    pub const AWS_CONFIG: Kinds = Kinds::new(&[], &[crate::emit::aws_config::SUFFIX]);
 
     /// Whether `name` is a plain file name (no folder, not hidden, no
     /// control character) of one of these kinds.
@@ -562,6 +564,53 @@ fn parent_dir(path: &Path) -> &Path {
 /// reader sees the old file or the new one, never a part: a symbolic link
 /// at `path` is replaced by the file, never written through.
 pub fn replace_file(path: &Path, contents: &[u8]) -> io::Result<()> {
+    replace_in(parent_dir(path), path, contents, None)
+}
+
+/// Writes `contents` to `path`, one generated file named by the user (not
+/// a directory: `accessc matrix -o access.html`), the way the output
+/// directories are written: a symbolic link at `path` is refused (never
+/// followed, never replaced), so is anything but a regular file, and so is
+/// a regular file whose first 4 KiB `is_ours` does not recognize as written
+/// by accessc; the file is written to an exclusive temporary beside it and
+/// renamed into place. Missing parent directories are created.
+pub fn write_own_file(
+    path: &Path,
+    contents: &[u8],
+    is_ours: &dyn Fn(&[u8]) -> bool,
+) -> io::Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            return Err(io::Error::other(
+                "it is a symbolic link; accessc writes only a real file, never through a link (remove the link or choose another path)",
+            ))
+        }
+        Ok(m) if m.is_dir() => {
+            return Err(io::Error::other(
+                "it is a directory; give the path of the file to write",
+            ))
+        }
+        Ok(m) if !m.is_file() => return Err(io::Error::other("it exists and is not a regular file")),
+        Ok(_) => {
+            let Some(f) = open_regular(path)? else {
+                return Err(io::Error::other("it exists and is not a regular file"));
+            };
+            let mut head = Vec::with_capacity(4096);
+            f.take(4096).read_to_end(&mut head)?;
+            if !is_ours(&head) {
+                return Err(io::Error::other(
+                    "it exists and was not written by accessc; move it or choose another path",
+                ));
+            }
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let parent = parent_dir(path);
+            if !parent.exists() {
+                fs::create_dir_all(parent)?;
+            }
+        }
+        Err(e) => return Err(e),
+    }
     replace_in(parent_dir(path), path, contents, None)
 }
 

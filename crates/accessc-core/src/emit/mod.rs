@@ -1,5 +1,6 @@
 //! Backends: each turns the IR (and nothing else) into files.
 
+pub mod aws_config;
 pub mod cfn;
 pub mod common;
 pub mod terraform;
