@@ -25,7 +25,7 @@ struct Cli {
 enum Command {
     /// Check a program (a .access file or a directory of them) and report every problem.
     Check(check::CheckArgs),
-    /// Check a program and generate what AWS runs: the IR, CloudFormation or Terraform.
+    /// Check a program and generate what AWS runs (the IR, CloudFormation, Terraform) or AWS CLI profiles.
     Build(build::BuildArgs),
     /// What changes in AWS between two versions of a program (e.g. a pull
     /// request's base and head): assignments, and what each function allows.
@@ -33,6 +33,9 @@ enum Command {
     /// Exit status: 0 the diff (also when access changes); 1 either program has
     /// errors, or `--fail-on-widen` and access widens; 2 usage or I/O failure.
     Diff(diff::DiffArgs),
+    /// Write the access matrix: one self-contained HTML page of who reaches which
+    /// account with which function, with filters and each function's policy.
+    Matrix(matrix::MatrixArgs),
     /// Rewrite .access files in the canonical layout (comments kept).
     Fmt(fmt::FmtArgs),
     /// Explain a diagnostic code: what it means, an example, and the fix.
@@ -85,6 +88,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Build(args) => build::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::Matrix(args) => matrix::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Org { command } => org::run(command),

@@ -11,6 +11,7 @@ pub mod explain;
 pub mod fmt;
 pub mod import;
 pub mod lsp;
+pub mod matrix;
 pub mod org;
 pub mod plan;
 pub mod roles;

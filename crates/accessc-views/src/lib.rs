@@ -8,3 +8,5 @@
 pub mod diff;
 pub mod roles;
 pub mod who_can;
+pub mod matrix;
+mod sha256;

@@ -10,6 +10,7 @@
 
 mod functions;
 mod grants_to_assignments;
+pub use grants_to_assignments::EXPIRY_WARNING_DAYS;
 mod names;
 mod org;
 mod repeated;
