@@ -111,7 +111,7 @@ mod tests {
             base64(&sha256(
                 b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
             )),
-            "JI1qYdIGOLjlwCaTDxfSlTkyqhmOUt9BfQiuLMAZ4s0="
+            "JI1qYdIGOLjlwCaTDD5gOaM85Flk/yFn9uzt1BnbBsE="
         );
     }
 
