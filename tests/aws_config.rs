@@ -385,3 +385,43 @@ fn a_second_build_replaces_only_its_own_files() {
     assert!(both.join("aws-config/groups").is_dir());
     assert!(both.join("ir/accessc.ir.json").is_file());
 }
+
+#[test]
+fn a_start_url_in_the_instance_is_the_portal_of_every_profile() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let prog = tmp.path().join("p");
+    std::fs::create_dir_all(&prog).expect("mkdir");
+    for e in std::fs::read_dir(root().join("examples/app-developer"))
+        .expect("read")
+        .flatten()
+    {
+        std::fs::copy(e.path(), prog.join(e.file_name())).expect("copy");
+    }
+    let url = "https://my-company.awsapps.com/start";
+    std::fs::write(
+        prog.join("instance.access"),
+        format!("instance {{\n  region \"eu-west-1\"\n  start_url \"{url}\"\n}}\n"),
+    )
+    .expect("write");
+    let dir = tmp.path().join("out");
+    let out = build(&prog, &dir, &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (files, loaded) = load(&dir);
+    for f in &files {
+        let got = &loaded[s(f)];
+        // No identity store: the session is named after the portal's host.
+        assert_eq!(got["sso_sessions"]["my-company"]["sso_start_url"], url);
+        for (profile, p) in got["profiles"].as_object().expect("profiles") {
+            assert_eq!(p["sso"]["sso_start_url"], url, "{profile}");
+            assert_eq!(p["scoped"]["sso_session"], "my-company", "{profile}");
+        }
+    }
+    // The IR carries it.
+    let ir = ir_of(&prog, &tmp.path().join("ir"));
+    assert_eq!(ir.instance.start_url.as_deref(), Some(url));
+}

@@ -829,6 +829,7 @@ fn adversarial_ir() -> Ir {
             identity_store_id: None,
             region: Some("eu-west-1\nnot code".into()),
             replica_regions: vec![],
+            start_url: None,
         },
         org: OrgSummary {
             root_id: None,

@@ -99,6 +99,8 @@ pub struct Instance {
     pub identity_store: Option<Str>,
     pub region: Option<Str>,
     pub replicas: Vec<Str>,
+    /// The AWS access portal URL (`start_url "https://…/start"`).
+    pub start_url: Option<Str>,
     pub repeated: Vec<Repeated>,
 }
 

@@ -27,6 +27,29 @@ pub fn is_identity_store_id(s: &str) -> bool {
 
 /// A Region code: three or more `-`-separated parts of lowercase letters and
 /// digits, the last all digits (`us-east-1`, `us-gov-west-1`).
+/// An AWS access portal URL: `https://`, a host of lowercase DNS labels,
+/// and a path of URL characters (`/start`, `/start#/`); at most 512
+/// characters, nothing a config file or shell would read specially.
+pub fn is_start_url(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix("https://") else {
+        return false;
+    };
+    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    s.len() <= 512
+        && host.contains('.')
+        && host.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        })
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.' | '~' | '#'))
+}
+
 pub fn is_region(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.len() >= 3
@@ -129,6 +152,31 @@ mod tests {
         for s in invalid {
             assert!(!f(s), "{s:?} should be rejected");
         }
+    }
+
+    #[test]
+    fn start_urls() {
+        check(
+            is_start_url,
+            &[
+                "https://d-1234567890.awsapps.com/start",
+                "https://my-company.awsapps.com/start#/",
+                "https://start.us-gov-home.awsapps.com/directory/d-1234567890",
+                "https://ssoins-1234567890abcdef.portal.us-east-1.app.aws",
+            ],
+            &[
+                "",
+                "http://my-company.awsapps.com/start",
+                "https://my-company.awsapps.com/start\n[profile admin]",
+                "https://my-company.awsapps.com/start x",
+                "https://localhost/start",
+                "https://-bad.awsapps.com/start",
+                "https://My-Company.awsapps.com/start",
+                "https://a..com/start",
+                "https://user@host.example/start",
+                "https://host.example/start?x=1",
+            ],
+        );
     }
 
     #[test]

@@ -218,6 +218,8 @@ codes! {
         InvalidIdentityStoreId,
         /// A `region` that is not an AWS Region.
         InvalidRegion,
+        /// A `start_url` that is not an `https://` access portal URL.
+        InvalidStartUrl,
         /// An attribute mapped to something that is not an attribute path.
         InvalidAttributePath,
         /// A quota with more digits than any quota.

@@ -225,6 +225,7 @@ impl<'a> Formatter<'a> {
                     ("arn", &inst.arn),
                     ("identity_store", &inst.identity_store),
                     ("region", &inst.region),
+                    ("start_url", &inst.start_url),
                 ] {
                     if let Some(s) = v {
                         props.push((

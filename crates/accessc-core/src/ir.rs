@@ -40,6 +40,10 @@ pub struct Instance {
     pub region: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replica_regions: Vec<String>,
+    /// The AWS access portal URL, when the program gives it (`start_url`);
+    /// otherwise the identity store's default, `https://d-….awsapps.com/start`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]

@@ -50,6 +50,8 @@ pub struct InstanceSettings {
     pub identity_store: Option<String>,
     pub region: Option<String>,
     pub replicas: Vec<String>,
+    /// The AWS access portal URL, when the program gives it.
+    pub start_url: Option<String>,
     pub span: Option<Span>,
 }
 

@@ -141,6 +141,7 @@ pub fn lower(checked: CheckedModel<'_>) -> Ir {
                 .or_else(|| m.org.identity_store.clone()),
             region: m.instance.region.clone(),
             replica_regions: m.instance.replicas.clone(),
+            start_url: m.instance.start_url.clone(),
         },
         org: OrgSummary {
             root_id: m.org.root_id.clone(),

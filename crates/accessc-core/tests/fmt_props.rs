@@ -49,8 +49,8 @@ fn meaning(text: &str) -> Meaning {
     }
     let i = &m.instance;
     s.push_str(&format!(
-        "instance {:?} {:?} {:?} {:?}\n",
-        i.arn, i.identity_store, i.region, i.replicas
+        "instance {:?} {:?} {:?} {:?} {:?}\n",
+        i.arn, i.identity_store, i.region, i.replicas, i.start_url
     ));
     let q = &m.quotas;
     s.push_str(&format!(
@@ -338,6 +338,7 @@ fn instance_prop() -> impl Strategy<Value = Vec<String>> {
         Just(words("identity_store \"d-1234567890\"")),
         Just(words("replicas \"eu-west-1\" , \"eu-west-2\"")),
         Just(words("replicas \"ap-northeast-1\"")),
+        Just(words("start_url \"https://my-company.awsapps.com/start\"")),
     ]
 }
 

@@ -7,7 +7,7 @@ endif
 
 syn keyword accessItem use instance attributes org group user policy managed_policy function grant forbid limit quotas ou account
 syn keyword accessKeyword to on except owner until with from json id in not when and external notify root management suspended pending_closure closed
-syn keyword accessProperty description session relay managed customer boundary inline tags break_glass name path arn identity_store region replicas
+syn keyword accessProperty description session relay managed customer boundary inline tags break_glass name path arn identity_store region replicas start_url
 syn keyword accessAllow allow
 syn keyword accessDeny deny
 syn match accessAction "\<[a-z0-9-]\+:[A-Za-z0-9*?]\+"

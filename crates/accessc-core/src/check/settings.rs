@@ -3,7 +3,7 @@
 
 use super::{duplicate_item, functions, text, Inputs, Settings, Sink};
 use crate::ast::*;
-use crate::aws_ids::{is_identity_store_id, is_instance_arn, is_region};
+use crate::aws_ids::{is_identity_store_id, is_instance_arn, is_region, is_start_url};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::*;
 use crate::span::Span;
@@ -155,11 +155,24 @@ fn lower_instance(inst: &Instance, span: Span, sink: &mut Sink) -> InstanceSetti
             );
         }
     }
+    if let Some(url) = &inst.start_url {
+        if !is_start_url(&url.value) {
+            sink.push(
+                Diagnostic::new(
+                    Code::InvalidStartUrl,
+                    url.span,
+                    format!("`{}` is not an AWS access portal URL", url.value.escape_debug()),
+                )
+                .with_help("it looks like `https://my-company.awsapps.com/start` (IAM Identity Center → Settings → AWS access portal URL)"),
+            );
+        }
+    }
     InstanceSettings {
         arn: inst.arn.as_ref().map(|s| s.value.clone()),
         identity_store: inst.identity_store.as_ref().map(|s| s.value.clone()),
         region: inst.region.as_ref().map(|s| s.value.clone()),
         replicas: inst.replicas.iter().map(|s| s.value.clone()).collect(),
+        start_url: inst.start_url.as_ref().map(|s| s.value.clone()),
         span: Some(span),
     }
 }

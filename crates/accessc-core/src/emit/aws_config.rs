@@ -2,7 +2,10 @@
 //! `~/.aws/config` its members need: one `[sso-session …]` section for the
 //! instance and one `[profile …]` per (account, permission set) the principal
 //! is assigned, with every field `aws configure sso` writes. The files go
-//! into `groups/NAME.config` and `users/NAME.config`.
+//! into `groups/NAME.config` and `users/NAME.config`. The portal URL is the
+//! instance's `start_url`, else the identity store's default
+//! (`https://d-….awsapps.com/start`); the session is named after the
+//! identity store (else after the portal's host name).
 //!
 //! Every value written comes from the IR and is checked again here before it
 //! is written: a value with a character that could end a line or open a
@@ -11,7 +14,7 @@
 //! escapes. Profile names are reduced to `[A-Za-z0-9_.-]`, and two profiles of
 //! one file that come out with the same name are refused.
 
-use crate::aws_ids::{is_account_id, is_identity_store_id, is_region};
+use crate::aws_ids::{is_account_id, is_identity_store_id, is_region, is_start_url};
 use crate::emit::OutFile;
 use crate::ir::{Ir, PrincipalType};
 use std::collections::BTreeMap;
@@ -168,17 +171,37 @@ pub fn emit_aws_config(
 ) -> Result<AwsConfigFiles, Vec<String>> {
     let mut errors = Vec::new();
     let store = ir.instance.identity_store_id.as_deref();
-    let start_url = match store {
-        Some(id) if is_identity_store_id(id) => Some(default_start_url(id)),
-        Some(_) => {
+    let start_url = match (ir.instance.start_url.as_deref(), store) {
+        (Some(url), _) if is_start_url(url) => Some(url.to_string()),
+        (Some(_), _) => {
+            errors.push(
+                "the instance's `start_url` is not an `https://` access portal URL".to_string(),
+            );
+            None
+        }
+        (None, Some(id)) if is_identity_store_id(id) => Some(default_start_url(id)),
+        (None, Some(_)) => {
             errors.push("the identity store id is not of the form `d-` and 10 characters; the portal URL cannot be made from it".to_string());
             None
         }
-        None => {
-            errors.push("the portal URL is unknown: give `identity_store \"d-…\"` in `instance { }` (or take an org snapshot, which records it); the URL is `https://d-….awsapps.com/start`".to_string());
+        (None, None) => {
+            errors.push("the portal URL is unknown: give `start_url \"https://…/start\"` or `identity_store \"d-…\"` in `instance { }` (an org snapshot records the identity store too); without `start_url` the URL is `https://d-….awsapps.com/start`".to_string());
             None
         }
     };
+    // The session is named after the identity store, else after the portal's host.
+    let session_name = store
+        .filter(|id| is_identity_store_id(id))
+        .map(str::to_string)
+        .or_else(|| {
+            start_url.as_deref().map(|u| {
+                u.trim_start_matches("https://")
+                    .split(['/', '.'])
+                    .next()
+                    .unwrap_or("accessc")
+                    .to_string()
+            })
+        });
     let region = match ir.instance.region.as_deref() {
         Some(r) if is_region(r) => Some(r),
         Some(_) => {
@@ -190,7 +213,7 @@ pub fn emit_aws_config(
             None
         }
     };
-    let (Some(start_url), Some(region), Some(session)) = (start_url, region, store) else {
+    let (Some(start_url), Some(region), Some(session)) = (start_url, region, session_name) else {
         return Err(errors);
     };
 
@@ -403,6 +426,23 @@ mod tests {
         ir.assignments[2].permission_set = "Dev".into();
         let errors = emit_aws_config(&ir, &ProfileNameTemplate::default()).expect_err("clash");
         assert!(errors[0].contains("two profiles"), "{errors:?}");
+    }
+
+    #[test]
+    fn a_start_url_is_used_over_the_default() {
+        let mut ir = ir();
+        ir.instance.start_url = Some("https://my-company.awsapps.com/start".into());
+        let files = emit_aws_config(&ir, &ProfileNameTemplate::default()).expect("files");
+        assert!(files.groups[0].contents.contains(
+            "[sso-session d-1234567890]\nsso_start_url = https://my-company.awsapps.com/start\n"
+        ));
+        ir.instance.identity_store_id = None;
+        let files = emit_aws_config(&ir, &ProfileNameTemplate::default()).expect("files");
+        assert!(files.groups[0]
+            .contents
+            .contains("[sso-session my-company]\n"));
+        ir.instance.start_url = Some("https://x.example/start\n[profile y]".into());
+        assert!(emit_aws_config(&ir, &ProfileNameTemplate::default()).is_err());
     }
 
     #[test]

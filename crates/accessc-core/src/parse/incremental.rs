@@ -244,11 +244,13 @@ impl Mover {
                 identity_store,
                 region,
                 replicas,
+                start_url,
                 repeated,
             }) => {
                 self.opt_string(arn);
                 self.opt_string(identity_store);
                 self.opt_string(region);
+                self.opt_string(start_url);
                 for r in replicas {
                     self.string(r);
                 }

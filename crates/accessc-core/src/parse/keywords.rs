@@ -95,6 +95,7 @@ pub const KEYWORDS: &[Keyword] = &[
     word("identity_store", Rule::kw_identity_store),
     word("region", Rule::kw_region),
     word("replicas", Rule::kw_replicas),
+    word("start_url", Rule::kw_start_url),
 ];
 
 /// The keyword a `kw_*` rule reads.

@@ -506,14 +506,19 @@ fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::kw_description => "`description`",
         Rule::kw_path => "`path`",
         Rule::kw_management => "`management`",
-        Rule::kw_arn | Rule::kw_identity_store | Rule::kw_region | Rule::kw_replicas => {
-            "an instance setting (`arn`, `identity_store`, `region`, `replicas`)"
+        Rule::kw_arn
+        | Rule::kw_identity_store
+        | Rule::kw_region
+        | Rule::kw_replicas
+        | Rule::kw_start_url => {
+            "an instance setting (`arn`, `identity_store`, `region`, `replicas`, `start_url`)"
         }
         Rule::instance_arn
         | Rule::instance_store
         | Rule::instance_region
-        | Rule::instance_replicas => {
-            "an instance setting (`arn`, `identity_store`, `region`, `replicas`)"
+        | Rule::instance_replicas
+        | Rule::instance_start_url => {
+            "an instance setting (`arn`, `identity_store`, `region`, `replicas`, `start_url`)"
         }
         Rule::std_path => "`std::MODULE`",
         Rule::EOI => "end of item",

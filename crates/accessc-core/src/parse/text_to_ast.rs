@@ -99,6 +99,7 @@ impl Builder<'_> {
                         Rule::instance_arn => "arn",
                         Rule::instance_store => "identity_store",
                         Rule::instance_region => "region",
+                        Rule::instance_start_url => "start_url",
                         _ => "replicas",
                     };
                     if let Some(first) = seen.repeats(keyword, span) {
@@ -122,6 +123,7 @@ impl Builder<'_> {
                         Rule::instance_arn => inst.arn = strings.pop(),
                         Rule::instance_store => inst.identity_store = strings.pop(),
                         Rule::instance_region => inst.region = strings.pop(),
+                        Rule::instance_start_url => inst.start_url = strings.pop(),
                         _ => inst.replicas = strings,
                     }
                 }
