@@ -6,7 +6,7 @@
 #![deny(clippy::unwrap_used)]
 
 pub mod diff;
-pub mod roles;
-pub mod who_can;
 pub mod matrix;
+pub mod roles;
 mod sha256;
+pub mod who_can;
