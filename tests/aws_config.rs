@@ -164,7 +164,7 @@ fn check_against_ir(ir: &Ir, dir: &Path, start_url: &str, region: &str) {
             .assignments
             .iter()
             .filter(|a| a.principal_type == kind && a.principal == name)
-            .map(|a| (a.account_id.clone(), a.permission_set.clone()))
+            .map(|a| (a.account_id.to_string(), a.permission_set.to_string()))
             .collect();
         let got = &loaded[s(f)];
         let session = &got["sso_sessions"][STORE];
@@ -218,7 +218,7 @@ fn check_against_ir(ir: &Ir, dir: &Path, start_url: &str, region: &str) {
     let with_access: BTreeSet<(PrincipalType, String)> = ir
         .assignments
         .iter()
-        .map(|a| (a.principal_type, a.principal.clone()))
+        .map(|a| (a.principal_type, a.principal.to_string()))
         .collect();
     assert_eq!(
         principals_seen, with_access,

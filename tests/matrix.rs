@@ -174,7 +174,7 @@ fn expected(ir: &Ir, step: &Value, today: accessc_core::Date) -> Expected {
             e.assignments += 1;
         }
         e.cells
-            .entry((format!("{kind}:{}", a.principal), a.account_id.clone()))
+            .entry((format!("{kind}:{}", a.principal), a.account_id.to_string()))
             .or_default()
             .insert(set.name.clone());
     }

@@ -233,14 +233,14 @@ pub fn matrix_data(ir: &Ir, today: Date) -> MatrixData {
             .get(&(kind(a.principal_type), a.principal.as_str()))
             .copied()
             .unwrap_or(0);
-        let f = match function_index.get(&a.permission_set) {
+        let f = match function_index.get(a.permission_set.as_str()) {
             Some(f) => *f,
             None => {
                 // A set the IR does not define: listed by name, nothing to show.
                 let i = functions.len();
                 functions.push(Function {
-                    n: a.permission_set.clone(),
-                    f: a.permission_set.clone(),
+                    n: a.permission_set.to_string(),
+                    f: a.permission_set.to_string(),
                     bg: 0,
                     notify: None,
                     d: None,
@@ -250,7 +250,7 @@ pub fn matrix_data(ir: &Ir, today: Date) -> MatrixData {
                     b: None,
                     i: None,
                 });
-                function_index.insert(a.permission_set.clone(), i);
+                function_index.insert(a.permission_set.to_string(), i);
                 i
             }
         };
