@@ -4,17 +4,8 @@ use super::Change;
 use super::Op;
 use crate::live::LiveSet;
 use accessc_core::ir::{self, PermissionSet, SessionDuration};
+use accessc_core::policy_json::same_policy;
 use std::collections::{BTreeMap, HashSet};
-
-fn same_policy(a: &str, b: &str) -> bool {
-    match (
-        serde_json::from_str::<serde_json::Value>(a),
-        serde_json::from_str::<serde_json::Value>(b),
-    ) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
-    }
-}
 
 /// Every field of `want` against `have` (`None`: the set does not exist).
 /// Differences the API cannot make go to `notes`.

@@ -426,4 +426,35 @@ fn control_tower_sets_are_never_to_adopt() {
     );
     assert_eq!(p.summary.sets_to_adopt, 0);
     assert_eq!(p.blocked.len(), 1);
+
+fn a_live_policy_spelled_differently_is_no_change() {
+    let mut ps = set("Dev");
+    ps.inline_policy = Some(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}"#
+            .into(),
+    );
+    let mut have = live_of(&ps);
+    // What AWS may hand back: one statement as an object, the list in
+    // another order, the key in another case, the value a JSON boolean.
+    have.inline_policy = Some(
+        r#"{"Statement":{"Condition":{"Bool":{"AWS:SecureTransport":true}},"Resource":["*"],"Action":["s3:listbucket","s3:GetObject"],"Effect":"Allow"},"Version":"2012-10-17"}"#
+            .into(),
+    );
+    let ir = ir_with(vec![ps.clone()], vec![grant("Dev", "111111111111")]);
+    let live = live_with(vec![have.clone()], &[("Dev", "g-devs", "111111111111")]);
+    let p = plan(&ir, &live, PlanOptions::default());
+    assert!(!p.has_changes(), "{}", render_human(&p));
+
+    // Without the Version, IAM reads the document under 2008-10-17: a change.
+    have.inline_policy = Some(
+        r#"{"Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}"#
+            .into(),
+    );
+    let live = live_with(vec![have], &[("Dev", "g-devs", "111111111111")]);
+    let p = plan(&ir, &live, PlanOptions::default());
+    assert_eq!(p.summary.sets_to_update, 1, "{}", render_human(&p));
+    assert!(matches!(
+        p.permission_sets[0].changes.as_slice(),
+        [Change::InlinePolicy { .. }]
+    ));
 }
