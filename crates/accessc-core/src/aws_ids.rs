@@ -1,28 +1,79 @@
 //! The formats of AWS identifiers that programs and org snapshots write:
 //! ARNs, ids of the organization and the identity store, Regions. Each
 //! function accepts exactly the strings the checker takes for that kind of
-//! id; the patterns are those of the AWS API references, where noted
-//! narrowed to what Identity Center and Organizations hand out.
+//! id; the patterns are those of the AWS API references (the SSO Admin and
+//! Identity Store service models), never narrower: ids read back from AWS
+//! must pass.
 
-/// An Identity Center instance ARN:
-/// `arn:{aws,aws-cn,aws-us-gov}:sso:::instance/ssoins-` and 16 hex digits.
-pub fn is_instance_arn(s: &str) -> bool {
-    let Some(rest) = s.strip_prefix("arn:") else {
-        return false;
-    };
-    let Some((partition, rest)) = rest.split_once(':') else {
-        return false;
-    };
-    matches!(partition, "aws" | "aws-cn" | "aws-us-gov")
-        && rest
-            .strip_prefix("sso:::instance/ssoins-")
-            .is_some_and(|id| id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+/// The partitions of the SSO Admin API's ARN patterns.
+const SSO_PARTITIONS: [&str; 5] = ["aws", "aws-us-gov", "aws-cn", "aws-iso", "aws-iso-b"];
+
+/// `(sso)?ins-` and 16 letters, digits, `-` or `.`: the instance id of the
+/// SSO Admin API's `InstanceArn` and `PermissionSetArn` patterns.
+fn is_instance_id(id: &str) -> bool {
+    let rest = id.strip_prefix("sso").unwrap_or(id);
+    rest.strip_prefix("ins-").is_some_and(|r| {
+        r.len() == 16
+            && r.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+    })
 }
 
-/// An identity store id: `d-` and 10 letters or digits.
+/// The resource part of an SSO ARN (`arn:PARTITION:sso:::` removed), or
+/// `None` when the partition is not one of the API's.
+fn sso_resource(s: &str) -> Option<&str> {
+    let rest = s.strip_prefix("arn:")?;
+    let (partition, rest) = rest.split_once(':')?;
+    if !SSO_PARTITIONS.contains(&partition) {
+        return None;
+    }
+    rest.strip_prefix("sso:::")
+}
+
+/// An Identity Center instance ARN, as the SSO Admin API's `InstanceArn`
+/// pattern has it: `^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$`.
+pub fn is_instance_arn(s: &str) -> bool {
+    sso_resource(s)
+        .and_then(|r| r.strip_prefix("instance/"))
+        .is_some_and(is_instance_id)
+}
+
+/// A permission set ARN, as the SSO Admin API's `PermissionSetArn` pattern
+/// has it: `…:sso:::permissionSet/(sso)?ins-[a-zA-Z0-9-.]{16}/ps-[a-zA-Z0-9-./]{16}$`.
+pub fn is_permission_set_arn(s: &str) -> bool {
+    let Some(r) = sso_resource(s).and_then(|r| r.strip_prefix("permissionSet/")) else {
+        return false;
+    };
+    let Some((instance, ps)) = r.split_once('/') else {
+        return false;
+    };
+    is_instance_id(instance)
+        && ps.strip_prefix("ps-").is_some_and(|p| {
+            p.len() == 16
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'/'))
+        })
+}
+
+/// An identity store id: `d-` and 10 letters or digits (the API's pattern
+/// has `d-[0-9a-f]{10}`; Identity Center hands out lowercase hex), or, as
+/// the API's pattern also allows, a UUID.
 pub fn is_identity_store_id(s: &str) -> bool {
     s.strip_prefix("d-")
         .is_some_and(|id| id.len() == 10 && id.bytes().all(|b| b.is_ascii_alphanumeric()))
+        || is_uuid(s)
+}
+
+/// `8-4-4-4-12` hex digits.
+fn is_uuid(s: &str) -> bool {
+    s.len() == 36
+        && s.bytes().enumerate().all(|(i, b)| {
+            if [8, 13, 18, 23].contains(&i) {
+                b == b'-'
+            } else {
+                b.is_ascii_hexdigit()
+            }
+        })
 }
 
 /// A Region code: three or more `-`-separated parts of lowercase letters and
@@ -100,14 +151,7 @@ pub fn is_principal_id(s: &str) -> bool {
         Some((pre, rest)) if pre.len() == 10 && rest.len() == 36 => rest,
         _ => s,
     };
-    core.len() == 36
-        && core.bytes().enumerate().all(|(i, b)| {
-            if [8, 13, 18, 23].contains(&i) {
-                b == b'-'
-            } else {
-                b.is_ascii_hexdigit()
-            }
-        })
+    is_uuid(core)
 }
 
 /// An SNS topic ARN: `arn:PARTITION:sns:REGION:ACCOUNT:TOPIC`, the topic
@@ -187,14 +231,24 @@ mod tests {
                 "arn:aws:sso:::instance/ssoins-1234567890abcdef",
                 "arn:aws-cn:sso:::instance/ssoins-ABCDEF0123456789",
                 "arn:aws-us-gov:sso:::instance/ssoins-0000000000000000",
+                // The API's pattern: letters, digits, `-` and `.`, with or
+                // without `sso`, and the isolated partitions.
+                "arn:aws:sso:::instance/ssoins-abcdefghijklmnop",
+                "arn:aws:sso:::instance/ssoins-ab.cd-ef.gh-ijkl",
+                "arn:aws:sso:::instance/ins-1234567890abcdef",
+                "arn:aws-iso:sso:::instance/ssoins-1234567890abcdef",
+                "arn:aws-iso-b:sso:::instance/ins-1234567890abcdef",
             ],
             &[
                 "",
                 "arn:aws:sso:::instance/ssoins-1234567890abcde",
                 "arn:aws:sso:::instance/ssoins-1234567890abcdef0",
-                "arn:aws:sso:::instance/ssoins-1234567890abcdeg",
-                "arn:aws:sso:::instance/ins-1234567890abcdef",
-                "arn:aws-iso:sso:::instance/ssoins-1234567890abcdef",
+                "arn:aws:sso:::instance/ssoins-1234567890abcd_f",
+                "arn:aws:sso:::instance/ssoins-1234567890abcd/f",
+                "arn:aws:sso:::instance/ins-1234567890abcde",
+                "arn:aws:sso:::instance/sins-1234567890abcdef",
+                "arn:aws:sso:::instance/ssoinst-1234567890abcdef",
+                "arn:aws-iso-e:sso:::instance/ssoins-1234567890abcdef",
                 "arn:aws:sso::111122223333:instance/ssoins-1234567890abcdef",
                 "arn:aws",
                 "ssoins-1234567890abcdef",
@@ -203,10 +257,37 @@ mod tests {
     }
 
     #[test]
+    fn permission_set_arns() {
+        check(
+            is_permission_set_arn,
+            &[
+                "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef",
+                "arn:aws:sso:::permissionSet/ins-abcdefghijklmnop/ps-ab./-cdefghijklm",
+                "arn:aws-iso-b:sso:::permissionSet/ssoins-1234567890abcdef/ps-ABCDEF0123456789",
+            ],
+            &[
+                "",
+                "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef",
+                "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-123456789abcdef",
+                "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef0",
+                "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcd_f",
+                "arn:aws:sso:::permissionSet/ssoins-123/ps-1234567890abcdef",
+                "arn:aws:sso:::instance/ssoins-1234567890abcdef",
+                "arn:aws:sso::111122223333:permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef",
+            ],
+        );
+    }
+
+    #[test]
     fn identity_store_ids() {
         check(
             is_identity_store_id,
-            &["d-1234567890", "d-abcdefABCD", "d-906701a2b3"],
+            &[
+                "d-1234567890",
+                "d-abcdefABCD",
+                "d-906701a2b3",
+                "12345678-90ab-cdef-1234-567890abcdef",
+            ],
             &[
                 "",
                 "d-",
