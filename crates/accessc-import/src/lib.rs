@@ -8,10 +8,14 @@
 #![forbid(unsafe_code)]
 #![deny(clippy::unwrap_used)]
 
+pub mod cfn;
+mod cfn_yaml;
 pub mod compress;
 pub mod decompile;
 pub mod model;
 pub mod names;
+pub mod offline;
+pub mod terraform;
 pub mod write;
 
 pub use write::{write_program, Summary, WriteError, WriteOptions, Written};
