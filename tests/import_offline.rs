@@ -1,0 +1,470 @@
+//! The offline import readers against what other tools write:
+//! aws-sso-util's templates (the peer, run offline), accessc's own
+//! CloudFormation output of every example, and Terraform state shaped from
+//! the Terraform backend's own resources.
+
+#[path = "support/peers.rs"]
+mod peers;
+
+use accessc_core::emit::cfn::{emit_cfn, CfnFormat, CfnOptions};
+use accessc_core::emit::OutFile;
+use accessc_core::ir::{Boundary, Ir, PrincipalType};
+use accessc_core::policy_json::same_policy;
+use accessc_core::{check, load, CheckOptions, RealFs, Today};
+use accessc_guard::GuardRules;
+use accessc_import::cfn::{self, CfnInput};
+use accessc_import::model::ImportModel;
+use accessc_import::offline::{finish, SourceFile};
+use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const INSTANCE: &str = "arn:aws:sso:::instance/ssoins-1234567890abcdef";
+
+fn ir_of(path: &Path) -> Ir {
+    let prog = load(&RealFs, path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let checked = check(
+        &prog,
+        &CheckOptions {
+            today: Today::parse("2026-11-28").expect("date"),
+        },
+    );
+    assert!(!checked.has_errors(), "{}", path.display());
+    accessc_core::model_to_ir::lower(checked.checked_model().expect("no errors"))
+}
+
+fn examples() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(peers::root().join("examples"))
+        .expect("examples")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    v.sort();
+    v
+}
+
+/// A deterministic identity-store id for the n-th principal.
+fn principal_id(n: usize) -> String {
+    format!("{n:08x}-90ab-cdef-1234-567890abcdef")
+}
+
+/// Every file under `dir`, as the reader takes them (names relative to `dir`).
+fn read_dir_files(dir: &Path) -> Vec<SourceFile> {
+    let mut out = Vec::new();
+    for ext in ["yaml", "json"] {
+        for p in peers::files_with_ext(dir, ext) {
+            let name = p
+                .strip_prefix(dir)
+                .expect("under dir")
+                .display()
+                .to_string();
+            out.push(SourceFile {
+                name,
+                text: std::fs::read_to_string(&p).expect("read"),
+            });
+        }
+    }
+    out
+}
+
+fn assignment_set(m: &ImportModel) -> BTreeSet<(String, PrincipalType, String, String)> {
+    m.assignments
+        .iter()
+        .map(|a| {
+            (
+                a.permission_set.clone(),
+                a.principal_type,
+                a.principal_id.clone(),
+                a.account_id.clone(),
+            )
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// aws-sso-util
+
+/// One aws-sso-util configuration file: its text, and the assignments and
+/// permission sets it stands for.
+struct SsoConfig {
+    file: &'static str,
+    yaml: String,
+    extra_args: &'static [&'static str],
+}
+
+fn sso_configs() -> Vec<SsoConfig> {
+    let groups: Vec<String> = (0..4).map(principal_id).collect();
+    let users: Vec<String> = (100..102).map(principal_id).collect();
+    let accounts: Vec<String> = (1..=9).map(|i| format!("{i}{i}{i}{i}22223333")).collect();
+    let list = |v: &[String]| {
+        v.iter()
+            .map(|x| format!("  - '{x}'"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let team = format!(
+        r#"Instance: {INSTANCE}
+Groups:
+{g}
+Users:
+{u}
+PermissionSets:
+  - Name: Developer
+    Description: Application developers
+    SessionDuration: PT8H
+    ManagedPolicies: [ReadOnlyAccess, arn:aws:iam::aws:policy/AWSLambda_FullAccess]
+    InlinePolicy:
+      Version: "2012-10-17"
+      Statement:
+        - Sid: Logs
+          Effect: Allow
+          Action: [logs:GetLogEvents, logs:FilterLogEvents]
+          Resource: "*"
+          Condition:
+            StringEquals:
+              aws:RequestedRegion: [eu-west-1, us-east-1]
+  - Name: Viewer
+    ManagedPolicies: [ViewOnlyAccess]
+Accounts:
+{a}
+"#,
+        g = list(&groups[..3]),
+        u = list(&users),
+        a = list(&accounts[..7]),
+    );
+    let ops = format!(
+        r#"Instance: {INSTANCE}
+Groups: ['{g}']
+PermissionSets:
+  - Name: Operator
+    Description: On-call operators
+    SessionDuration: PT1H
+    RelayStateType: https://console.aws.amazon.com/cloudwatch/home
+    CustomerManagedPolicyReferences:
+      - Name: OpsExtras
+        Path: /ops/
+    PermissionsBoundary:
+      CustomerManagedPolicyReference:
+        Name: OpsBoundary
+    Tags:
+      - Key: Team
+        Value: sre
+Accounts:
+{a}
+"#,
+        g = groups[3],
+        a = list(&accounts[5..]),
+    );
+    vec![
+        SsoConfig {
+            file: "team.yaml",
+            yaml: team,
+            // Child stacks, each receiving the sets' ARNs as parameters.
+            extra_args: &["--num-child-stacks", "3"],
+        },
+        SsoConfig {
+            file: "ops.yaml",
+            yaml: ops,
+            extra_args: &[],
+        },
+    ]
+}
+
+/// aws-sso-util's own account of the assignments it generated
+/// (`--assignments-csv`): (set name, type, principal id, account id).
+fn sso_util_csv(path: &Path) -> BTreeSet<(String, PrincipalType, String, String)> {
+    let text = std::fs::read_to_string(path).expect("csv");
+    let mut out = BTreeSet::new();
+    for line in text.lines().skip(1).filter(|l| !l.is_empty()) {
+        let f: Vec<&str> = line.split(',').collect();
+        let kind = match f[1] {
+            "GROUP" => PrincipalType::Group,
+            _ => PrincipalType::User,
+        };
+        let set = f[4].strip_prefix("PermSet").expect("a set of the config");
+        out.insert((set.to_string(), kind, f[2].to_string(), f[7].to_string()));
+    }
+    out
+}
+
+#[test]
+fn aws_sso_util_templates_import_to_their_sources_assignments_and_sets() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    let mut expected = BTreeSet::new();
+    for c in sso_configs() {
+        let cfg = tmp.path().join(c.file);
+        std::fs::write(&cfg, &c.yaml).expect("write config");
+        let csv = tmp.path().join(format!("{}.csv", c.file));
+        let mut cmd = Command::new(peers::venv_bin("aws-sso-util"));
+        cmd.current_dir(tmp.path())
+            .args(["admin", "cfn", "--output-dir"])
+            .arg(&out)
+            .arg("--assignments-csv")
+            .arg(&csv)
+            .args(c.extra_args)
+            .arg(&cfg);
+        let o = peers::run(&mut cmd, None);
+        assert!(
+            o.status.success(),
+            "aws-sso-util failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        expected.extend(sso_util_csv(&csv));
+    }
+    let files = read_dir_files(&out);
+    assert!(
+        files.iter().any(|f| f.name.contains('/')),
+        "child stacks expected: {:?}",
+        files.iter().map(|f| &f.name).collect::<Vec<_>>()
+    );
+    let model = cfn::read(&CfnInput {
+        files,
+        parameters: BTreeMap::new(),
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    // team: 5 principals x 2 sets x 7 accounts; ops: 1 x 1 x 4.
+    assert_eq!(expected.len(), 5 * 2 * 7 + 4);
+    assert_eq!(assignment_set(&model), expected);
+    assert_eq!(model.instance.arn.as_deref(), Some(INSTANCE));
+
+    let sets: BTreeMap<&str, &accessc_import::model::PermissionSet> = model
+        .permission_sets
+        .iter()
+        .map(|s| (s.name.as_str(), s))
+        .collect();
+    assert_eq!(
+        sets.keys().copied().collect::<Vec<_>>(),
+        ["Developer", "Operator", "Viewer"]
+    );
+    let dev = sets["Developer"];
+    assert_eq!(dev.description.as_deref(), Some("Application developers"));
+    assert_eq!(dev.session_duration.as_deref(), Some("PT8H"));
+    assert_eq!(
+        dev.managed_policies,
+        [
+            "arn:aws:iam::aws:policy/ReadOnlyAccess",
+            "arn:aws:iam::aws:policy/AWSLambda_FullAccess"
+        ]
+    );
+    let want_policy = json!({"Version": "2012-10-17", "Statement": [{"Sid": "Logs", "Effect": "Allow",
+        "Action": ["logs:FilterLogEvents", "logs:GetLogEvents"], "Resource": "*",
+        "Condition": {"StringEquals": {"aws:RequestedRegion": ["us-east-1", "eu-west-1"]}}}]});
+    assert!(same_policy(
+        dev.inline_policy.as_deref().expect("inline"),
+        &want_policy.to_string()
+    ));
+    assert_eq!(
+        sets["Viewer"].managed_policies,
+        ["arn:aws:iam::aws:policy/ViewOnlyAccess"]
+    );
+    assert_eq!(sets["Viewer"].inline_policy, None);
+    let op = sets["Operator"];
+    assert_eq!(
+        op.relay_state.as_deref(),
+        Some("https://console.aws.amazon.com/cloudwatch/home")
+    );
+    assert_eq!(op.customer_managed_policies[0].name, "OpsExtras");
+    assert_eq!(op.customer_managed_policies[0].path, "/ops/");
+    assert_eq!(
+        op.permissions_boundary,
+        Some(Boundary::CustomerManagedPolicy(
+            accessc_core::ir::PolicyReference {
+                name: "OpsBoundary".into(),
+                path: "/".into()
+            }
+        ))
+    );
+    assert_eq!(op.tags, [("Team".to_string(), "sre".to_string())]);
+
+    // With an organization snapshot, principals are named from its identity store.
+    let org = accessc_core::org_snapshot::OrgSnapshot::from_json(
+        &json!({
+            "format": "accessc-org-snapshot/1",
+            "accounts": [],
+            "identity_store": {
+                "id": "d-1234567890",
+                "groups": {"platform": principal_id(0), "sre": principal_id(3)},
+                "users": {"alice": principal_id(100)},
+            }
+        })
+        .to_string(),
+    )
+    .map_err(|e| format!("{e:?}"))
+    .expect("snapshot");
+    let named = finish(model, Some(org));
+    let name_of = |id: &str| {
+        named
+            .principals
+            .iter()
+            .find(|p| p.id == id)
+            .and_then(|p| p.name.clone())
+    };
+    assert_eq!(name_of(&principal_id(0)).as_deref(), Some("platform"));
+    assert_eq!(name_of(&principal_id(3)).as_deref(), Some("sre"));
+    assert_eq!(name_of(&principal_id(100)).as_deref(), Some("alice"));
+    assert_eq!(name_of(&principal_id(1)), None);
+    assert_eq!(named.principals.len(), 6);
+    assert_eq!(
+        named.instance.identity_store_id.as_deref(),
+        Some("d-1234567890")
+    );
+}
+
+// ---------------------------------------------------------------------------
+// accessc's own CloudFormation output
+
+/// The example's IR with every principal given an id, so the templates name
+/// them literally (otherwise they are parameters).
+fn ir_with_ids(path: &Path) -> Ir {
+    let mut ir = ir_of(path);
+    let mut ids = BTreeMap::new();
+    for (n, p) in ir.principals.iter_mut().enumerate() {
+        let id = p.id.clone().unwrap_or_else(|| principal_id(n + 1000));
+        p.id = Some(id.clone());
+        ids.insert((p.kind, p.name.clone()), id);
+    }
+    for a in &mut ir.assignments {
+        a.principal_id = ids.get(&(a.principal_type, a.principal.clone())).cloned();
+    }
+    ir
+}
+
+fn templates_of(files: &[OutFile]) -> Vec<SourceFile> {
+    files
+        .iter()
+        .filter(|f| accessc_core::emit::cfn::is_template(&f.path))
+        .map(|f| SourceFile {
+            name: format!("templates/{}", f.path),
+            text: f.contents.clone(),
+        })
+        .collect()
+}
+
+#[test]
+fn accessc_cloudformation_output_imports_to_the_irs_sets_and_assignments() {
+    for format in [CfnFormat::Yaml, CfnFormat::Json] {
+        for ex in examples() {
+            let ir = ir_with_ids(&ex);
+            let files = emit_cfn(
+                &ir,
+                &CfnOptions {
+                    format,
+                    ..Default::default()
+                },
+                &GuardRules,
+            )
+            .unwrap_or_else(|e| panic!("{}: {}", ex.display(), e.join("\n")));
+            let mut parameters = BTreeMap::new();
+            parameters.insert("InstanceArn".to_string(), INSTANCE.to_string());
+            parameters.insert("HomeRegion".to_string(), "eu-west-1".to_string());
+            let model = cfn::read(&CfnInput {
+                files: templates_of(&files),
+                parameters,
+            })
+            .unwrap_or_else(|e| panic!("{} ({format:?}): {e}", ex.display()));
+            let what = format!("{} ({format:?})", ex.display());
+
+            let want: BTreeSet<_> = ir
+                .assignments
+                .iter()
+                .map(|a| {
+                    (
+                        a.permission_set.clone(),
+                        a.principal_type,
+                        a.principal_id.clone().expect("id"),
+                        a.account_id.clone(),
+                    )
+                })
+                .collect();
+            assert_eq!(assignment_set(&model), want, "{what}");
+
+            assert_eq!(
+                model.permission_sets.len(),
+                ir.permission_sets.len(),
+                "{what}"
+            );
+            for p in &ir.permission_sets {
+                let got = model
+                    .permission_sets
+                    .iter()
+                    .find(|s| s.name == p.name)
+                    .unwrap_or_else(|| panic!("{what}: no set {}", p.name));
+                assert_eq!(got.description, p.description, "{what}: {}", p.name);
+                assert_eq!(
+                    got.session_duration.as_deref(),
+                    Some(p.session_duration.to_iso8601().as_str()),
+                    "{what}: {}",
+                    p.name
+                );
+                assert_eq!(got.relay_state, p.relay_state, "{what}: {}", p.name);
+                assert_eq!(
+                    got.managed_policies, p.managed_policies,
+                    "{what}: {}",
+                    p.name
+                );
+                assert_eq!(
+                    got.customer_managed_policies, p.customer_managed_policies,
+                    "{what}: {}",
+                    p.name
+                );
+                assert_eq!(
+                    got.permissions_boundary, p.permissions_boundary,
+                    "{what}: {}",
+                    p.name
+                );
+                match (&got.inline_policy, &p.inline_policy) {
+                    (Some(a), Some(b)) => assert!(same_policy(a, b), "{what}: {}", p.name),
+                    (a, b) => assert_eq!(a, b, "{what}: {}", p.name),
+                }
+                // The backend tags a break-glass set for its alarm.
+                let mut want_tags: Vec<(String, String)> = p
+                    .tags
+                    .iter()
+                    .map(|t| (t.key.clone(), t.value.clone()))
+                    .collect();
+                if p.break_glass.is_some() {
+                    want_tags.push((
+                        accessc_core::emit::common::BREAK_GLASS_TAG.to_string(),
+                        "true".to_string(),
+                    ));
+                    want_tags.sort();
+                }
+                assert_eq!(got.tags, want_tags, "{what}: {}", p.name);
+            }
+            let want_attrs: Vec<(String, String)> = ir
+                .attributes
+                .iter()
+                .map(|a| (a.key.clone(), a.value.clone()))
+                .collect();
+            let got_attrs: Vec<(String, String)> = model
+                .attributes
+                .iter()
+                .map(|a| (a.key.clone(), a.source.clone()))
+                .collect();
+            assert_eq!(got_attrs, want_attrs, "{what}");
+        }
+    }
+}
+
+/// Without the instance parameter, the import names the template, the
+/// resource and the reference.
+#[test]
+fn accessc_output_without_its_parameters_is_refused_by_name() {
+    let ir = ir_with_ids(&peers::root().join("examples/app-developer"));
+    let files = emit_cfn(&ir, &CfnOptions::default(), &GuardRules).expect("emit");
+    let e = cfn::read(&CfnInput {
+        files: templates_of(&files),
+        parameters: BTreeMap::new(),
+    })
+    .expect_err("InstanceArn is a parameter");
+    assert!(e.file.starts_with("templates/"), "{e}");
+    assert!(
+        e.at.as_deref().is_some_and(|a| a.starts_with("resource `")),
+        "{e}"
+    );
+    assert!(e.message.contains("`Ref: InstanceArn`"), "{e}");
+    assert!(e.message.contains("--parameter InstanceArn="), "{e}");
+}
