@@ -468,3 +468,262 @@ fn accessc_output_without_its_parameters_is_refused_by_name() {
     assert!(e.message.contains("`Ref: InstanceArn`"), "{e}");
     assert!(e.message.contains("--parameter InstanceArn="), "{e}");
 }
+
+// ---------------------------------------------------------------------------
+// Terraform state shaped from the Terraform backend's own resources
+
+const TF_TYPES: [&str; 6] = [
+    "aws_ssoadmin_permission_set",
+    "aws_ssoadmin_permission_set_inline_policy",
+    "aws_ssoadmin_managed_policy_attachment",
+    "aws_ssoadmin_customer_managed_policy_attachment",
+    "aws_ssoadmin_permissions_boundary_attachment",
+    "aws_ssoadmin_account_assignment",
+];
+
+/// An hcl2json value as HCL expression text: a `${…}` string is its
+/// expression, other strings stay quoted (their template escapes kept),
+/// blocks (lists of objects) stay lists, as the state holds them.
+fn to_hcl(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => match s.strip_prefix("${").and_then(|e| e.strip_suffix('}')) {
+            Some(e) if !e.replace("$${", "").contains("${") => format!("({e})"),
+            _ => Value::String(s.clone()).to_string(),
+        },
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(to_hcl).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Object(m) => format!(
+            "{{ {} }}",
+            m.iter()
+                .map(|(k, v)| format!("{} = {}", Value::String(k.clone()), to_hcl(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// The `terraform show -json` state the aws provider would write after
+/// applying the backend's configuration: every `aws_ssoadmin_*` resource
+/// instance with its arguments evaluated by `terraform console` (for_each,
+/// `jsonencode`, `each.*`), the references to other resources replaced by
+/// the values AWS would give (a permission set's ARN), and the assignments
+/// in a child module.
+fn state_from_hcl(dir: &Path, files: &[OutFile]) -> String {
+    use serde_json::Value;
+    let paths: Vec<PathBuf> = files
+        .iter()
+        .filter(|f| f.path.ends_with(".tf"))
+        .map(|f| dir.join(&f.path))
+        .collect();
+    let parsed = peers::hcl_parse(&paths);
+    // (type, name, for_each?, attributes as HCL)
+    let mut blocks: Vec<(String, String, Option<String>, String)> = Vec::new();
+    let mut set_arns: BTreeMap<String, String> = BTreeMap::new();
+    for doc in parsed.values() {
+        for ty in TF_TYPES {
+            for (name, body) in doc["resource"][ty].as_object().into_iter().flatten() {
+                let body = &body[0];
+                let for_each = body.get("for_each").map(to_hcl);
+                let attrs: serde_json::Map<String, Value> = body
+                    .as_object()
+                    .expect("block")
+                    .iter()
+                    .filter(|(k, _)| {
+                        !["for_each", "depends_on", "lifecycle", "provider"].contains(&k.as_str())
+                    })
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                if ty == "aws_ssoadmin_permission_set" {
+                    let n = set_arns.len();
+                    set_arns.insert(
+                        name.clone(),
+                        format!("arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-{n:016x}"),
+                    );
+                }
+                blocks.push((
+                    ty.to_string(),
+                    name.clone(),
+                    for_each,
+                    to_hcl(&Value::Object(attrs)),
+                ));
+            }
+        }
+    }
+    let substitute = |e: &str| -> String {
+        let mut e = e
+            .replace("each.value", "v")
+            .replace("each.key", "k")
+            .replace("local.instance_arn", &format!("\"{INSTANCE}\""));
+        for (name, arn) in &set_arns {
+            e = e.replace(
+                &format!("aws_ssoadmin_permission_set.{name}.arn"),
+                &format!("\"{arn}\""),
+            );
+        }
+        e
+    };
+    let locals: String = blocks
+        .iter()
+        .enumerate()
+        .map(|(i, (_, _, for_each, attrs))| {
+            let over = for_each.clone().unwrap_or_else(|| "{ \"\" = \"\" }".into());
+            format!(
+                "r{i} = {{ for k, v in {} : k => {} }}\n",
+                substitute(&over),
+                substitute(attrs)
+            )
+        })
+        .collect();
+    let console = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        console.path().join("main.tf"),
+        format!("locals {{\n{locals}}}\n"),
+    )
+    .expect("write");
+    let all: Vec<String> = (0..blocks.len()).map(|i| format!("local.r{i}")).collect();
+    let out = peers::run(
+        Command::new(peers::venv_bin("terraform"))
+            .arg("console")
+            .current_dir(console.path()),
+        Some(format!("jsonencode([{}])\n", all.join(", ")).as_bytes()),
+    );
+    assert!(
+        out.status.success(),
+        "terraform console: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let text: String =
+        serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let evaluated: Vec<BTreeMap<String, Value>> = serde_json::from_str(&text).expect("instances");
+
+    let (mut root, mut child) = (Vec::new(), Vec::new());
+    for ((ty, name, for_each, _), instances) in blocks.iter().zip(evaluated) {
+        for (key, mut values) in instances {
+            let mut address = format!("{ty}.{name}");
+            if for_each.is_some() {
+                address.push_str(&format!("[{}]", Value::String(key.clone())));
+            }
+            if ty == "aws_ssoadmin_permission_set" {
+                values["arn"] = json!(set_arns[name]);
+            }
+            let in_child = ty == "aws_ssoadmin_account_assignment";
+            if in_child {
+                address = format!("module.assignments.{address}");
+            }
+            let r = json!({
+                "address": address,
+                "mode": "managed",
+                "type": ty,
+                "name": name,
+                "index": if for_each.is_some() { json!(key) } else { Value::Null },
+                "provider_name": "registry.terraform.io/hashicorp/aws",
+                "schema_version": 0,
+                "values": values,
+                "sensitive_values": {},
+            });
+            if in_child {
+                child.push(r)
+            } else {
+                root.push(r)
+            }
+        }
+    }
+    json!({
+        "format_version": "1.0",
+        "terraform_version": "1.9.8",
+        "values": {"root_module": {
+            "resources": root,
+            "child_modules": [{"address": "module.assignments", "resources": child}],
+        }},
+    })
+    .to_string()
+}
+
+#[test]
+fn terraform_state_of_the_backends_resources_imports_to_the_irs_sets_and_assignments() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for ex in examples() {
+        let ir = ir_with_ids(&ex);
+        let files = accessc_core::emit::terraform::emit_terraform(&ir)
+            .unwrap_or_else(|e| panic!("{}: {}", ex.display(), e.join("\n")));
+        let dir = tmp.path().join(ex.file_name().expect("name"));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        for f in &files {
+            std::fs::write(dir.join(&f.path), &f.contents).expect("write");
+        }
+        let state = state_from_hcl(&dir, &files);
+        let model = accessc_import::terraform::read(&SourceFile {
+            name: "state.json".into(),
+            text: state,
+        })
+        .unwrap_or_else(|e| panic!("{}: {e}", ex.display()));
+        let what = ex.display().to_string();
+        let want: BTreeSet<_> = ir
+            .assignments
+            .iter()
+            .map(|a| {
+                (
+                    a.permission_set.clone(),
+                    a.principal_type,
+                    a.principal_id.clone().expect("id"),
+                    a.account_id.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(assignment_set(&model), want, "{what}");
+        assert_eq!(
+            model.permission_sets.len(),
+            ir.permission_sets.len(),
+            "{what}"
+        );
+        for p in &ir.permission_sets {
+            let got = model
+                .permission_sets
+                .iter()
+                .find(|s| s.name == p.name)
+                .unwrap_or_else(|| panic!("{what}: no set {}", p.name));
+            assert_eq!(got.description, p.description, "{what}: {}", p.name);
+            assert_eq!(
+                got.session_duration.as_deref(),
+                Some(p.session_duration.to_iso8601().as_str()),
+                "{what}: {}",
+                p.name
+            );
+            assert_eq!(got.relay_state, p.relay_state, "{what}: {}", p.name);
+            let sorted = |v: &[String]| v.iter().cloned().collect::<BTreeSet<_>>();
+            assert_eq!(
+                sorted(&got.managed_policies),
+                sorted(&p.managed_policies),
+                "{what}: {}",
+                p.name
+            );
+            assert_eq!(
+                got.customer_managed_policies.len(),
+                p.customer_managed_policies.len(),
+                "{what}: {}",
+                p.name
+            );
+            for c in &p.customer_managed_policies {
+                assert!(
+                    got.customer_managed_policies.contains(c),
+                    "{what}: {}",
+                    p.name
+                );
+            }
+            assert_eq!(
+                got.permissions_boundary, p.permissions_boundary,
+                "{what}: {}",
+                p.name
+            );
+            match (&got.inline_policy, &p.inline_policy) {
+                (Some(a), Some(b)) => assert!(same_policy(a, b), "{what}: {}\n{a}\n{b}", p.name),
+                (a, b) => assert_eq!(a, b, "{what}: {}", p.name),
+            }
+        }
+    }
+}

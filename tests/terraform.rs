@@ -209,60 +209,6 @@ fn file<'a>(files: &'a [OutFile], path: &str) -> &'a str {
         })
 }
 
-/// Parse every file with HashiCorp's HCL parser; the JSON of each, by path.
-fn hcl_parse(paths: &[PathBuf]) -> BTreeMap<PathBuf, Value> {
-    let script = r#"
-const hcl = require('@cdktf/hcl2json');
-const fs = require('fs');
-const files = JSON.parse(fs.readFileSync(0, 'utf8'));
-(async () => {
-  const out = [];
-  for (const f of files) {
-    try { out.push({ file: f, json: await hcl.parse(f, fs.readFileSync(f, 'utf8')) }); }
-    catch (e) { out.push({ file: f, error: String(e) }); }
-  }
-  process.stdout.write(JSON.stringify(out));
-})();
-"#;
-    let list = serde_json::to_string(
-        &paths
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>(),
-    )
-    .expect("json");
-    let out = peers::run(
-        Command::new("node")
-            .arg("-e")
-            .arg(script)
-            .env("NODE_PATH", peers::node_modules()),
-        Some(list.as_bytes()),
-    );
-    assert!(
-        out.status.success(),
-        "node failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let results: Vec<Value> = serde_json::from_slice(&out.stdout).expect("hcl2json output");
-    let mut errors = Vec::new();
-    let mut parsed = BTreeMap::new();
-    for r in results {
-        let f = PathBuf::from(r["file"].as_str().unwrap_or_default());
-        match r.get("error") {
-            Some(e) => errors.push(format!("{}: {e}", f.display())),
-            None => {
-                parsed.insert(f, r["json"].clone());
-            }
-        }
-    }
-    assert!(
-        errors.is_empty(),
-        "HCL parse errors:\n{}",
-        errors.join("\n")
-    );
-    parsed
-}
-
 /// `terraform fmt -check -diff -recursive DIR`: nothing to change.
 fn terraform_fmt_check(dir: &Path) {
     let out = peers::run(
@@ -318,7 +264,7 @@ fn every_program_parses_as_hcl_and_is_terraform_fmt_clean() {
     let built = started.elapsed();
 
     let started = Instant::now();
-    let parsed = hcl_parse(&paths);
+    let parsed = peers::hcl_parse(&paths);
     assert_eq!(parsed.len(), paths.len());
     let parse_time = started.elapsed();
 
@@ -641,7 +587,7 @@ fn guide_sample_comes_out_as_the_guide_writes_it() {
     let files = emit_text("guide", GUIDE_PROGRAM);
     let tmp = tempfile::tempdir().expect("tempdir");
     write_dir(tmp.path(), &files);
-    let parsed = hcl_parse(
+    let parsed = peers::hcl_parse(
         &files
             .iter()
             .map(|f| tmp.path().join(&f.path))
@@ -990,7 +936,7 @@ fn values_survive_hcl_and_jsonencode() {
         paths.extend(files.iter().map(|f| tmp.path().join(name).join(&f.path)));
     }
     terraform_fmt_check(tmp.path());
-    let parsed = hcl_parse(&paths);
+    let parsed = peers::hcl_parse(&paths);
     let tf = |name: &str, file: &str| {
         parsed
             .get(&tmp.path().join(name).join(file))

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+use serde_json::Value;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -109,4 +111,58 @@ pub fn playwright_core() -> PathBuf {
         "playwright-core is missing: run scripts/install-peers.sh (scripts/test does)"
     );
     p
+}
+
+/// Parse every file with HashiCorp's HCL parser; the JSON of each, by path.
+pub fn hcl_parse(paths: &[PathBuf]) -> BTreeMap<PathBuf, Value> {
+    let script = r#"
+const hcl = require('@cdktf/hcl2json');
+const fs = require('fs');
+const files = JSON.parse(fs.readFileSync(0, 'utf8'));
+(async () => {
+  const out = [];
+  for (const f of files) {
+    try { out.push({ file: f, json: await hcl.parse(f, fs.readFileSync(f, 'utf8')) }); }
+    catch (e) { out.push({ file: f, error: String(e) }); }
+  }
+  process.stdout.write(JSON.stringify(out));
+})();
+"#;
+    let list = serde_json::to_string(
+        &paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>(),
+    )
+    .expect("json");
+    let out = run(
+        Command::new("node")
+            .arg("-e")
+            .arg(script)
+            .env("NODE_PATH", node_modules()),
+        Some(list.as_bytes()),
+    );
+    assert!(
+        out.status.success(),
+        "node failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let results: Vec<Value> = serde_json::from_slice(&out.stdout).expect("hcl2json output");
+    let mut errors = Vec::new();
+    let mut parsed = BTreeMap::new();
+    for r in results {
+        let f = PathBuf::from(r["file"].as_str().unwrap_or_default());
+        match r.get("error") {
+            Some(e) => errors.push(format!("{}: {e}", f.display())),
+            None => {
+                parsed.insert(f, r["json"].clone());
+            }
+        }
+    }
+    assert!(
+        errors.is_empty(),
+        "HCL parse errors:\n{}",
+        errors.join("\n")
+    );
+    parsed
 }
