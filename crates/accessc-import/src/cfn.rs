@@ -32,6 +32,7 @@ use accessc_core::aws_ids::{
 };
 use accessc_core::ir::{Boundary, PolicyReference, PrincipalType};
 use serde_json::{Map, Value};
+use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 
 /// The most templates one import reads.
@@ -42,6 +43,14 @@ pub const MAX_STACK_DEPTH: usize = 8;
 pub const MAX_STACKS: usize = 10_000;
 /// The longest string an intrinsic may build.
 const MAX_STRING: usize = 1024 * 1024;
+/// The most bytes the intrinsics of one resource (or output) may produce: a
+/// large parameter referenced many times stops here.
+pub const MAX_RESOURCE_EVAL_BYTES: usize = 16 * 1024 * 1024;
+/// The most bytes the intrinsics of one import may produce in all.
+pub const MAX_EVAL_BYTES: usize = 2 * 1024 * 1024 * 1024;
+/// The most resources all stack instances may hold together (a template
+/// nested many times counts each time).
+pub const MAX_RESOURCES: usize = 4_000_000;
 
 /// The templates and the parameters given on the command line.
 #[derive(Debug, Clone, Default)]
@@ -148,9 +157,49 @@ struct Scope<'a> {
     path: String,
     params: HashMap<String, Value>,
     exports: &'a HashMap<String, Value>,
+    /// Bytes the intrinsics produced so far, for [`MAX_EVAL_BYTES`].
+    spent: &'a Cell<usize>,
+    /// Bytes produced for the resource at hand, for [`MAX_RESOURCE_EVAL_BYTES`].
+    local: Cell<usize>,
+}
+
+/// The size a value counts for against [`MAX_EVAL_BYTES`].
+fn weight(v: &Value) -> usize {
+    match v {
+        Value::String(s) => s.len() + 8,
+        Value::Array(a) => 8 + a.iter().map(weight).sum::<usize>(),
+        Value::Object(m) => 8 + m.iter().map(|(k, v)| k.len() + weight(v)).sum::<usize>(),
+        _ => 8,
+    }
 }
 
 impl Scope<'_> {
+    fn charge(&self, v: Value) -> Result<Value, EvalError> {
+        let w = weight(&v);
+        let local = self.local.get().saturating_add(w);
+        self.local.set(local);
+        if local > MAX_RESOURCE_EVAL_BYTES {
+            return Err(EvalError::Other(format!(
+                "its intrinsics build more than {} MiB",
+                MAX_RESOURCE_EVAL_BYTES / (1024 * 1024)
+            )));
+        }
+        let total = self.spent.get().saturating_add(w);
+        self.spent.set(total);
+        if total > MAX_EVAL_BYTES {
+            return Err(EvalError::Other(format!(
+                "the templates' intrinsics build more than {} MiB in all",
+                MAX_EVAL_BYTES / (1024 * 1024)
+            )));
+        }
+        Ok(v)
+    }
+
+    /// A new resource: its own budget.
+    fn begin(&self) {
+        self.local.set(0);
+    }
+
     fn eval(&self, v: &Value, depth: usize) -> Result<Option<Value>, EvalError> {
         if depth > 64 {
             return Err(EvalError::Other("intrinsics nested too deep".into()));
@@ -165,18 +214,23 @@ impl Scope<'_> {
                 match k {
                     "Ref" => self.reference(arg).map(Some),
                     "Fn::GetAtt" => self.get_att(arg).map(Some),
-                    "Fn::Sub" => self.sub(arg, depth).map(|s| Some(Value::String(s))),
-                    "Fn::Join" => self.join(arg, depth).map(|s| Some(Value::String(s))),
+                    "Fn::Sub" => self
+                        .sub(arg, depth)
+                        .and_then(|s| self.charge(Value::String(s)))
+                        .map(Some),
+                    "Fn::Join" => self
+                        .join(arg, depth)
+                        .and_then(|s| self.charge(Value::String(s)))
+                        .map(Some),
                     "Fn::Select" => self.select(arg, depth),
                     "Fn::Split" => self.split(arg, depth).map(Some),
                     "Fn::If" => self.if_(arg, depth),
                     "Fn::ImportValue" => {
                         let name = self.string(arg, depth)?;
-                        self.exports
-                            .get(&name)
-                            .cloned()
+                        let v = self.exports.get(&name).cloned();
+                        v.ok_or(EvalError::Import(name))
+                            .and_then(|v| self.charge(v))
                             .map(Some)
-                            .ok_or(EvalError::Import(name))
                     }
                     k if k.starts_with("Fn::") => Err(EvalError::Other(format!(
                         "`{k}` is not a function this import evaluates"
@@ -225,7 +279,7 @@ impl Scope<'_> {
             return Ok(Value::Null);
         }
         if let Some(v) = self.params.get(name) {
-            return Ok(v.clone());
+            return self.charge(v.clone());
         }
         if let Some(r) = self.t.section("Resources").and_then(|r| r.get(name)) {
             if r.get("Type").and_then(Value::as_str) == Some("AWS::SSO::PermissionSet") {
@@ -484,10 +538,12 @@ struct Gathered {
     attributes: Vec<Attribute>,
     instance: Option<(String, String, String)>,
     stacks: usize,
+    resources: usize,
 }
 
 struct Reader<'a> {
     templates: &'a BTreeMap<String, Template>,
+    spent: &'a Cell<usize>,
     final_pass: bool,
     exports: HashMap<String, Value>,
     out: Gathered,
@@ -532,6 +588,14 @@ impl Reader<'_> {
                 "give the template",
             ));
         };
+        self.out.resources += t.resources().count();
+        if self.out.resources > MAX_RESOURCES {
+            return Err(ReadError::new(
+                name,
+                format!("the stacks hold more than {MAX_RESOURCES} resources in all"),
+                "import the templates of one setup",
+            ));
+        }
         let mut all = params;
         for (k, p) in t.section("Parameters").into_iter().flatten() {
             if !all.contains_key(k) {
@@ -546,6 +610,8 @@ impl Reader<'_> {
             path: path.clone(),
             params: all,
             exports: &exports,
+            spent: self.spent,
+            local: Cell::new(0),
         };
         let result = self.stack_in(&scope, chain);
         self.exports = exports;
@@ -566,6 +632,7 @@ impl Reader<'_> {
             };
         }
         for (logical, r) in t.resources() {
+            scope.begin();
             let at = format!("resource `{logical}`");
             let created = match scope.created(r) {
                 Ok(c) => c,
@@ -683,6 +750,7 @@ impl Reader<'_> {
             }
         }
         for (_, o) in t.section("Outputs").into_iter().flatten() {
+            scope.begin();
             let Some(export) = o.get("Export").and_then(|e| e.get("Name")) else {
                 continue;
             };
@@ -963,9 +1031,11 @@ pub fn read(input: &CfnInput) -> Result<ImportModel, ReadError> {
     // First pass: the exports; second: everything, imports resolved.
     let mut exports = HashMap::new();
     let mut gathered = Gathered::default();
+    let spent = Cell::new(0);
     for final_pass in [false, true] {
         let mut r = Reader {
             templates: &templates,
+            spent: &spent,
             final_pass,
             exports: exports.clone(),
             out: Gathered::default(),

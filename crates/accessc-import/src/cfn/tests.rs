@@ -300,3 +300,30 @@ fn paths_normalize() {
     assert_eq!(child_path("p.yaml", "c.yaml").as_deref(), Ok("c.yaml"));
     assert_eq!(normalize_path("./x/./y.yaml"), "x/y.yaml");
 }
+
+#[test]
+fn a_large_parameter_referenced_many_times_is_bounded() {
+    let big = "x".repeat(1024 * 1024);
+    let refs = "!Ref Big, ".repeat(20);
+    let t = format!(
+        "Parameters:\n  Big:\n    Type: String\n    Default: {big}\nResources:\n  S:\n    Type: AWS::SSO::PermissionSet\n    Properties:\n      InstanceArn: {INSTANCE}\n      Name: Dev\n      Tags: [{refs}]\n"
+    );
+    let e = err(&[("a.yaml", &t)]);
+    assert!(e.message.contains("MiB"), "{e}");
+}
+
+#[test]
+fn a_template_nested_many_times_is_bounded() {
+    let child = format!(
+        "Resources:\n{}",
+        "  R{i}:\n    Type: AWS::S3::Bucket\n".repeat(1)
+    );
+    let mut parent = String::from("Resources:\n");
+    for i in 0..(MAX_STACKS + 1) {
+        parent.push_str(&format!(
+            "  C{i}:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: c.yaml\n"
+        ));
+    }
+    let e = err(&[("p.yaml", &parent), ("c.yaml", &child)]);
+    assert!(e.message.contains("stacks"), "{e}");
+}
