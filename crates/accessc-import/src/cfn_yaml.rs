@@ -51,14 +51,20 @@ enum Frame {
 }
 
 /// Parse a template's text: JSON when it starts with `{`, YAML otherwise.
+/// A YAML flow mapping that is not JSON is read as YAML; a text that is
+/// neither is reported as JSON (what it most likely meant to be). A leading
+/// byte-order mark is skipped.
 pub fn parse(file: &str, text: &str) -> Result<Value, ReadError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim_start().starts_with('{') {
-        return serde_json::from_str(text).map_err(|e| {
-            ReadError::new(
-                file,
-                format!("not valid JSON: {e}"),
-                "fix the template (`cfn-lint` points at the place)",
-            )
+        return serde_json::from_str(text).or_else(|e| {
+            parse_yaml(file, text).map_err(|_| {
+                ReadError::new(
+                    file,
+                    format!("not valid JSON: {e}"),
+                    "fix the template (`cfn-lint` points at the place)",
+                )
+            })
         });
     }
     parse_yaml(file, text)
@@ -247,6 +253,9 @@ mod tests {
     #[test]
     fn json_is_read_as_json() {
         assert_eq!(p(r#" {"A": 1}"#), json!({"A": 1}));
+        assert_eq!(p("\u{feff}{\"A\": 1}"), json!({"A": 1}));
+        // A YAML flow mapping that is not JSON.
+        assert_eq!(p("{A: !Ref B}"), json!({"A": {"Ref": "B"}}));
     }
 
     #[test]
