@@ -472,13 +472,14 @@ fn accessc_output_without_its_parameters_is_refused_by_name() {
 // ---------------------------------------------------------------------------
 // Terraform state shaped from the Terraform backend's own resources
 
-const TF_TYPES: [&str; 6] = [
+const TF_TYPES: [&str; 7] = [
     "aws_ssoadmin_permission_set",
     "aws_ssoadmin_permission_set_inline_policy",
     "aws_ssoadmin_managed_policy_attachment",
     "aws_ssoadmin_customer_managed_policy_attachment",
     "aws_ssoadmin_permissions_boundary_attachment",
     "aws_ssoadmin_account_assignment",
+    "aws_ssoadmin_instance_access_control_attributes",
 ];
 
 /// An hcl2json value as HCL expression text: a `${…}` string is its
@@ -725,5 +726,16 @@ fn terraform_state_of_the_backends_resources_imports_to_the_irs_sets_and_assignm
                 (a, b) => assert_eq!(a, b, "{what}: {}", p.name),
             }
         }
+        let want_attrs: Vec<(String, String)> = ir
+            .attributes
+            .iter()
+            .map(|a| (a.key.clone(), a.value.clone()))
+            .collect();
+        let got_attrs: Vec<(String, String)> = model
+            .attributes
+            .iter()
+            .map(|a| (a.key.clone(), a.source.clone()))
+            .collect();
+        assert_eq!(got_attrs, want_attrs, "{what}");
     }
 }

@@ -7,11 +7,12 @@
 //! `aws_ssoadmin_managed_policy_attachment`,
 //! `aws_ssoadmin_customer_managed_policy_attachment`,
 //! `aws_ssoadmin_permissions_boundary_attachment` and
-//! `aws_ssoadmin_account_assignment` of the `hashicorp/aws` provider, at the
+//! `aws_ssoadmin_account_assignment` (and the ABAC attributes of
+//! `aws_ssoadmin_instance_access_control_attributes`) of the `hashicorp/aws` provider, at the
 //! resource schema version the provider's 4.x to 6.x releases write (0).
 //! Everything else is left aside.
 
-use crate::model::{Assignment, ImportModel, PermissionSet};
+use crate::model::{Assignment, Attribute, ImportModel, PermissionSet};
 use crate::offline::{check_bounds, check_policy_json, check_size, ReadError, SourceFile};
 use accessc_core::aws_ids::{is_account_id, is_instance_arn, is_principal_id};
 use accessc_core::ir::{Boundary, PolicyReference, PrincipalType};
@@ -21,13 +22,14 @@ use std::collections::HashMap;
 /// Module nesting deeper than this is refused.
 pub const MAX_MODULE_DEPTH: usize = 32;
 
-const TYPES: [&str; 6] = [
+const TYPES: [&str; 7] = [
     "aws_ssoadmin_permission_set",
     "aws_ssoadmin_permission_set_inline_policy",
     "aws_ssoadmin_managed_policy_attachment",
     "aws_ssoadmin_customer_managed_policy_attachment",
     "aws_ssoadmin_permissions_boundary_attachment",
     "aws_ssoadmin_account_assignment",
+    "aws_ssoadmin_instance_access_control_attributes",
 ];
 
 /// The providers whose `aws` resources are read (Terraform's and OpenTofu's
@@ -288,7 +290,35 @@ fn build(file: &str, found: &[Res]) -> Result<ImportModel, ReadError> {
             .at(r.address.clone())
         })
     };
-    for r in found.iter().filter(|r| r.kind != TYPES[0]) {
+    for r in found.iter().filter(|r| r.kind == TYPES[6]) {
+        note_instance(text(file, r, "instance_arn")?, &r.address)?;
+        // `attribute { key, value { source = [...] } }` blocks.
+        for a in r
+            .values
+            .get("attribute")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let key = a.get("key").and_then(Value::as_str);
+            let source = a
+                .get("value")
+                .and_then(|v| v.get(0).or(Some(v)))
+                .and_then(|v| v.get("source"))
+                .and_then(|s| s.get(0).or(Some(s)))
+                .and_then(Value::as_str);
+            if let (Some(key), Some(source)) = (key, source) {
+                model.attributes.push(Attribute {
+                    key: key.into(),
+                    source: source.into(),
+                });
+            }
+        }
+    }
+    for r in found
+        .iter()
+        .filter(|r| r.kind != TYPES[0] && r.kind != TYPES[6])
+    {
         note_instance(text(file, r, "instance_arn")?, &r.address)?;
         let i = set_of(r)?;
         let set = &mut sets[i];
