@@ -189,17 +189,17 @@ fn sso_util_csv(path: &Path) -> BTreeSet<(String, PrincipalType, String, String)
     out
 }
 
-#[test]
-fn aws_sso_util_templates_import_to_their_sources_assignments_and_sets() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let out = tmp.path().join("out");
+/// aws-sso-util run offline on [`sso_configs`] into `tmp/out`: the output
+/// directory, and the assignments aws-sso-util says it generated.
+fn sso_util_output(tmp: &Path) -> (PathBuf, BTreeSet<(String, PrincipalType, String, String)>) {
+    let out = tmp.join("out");
     let mut expected = BTreeSet::new();
     for c in sso_configs() {
-        let cfg = tmp.path().join(c.file);
+        let cfg = tmp.join(c.file);
         std::fs::write(&cfg, &c.yaml).expect("write config");
-        let csv = tmp.path().join(format!("{}.csv", c.file));
+        let csv = tmp.join(format!("{}.csv", c.file));
         let mut cmd = Command::new(peers::venv_bin("aws-sso-util"));
-        cmd.current_dir(tmp.path())
+        cmd.current_dir(tmp)
             .args(["admin", "cfn", "--output-dir"])
             .arg(&out)
             .arg("--assignments-csv")
@@ -214,6 +214,13 @@ fn aws_sso_util_templates_import_to_their_sources_assignments_and_sets() {
         );
         expected.extend(sso_util_csv(&csv));
     }
+    (out, expected)
+}
+
+#[test]
+fn aws_sso_util_templates_import_to_their_sources_assignments_and_sets() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (out, expected) = sso_util_output(tmp.path());
     let files = read_dir_files(&out);
     assert!(
         files.iter().any(|f| f.name.contains('/')),
@@ -738,4 +745,199 @@ fn terraform_state_of_the_backends_resources_imports_to_the_irs_sets_and_assignm
             .collect();
         assert_eq!(got_attrs, want_attrs, "{what}");
     }
+}
+
+// ---------------------------------------------------------------------------
+// Through the program writer: import → program → `accessc build --target ir`
+
+/// Write the model's program, build its IR with the binary, and check that
+/// the IR holds exactly the model's permission sets (every field, inline
+/// policies as IAM reads them) and assignments.
+fn assert_round_trip(model: &ImportModel, what: &str) {
+    use accessc_import::{write_program, WriteOptions};
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let prog = tmp.path().join("prog");
+    let written = write_program(
+        model,
+        &WriteOptions {
+            include_foreign: false,
+            user_grant_owner: Some("secops@example.com".into()),
+            user_grant_until: Some(accessc_core::Date::new(2027, 6, 30).expect("date")),
+        },
+    )
+    .unwrap_or_else(|e| panic!("{what}: write: {e}"));
+    for (path, text) in &written.files {
+        let p = prog.join(path);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, text).expect("write");
+    }
+    let ir_dir = tmp.path().join("ir");
+    let out = peers::run(
+        peers::accessc()
+            .args(["build", "--target", "ir", "--today", "2026-12-01", "-o"])
+            .arg(&ir_dir)
+            .arg(&prog),
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{what}: build: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ir: Ir = serde_json::from_str(
+        &std::fs::read_to_string(ir_dir.join("accessc.ir.json")).expect("ir.json"),
+    )
+    .expect("ir");
+    let got: BTreeSet<_> = ir
+        .assignments
+        .iter()
+        .map(|a| {
+            (
+                a.permission_set.clone(),
+                a.principal_type,
+                a.principal_id.clone().expect("pinned id"),
+                a.account_id.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(got, assignment_set(model), "{what}");
+    assert_eq!(
+        ir.permission_sets.len(),
+        model.permission_sets.len(),
+        "{what}"
+    );
+    for want in &model.permission_sets {
+        let p = ir
+            .permission_sets
+            .iter()
+            .find(|p| p.name == want.name)
+            .unwrap_or_else(|| panic!("{what}: no set {}", want.name));
+        assert_eq!(p.description, want.description, "{what}: {}", p.name);
+        let minutes = |iso: &str| accessc_core::ir::SessionDuration::parse_iso8601(iso);
+        assert_eq!(
+            Some(p.session_duration),
+            minutes(want.session_duration.as_deref().unwrap_or("PT1H")),
+            "{what}: {}",
+            p.name
+        );
+        assert_eq!(p.relay_state, want.relay_state, "{what}: {}", p.name);
+        let set = |v: &[String]| v.iter().cloned().collect::<BTreeSet<_>>();
+        assert_eq!(
+            set(&p.managed_policies),
+            set(&want.managed_policies),
+            "{what}: {}",
+            p.name
+        );
+        assert_eq!(
+            p.customer_managed_policies.len(),
+            want.customer_managed_policies.len(),
+            "{what}: {}",
+            p.name
+        );
+        for c in &want.customer_managed_policies {
+            assert!(
+                p.customer_managed_policies.contains(c),
+                "{what}: {}",
+                p.name
+            );
+        }
+        assert_eq!(
+            p.permissions_boundary, want.permissions_boundary,
+            "{what}: {}",
+            p.name
+        );
+        match (&p.inline_policy, &want.inline_policy) {
+            (Some(a), Some(b)) => assert!(same_policy(a, b), "{what}: {}\n{a}\n{b}", p.name),
+            (a, b) => assert_eq!(a, b, "{what}: {}", p.name),
+        }
+        let tags: BTreeSet<(String, String)> = p
+            .tags
+            .iter()
+            .filter(|t| t.key != "ManagedBy")
+            .map(|t| (t.key.clone(), t.value.clone()))
+            .collect();
+        let want_tags: BTreeSet<(String, String)> = want
+            .tags
+            .iter()
+            .filter(|(k, _)| k != "ManagedBy")
+            .cloned()
+            .collect();
+        assert_eq!(tags, want_tags, "{what}: {}", p.name);
+    }
+}
+
+#[test]
+fn aws_sso_util_import_round_trips_through_the_writer() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (out, _) = sso_util_output(tmp.path());
+    let model = cfn::read(&CfnInput {
+        files: read_dir_files(&out),
+        parameters: BTreeMap::new(),
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_round_trip(&finish(model, None), "aws-sso-util");
+}
+
+#[test]
+fn terraform_import_round_trips_through_the_writer() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for ex in examples() {
+        let ir = ir_with_ids(&ex);
+        let files = accessc_core::emit::terraform::emit_terraform(&ir)
+            .unwrap_or_else(|e| panic!("{}: {}", ex.display(), e.join("\n")));
+        let dir = tmp.path().join(ex.file_name().expect("name"));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        for f in &files {
+            std::fs::write(dir.join(&f.path), &f.contents).expect("write");
+        }
+        let model = accessc_import::terraform::read(&SourceFile {
+            name: "state.json".into(),
+            text: state_from_hcl(&dir, &files),
+        })
+        .unwrap_or_else(|e| panic!("{}: {e}", ex.display()));
+        assert_round_trip(&finish(model, None), &ex.display().to_string());
+    }
+}
+
+/// With `--org`: principals named from the snapshot's identity store, grants
+/// compressed to its OUs, and still exactly the same assignments.
+#[test]
+fn terraform_import_with_an_org_snapshot_round_trips_with_names() {
+    let ex = peers::root().join("examples/org-matrix");
+    let ir = ir_with_ids(&ex);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let files = accessc_core::emit::terraform::emit_terraform(&ir).expect("emit");
+    for f in &files {
+        std::fs::write(tmp.path().join(&f.path), &f.contents).expect("write");
+    }
+    let model = accessc_import::terraform::read(&SourceFile {
+        name: "state.json".into(),
+        text: state_from_hcl(tmp.path(), &files),
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let org = accessc_core::org_snapshot::OrgSnapshot::from_json(
+        &std::fs::read_to_string(ex.join("org.json")).expect("org.json"),
+    )
+    .map_err(|e| format!("{e:?}"))
+    .expect("snapshot");
+    let model = finish(model, Some(org));
+    assert!(
+        model.principals.iter().all(|p| p.name.is_some()),
+        "{:?}",
+        model.principals
+    );
+    let written = accessc_import::write_program(&model, &accessc_import::WriteOptions::default())
+        .expect("write");
+    let grants = written
+        .files
+        .iter()
+        .find(|(p, _)| p == "grants.access")
+        .map(|(_, t)| t.clone())
+        .expect("grants.access");
+    assert!(grants.contains("aws-team-a-engineers"), "{grants}");
+    assert!(
+        !grants.contains("\"111111111111\""),
+        "grants name OUs, not account ids:\n{grants}"
+    );
+    assert_round_trip(&model, "org-matrix with --org");
 }
