@@ -46,7 +46,8 @@ enum Command {
         command: org::OrgCommand,
     },
     /// Turn an existing IAM Identity Center setup into a program: `accessc import -o DIR`
-    /// reads the live instance (organization, identity store, permission sets, assignments).
+    /// reads the live instance (organization, identity store, permission sets, assignments),
+    /// or CloudFormation templates (`--from-cfn`) or a Terraform state (`--from-terraform`).
     Import(import::ImportArgs),
     /// Diff a program with the live IAM Identity Center instance (through the AWS API);
     /// exit 1 when the plan cannot be applied (a blocked set).

@@ -21,6 +21,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use super::aws::{connect_options, runtime, set_verbose, AwsArgs, OutputFormat};
+use super::import_offline::{read_model, OfflineArgs};
 use crate::term::out;
 
 #[derive(Debug, Clone, Args)]
@@ -30,6 +31,8 @@ pub struct ImportArgs {
     pub out: PathBuf,
     #[command(flatten)]
     pub aws: AwsArgs,
+    #[command(flatten)]
+    pub offline: OfflineArgs,
     /// Write foreign permission sets too (Control Tower's `AWS…` sets, sets another tool
     /// tags), with their assignments.
     #[arg(long)]
@@ -50,11 +53,18 @@ pub struct ImportArgs {
 enum Source {
     /// The live instance, through the AWS API.
     Live,
+    /// CloudFormation templates or a Terraform state (`--from-cfn`,
+    /// `--from-terraform`), read without AWS.
+    Offline,
 }
 
 impl Source {
-    fn of(_args: &ImportArgs) -> Source {
-        Source::Live
+    fn of(args: &ImportArgs) -> Source {
+        if args.offline.is_offline() {
+            Source::Offline
+        } else {
+            Source::Live
+        }
     }
 }
 
@@ -80,6 +90,7 @@ pub fn run(args: ImportArgs) -> ExitCode {
     }
     let read = match Source::of(&args) {
         Source::Live => read_live(&args),
+        Source::Offline => read_offline(&args),
     };
     let read = match read {
         Ok(r) => r,
@@ -196,5 +207,27 @@ fn read_live(args: &ImportArgs) -> Result<Read, ExitCode> {
             note,
             api_calls: Some(aws.calls()),
         })
+    })
+}
+
+fn read_offline(args: &ImportArgs) -> Result<Read, ExitCode> {
+    let started = Instant::now();
+    let model = read_model(&args.offline)?;
+    let note = format!(
+        "read {} in {:.1} s: {} permission set(s), {} principal(s) holding assignments, {} assignment(s)",
+        if args.offline.from_terraform.is_some() {
+            "the Terraform state"
+        } else {
+            "the CloudFormation templates"
+        },
+        started.elapsed().as_secs_f64(),
+        model.permission_sets.len(),
+        model.principals.len(),
+        model.assignments.len()
+    );
+    Ok(Read {
+        model,
+        note,
+        api_calls: None,
     })
 }

@@ -10,6 +10,7 @@ pub mod drift;
 pub mod explain;
 pub mod fmt;
 pub mod import;
+pub mod import_offline;
 pub mod lsp;
 pub mod matrix;
 pub mod org;

@@ -426,7 +426,9 @@ fn control_tower_sets_are_never_to_adopt() {
     );
     assert_eq!(p.summary.sets_to_adopt, 0);
     assert_eq!(p.blocked.len(), 1);
+}
 
+#[test]
 fn a_live_policy_spelled_differently_is_no_change() {
     let mut ps = set("Dev");
     ps.inline_policy = Some(
