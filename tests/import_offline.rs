@@ -941,3 +941,196 @@ fn terraform_import_with_an_org_snapshot_round_trips_with_names() {
     );
     assert_round_trip(&model, "org-matrix with --org");
 }
+
+// ---------------------------------------------------------------------------
+// `accessc import` with offline sources
+
+/// `accessc import ARGS -o DIR`: the output, and whether DIR was created.
+fn import(args: &[&std::ffi::OsStr], dir: &Path) -> (std::process::Output, bool) {
+    let mut cmd = peers::accessc();
+    cmd.arg("import").args(args).arg("-o").arg(dir);
+    let out = peers::run(&mut cmd, None);
+    let written = dir.exists()
+        && std::fs::read_dir(dir)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(false);
+    (out, written)
+}
+
+#[test]
+fn bad_offline_input_is_one_message_exit_2_and_nothing_written() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let t = tmp.path();
+    let unresolved = format!(
+        "Resources:\n  A:\n    Type: AWS::SSO::Assignment\n    Properties:\n      InstanceArn: {INSTANCE}\n      PrincipalType: GROUP\n      PrincipalId: !Ref GroupId\n      PermissionSetArn: !GetAtt S.PermissionSetArn\n      TargetType: AWS_ACCOUNT\n      TargetId: '111111111111'\n  S:\n    Type: AWS::SSO::PermissionSet\n    Properties:\n      InstanceArn: {INSTANCE}\n      Name: Dev\nParameters:\n  GroupId:\n    Type: String\n"
+    );
+    std::fs::write(t.join("unresolved.yaml"), unresolved).expect("write");
+    let bad_policy = format!(
+        "Resources:\n  S:\n    Type: AWS::SSO::PermissionSet\n    Properties:\n      InstanceArn: {INSTANCE}\n      Name: Dev\n      InlinePolicy: '{{\"Statement\": ['\n"
+    );
+    std::fs::write(t.join("bad-policy.yaml"), bad_policy).expect("write");
+    let other_provider = json!({"format_version": "1.0", "values": {"root_module": {"resources": [
+        {"address": "aws_ssoadmin_permission_set.x", "mode": "managed", "type": "aws_ssoadmin_permission_set",
+         "name": "x", "provider_name": "registry.terraform.io/hashicorp/aws", "schema_version": 3, "values": {}}]}}});
+    std::fs::write(t.join("newer.json"), other_provider.to_string()).expect("write");
+    std::fs::write(
+        t.join("raw.tfstate"),
+        json!({"version": 4, "resources": []}).to_string(),
+    )
+    .expect("write");
+    let tf_bad_policy = json!({"format_version": "1.0", "values": {"root_module": {"resources": [
+        {"address": "aws_ssoadmin_permission_set.x", "mode": "managed", "type": "aws_ssoadmin_permission_set",
+         "name": "x", "provider_name": "registry.terraform.io/hashicorp/aws", "schema_version": 0,
+         "values": {"arn": "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef",
+                    "instance_arn": INSTANCE, "name": "Dev"}},
+        {"address": "aws_ssoadmin_permission_set_inline_policy.x", "mode": "managed",
+         "type": "aws_ssoadmin_permission_set_inline_policy", "name": "x",
+         "provider_name": "registry.terraform.io/hashicorp/aws", "schema_version": 0,
+         "values": {"instance_arn": INSTANCE, "inline_policy": "{nope",
+                    "permission_set_arn": "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef"}}]}}});
+    std::fs::write(t.join("tf-bad-policy.json"), tf_bad_policy.to_string()).expect("write");
+
+    let cases: [(&[&str], &str, &str); 5] = [
+        (
+            &["--from-cfn", "unresolved.yaml"],
+            "`Ref: GroupId`",
+            "--parameter GroupId=",
+        ),
+        (
+            &["--from-cfn", "bad-policy.yaml"],
+            "inline policy of permission set `Dev` is not valid JSON",
+            "fix the policy document",
+        ),
+        (
+            &["--from-terraform", "newer.json"],
+            "schema version 3",
+            "aws provider release",
+        ),
+        (
+            &["--from-terraform", "raw.tfstate"],
+            "raw state file",
+            "terraform show -json",
+        ),
+        (
+            &["--from-terraform", "tf-bad-policy.json"],
+            "inline policy of permission set `Dev` is not valid JSON",
+            "fix the policy document",
+        ),
+    ];
+    for (i, (args, what, help)) in cases.iter().enumerate() {
+        let dir = t.join(format!("out{i}"));
+        let args: Vec<std::ffi::OsString> = args
+            .iter()
+            .map(|a| {
+                if a.starts_with("--") {
+                    a.into()
+                } else {
+                    t.join(a).into_os_string()
+                }
+            })
+            .collect();
+        let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+        let (out, written) = import(&refs, &dir);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(!written, "{args:?}: something was written");
+        assert!(stderr.contains(what), "{args:?}: {stderr}");
+        assert!(stderr.contains(help), "{args:?}: {stderr}");
+        assert!(stderr.contains("nothing was written"), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
+
+/// The IR `accessc build --target ir` makes of a program directory.
+fn build_ir(prog: &Path, tmp: &Path) -> Ir {
+    let ir_dir = tmp.join("ir");
+    let out = peers::run(
+        peers::accessc()
+            .args(["build", "--target", "ir", "--today", "2026-12-01", "-o"])
+            .arg(&ir_dir)
+            .arg(prog),
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "build: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(&std::fs::read_to_string(ir_dir.join("accessc.ir.json")).expect("ir"))
+        .expect("ir")
+}
+
+fn ir_assignments(ir: &Ir) -> BTreeSet<(String, PrincipalType, String, String)> {
+    ir.assignments
+        .iter()
+        .map(|a| {
+            (
+                a.permission_set.clone(),
+                a.principal_type,
+                a.principal_id.clone().expect("pinned id"),
+                a.account_id.clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn accessc_import_from_cfn_writes_a_program_that_builds_to_the_sources_assignments() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (out, expected) = sso_util_output(tmp.path());
+    let prog = tmp.path().join("prog");
+    let o = peers::run(
+        peers::accessc()
+            .args(["import", "--from-cfn"])
+            .arg(&out)
+            .args([
+                "--user-grant-owner",
+                "secops@example.com",
+                "--user-grant-until",
+                "2027-06-30",
+                "-o",
+            ])
+            .arg(&prog),
+        None,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("wrote "), "{stdout}");
+    let ir = build_ir(&prog, tmp.path());
+    assert_eq!(ir_assignments(&ir), expected);
+    let names: BTreeSet<&str> = ir.permission_sets.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, BTreeSet::from(["Developer", "Operator", "Viewer"]));
+}
+
+#[test]
+fn accessc_import_from_terraform_with_org_writes_named_principals_and_ou_grants() {
+    let ex = peers::root().join("examples/org-matrix");
+    let ir = ir_with_ids(&ex);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let tf = tmp.path().join("tf");
+    std::fs::create_dir_all(&tf).expect("mkdir");
+    let files = accessc_core::emit::terraform::emit_terraform(&ir).expect("emit");
+    for f in &files {
+        std::fs::write(tf.join(&f.path), &f.contents).expect("write");
+    }
+    let state = tmp.path().join("state.json");
+    std::fs::write(&state, state_from_hcl(&tf, &files)).expect("write");
+    let prog = tmp.path().join("prog");
+    let o = peers::run(
+        peers::accessc()
+            .args(["import", "--from-terraform"])
+            .arg(&state)
+            .arg("--org")
+            .arg(ex.join("org.json"))
+            .arg("-o")
+            .arg(&prog),
+        None,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let identity = std::fs::read_to_string(prog.join("identity.access")).expect("identity");
+    assert!(identity.contains("aws-team-a-engineers"), "{identity}");
+    let grants = std::fs::read_to_string(prog.join("grants.access")).expect("grants");
+    assert!(!grants.contains("\"111111111111\""), "{grants}");
+    let back = build_ir(&prog, tmp.path());
+    assert_eq!(ir_assignments(&back), ir_assignments(&ir));
+}
