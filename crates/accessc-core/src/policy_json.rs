@@ -23,10 +23,13 @@
 //! What does matter and is kept: the case of element names (`Effect`,
 //! `Action`) and of condition operators (`StringEquals` is not
 //! `stringequals`: IAM rejects the latter), `Effect`'s value, resources (ARNs
-//! are case-sensitive), condition value case, and `Version`. An absent
-//! `Version` is `2008-10-17`, IAM's default, under which policy variables are
-//! not substituted: so no `Version` equals `"Version": "2008-10-17"` and
-//! differs from `"2012-10-17"`.
+//! are case-sensitive), condition value case, and `Version` where it
+//! matters. An absent `Version` is `2008-10-17`, IAM's default, under which
+//! policy variables are not substituted: a document holding a `${…}` without
+//! `Version` equals it with `"Version": "2008-10-17"` and differs from it
+//! with `"2012-10-17"`. A document holding no `${…}` reads the same under
+//! both, so absent, `2008-10-17` and `2012-10-17` normalize to `2012-10-17`
+//! there (another `Version` is kept as written).
 
 use serde_json::{Map, Value};
 use std::fmt;
@@ -88,7 +91,26 @@ pub fn normalize_value(doc: &Value) -> Result<Value, NotAPolicy> {
     if !out.contains_key("Version") {
         out.insert("Version".into(), Value::String(DEFAULT_VERSION.into()));
     }
+    // The two versions read a document differently only where a policy
+    // variable appears (`${…}` is literal text under 2008-10-17).
+    let known = matches!(
+        out.get("Version").and_then(Value::as_str),
+        Some(VERSION | DEFAULT_VERSION)
+    );
+    if known && !out.get("Statement").is_some_and(has_variable) {
+        out.insert("Version".into(), Value::String(VERSION.into()));
+    }
     Ok(sort_keys(Value::Object(out)))
+}
+
+/// Whether a string anywhere in `v` holds a policy variable (`${`).
+fn has_variable(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains("${"),
+        Value::Array(items) => items.iter().any(has_variable),
+        Value::Object(m) => m.iter().any(|(k, v)| k.contains("${") || has_variable(v)),
+        _ => false,
+    }
 }
 
 /// Whether two policy texts are the same policy to IAM (see [`normalize`]).
@@ -303,8 +325,6 @@ mod tests {
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{"stringequals":{"aws:username":"john"}}}]}"#,
             // Action against NotAction.
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{"StringEquals":{"aws:username":"john"}}}]}"#,
-            // Version.
-            r#"{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{"StringEquals":{"aws:username":"john"}}}]}"#,
             // One more action.
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::b/*","Condition":{"StringEquals":{"aws:username":"john"}}}]}"#,
         ] {
@@ -314,7 +334,16 @@ mod tests {
 
     #[test]
     fn absent_version_is_iams_default() {
-        let stmt = r#""Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]"#;
+        // Without a policy variable, the versions read the same.
+        let plain = r#""Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]"#;
+        for v in [
+            "",
+            r#""Version":"2008-10-17","#,
+            r#""Version":"2012-10-17","#,
+        ] {
+            assert!(same(&format!("{{{plain}}}"), &format!("{{{v}{plain}}}")));
+        }
+        let stmt = r#""Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::home/${aws:username}/*"}]"#;
         let none = format!("{{{stmt}}}");
         assert!(same(
             &none,
@@ -343,7 +372,7 @@ mod tests {
                 .ok()
                 .as_deref(),
             Some(
-                r#"{"Statement":[{"Action":["s3:get*"],"Effect":"Allow","Resource":["*"]}],"Version":"2008-10-17"}"#
+                r#"{"Statement":[{"Action":["s3:get*"],"Effect":"Allow","Resource":["*"]}],"Version":"2012-10-17"}"#
             )
         );
     }

@@ -38,6 +38,7 @@ fn resource() -> impl Strategy<Value = String> {
         "arn:aws:s3:::Bucket/*",
         "arn:aws:iam::111122223333:role/app",
         "arn:aws:ec2:*:*:instance/*",
+        "arn:aws:s3:::home/${aws:username}/*",
     ])
     .prop_map(str::to_string)
 }
@@ -254,6 +255,14 @@ fn mutate(p: &Policy, which: usize) -> Option<Policy> {
             *s.resources.first_mut()? = r;
         }
         4 => {
+            // The version matters only where a policy variable appears.
+            let variable = q
+                .statements
+                .iter()
+                .any(|s| s.resources.iter().any(|r| r.contains("${")));
+            if !variable {
+                return None;
+            }
             q.version = match q.version {
                 Some("2012-10-17") => None,
                 _ => Some("2012-10-17"),

@@ -432,14 +432,14 @@ fn control_tower_sets_are_never_to_adopt() {
 fn a_live_policy_spelled_differently_is_no_change() {
     let mut ps = set("Dev");
     ps.inline_policy = Some(
-        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}"#
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":"arn:aws:s3:::home/${aws:username}/*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}"#
             .into(),
     );
     let mut have = live_of(&ps);
     // What AWS may hand back: one statement as an object, the list in
     // another order, the key in another case, the value a JSON boolean.
     have.inline_policy = Some(
-        r#"{"Statement":{"Condition":{"Bool":{"AWS:SecureTransport":true}},"Resource":["*"],"Action":["s3:listbucket","s3:GetObject"],"Effect":"Allow"},"Version":"2012-10-17"}"#
+        r#"{"Statement":{"Condition":{"Bool":{"AWS:SecureTransport":true}},"Resource":["arn:aws:s3:::home/${aws:username}/*"],"Action":["s3:listbucket","s3:GetObject"],"Effect":"Allow"},"Version":"2012-10-17"}"#
             .into(),
     );
     let ir = ir_with(vec![ps.clone()], vec![grant("Dev", "111111111111")]);
@@ -447,9 +447,10 @@ fn a_live_policy_spelled_differently_is_no_change() {
     let p = plan(&ir, &live, PlanOptions::default());
     assert!(!p.has_changes(), "{}", render_human(&p));
 
-    // Without the Version, IAM reads the document under 2008-10-17: a change.
+    // Without the Version, IAM reads the document under 2008-10-17, where
+    // `${aws:username}` is literal text: a change.
     have.inline_policy = Some(
-        r#"{"Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}"#
+        r#"{"Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":"arn:aws:s3:::home/${aws:username}/*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}"#
             .into(),
     );
     let live = live_with(vec![have], &[("Dev", "g-devs", "111111111111")]);
