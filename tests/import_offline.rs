@@ -74,10 +74,10 @@ fn assignment_set(m: &ImportModel) -> BTreeSet<(String, PrincipalType, String, S
         .iter()
         .map(|a| {
             (
-                a.permission_set.clone(),
+                a.permission_set.to_string(),
                 a.principal_type,
                 a.principal_id.clone(),
-                a.account_id.clone(),
+                a.account_id.to_string(),
             )
         })
         .collect()
@@ -334,7 +334,9 @@ fn ir_with_ids(path: &Path) -> Ir {
         ids.insert((p.kind, p.name.clone()), id);
     }
     for a in &mut ir.assignments {
-        a.principal_id = ids.get(&(a.principal_type, a.principal.clone())).cloned();
+        a.principal_id = ids
+            .get(&(a.principal_type, a.principal.to_string()))
+            .map(|id| id.as_str().into());
     }
     ir
 }
@@ -379,10 +381,10 @@ fn accessc_cloudformation_output_imports_to_the_irs_sets_and_assignments() {
                 .iter()
                 .map(|a| {
                     (
-                        a.permission_set.clone(),
+                        a.permission_set.to_string(),
                         a.principal_type,
-                        a.principal_id.clone().expect("id"),
-                        a.account_id.clone(),
+                        a.principal_id.clone().expect("id").to_string(),
+                        a.account_id.to_string(),
                     )
                 })
                 .collect();
@@ -676,10 +678,10 @@ fn terraform_state_of_the_backends_resources_imports_to_the_irs_sets_and_assignm
             .iter()
             .map(|a| {
                 (
-                    a.permission_set.clone(),
+                    a.permission_set.to_string(),
                     a.principal_type,
-                    a.principal_id.clone().expect("id"),
-                    a.account_id.clone(),
+                    a.principal_id.clone().expect("id").to_string(),
+                    a.account_id.to_string(),
                 )
             })
             .collect();
@@ -793,10 +795,10 @@ fn assert_round_trip(model: &ImportModel, what: &str) {
         .iter()
         .map(|a| {
             (
-                a.permission_set.clone(),
+                a.permission_set.to_string(),
                 a.principal_type,
-                a.principal_id.clone().expect("pinned id"),
-                a.account_id.clone(),
+                a.principal_id.clone().expect("pinned id").to_string(),
+                a.account_id.to_string(),
             )
         })
         .collect();
@@ -1065,10 +1067,10 @@ fn ir_assignments(ir: &Ir) -> BTreeSet<(String, PrincipalType, String, String)> 
         .iter()
         .map(|a| {
             (
-                a.permission_set.clone(),
+                a.permission_set.to_string(),
                 a.principal_type,
-                a.principal_id.clone().expect("pinned id"),
-                a.account_id.clone(),
+                a.principal_id.clone().expect("pinned id").to_string(),
+                a.account_id.to_string(),
             )
         })
         .collect()
