@@ -35,6 +35,19 @@ pub struct Checking<'a> {
     pub consequence: &'a str,
 }
 
+impl<'a> Checking<'a> {
+    /// How a command that writes or shows something checks its program: a
+    /// program with any error, an expired grant included, stops it.
+    pub fn strict(allow_outside_root: bool, today: Today, consequence: &'a str) -> Self {
+        Checking {
+            load: LoadOptions { allow_outside_root },
+            today,
+            expired_grants_ok: false,
+            consequence,
+        }
+    }
+}
+
 /// Loads, checks and lowers the program to the IR; the rest is freed. When
 /// the program has errors (other than the tolerated ones) they are rendered
 /// on standard error and the command exits 1.
@@ -46,19 +59,11 @@ pub fn checked_ir(path: &Path, how: &Checking, timer: &StageTimer) -> Result<Ir,
 
 /// [`checked_ir`] of a program already loaded.
 pub fn checked_ir_of(program: Program, how: &Checking, timer: &StageTimer) -> Result<Ir, ExitCode> {
-    let checked = check(&program, &CheckOptions { today: how.today });
-    timer.lap("check");
-    let model = if how.expired_grants_ok {
-        checked.checked_model_with_expired_grants()
-    } else {
-        checked.checked_model()
-    };
-    let Some(model) = model else {
-        return Err(stop_on_errors(&program, &checked, how));
-    };
-    let ir = accessc_core::model_to_ir::lower(model);
+    // The checker's results are freed when `on_model` returns.
+    let ir = on_model(&program, how, timer, |_, model| {
+        accessc_core::model_to_ir::lower(model)
+    })?;
     // The IR is all the backends read: free the rest first.
-    drop(checked);
     drop(program);
     timer.lap("lower to IR");
     Ok(ir)
@@ -76,7 +81,21 @@ pub fn with_checked_model<T>(
 ) -> Result<T, ExitCode> {
     let program = load(path, &how.load)?;
     timer.lap("load and parse");
-    let checked = check(&program, &CheckOptions { today: how.today });
+    let out = on_model(&program, how, timer, view)?;
+    timer.lap("view");
+    Ok(out)
+}
+
+/// Checks a loaded program and runs `then` on its checked model; when the
+/// program has errors (other than the tolerated ones) they are rendered on
+/// standard error and the command exits 1 without running `then`.
+fn on_model<T>(
+    program: &Program,
+    how: &Checking,
+    timer: &StageTimer,
+    then: impl FnOnce(&Program, CheckedModel<'_>) -> T,
+) -> Result<T, ExitCode> {
+    let checked = check(program, &CheckOptions { today: how.today });
     timer.lap("check");
     let model = if how.expired_grants_ok {
         checked.checked_model_with_expired_grants()
@@ -84,11 +103,9 @@ pub fn with_checked_model<T>(
         checked.checked_model()
     };
     let Some(model) = model else {
-        return Err(stop_on_errors(&program, &checked, how));
+        return Err(stop_on_errors(program, &checked, how));
     };
-    let out = view(&program, model);
-    timer.lap("view");
-    Ok(out)
+    Ok(then(program, model))
 }
 
 /// Renders the diagnostics on standard error, says what was not done, exit 1.

@@ -2,7 +2,6 @@
 //! CloudFormation, Terraform) or what its users need (AWS CLI profiles)
 //! into the output directory, and only there.
 
-use accessc_core::load::LoadOptions;
 use accessc_core::Today;
 use clap::{Args, ValueEnum};
 use std::path::{Path, PathBuf};
@@ -66,14 +65,11 @@ enum TemplateFormat {
 
 pub fn run(args: BuildArgs) -> ExitCode {
     let timer = StageTimer::new();
-    let how = Checking {
-        load: LoadOptions {
-            allow_outside_root: args.allow_outside_root,
-        },
-        today: args.today.unwrap_or_else(Today::now),
-        expired_grants_ok: false,
-        consequence: "nothing was written",
-    };
+    let how = Checking::strict(
+        args.allow_outside_root,
+        args.today.unwrap_or_else(Today::now),
+        "nothing was written",
+    );
     let ir = match program::checked_ir(&args.path, &how, &timer) {
         Ok(ir) => ir,
         Err(code) => return code,

@@ -1,7 +1,6 @@
 //! `accessc matrix PATH -o access.html`: check a program and write the access
 //! matrix, one self-contained HTML page (`docs/matrix.md`).
 
-use accessc_core::load::LoadOptions;
 use accessc_core::Today;
 use clap::Args;
 use std::path::PathBuf;
@@ -37,14 +36,7 @@ fn is_matrix_page(head: &[u8]) -> bool {
 pub fn run(args: MatrixArgs) -> ExitCode {
     let timer = StageTimer::new();
     let today = args.today.unwrap_or_else(Today::now);
-    let how = Checking {
-        load: LoadOptions {
-            allow_outside_root: args.allow_outside_root,
-        },
-        today,
-        expired_grants_ok: false,
-        consequence: "nothing was written",
-    };
+    let how = Checking::strict(args.allow_outside_root, today, "nothing was written");
     let ir = match program::checked_ir(&args.path, &how, &timer) {
         Ok(ir) => ir,
         Err(code) => return code,

@@ -1,7 +1,6 @@
 //! `accessc roles`: the IAM role names and ARNs IAM Identity Center gives
 //! each function's permission set in the accounts it is assigned in.
 
-use accessc_core::load::LoadOptions;
 use accessc_core::Today;
 use accessc_views::roles;
 use clap::{Args, ValueEnum};
@@ -35,14 +34,11 @@ enum Format {
 
 pub fn run(args: RolesArgs) -> ExitCode {
     let timer = StageTimer::new();
-    let how = Checking {
-        load: LoadOptions {
-            allow_outside_root: args.allow_outside_root,
-        },
-        today: args.today.unwrap_or_else(Today::now),
-        expired_grants_ok: false,
-        consequence: "no role is shown",
-    };
+    let how = Checking::strict(
+        args.allow_outside_root,
+        args.today.unwrap_or_else(Today::now),
+        "no role is shown",
+    );
     let ir = match program::checked_ir(&args.path, &how, &timer) {
         Ok(ir) => ir,
         Err(code) => return code,

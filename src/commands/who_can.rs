@@ -1,7 +1,6 @@
 //! `accessc who-can`: who reaches which account with which function, and
 //! through which grant, from the checked program.
 
-use accessc_core::load::LoadOptions;
 use accessc_core::Today;
 use accessc_views::who_can::{self, Query, UnknownName};
 use clap::{Args, ValueEnum};
@@ -54,14 +53,11 @@ enum Format {
 
 pub fn run(args: WhoCanArgs) -> ExitCode {
     let timer = StageTimer::new();
-    let how = Checking {
-        load: LoadOptions {
-            allow_outside_root: args.allow_outside_root,
-        },
-        today: args.today.unwrap_or_else(Today::now),
-        expired_grants_ok: false,
-        consequence: "no access is shown",
-    };
+    let how = Checking::strict(
+        args.allow_outside_root,
+        args.today.unwrap_or_else(Today::now),
+        "no access is shown",
+    );
     let query = Query {
         account: args.account,
         ou: args.ou,
