@@ -995,6 +995,39 @@ fn bad_offline_input_is_one_message_exit_2_and_nothing_written() {
     }
 }
 
+/// A template directory is untrusted: a symbolic link planted in it (here to
+/// a template outside it, whose text marks it) is not followed, and nothing
+/// of the linked file reaches the program or the terminal.
+#[cfg(unix)]
+#[test]
+fn a_link_planted_in_a_template_directory_is_not_followed() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let t = tmp.path();
+    let dir = t.join("templates");
+    std::fs::create_dir(&dir).expect("mkdir");
+    let set = |name: &str| {
+        format!(
+            "Resources:\n  S:\n    Type: AWS::SSO::PermissionSet\n    Properties:\n      InstanceArn: {INSTANCE}\n      Name: {name}\n"
+        )
+    };
+    std::fs::write(dir.join("dev.yaml"), set("Dev")).expect("write");
+    std::fs::write(t.join("outside.yaml"), set("OutsideMarker")).expect("write");
+    std::os::unix::fs::symlink(t.join("outside.yaml"), dir.join("planted.yaml")).expect("link");
+    let out_dir = t.join("out");
+    let (out, written) = import(
+        &[std::ffi::OsStr::new("--from-cfn"), dir.as_os_str()],
+        &out_dir,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(written);
+    assert!(!stderr.contains("OutsideMarker"), "{stderr}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("OutsideMarker"));
+    let functions = std::fs::read_to_string(out_dir.join("functions.access")).expect("read");
+    assert!(functions.contains("Dev"), "{functions}");
+    assert!(!functions.contains("OutsideMarker"), "{functions}");
+}
+
 /// The IR `accessc build --target ir` makes of a program directory.
 fn build_ir(prog: &Path, tmp: &Path) -> Ir {
     let ir_dir = tmp.join("ir");
