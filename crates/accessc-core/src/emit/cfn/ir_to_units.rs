@@ -5,8 +5,8 @@
 
 use super::names::{name_part, pascal, plain, stable_hash, stable_id, Claims, MAX_ID_LEN};
 use super::template::{
-    render, AssignedAccount, AssignedPrincipal, AssignedSet, AssignmentResource, Param,
-    PrincipalRef, Resource, Unit,
+    render, AssignedAccount, AssignedGrant, AssignedPrincipal, AssignedSet, AssignmentResource,
+    AssignmentUnit, Param, PrincipalRef, Unit,
 };
 use super::CfnFormat;
 use crate::ir::{
@@ -195,25 +195,43 @@ pub fn build(ir: &Ir, format: CfnFormat) -> Units {
 }
 
 /// The assignment units, per permission set in IR order (its readable id,
-/// its name, its units), and the errors found.
+/// its name, its units), and the errors found: among them, two assignments
+/// that would share one logical ID.
 #[allow(clippy::type_complexity)]
 pub fn build_assignments(
     ir: &Ir,
     units: &Units,
     format: CfnFormat,
-) -> (Vec<(String, String, Vec<Unit>)>, Vec<String>) {
+) -> (Vec<(String, String, Vec<AssignmentUnit>)>, Vec<String>) {
+    build_assignments_with(ir, units, format, fx_hash)
+}
+
+/// The hash a logical ID is known by in the clash check.
+fn fx_hash(id: &str) -> u64 {
+    std::hash::BuildHasher::hash_one(
+        &std::hash::BuildHasherDefault::<rustc_hash::FxHasher>::default(),
+        id,
+    )
+}
+
+/// [`build_assignments`], the logical IDs known by `hash` in the clash check.
+#[allow(clippy::type_complexity)]
+fn build_assignments_with(
+    ir: &Ir,
+    units: &Units,
+    format: CfnFormat,
+    hash: fn(&str) -> u64,
+) -> (Vec<(String, String, Vec<AssignmentUnit>)>, Vec<String>) {
     let mut cx = Ctx::new(
         ir,
         format,
         units.ps_ids.clone(),
         units.principal_param_names.clone(),
     );
-    let (assignment_ids, mut clashes) = assignment_ids(ir, &cx.ps_ids);
-    cx.errors.append(&mut clashes);
     // Each permission set's list is made at its final size: grown by
     // doubling, hundreds of thousands of units would leave up to half of
     // their room unused.
-    let mut by_ps: BTreeMap<&str, Vec<Unit>> = BTreeMap::new();
+    let mut by_ps: BTreeMap<&str, Vec<AssignmentUnit>> = BTreeMap::new();
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for a in &ir.assignments {
         *counts.entry(a.permission_set.as_str()).or_default() += 1;
@@ -222,12 +240,20 @@ pub fn build_assignments(
         by_ps.insert(ps, Vec::with_capacity(n));
     }
     let mut shared = Shared::new(ir);
-    for (a, id) in ir.assignments.iter().zip(assignment_ids) {
+    let mut ids = IdClaims::new(ir.assignments.len(), hash);
+    let mut id = String::new();
+    for (i, a) in ir.assignments.iter().enumerate() {
+        let resource = cx.assignment_resource(a, &mut shared);
+        resource.write_logical_id(&mut id);
+        ids.claim(i, &id, &cx, &mut shared);
+        let hash = stable_hash(&[a.principal_type.as_str(), &a.principal, &a.account_id]);
         by_ps
             .entry(a.permission_set.as_str())
             .or_default()
-            .push(cx.assignment_unit(a, id, &mut shared));
+            .push(AssignmentUnit::new(resource, hash, &id));
     }
+    cx.errors.append(&mut ids.errors);
+    drop(ids);
     let mut assignments = Vec::new();
     for p in &ir.permission_sets {
         if let Some(units) = by_ps.remove(p.name.as_str()) {
@@ -261,69 +287,79 @@ fn body_id(body: &PolicyBody) -> String {
     pascal(body.as_str())
 }
 
-/// `AssignmentAppDeveloperAwsTeamAEngineers111111111111`; users get `User`
-/// before their name. In the order of `ir.assignments`; with the errors for
-/// two assignments that would share one.
-fn assignment_ids(ir: &Ir, ps_ids: &HashMap<String, String>) -> (Vec<String>, Vec<String>) {
-    let mut principal_parts: FxHashMap<(PrincipalType, &str), String> = FxHashMap::default();
-    let ids: Vec<String> = ir
-        .assignments
-        .iter()
-        .map(|a| {
-            let ps = ps_ids
-                .get(a.permission_set.as_str())
-                .cloned()
-                .unwrap_or_else(|| name_part(&a.permission_set));
-            let who = principal_parts
-                .entry((a.principal_type, a.principal.as_str()))
-                .or_insert_with(|| {
-                    let kind = match a.principal_type {
-                        PrincipalType::Group => "",
-                        PrincipalType::User => "User",
-                    };
-                    format!("{kind}{}", name_part(&a.principal))
-                });
-            let mut cand = format!("Assignment{ps}{who}{}", a.account_id);
-            if cand.len() <= MAX_ID_LEN {
-                // Held until its template is written: no room to spare.
-                cand.shrink_to_fit();
-                cand
-            } else {
-                stable_id(&cand, false, &assignment_key(a), MAX_ID_LEN)
-            }
-        })
-        .collect();
-    // With hundreds of thousands of assignments, only the index of each
-    // holder is kept; messages are made for clashes alone.
-    let mut errors = Vec::new();
-    let mut taken: FxHashMap<&str, usize> = FxHashMap::default();
-    taken.reserve(ids.len());
-    for (i, id) in ids.iter().enumerate() {
-        if let Some(&j) = taken.get(id.as_str()) {
-            let (Some(a), Some(b)) = (ir.assignments.get(j), ir.assignments.get(i)) else {
-                continue;
-            };
-            if assignment_key(a) != assignment_key(b) {
-                let who = |a: &Assignment| {
-                    format!(
-                        "the assignment of `{}` to {} `{}` in `{}`",
-                        a.permission_set,
-                        a.principal_type.as_str().to_lowercase(),
-                        a.principal,
-                        a.account_id
-                    )
-                };
-                errors.push(format!(
-                    "{} and {} would both have the logical ID `{id}`: rename one of them (docs/cloudformation.md, \"Stable names\")",
-                    who(b),
-                    who(a)
-                ));
-            }
-        } else {
-            taken.insert(id, i);
+/// Who holds each assignment logical ID, and every ID two assignments would
+/// share. With a million assignments the IDs are not kept: only a hash of
+/// each, with the index of its first holder; an ID is made again from its
+/// holder's records when another one's hash is the same.
+struct IdClaims {
+    /// Hash of an ID → index in `ir.assignments` of its first holder.
+    taken: FxHashMap<u64, usize>,
+    /// IDs whose hash another ID took first → index of their first holder.
+    spilled: FxHashMap<String, usize>,
+    /// The ID of an earlier holder, made again.
+    other: String,
+    hash: fn(&str) -> u64,
+    errors: Vec<String>,
+}
+
+impl IdClaims {
+    fn new(n: usize, hash: fn(&str) -> u64) -> IdClaims {
+        let mut taken = FxHashMap::default();
+        taken.reserve(n);
+        IdClaims {
+            taken,
+            spilled: FxHashMap::default(),
+            other: String::new(),
+            hash,
+            errors: Vec::new(),
         }
     }
-    (ids, errors)
+
+    /// Records that assignment `i` has logical ID `id`; an error when an
+    /// earlier assignment of another key has it too.
+    fn claim<'a>(&mut self, i: usize, id: &str, cx: &Ctx<'a>, shared: &mut Shared<'a>) {
+        let hash = (self.hash)(id);
+        let holder = match self.taken.get(&hash) {
+            None => {
+                self.taken.insert(hash, i);
+                return;
+            }
+            Some(&j) => {
+                self.other.clear();
+                if let Some(b) = cx.ir.assignments.get(j) {
+                    cx.assignment_resource(b, shared)
+                        .write_logical_id(&mut self.other);
+                }
+                if self.other == id {
+                    j
+                } else if let Some(&k) = self.spilled.get(id) {
+                    k
+                } else {
+                    self.spilled.insert(id.to_string(), i);
+                    return;
+                }
+            }
+        };
+        let (Some(a), Some(b)) = (cx.ir.assignments.get(holder), cx.ir.assignments.get(i)) else {
+            return;
+        };
+        if assignment_key(a) != assignment_key(b) {
+            let who = |a: &Assignment| {
+                format!(
+                    "the assignment of `{}` to {} `{}` in `{}`",
+                    a.permission_set,
+                    a.principal_type.as_str().to_lowercase(),
+                    a.principal,
+                    a.account_id
+                )
+            };
+            self.errors.push(format!(
+                "{} and {} would both have the logical ID `{id}`: rename one of them (docs/cloudformation.md, \"Stable names\")",
+                who(b),
+                who(a)
+            ));
+        }
+    }
 }
 
 /// Values many assignments share, made once.
@@ -337,6 +373,8 @@ struct Shared<'a> {
     sets: FxHashMap<&'a str, Arc<AssignedSet>>,
     accounts: FxHashMap<&'a str, Arc<AssignedAccount>>,
     dates: FxHashMap<Date, Arc<str>>,
+    /// By owner and date; an assignment with neither has none.
+    grants: FxHashMap<(Option<&'a str>, Option<Date>), Arc<AssignedGrant>>,
     /// The parameter list of an assignment, by its principal's parameter.
     params: FxHashMap<Option<Arc<str>>, Arc<[Arc<str>]>>,
 }
@@ -352,6 +390,7 @@ impl<'a> Shared<'a> {
             sets: FxHashMap::default(),
             accounts: FxHashMap::default(),
             dates: FxHashMap::default(),
+            grants: FxHashMap::default(),
             params: FxHashMap::default(),
         }
     }
@@ -432,9 +471,15 @@ impl<'a> Shared<'a> {
             return p.clone();
         }
         let (name, id) = self.principal(cx, a);
+        let kind = match a.principal_type {
+            PrincipalType::Group => "",
+            PrincipalType::User => "User",
+        };
         let p = Arc::new(AssignedPrincipal {
             principal_type: a.principal_type,
             name,
+            part: Arc::from(format!("{kind}{}", name_part(&a.principal))),
+            params: self.params(&id),
             id,
         });
         self.assigned.insert(key, p.clone());
@@ -446,12 +491,32 @@ impl<'a> Shared<'a> {
         if let Some(e) = self.sets.get(permission_set) {
             return e.clone();
         }
+        let part = cx.ps_id(permission_set);
         let e = Arc::new(AssignedSet {
+            name: Arc::from(permission_set),
             instance_arn: self.instance_arn.clone(),
-            export: Arc::from(export_name(&cx.ps_id(permission_set))),
+            export: Arc::from(export_name(&part)),
+            part: Arc::from(part),
         });
         self.sets.insert(permission_set, e.clone());
         e
+    }
+
+    /// The grant's owner and date, one record per distinct pair.
+    fn grant(&mut self, a: &'a Assignment) -> Option<Arc<AssignedGrant>> {
+        if a.owner.is_none() && a.until.is_none() {
+            return None;
+        }
+        let key = (a.owner.as_deref(), a.until);
+        if let Some(g) = self.grants.get(&key) {
+            return Some(g.clone());
+        }
+        let g = Arc::new(AssignedGrant {
+            owner: a.owner.as_ref().map(|o| o.as_arc().clone()),
+            until: a.until.map(|d| self.until(d)),
+        });
+        self.grants.insert(key, g.clone());
+        Some(g)
     }
 
     /// The account's record: its id and name.
@@ -806,28 +871,18 @@ impl<'ir> Ctx<'ir> {
         ))
     }
 
-    fn assignment_unit<'a>(
+    /// The assignment's compact resource, from records shared with the
+    /// assignments of the same principal, set, account and grant.
+    fn assignment_resource(
         &self,
-        a: &'a Assignment,
-        logical: String,
-        shared: &mut Shared<'a>,
-    ) -> Unit {
-        let principal = shared.assigned_principal(self, a);
-        let params = shared.params(&principal.id);
-        let resource = AssignmentResource {
-            principal,
+        a: &'ir Assignment,
+        shared: &mut Shared<'ir>,
+    ) -> AssignmentResource {
+        AssignmentResource {
+            principal: shared.assigned_principal(self, a),
             set: shared.set(self, &a.permission_set),
             account: shared.account(self.ir, &a.account_id),
-            owner: a.owner.as_ref().map(|o| o.as_arc().clone()),
-            until: a.until.map(|d| shared.until(d)),
-        };
-        let size = resource.len_bound(&logical);
-        Unit {
-            hash: stable_hash(&[a.principal_type.as_str(), &a.principal, &a.account_id]),
-            resources: vec![(logical, Resource::Assignment(resource))],
-            outputs: vec![],
-            params,
-            size,
+            grant: shared.grant(a),
         }
     }
 
@@ -954,4 +1009,116 @@ pub fn break_glass_filter_pattern(name: &str) -> String {
 /// The role-ARN glob of the filter pattern: `*/AWSReservedSSO_<name>_*`.
 pub fn break_glass_role_glob(name: &str) -> String {
     format!("*/AWSReservedSSO_{name}_*")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{Instance, SessionDuration};
+
+    fn ir(assignments: &[(&str, PrincipalType, &str, &str)]) -> Ir {
+        let mut sets: Vec<&str> = assignments.iter().map(|a| a.0).collect();
+        sets.sort();
+        sets.dedup();
+        let set = |name: &str| PermissionSet {
+            name: name.into(),
+            function: name.into(),
+            description: None,
+            session_duration: SessionDuration::from_minutes(60),
+            relay_state: None,
+            managed_policies: vec![],
+            customer_managed_policies: vec![],
+            permissions_boundary: None,
+            inline_policy: None,
+            tags: vec![],
+            break_glass: None,
+        };
+        Ir {
+            instance: Instance {
+                region: Some("eu-west-1".into()),
+                ..Instance::default()
+            },
+            permission_sets: sets.into_iter().map(set).collect(),
+            assignments: assignments
+                .iter()
+                .map(|&(set, kind, who, account)| Assignment {
+                    permission_set: set.into(),
+                    principal_type: kind,
+                    principal: who.into(),
+                    principal_id: None,
+                    account_id: account.into(),
+                    until: None,
+                    owner: None,
+                })
+                .collect(),
+            ..Ir::default()
+        }
+    }
+
+    /// The logical IDs of the assignment units, and the errors, with IDs
+    /// known by `hash` in the clash check.
+    fn ids_and_errors(ir: &Ir, hash: fn(&str) -> u64) -> (Vec<String>, Vec<String>) {
+        let units = build(ir, CfnFormat::Yaml);
+        let (by_set, errors) = build_assignments_with(ir, &units, CfnFormat::Yaml, hash);
+        let ids = by_set
+            .iter()
+            .flat_map(|(_, _, list)| list.iter().map(|a| a.resource.logical_id()))
+            .collect();
+        (ids, errors)
+    }
+
+    #[test]
+    fn logical_ids_are_made_from_the_records() {
+        let long = "a".repeat(300);
+        let ir = ir(&[
+            ("Dev", PrincipalType::Group, "team-a", "111111111111"),
+            ("Dev", PrincipalType::User, "jane", "111111111111"),
+            ("Dev", PrincipalType::Group, "Ops_Admin", "111111111111"),
+            ("Dev", PrincipalType::Group, &long, "111111111111"),
+        ]);
+        let (ids, errors) = ids_and_errors(&ir, fx_hash);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(ids[0], "AssignmentDevTeamA111111111111");
+        assert_eq!(ids[1], "AssignmentDevUserJane111111111111");
+        assert_eq!(
+            ids[2],
+            format!("AssignmentDev{}111111111111", name_part("Ops_Admin"))
+        );
+        let cand = format!("AssignmentDevA{}111111111111", &long[1..]);
+        let key = format!("Dev\u{1f}GROUP\u{1f}{long}\u{1f}111111111111");
+        assert_eq!(ids[3], stable_id(&cand, false, &key, MAX_ID_LEN));
+        assert_eq!(ids[3].len(), MAX_ID_LEN);
+    }
+
+    #[test]
+    fn two_assignments_of_one_logical_id_are_an_error_whatever_the_hash() {
+        // `App` + `dev-ops` and `AppDev` + `ops` read the same; the third
+        // assignment repeats the first (one resource, no clash).
+        let ir = ir(&[
+            ("App", PrincipalType::Group, "dev-ops", "111111111111"),
+            ("App", PrincipalType::Group, "devs", "111111111111"),
+            ("AppDev", PrincipalType::Group, "ops", "111111111111"),
+            ("App", PrincipalType::Group, "dev-ops", "111111111111"),
+            ("AppDev", PrincipalType::Group, "ops", "222222222222"),
+            ("AppDevOps", PrincipalType::User, "x", "111111111111"),
+            ("AppDevOps", PrincipalType::Group, "user-x", "111111111111"),
+        ]);
+        let expected = vec![
+            "the assignment of `AppDev` to group `ops` in `111111111111` and the assignment of \
+             `App` to group `dev-ops` in `111111111111` would both have the logical ID \
+             `AssignmentAppDevOps111111111111`: rename one of them (docs/cloudformation.md, \"Stable names\")"
+                .to_string(),
+            "the assignment of `AppDevOps` to group `user-x` in `111111111111` and the assignment of \
+             `AppDevOps` to user `x` in `111111111111` would both have the logical ID \
+             `AssignmentAppDevOpsUserX111111111111`: rename one of them (docs/cloudformation.md, \"Stable names\")"
+                .to_string(),
+        ];
+        let (ids, errors) = ids_and_errors(&ir, fx_hash);
+        assert_eq!(errors, expected);
+        // Every ID known by one hash: clashes are told apart by the IDs
+        // themselves, made again from their holders' records.
+        let (same_ids, same_errors) = ids_and_errors(&ir, |_| 0);
+        assert_eq!(same_errors, expected);
+        assert_eq!(same_ids, ids);
+    }
 }

@@ -318,6 +318,7 @@ pub fn prepare_cfn(
             description: description.into(),
             home_region,
             units: list,
+            assignments: Vec::new(),
             chains: 0,
         };
         sets.add(stage, base, t, &params, format);
@@ -333,7 +334,8 @@ pub fn prepare_cfn(
             let t = Template {
                 description: format!("accessc: account assignments of permission set {name} (stage 3 of the deploy order)"),
                 home_region: region.clone(),
-                units: list,
+                units: Vec::new(),
+                assignments: list,
                 chains,
             };
             assignments.add(
@@ -417,7 +419,7 @@ impl Prepared {
                 format!("{base}-{bucket}")
             };
             let file = format!("{stem}.template.{}", format.extension());
-            if t.units.len() == 1 {
+            if t.unit_count() == 1 {
                 if let Some(why) = split::over_limit(&t, params) {
                     self.errors
                         .push(format!("`{file}` cannot be split further and has {why}"));
@@ -481,36 +483,38 @@ fn guard_inputs(
 ) {
     let mut embedded = Vec::new();
     let mut shapes: Vec<((String, String), (String, serde_json::Value))> = Vec::new();
-    for (id, r) in t.units.iter().flat_map(|u| u.resources.iter()) {
-        if let template::Resource::Value(v) = r {
-            if let Some(body) = v
-                .pointer("/Properties/TemplateBody")
-                .and_then(|b| b.as_str())
-            {
-                embedded.push((format!("{file}#{id}"), body.to_string()));
-            }
+    let mut add_shape = |id: &str, v: serde_json::Value| {
+        let shape = |k: &str| {
+            v.pointer(&format!("/Properties/{k}"))
+                .map(|v| v.to_string())
+                .unwrap_or_default()
+        };
+        let key = (shape("PrincipalType"), shape("TargetType"));
+        if !shapes.iter().any(|(k, _)| *k == key) {
+            shapes.push((key, (format!("{stem}{id}"), v)));
+        }
+    };
+    for (id, v) in t.units.iter().flat_map(|u| u.resources.iter()) {
+        if let Some(body) = v
+            .pointer("/Properties/TemplateBody")
+            .and_then(|b| b.as_str())
+        {
+            embedded.push((format!("{file}#{id}"), body.to_string()));
         }
         if stage == Stage::Assignments {
-            // Only the first resource of each shape is turned into a value.
-            if let template::Resource::Assignment(a) = r {
-                let key = (
-                    format!("\"{}\"", a.principal.principal_type.as_str()),
-                    "\"AWS_ACCOUNT\"".to_string(),
-                );
-                if shapes.iter().any(|(k, _)| *k == key) {
-                    continue;
-                }
+            add_shape(id, v.clone());
+        }
+    }
+    if stage == Stage::Assignments {
+        let mut seen: Vec<crate::ir::PrincipalType> = Vec::new();
+        for a in &t.assignments {
+            // Only the first assignment of each shape is turned into a value.
+            let kind = a.resource.principal.principal_type;
+            if seen.contains(&kind) {
+                continue;
             }
-            let v = r.to_value();
-            let shape = |k: &str| {
-                v.pointer(&format!("/Properties/{k}"))
-                    .map(|v| v.to_string())
-                    .unwrap_or_default()
-            };
-            let key = (shape("PrincipalType"), shape("TargetType"));
-            if !shapes.iter().any(|(k, _)| *k == key) {
-                shapes.push((key, (format!("{stem}{id}"), v)));
-            }
+            seen.push(kind);
+            add_shape(&a.resource.logical_id(), a.resource.to_value());
         }
     }
     (embedded, shapes)

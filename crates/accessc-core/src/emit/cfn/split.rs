@@ -46,8 +46,8 @@ pub fn over_limit(t: &Template, params: &BTreeMap<String, Param>) -> Option<Stri
     // Parameters are shared `Arc`s: counting distinct pointers is cheap and
     // never undercounts; count names only when that is not already enough.
     let mut distinct: rustc_hash::FxHashSet<*const u8> = rustc_hash::FxHashSet::default();
-    for u in &t.units {
-        distinct.extend(u.params.iter().map(|p| p.as_ptr()));
+    for list in t.param_lists() {
+        distinct.extend(list.iter().map(|p| p.as_ptr()));
     }
     if distinct.len() > MAX_PARAMETERS {
         let parameters = t.param_names().len();
@@ -88,10 +88,10 @@ fn split_into(
     params: &BTreeMap<String, Param>,
     out: &mut Vec<(u64, Template)>,
 ) {
-    if t.units.is_empty() {
+    if t.unit_count() == 0 {
         return;
     }
-    if depth >= 64 || t.units.len() == 1 || over_limit(&t, params).is_none() {
+    if depth >= 64 || t.unit_count() == 1 || over_limit(&t, params).is_none() {
         out.push((bucket, t));
         return;
     }
@@ -99,18 +99,44 @@ fn split_into(
         description,
         home_region,
         units,
+        assignments,
         chains,
     } = t;
-    let (clear, set): (Vec<_>, Vec<_>) =
-        units.into_iter().partition(|u| (u.hash >> depth) & 1 == 0);
-    let half = |units| Template {
+    let (units_clear, units_set) = halves(units, |u| u.hash, depth);
+    let (clear, set) = halves(assignments, |a| a.hash, depth);
+    let half = |units, assignments| Template {
         description: description.clone(),
         home_region: home_region.clone(),
         units,
+        assignments,
         chains,
     };
-    split_into(bucket, depth + 1, half(clear), params, out);
-    split_into(bucket | (1u64 << depth), depth + 1, half(set), params, out);
+    split_into(bucket, depth + 1, half(units_clear, clear), params, out);
+    split_into(
+        bucket | (1u64 << depth),
+        depth + 1,
+        half(units_set, set),
+        params,
+        out,
+    );
+}
+
+/// `items` parted by bit `depth` of their hash (clear, set), each list
+/// allocated at its final length: a million assignments are parted many
+/// times over.
+fn halves<T>(items: Vec<T>, hash: impl Fn(&T) -> u64, depth: u32) -> (Vec<T>, Vec<T>) {
+    let is_set = |t: &T| (hash(t) >> depth) & 1 == 1;
+    let n_set = items.iter().filter(|t| is_set(t)).count();
+    let mut clear = Vec::with_capacity(items.len() - n_set);
+    let mut set = Vec::with_capacity(n_set);
+    for t in items {
+        if is_set(&t) {
+            set.push(t);
+        } else {
+            clear.push(t);
+        }
+    }
+    (clear, set)
 }
 
 #[cfg(test)]
@@ -134,6 +160,7 @@ mod tests {
             description: "t".into(),
             home_region: None,
             units: (0..n).map(unit).collect(),
+            assignments: Vec::new(),
             chains: 0,
         }
     }
