@@ -93,7 +93,7 @@ pub struct Org {
     pub identity_store: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct OuNode {
     pub name: String,
     /// `Workloads/NonProd`
@@ -105,7 +105,7 @@ pub struct OuNode {
     pub span: Span,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct AccountNode {
     pub name: String,
     pub id: String,
@@ -147,7 +147,7 @@ impl Org {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct PrincipalDef {
     pub kind: PrincipalKind,
     pub name: String,

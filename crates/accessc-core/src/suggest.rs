@@ -20,11 +20,32 @@ pub const SUGGESTION_BUDGET: u64 = 20_000_000;
 
 thread_local! {
     static SUGGESTION_SPENT: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// How many times the budget refused a score since the last reset.
+    static SUGGESTION_REFUSED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// Start a fresh did-you-mean budget (at the start of every check).
 pub fn reset_suggestion_budget() {
     SUGGESTION_SPENT.with(|s| s.set(0));
+    SUGGESTION_REFUSED.with(|s| s.set(0));
+}
+
+/// What the did-you-means of this check have spent so far, and how many
+/// scores the budget refused: a checker that reuses an earlier result
+/// replays what that result spent, and reuses it only when no score was
+/// refused (so every did-you-mean in it got the answer it would get now).
+pub(crate) fn suggestion_budget_state() -> (u64, u64) {
+    (
+        SUGGESTION_SPENT.with(std::cell::Cell::get),
+        SUGGESTION_REFUSED.with(std::cell::Cell::get),
+    )
+}
+
+/// Set what this check's did-you-means have spent and how many scores were
+/// refused (see [`suggestion_budget_state`]).
+pub(crate) fn set_suggestion_budget_state((spent, refused): (u64, u64)) {
+    SUGGESTION_SPENT.with(|s| s.set(spent));
+    SUGGESTION_REFUSED.with(|s| s.set(refused));
 }
 
 /// Spend `cost` comparisons of the budget; false (and nothing spent) when it
@@ -33,6 +54,7 @@ fn spend_suggestion_budget(cost: u64) -> bool {
     SUGGESTION_SPENT.with(|s| {
         let spent = s.get().saturating_add(cost);
         if spent > SUGGESTION_BUDGET {
+            SUGGESTION_REFUSED.with(|r| r.set(r.get() + 1));
             return false;
         }
         s.set(spent);

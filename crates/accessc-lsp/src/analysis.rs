@@ -7,13 +7,15 @@
 //! with a cache that reparses only the item chunks an edit touched (and
 //! nothing at all of an unchanged file). Checking then runs over the whole
 //! program, as `accessc check` does, because every rule of the language may
-//! look across files (duplicates, grants, rules, quotas). Jobs that pile up
+//! look across files (duplicates, grants, rules, quotas); but the expansion
+//! of grants and the passes over it reuse the previous check's results
+//! where their inputs did not change ([`CheckCache`]). Jobs that pile up
 //! while one runs are coalesced: only the latest input of each program is
 //! checked.
 
 use super::workspace::{path_to_uri, OverlayFs, ProgramKey, StdFiles};
 use accessc_core::ast::Module;
-use accessc_core::check::{check, CheckOptions, Checked, Today};
+use accessc_core::check::{check_reusing, CheckCache, CheckOptions, Checked, Reuse, Today};
 use accessc_core::diagnostic::Diagnostic;
 use accessc_core::load::{load_texts, load_with, LoadOptions, ParseFile, Program};
 use accessc_core::parse::incremental::{reparse_file, ParsedFile};
@@ -69,6 +71,8 @@ pub struct Timings {
     /// Item chunks in the program, and how many were parsed again.
     pub chunks: usize,
     pub reparsed: usize,
+    /// What the check reused of the previous one.
+    pub reuse: Reuse,
 }
 
 impl Analysis {
@@ -221,7 +225,7 @@ pub fn analyze(job: &Job, cache: &mut ParseCache) -> Analysis {
     let load = started.elapsed();
     let cpu_loaded = ThreadUsage::now();
     let today = job.today.unwrap_or_else(Today::now);
-    let checked = check(&program, &CheckOptions { today });
+    let checked = check_reusing(&program, &CheckOptions { today }, &mut cache.check);
     let check_time = started.elapsed() - load;
     let cpu_checked = ThreadUsage::now();
     let uris = program
@@ -258,6 +262,7 @@ pub fn analyze(job: &Job, cache: &mut ParseCache) -> Analysis {
             cpu_check: cpu_checked.since(cpu_loaded).cpu,
             chunks: cache.chunks,
             reparsed: cache.reparsed,
+            reuse: cache.check.last_use(),
         },
     }
 }
@@ -306,12 +311,14 @@ impl ThreadUsage {
     }
 }
 
-/// The last parse of every file, by name.
+/// The last parse of every file, by name, and what the last check keeps for
+/// the next.
 #[derive(Default)]
 pub struct ParseCache {
     files: HashMap<String, CachedFile>,
     chunks: usize,
     reparsed: usize,
+    check: CheckCache,
 }
 
 struct CachedFile {
@@ -347,6 +354,7 @@ impl ParseFile for ParseCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use accessc_core::check::check;
     use accessc_core::load::FreshParse;
 
     /// splitmix64: the edit sequences are a function of the seed.
@@ -436,14 +444,14 @@ mod tests {
 
     /// What `accessc check` reports on the same texts: the program loaded
     /// afresh, every file parsed from nothing.
-    fn from_scratch(job: &Job) -> Vec<Diagnostic> {
+    fn from_scratch(job: &Job) -> Checked {
         let ProgramKey::Dir(dir) = &job.key else {
             unreachable!("directory programs only")
         };
         let fs = OverlayFs::new(&job.overlay);
         let program = load_with(&fs, dir, &LoadOptions::default(), &mut FreshParse).expect("load");
         let today = job.today.expect("today");
-        check(&program, &CheckOptions { today }).diagnostics
+        check(&program, &CheckOptions { today })
     }
 
     /// Random edit sequences on every example program: after each edit, the
@@ -490,15 +498,221 @@ mod tests {
                     let want = from_scratch(&j);
                     assert_eq!(
                         format!("{:#?}", got.checked.diagnostics),
-                        format!("{want:#?}"),
+                        format!("{:#?}", want.diagnostics),
                         "{} (seed {seed}, edit {step}): {} is now:\n{new}",
                         dir.display(),
                         f.display(),
+                    );
+                    assert_eq!(
+                        expansion_of(&got.checked),
+                        expansion_of(&want),
+                        "{} (seed {seed}, edit {step})",
+                        dir.display(),
                     );
                     compared += 1;
                 }
             }
         }
         assert!(compared > 0);
+    }
+    /// What a check computes besides the diagnostics, for comparisons: the
+    /// expanded model and the symbol index.
+    fn expansion_of(c: &Checked) -> String {
+        format!(
+            "{:#?}\n{:#?}\n{:#?}",
+            c.model.grants, c.model.assignments, c.index.references
+        )
+    }
+
+    /// An organization whose grants overlap (A404), reach the management
+    /// account (A508) and accounts a boundary is not deployed to (A402),
+    /// crowd accounts over their quota (A208) and break rules (A403).
+    fn generated_program(rng: &mut Rng) -> (String, Vec<String>) {
+        let mut t = String::from("org {\n  root \"r-ab12\"\n  management \"999999999999\"\n");
+        let ous = ["Workloads/NonProd", "Workloads/Prod", "Security", "Sandbox"];
+        t.push_str("  ou Workloads \"ou-ab12-00000001\" {\n");
+        for (i, ou) in ["NonProd", "Prod"].iter().enumerate() {
+            t.push_str(&format!("    ou {ou} \"ou-ab12-0000001{i}\" {{\n"));
+            for a in 0..4 {
+                t.push_str(&format!(
+                    "      account {}-{a} \"1{i}{a:010}\"\n",
+                    ou.to_lowercase()
+                ));
+            }
+            t.push_str("    }\n");
+        }
+        t.push_str("  }\n");
+        for (i, ou) in ["Security", "Sandbox"].iter().enumerate() {
+            t.push_str(&format!("  ou {ou} \"ou-ab12-0000002{i}\" {{\n"));
+            for a in 0..3 {
+                t.push_str(&format!(
+                    "    account {}-{a} \"2{i}{a:010}\"\n",
+                    ou.to_lowercase()
+                ));
+            }
+            t.push_str("  }\n");
+        }
+        t.push_str("  account management \"999999999999\"\n}\n\n");
+        t.push_str("quotas { provisioned_per_account 4 }\n\n");
+        for g in 0..8 {
+            t.push_str(&format!("group g{g}\n"));
+        }
+        t.push_str("user u0 \"u0@example.com\"\n\n");
+        t.push_str("managed_policy Bound {\n  path \"/b/\"\n  in Workloads {\n    A: allow s3:Get* on *\n  }\n}\n\n");
+        let functions = 7;
+        for f in 0..functions {
+            let boundary = if f % 3 == 0 { "  boundary Bound\n" } else { "" };
+            t.push_str(&format!(
+                "function F{f} {{\n  session {}h\n{boundary}  allow s3:GetObject on *\n}}\n\n",
+                f % 4 + 1
+            ));
+        }
+        t.push_str("forbid F1 with F2 on Workloads\nlimit F4 to Workloads, Sandbox\n\n");
+        let targets = [
+            "root",
+            "Workloads",
+            "Workloads/NonProd",
+            "Workloads/Prod",
+            "Security",
+            "Sandbox",
+            "account management",
+            "Workloads except Workloads/Prod",
+            "root except account management",
+            "account sandbox-1, Security",
+        ];
+        let mut grants = Vec::new();
+        for _ in 0..40 {
+            let f = rng.below(functions);
+            let f2 = if rng.below(3) == 0 {
+                format!(", F{}", rng.below(functions))
+            } else {
+                String::new()
+            };
+            let p = match rng.below(10) {
+                0 => "u0".to_string(),
+                n => format!("g{}", n % 8),
+            };
+            let until = if p == "u0" {
+                " owner \"a@example.com\" until 2027-01-01"
+            } else {
+                ""
+            };
+            grants.push(format!(
+                "grant F{f}{f2} to {p} on {}{until}",
+                targets[rng.below(targets.len())]
+            ));
+        }
+        let _ = ous;
+        (t, grants)
+    }
+
+    /// Edits that keep the expansion's context (a grant changed in place, a
+    /// function's `session`, an `allow` line) and edits that change it (a
+    /// group, the org, a rule, a grant added), each followed by a check
+    /// with the worker's cache and a check from scratch: the diagnostics,
+    /// the expanded model and the symbol index are the same, and every way
+    /// of reusing the previous expansion is taken.
+    #[test]
+    fn reused_expansions_equal_those_from_scratch() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("main.access");
+        let mut counts = [0usize; 3];
+        let sequences: u64 = std::env::var("ACCESSC_DIFF_SEQUENCES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(4)
+            * 2;
+        for seed in 0..sequences {
+            let mut rng = Rng(seed ^ 0x5eed);
+            let (head, mut grants) = generated_program(&mut rng);
+            let text = |head: &str, grants: &[String]| format!("{head}{}\n", grants.join("\n"));
+            std::fs::write(&path, text(&head, &grants)).expect("write");
+            let mut head = head;
+            let mut cache = ParseCache::default();
+            let mut open: HashMap<PathBuf, Arc<str>> = HashMap::new();
+            for step in 0..30u64 {
+                let what = rng.below(10);
+                match what {
+                    // A grant replaced in place: by another grant's line,
+                    // or a target broken (an unknown OU) or mended.
+                    0..=3 => {
+                        let i = rng.below(grants.len());
+                        grants[i] = if rng.below(2) == 0 {
+                            grants[rng.below(grants.len())].clone()
+                        } else if grants[i].contains("Workloads") {
+                            grants[i].replacen("Workloads", "Workloadz", 1)
+                        } else {
+                            grants[i].replacen("Workloadz", "Workloads", 1)
+                        };
+                    }
+                    // A function's body.
+                    4 | 5 => {
+                        let f = rng.below(7);
+                        let from = format!("function F{f} {{\n  session ");
+                        if let Some(at) = head.find(&from) {
+                            let at = at + from.len();
+                            let h = if &head[at..at + 1] == "1" { "5" } else { "1" };
+                            head.replace_range(at..at + 1, h);
+                        }
+                        if rng.below(2) == 0 {
+                            head = head.replacen("s3:GetObject", "s3:PutObject", 1);
+                        }
+                    }
+                    // A group added, the org changed, a rule changed.
+                    6 => head.push_str(&format!("group extra{step}\n")),
+                    7 => head = head.replacen("account sandbox-2", "account sandbox-9", 1),
+                    8 => {
+                        head = head.replacen(
+                            "limit F4 to Workloads, Sandbox",
+                            "limit F4 to Sandbox",
+                            1,
+                        )
+                    }
+                    // A grant added or removed.
+                    _ => {
+                        if rng.below(2) == 0 {
+                            grants.push(grants[rng.below(grants.len())].clone());
+                        } else if grants.len() > 10 {
+                            grants.remove(rng.below(grants.len()));
+                        }
+                    }
+                }
+                open.insert(path.clone(), Arc::from(text(&head, &grants)));
+                let j = job(dir.path(), &open, step);
+                let got = analyze(&j, &mut cache);
+                assert!(got.failure.is_none(), "{:?}", got.failure);
+                counts[match got.timings.reuse {
+                    Reuse::None => 0,
+                    Reuse::All => 1,
+                    Reuse::Grants(_) => 2,
+                }] += 1;
+                let ProgramKey::Dir(d) = &j.key else {
+                    unreachable!()
+                };
+                let fs = OverlayFs::new(&j.overlay);
+                let program =
+                    load_with(&fs, d, &LoadOptions::default(), &mut FreshParse).expect("load");
+                let want = check(
+                    &program,
+                    &CheckOptions {
+                        today: j.today.expect("today"),
+                    },
+                );
+                assert_eq!(
+                    format!("{:#?}", got.checked.diagnostics),
+                    format!("{:#?}", want.diagnostics),
+                    "seed {seed}, edit {step} ({what}):\n{}",
+                    open[&path]
+                );
+                assert_eq!(
+                    expansion_of(&got.checked),
+                    expansion_of(&want),
+                    "seed {seed}, edit {step} ({what})"
+                );
+            }
+        }
+        eprintln!("from scratch, all reused, grants lowered again: {counts:?}");
+        let [scratch, all, grants] = counts;
+        assert!(scratch > 0 && all > 0 && grants > 0, "{counts:?}");
     }
 }

@@ -12,7 +12,7 @@ use super::documents::{
 };
 use super::workspace::{uri_to_path, ProgramKey, ProgramMode, StdFiles};
 use super::{completion, convert, edits, hover, navigation, query, symbols};
-use accessc_core::check::Today;
+use accessc_core::check::{Reuse, Today};
 use accessc_core::span::SourceFile;
 use crossbeam_channel::{select, Sender};
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
@@ -601,7 +601,7 @@ impl Server {
         if self.opts.log {
             let t = a.timings;
             eprintln!(
-                "accessc lsp: {:?} #{}: load {:.1} ms ({} of {} items parsed again), check {:.1} ms, cpu {:.1} ms (load {:.1}, check {:.1}), {} minor faults, {} diagnostics{}",
+                "accessc lsp: {:?} #{}: load {:.1} ms ({} of {} items parsed again), check {:.1} ms, cpu {:.1} ms (load {:.1}, check {:.1}), {} minor faults, {} diagnostics, {}{}",
                 a.key,
                 a.generation,
                 t.load.as_secs_f64() * 1e3,
@@ -613,6 +613,11 @@ impl Server {
                 t.cpu_check.as_secs_f64() * 1e3,
                 t.usage.minor_faults,
                 a.checked.diagnostics.len(),
+                match t.reuse {
+                    Reuse::None => "grants expanded".to_string(),
+                    Reuse::All => "expansion reused".to_string(),
+                    Reuse::Grants(n) => format!("expansion reused but for {n} grants"),
+                },
                 since.map_or(String::new(), |d| format!(", {:.1} ms after the change", d.as_secs_f64() * 1e3)),
             );
         }

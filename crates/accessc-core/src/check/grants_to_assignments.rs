@@ -52,6 +52,57 @@ pub(super) fn lower_grants<'a>(
     .grants()
 }
 
+/// One grant, lowered on its own by [`lower_each`]: what it wrote to the
+/// sink and the scope, kept apart so that a later check can replay it.
+pub(super) struct Lowered {
+    pub def: GrantDef,
+    pub diagnostics: Vec<Diagnostic>,
+    pub references: Vec<(Kind, String, Span)>,
+    pub uses: Vec<(Kind, String)>,
+    /// What its did-you-means spent of the suggestion budget.
+    pub cost: u64,
+}
+
+/// Lower each of `grants` as [`lower_grants`] does, but keep what each one
+/// writes (diagnostics, references, uses) with it instead of in the sink
+/// and the scope. The org must be declared (an undeclared one makes A405
+/// depend on what earlier grants reported).
+pub(super) fn lower_each<'a, 'g>(
+    inputs: &Inputs<'a>,
+    scope: &mut Scope<'a>,
+    model: &Model,
+    org_known: bool,
+    grants: impl Iterator<Item = (&'g Item, &'g Grant)>,
+) -> Vec<Lowered> {
+    debug_assert!(model.org.declared);
+    let used = std::mem::take(&mut scope.used);
+    let references = std::mem::take(&mut scope.index.references);
+    let mut sink = Sink::new();
+    let mut cx = GrantCx {
+        inputs,
+        scope,
+        model,
+        org_known,
+        sink: &mut sink,
+        lookup: Lookup::new(model),
+    };
+    let mut out = Vec::new();
+    for (item, g) in grants {
+        let (spent, _) = crate::suggest::suggestion_budget_state();
+        let def = cx.lower_grant(item, g);
+        out.push(Lowered {
+            def,
+            diagnostics: std::mem::take(cx.sink),
+            references: std::mem::take(&mut cx.scope.index.references),
+            uses: cx.scope.used.drain().collect(),
+            cost: crate::suggest::suggestion_budget_state().0 - spent,
+        });
+    }
+    scope.used = used;
+    scope.index.references = references;
+    out
+}
+
 /// `forbid` and `limit` (A403), against the expanded assignments of `model`.
 pub(super) fn check_rules<'a>(
     inputs: &Inputs<'a>,
@@ -193,6 +244,32 @@ impl OrgView<'_> {
         sink.push(d);
         None
     }
+}
+
+/// The span A404, A403 and A208 point at: the grant's `grant` keyword.
+pub(super) fn grant_head(span: Span) -> Span {
+    Span::new(span.file, span.start as usize, span.start as usize + 5)
+}
+
+/// A404 at `head`: the grant repeats `triple`, which the grant at `prev`
+/// gave first.
+pub(super) fn repeats_earlier(
+    model: &Model,
+    prev: Span,
+    (p, f, a): (PrincipalIdx, FnIdx, AccountIdx),
+    head: Span,
+) -> Diagnostic {
+    let msg = format!(
+        "`{}` already has `{}` in account `{}`",
+        model.principals[p].name, model.functions[f].name, model.org.accounts[a].name
+    );
+    Diagnostic::new(
+        Code::DuplicateGrant,
+        head,
+        format!("this grant repeats an earlier one: {msg}"),
+    )
+    .with_related(prev, "already granted here")
+    .with_help("remove the overlap; each (principal, function, account) needs one grant")
 }
 
 /// A405 once: an OU or account is named and no org is declared.
@@ -389,8 +466,6 @@ impl GrantCx<'_, '_> {
     }
 
     fn grants(&mut self) -> Granted {
-        let today = self.inputs.opts.today;
-        let mut seen: HashMap<(PrincipalIdx, FnIdx, AccountIdx), GrantIdx> = HashMap::default();
         // Each lowered grant, and the span its A404s point at.
         let mut products: Vec<(GrantIdx, Span)> = Vec::new();
         let mut out = Granted {
@@ -402,6 +477,18 @@ impl GrantCx<'_, '_> {
                 continue;
             };
             let gi = out.grants.next_index();
+            let def = self.lower_grant(item, g);
+            products.push((gi, grant_head(def.span)));
+            out.grants.push(def);
+        }
+        self.products(products, out)
+    }
+
+    /// Lower one grant: its functions and principals resolved, its targets
+    /// expanded, its dates, owner, user principals and repeats checked.
+    pub(super) fn lower_grant(&mut self, item: &Item, g: &Grant) -> GrantDef {
+        let today = self.inputs.opts.today;
+        {
             let mut functions = Vec::new();
             for f in &g.functions {
                 if self.scope.resolve(Kind::Function, f, self.sink).is_some() {
@@ -521,7 +608,7 @@ impl GrantCx<'_, '_> {
                 }
             }
             let span = item.span;
-            let head = Span::new(span.file, span.start as usize, span.start as usize + 5);
+            let head = grant_head(span);
             // Repeats inside this grant: a name listed twice, or targets that overlap.
             let mut repeated: Vec<String> = Vec::new();
             for (i, f) in g.functions.iter().enumerate() {
@@ -551,7 +638,7 @@ impl GrantCx<'_, '_> {
                         .with_help("each (principal, function, account) needs one grant: drop the repeated name or the narrower target"),
                 );
             }
-            out.grants.push(GrantDef {
+            GrantDef {
                 functions,
                 principals,
                 accounts,
@@ -562,9 +649,14 @@ impl GrantCx<'_, '_> {
                     .and_then(|d| d.value.as_ref().ok().copied()),
                 span,
                 reached_by,
-            });
-            products.push((gi, head));
+            }
         }
+    }
+
+    /// The grants' products, once every grant is lowered: the distinct
+    /// assignments, and A404 where a grant repeats an earlier one.
+    fn products(&mut self, products: Vec<(GrantIdx, Span)>, mut out: Granted) -> Granted {
+        let mut seen: HashMap<(PrincipalIdx, FnIdx, AccountIdx), GrantIdx> = HashMap::default();
         // The products, once every grant is lowered, into tables sized for
         // them (bounded: a hostile program's product grows them as it goes).
         let total: usize = products
@@ -617,25 +709,9 @@ impl GrantCx<'_, '_> {
                     }
                 }
             }
-            for (earlier, (p, f, a)) in dup_with {
-                let prev = grants[earlier].span;
-                let msg = format!(
-                    "`{}` already has `{}` in account `{}`",
-                    self.model.principals[p].name,
-                    self.model.functions[f].name,
-                    self.model.org.accounts[a].name
-                );
-                self.err(
-                    Diagnostic::new(
-                        Code::DuplicateGrant,
-                        head,
-                        format!("this grant repeats an earlier one: {msg}"),
-                    )
-                    .with_related(prev, "already granted here")
-                    .with_help(
-                        "remove the overlap; each (principal, function, account) needs one grant",
-                    ),
-                );
+            for (earlier, triple) in dup_with {
+                let d = repeats_earlier(self.model, grants[earlier].span, triple, head);
+                self.err(d);
             }
         }
         out
@@ -911,52 +987,101 @@ impl GrantCx<'_, '_> {
 /// A402 (CMP coverage) and A508 (management account), once per grant and
 /// function, and A503 for a standard break-glass function without `notify`.
 pub(super) fn check_assignments(model: &Model, sink: &mut Sink) {
-    let org = &model.org;
-
-    /// What has been reported, so that each is reported once.
-    #[derive(PartialEq, Eq, Hash)]
-    enum Reported {
-        Notify(FnIdx),
-        Management(GrantIdx, FnIdx),
-        NotDeployed(GrantIdx, FnIdx, ManagedPolicyIdx),
-    }
+    let mut coverage = Coverage::new(model);
     let mut reported: HashSet<Reported> = HashSet::default();
-    // The customer managed policies each function needs (deployed ones only).
-    let deps: IdxVec<FnIdx, Vec<ManagedPolicyIdx>> = model
-        .functions
-        .values()
-        .map(|f| {
-            f.cmp_dependencies()
-                .into_iter()
-                .filter_map(|d| model.managed_policies.index_of(d))
-                .filter(|&i| !model.managed_policies[i].external)
-                .collect()
-        })
-        .collect();
-    // Per managed policy, whether each account receives a body.
-    let mut covered: HashMap<ManagedPolicyIdx, IdxVec<AccountIdx, bool>> = HashMap::default();
     let mut out = Vec::new();
     for a in &model.assignments {
+        coverage.notify(a, &mut reported, &mut out);
+        coverage.assignment(a, &mut reported, &mut out);
+    }
+    sink.extend(out);
+}
+
+/// What A402, A503 and A508 have reported, so that each is reported once.
+#[derive(PartialEq, Eq, Hash)]
+pub(super) enum Reported {
+    Notify(FnIdx),
+    Management(GrantIdx, FnIdx),
+    NotDeployed(GrantIdx, FnIdx, ManagedPolicyIdx),
+}
+
+/// What A402 and A508 read of the model, computed once per check: the
+/// customer managed policies each function needs, and per policy which
+/// accounts receive a body (as they are asked for).
+pub(super) struct Coverage<'m> {
+    model: &'m Model,
+    deps: IdxVec<FnIdx, Vec<ManagedPolicyIdx>>,
+    covered: HashMap<ManagedPolicyIdx, IdxVec<AccountIdx, bool>>,
+}
+
+impl<'m> Coverage<'m> {
+    pub(super) fn new(model: &'m Model) -> Coverage<'m> {
+        // The customer managed policies each function needs (deployed ones only).
+        let deps = model
+            .functions
+            .values()
+            .map(|f| {
+                f.cmp_dependencies()
+                    .into_iter()
+                    .filter_map(|d| model.managed_policies.index_of(d))
+                    .filter(|&i| !model.managed_policies[i].external)
+                    .collect()
+            })
+            .collect();
+        Coverage {
+            model,
+            deps,
+            covered: HashMap::default(),
+        }
+    }
+
+    /// Whether an assignment of `f` can be A503 (a standard break-glass
+    /// function without `notify`).
+    pub(super) fn may_notify(&self, f: FnIdx) -> bool {
+        let f = &self.model.functions[f];
+        f.from_std && f.break_glass.as_ref().is_some_and(|b| b.notify.is_none())
+    }
+
+    /// A503 at the first assignment of a standard break-glass function
+    /// without `notify`.
+    pub(super) fn notify(
+        &self,
+        a: &Assignment,
+        reported: &mut HashSet<Reported>,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        if !self.may_notify(a.function) || !reported.insert(Reported::Notify(a.function)) {
+            return;
+        }
+        let f = &self.model.functions[a.function];
+        let g = &self.model.grants[a.grant];
+        out.push(
+            Diagnostic::new(
+                Code::BreakGlassWithoutNotify,
+                g.span,
+                format!("`{}` from the standard library is a break-glass function without `notify`", f.name),
+            )
+            .with_help(format!(
+                "define your own `function {} {{ … break_glass notify \"arn:aws:sns:…\" }}` (it shadows the standard one) so every use pages security",
+                f.name
+            )),
+        );
+    }
+
+    /// A508 and A402 of one assignment (each once per grant and function:
+    /// `reported` holds what was said).
+    pub(super) fn assignment(
+        &mut self,
+        a: &Assignment,
+        reported: &mut HashSet<Reported>,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        let model = self.model;
+        let org = &model.org;
         let f = &model.functions[a.function];
         let g = &model.grants[a.grant];
         let acct = &org.accounts[a.account];
         let is_mgmt = org.management == Some(a.account);
-        if f.from_std
-            && f.break_glass.as_ref().is_some_and(|b| b.notify.is_none())
-            && reported.insert(Reported::Notify(a.function))
-        {
-            out.push(
-                Diagnostic::new(
-                    Code::BreakGlassWithoutNotify,
-                    g.span,
-                    format!("`{}` from the standard library is a break-glass function without `notify`", f.name),
-                )
-                .with_help(format!(
-                    "define your own `function {} {{ … break_glass notify \"arn:aws:sns:…\" }}` (it shadows the standard one) so every use pages security",
-                    f.name
-                )),
-            );
-        }
         if is_mgmt
             && f.break_glass.is_none()
             && reported.insert(Reported::Management(a.grant, a.function))
@@ -970,10 +1095,10 @@ pub(super) fn check_assignments(model: &Model, sink: &mut Sink) {
                 .with_help("keep the management account for break-glass only: add `except account NAME` (a delegated administrator cannot manage sets provisioned there)"),
             );
         }
-        for &mi in &deps[a.function] {
+        for &mi in &self.deps[a.function] {
             let mp = &model.managed_policies[mi];
             let dep = mp.name.as_str();
-            let cover = covered.entry(mi).or_insert_with(|| {
+            let cover = self.covered.entry(mi).or_insert_with(|| {
                 org.accounts
                     .indices()
                     .map(|acct| mp.body_for(org, acct).is_some())
@@ -1016,11 +1141,16 @@ pub(super) fn check_assignments(model: &Model, sink: &mut Sink) {
             );
         }
     }
-    sink.extend(out);
 }
 
 /// A208: permission sets per instance and per account.
 pub(super) fn check_quotas(model: &Model, sink: &mut Sink) {
+    check_instance_quota(model, sink);
+    check_account_quota(model, sink);
+}
+
+/// A208: permission sets per instance.
+pub(super) fn check_instance_quota(model: &Model, sink: &mut Sink) {
     let q = model.quotas;
     let total = model.functions.len() as u64;
     if total > q.permission_sets {
@@ -1032,6 +1162,11 @@ pub(super) fn check_quotas(model: &Model, sink: &mut Sink) {
             );
         }
     }
+}
+
+/// A208: permission sets per account.
+pub(super) fn check_account_quota(model: &Model, sink: &mut Sink) {
+    let q = model.quotas;
     // How many distinct functions each account gets: a bit per (account,
     // function) where that table is small enough, else a list per account.
     let accounts = model.org.accounts.len();

@@ -14,6 +14,8 @@ pub use grants_to_assignments::EXPIRY_WARNING_DAYS;
 mod names;
 mod org;
 mod repeated;
+mod reuse;
+pub use reuse::{CheckCache, Reuse};
 mod settings;
 mod statements;
 pub(crate) mod text;
@@ -101,6 +103,17 @@ pub struct SymbolIndex {
 /// Check a loaded program: each phase in turn, every one given what the
 /// earlier ones produced and writing its diagnostics to one sink.
 pub fn check(program: &Program, opts: &CheckOptions) -> Checked {
+    check_phases(program, opts, None)
+}
+
+/// [`check`], reusing what the previous check with `cache` computed where
+/// its inputs did not change (see [`CheckCache`]): the result is the same
+/// as [`check`]'s. For a program checked again after each edit.
+pub fn check_reusing(program: &Program, opts: &CheckOptions, cache: &mut CheckCache) -> Checked {
+    check_phases(program, opts, Some(cache))
+}
+
+fn check_phases(program: &Program, opts: &CheckOptions, cache: Option<&mut CheckCache>) -> Checked {
     crate::diagnostic::reset_suggestion_budget();
     let inputs = Inputs::new(program, opts);
     let mut sink: Sink = program.diagnostics.clone();
@@ -147,13 +160,17 @@ pub fn check(program: &Program, opts: &CheckOptions) -> Checked {
         assignments: Vec::new(),
         quotas,
     };
-    let granted =
-        grants_to_assignments::lower_grants(&inputs, &mut scope, &model, org_known, &mut sink);
-    model.grants = granted.grants;
-    model.assignments = granted.assignments;
-    grants_to_assignments::check_assignments(&model, &mut sink);
-    grants_to_assignments::check_rules(&inputs, &mut scope, &model, org_known, &mut sink);
-    grants_to_assignments::check_quotas(&model, &mut sink);
+    if let Some(cache) = cache {
+        reuse::expand(&inputs, &mut scope, &mut model, org_known, &mut sink, cache);
+    } else {
+        let granted =
+            grants_to_assignments::lower_grants(&inputs, &mut scope, &model, org_known, &mut sink);
+        model.grants = granted.grants;
+        model.assignments = granted.assignments;
+        grants_to_assignments::check_assignments(&model, &mut sink);
+        grants_to_assignments::check_rules(&inputs, &mut scope, &model, org_known, &mut sink);
+        grants_to_assignments::check_quotas(&model, &mut sink);
+    }
     unused::check_unused(&inputs, &scope, &model.attributes, &mut sink);
 
     let Scope { index, .. } = scope;
