@@ -85,6 +85,10 @@ impl<I: Idx, T> IdxVec<I, T> {
         self.raw.iter()
     }
 
+    pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, T> {
+        self.raw.iter_mut()
+    }
+
     /// Each item with its index, in order.
     pub fn iter_enumerated(&self) -> impl DoubleEndedIterator<Item = (I, &T)> + '_ {
         self.raw.iter().enumerate().map(|(i, t)| (I::new(i), t))

@@ -6,8 +6,9 @@
 //! org, the principals, the functions' names and what coverage reads of
 //! them, the managed policies' deployment, the quotas, the names of the
 //! program, the date. [`CheckCache`] keeps each grant's result keyed by a
-//! hash of its syntax (spans included) and the whole under a hash of the
-//! context:
+//! hash of its syntax (spans relative to the grant, so that a grant an
+//! edit only moved keeps its results, moved with it) and the whole under a
+//! hash of the context (its spans as they are):
 //!
 //! - the context changed, or the org is not declared: everything is
 //!   computed again;
@@ -34,6 +35,7 @@ use super::{Inputs, Scope, Sink};
 use crate::ast::{DateLit, Grant, Ident, Item, ItemKind, Target};
 use crate::diagnostic::Diagnostic;
 use crate::model::*;
+use crate::span::Span;
 use crate::suggest::{set_suggestion_budget_state, suggestion_budget_state};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::collections::hash_map::RandomState;
@@ -317,6 +319,24 @@ fn update<'a>(
         // From scratch, a did-you-mean of a grant could now be refused.
         return None;
     }
+    // Grants that did not change but moved (an edit before them in their
+    // file changed its length): their results move with them.
+    let mut moves = Moves::default();
+    for (gi, entry) in e.entries.iter_enumerated() {
+        let now = grants[gi].0.span;
+        let was = entry.lowered.def.span;
+        if now != was && changed.binary_search(&gi).is_err() {
+            moves
+                .0
+                .push((was, i64::from(now.start) - i64::from(was.start)));
+        }
+    }
+    if !moves.0.is_empty() {
+        moves.0.sort_unstable_by_key(|(s, _)| (s.file, s.start));
+        for entry in e.entries.iter_mut() {
+            moves.entry(entry);
+        }
+    }
     if changed.is_empty() {
         e.reuse = Reuse::All;
         model.grants = e.entries.iter().map(|x| x.lowered.def.clone()).collect();
@@ -503,6 +523,65 @@ fn emit<'a>(
     }
 }
 
+/// The grants that moved: each one's span before, and by how much it moved.
+#[derive(Default)]
+struct Moves(Vec<(Span, i64)>);
+
+impl Moves {
+    /// `span` where it is now: moved with the grant it lies in, if that one moved.
+    fn span(&self, span: Span) -> Span {
+        let at = self
+            .0
+            .partition_point(|(s, _)| (s.file, s.start) <= (span.file, span.start));
+        match at.checked_sub(1).and_then(|i| self.0.get(i)) {
+            Some(&(s, by)) if s.file == span.file && span.end <= s.end => shifted(span, by),
+            _ => span,
+        }
+    }
+
+    fn diagnostic(&self, d: &mut Diagnostic) {
+        d.span = self.span(d.span);
+        for l in &mut d.labels {
+            l.span = self.span(l.span);
+        }
+        if let Some(s) = &mut d.suggestion {
+            s.span = self.span(s.span);
+        }
+    }
+
+    /// Move what a grant's entry holds: all of it when the grant moved (it
+    /// lies in the grant), and its A404s, which name an earlier grant.
+    fn entry(&self, entry: &mut Entry) {
+        let span = entry.lowered.def.span;
+        let by = self.span(span).start as i64 - span.start as i64;
+        if by != 0 {
+            let def = &mut entry.lowered.def;
+            def.span = shifted(def.span, by);
+            for (_, s) in &mut def.reached_by {
+                *s = shifted(*s, by);
+            }
+            for (_, _, s) in &mut entry.lowered.references {
+                *s = shifted(*s, by);
+            }
+            for d in entry.lowered.diagnostics.iter_mut().chain(&mut entry.cover) {
+                self.diagnostic(d);
+            }
+        }
+        for d in &mut entry.dups {
+            self.diagnostic(d);
+        }
+    }
+}
+
+fn shifted(s: Span, by: i64) -> Span {
+    let at = |x: u32| u32::try_from(i64::from(x) + by).unwrap_or(x);
+    Span {
+        file: s.file,
+        start: at(s.start),
+        end: at(s.end),
+    }
+}
+
 fn product_len(def: &GrantDef) -> usize {
     def.principals
         .len()
@@ -631,14 +710,17 @@ fn context_key(
     h.finish()
 }
 
-/// A hash of one grant's syntax, spans included.
+/// A hash of one grant's syntax, with its spans relative to the grant's
+/// start (a grant that only moved keeps its key).
 fn grant_key(keys: &RandomState, item: &Item, g: &Grant) -> u64 {
     let mut h = keys.build_hasher();
-    item.span.hash(&mut h);
+    let base = item.span.start;
+    let rel = move |s: Span| (s.file, s.start.wrapping_sub(base), s.end.wrapping_sub(base));
+    rel(item.span).hash(&mut h);
     let ident = |i: &Ident, h: &mut dyn Hasher| {
         h.write(i.name.as_bytes());
         h.write_u8(0xff);
-        i.span.hash(&mut WrapHasher(h));
+        rel(i.span).hash(&mut WrapHasher(h));
     };
     h.write_usize(g.functions.len());
     for f in &g.functions {
@@ -653,9 +735,9 @@ fn grant_key(keys: &RandomState, item: &Item, g: &Grant) -> u64 {
         h.write_usize(targets.len());
         for t in targets {
             match t {
-                Target::Root(s) => (0u8, s).hash(&mut h),
+                Target::Root(s) => (0u8, rel(*s)).hash(&mut h),
                 Target::Ou(p) => {
-                    (1u8, p.span, p.segments.len()).hash(&mut h);
+                    (1u8, rel(p.span), p.segments.len()).hash(&mut h);
                     for s in &p.segments {
                         ident(s, &mut h);
                     }
@@ -664,15 +746,18 @@ fn grant_key(keys: &RandomState, item: &Item, g: &Grant) -> u64 {
                     2u8.hash(&mut h);
                     ident(n, &mut h);
                 }
-                Target::AccountId(s) => (3u8, &s.value, s.span).hash(&mut h),
+                Target::AccountId(s) => (3u8, &s.value, rel(s.span)).hash(&mut h),
             }
         }
     }
-    g.owner.as_ref().map(|o| (&o.value, o.span)).hash(&mut h);
+    g.owner
+        .as_ref()
+        .map(|o| (&o.value, rel(o.span)))
+        .hash(&mut h);
     match &g.until {
         None => 0u8.hash(&mut h),
         Some(DateLit { value, span }) => {
-            span.hash(&mut h);
+            rel(*span).hash(&mut h);
             match value {
                 Ok(d) => (1u8, d).hash(&mut h),
                 Err(e) => (2u8, e.to_string()).hash(&mut h),
