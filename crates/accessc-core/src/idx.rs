@@ -22,18 +22,22 @@ pub trait Idx: Copy + Eq + Ord + Hash + fmt::Debug {
 }
 
 /// Define index types: `newtype_index! { /// doc \n Name; … }`.
+///
+/// An index is 32 bits: no program holds 2^32 items of one kind (its
+/// sources are bounded far below that), and the tables of assignments, a
+/// million entries and more, are half the size for it.
 macro_rules! newtype_index {
     ($($(#[$meta:meta])* $name:ident;)+) => {$(
         $(#[$meta])*
         #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub struct $name(usize);
+        pub struct $name(u32);
 
         impl $crate::idx::Idx for $name {
             fn new(i: usize) -> Self {
-                $name(i)
+                $name(u32::try_from(i).unwrap_or(u32::MAX))
             }
             fn index(self) -> usize {
-                self.0
+                self.0 as usize
             }
         }
 

@@ -276,14 +276,19 @@ pub struct GrantDef {
     pub until: Option<Date>,
     pub span: Span,
     /// Per account the grant reaches, the target that reaches it (the
-    /// first one, in the grant's order).
+    /// first one, in the grant's order), when it has more than one target.
     pub reached_by: Vec<(AccountIdx, Span)>,
+    /// Its target, when it has only one (it reaches every account).
+    pub only_target: Option<Span>,
 }
 
 impl GrantDef {
     /// The target of this grant that reaches `account` (the whole grant when
     /// none is recorded).
     pub fn target_span(&self, account: AccountIdx) -> Span {
+        if let Some(only) = self.only_target {
+            return only;
+        }
         self.reached_by
             .iter()
             .find(|(a, _)| *a == account)

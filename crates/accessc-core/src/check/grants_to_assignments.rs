@@ -512,10 +512,11 @@ impl GrantCx<'_, '_> {
             }
             let mut accounts = self.expand_targets(&g.targets);
             let mut reached_by: Vec<(AccountIdx, Span)> = Vec::new();
-            if let [only] = g.targets.as_slice() {
-                let span = only.span();
-                reached_by.extend(accounts.iter().map(|&a| (a, span)));
-            } else {
+            let only_target = match g.targets.as_slice() {
+                [only] => Some(only.span()),
+                _ => None,
+            };
+            if only_target.is_none() {
                 let mut seen: HashSet<AccountIdx> = HashSet::default();
                 for t in &g.targets {
                     for a in self.expand_targets(std::slice::from_ref(t)) {
@@ -649,6 +650,7 @@ impl GrantCx<'_, '_> {
                     .and_then(|d| d.value.as_ref().ok().copied()),
                 span,
                 reached_by,
+                only_target,
             }
         }
     }

@@ -560,6 +560,9 @@ impl Moves {
             for (_, s) in &mut def.reached_by {
                 *s = shifted(*s, by);
             }
+            if let Some(s) = &mut def.only_target {
+                *s = shifted(*s, by);
+            }
             for (_, _, s) in &mut entry.lowered.references {
                 *s = shifted(*s, by);
             }
