@@ -617,6 +617,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("main.access");
         let mut counts = [0usize; 3];
+        let mut codes = std::collections::BTreeSet::new();
         let sequences: u64 = std::env::var("ACCESSC_DIFF_SEQUENCES")
             .ok()
             .and_then(|v| v.parse().ok())
@@ -698,6 +699,7 @@ mod tests {
                         today: j.today.expect("today"),
                     },
                 );
+                codes.extend(want.diagnostics.iter().map(|d| d.code.as_str()));
                 assert_eq!(
                     format!("{:#?}", got.checked.diagnostics),
                     format!("{:#?}", want.diagnostics),
@@ -712,6 +714,9 @@ mod tests {
             }
         }
         eprintln!("from scratch, all reused, grants lowered again: {counts:?}");
+        for code in ["A208", "A402", "A403", "A404", "A508"] {
+            assert!(codes.contains(code), "{code} never reported: {codes:?}");
+        }
         let [scratch, all, grants] = counts;
         assert!(scratch > 0 && all > 0 && grants > 0, "{counts:?}");
     }
