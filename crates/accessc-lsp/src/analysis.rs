@@ -655,8 +655,20 @@ mod tests {
                             let h = if &head[at..at + 1] == "1" { "5" } else { "1" };
                             head.replace_range(at..at + 1, h);
                         }
-                        if rng.below(2) == 0 {
-                            head = head.replacen("s3:GetObject", "s3:PutObject", 1);
+                        match rng.below(4) {
+                            0 => head = head.replacen("s3:GetObject", "s3:PutObject", 1),
+                            // A comment above a definition that A402 names.
+                            3 => {
+                                head = head.replacen(
+                                    "managed_policy Bound",
+                                    "// a note\nmanaged_policy Bound",
+                                    1,
+                                )
+                            }
+                            // A line typed into a body: every definition
+                            // and grant after it moves.
+                            1 => head = head.replacen("  allow s3:", "  // a note\n  allow s3:", 1),
+                            _ => {}
                         }
                     }
                     // A group added, the org changed, a rule changed.

@@ -8,7 +8,9 @@
 //! program, the date. [`CheckCache`] keeps each grant's result keyed by a
 //! hash of its syntax (spans relative to the grant, so that a grant an
 //! edit only moved keeps its results, moved with it) and the whole under a
-//! hash of the context (its spans as they are):
+//! hash of the context (and apart from it, where the context's definitions
+//! are: when only that changed, the grants whose results hold a diagnostic,
+//! which may point at a definition, are lowered again):
 //!
 //! - the context changed, or the org is not declared: everything is
 //!   computed again;
@@ -98,6 +100,8 @@ struct Entry {
 
 struct Expansion {
     context: u64,
+    /// Where the context's definitions are.
+    places: u64,
     entries: IdxVec<GrantIdx, Entry>,
     /// Each triple's first grant.
     owner: HashMap<Triple, GrantIdx>,
@@ -190,16 +194,22 @@ pub(super) fn expand<'a>(
             _ => None,
         })
         .collect();
-    let context = context_key(&cache.keys, inputs, scope, model, org_known);
+    let (context, places) = context_key(&cache.keys, inputs, scope, model, org_known);
     let keys: IdxVec<GrantIdx, u64> = grants
         .iter()
         .map(|(item, g)| grant_key(&cache.keys, item, g))
         .collect();
     let mut expansion = match previous {
         Some(e) if e.context == context && e.entries.len() == keys.len() => {
+            // Definitions moved: a grant with a diagnostic may point at one.
+            let moved = e.places != places;
             let changed: Vec<GrantIdx> = keys
                 .iter_enumerated()
-                .filter(|&(i, k)| e.entries[i].key != *k)
+                .filter(|&(i, k)| {
+                    let x = &e.entries[i];
+                    x.key != *k
+                        || moved && !(x.lowered.diagnostics.is_empty() && x.cover.is_empty())
+                })
                 .map(|(i, _)| i)
                 .collect();
             if changed.len().saturating_mul(4) > keys.len().max(1) {
@@ -224,6 +234,7 @@ pub(super) fn expand<'a>(
         return;
     };
     e.context = context;
+    e.places = places;
     emit(inputs, scope, model, org_known, sink, &e, budget.0);
     cache.expansion = Some(e);
 }
@@ -261,6 +272,7 @@ fn build<'a>(
     }
     let mut e = Box::new(Expansion {
         context,
+        places: 0,
         entries: IdxVec::new(),
         owner: HashMap::default(),
         extra: HashMap::default(),
@@ -650,28 +662,40 @@ fn remove_holder(
     }
 }
 
-/// A hash of everything the expansion reads besides the grants.
+/// A hash of everything the expansion reads besides the grants, and apart
+/// from it a hash of where each of those things is defined: a definition's
+/// span reaches a grant's results only through a diagnostic's related span,
+/// so when only the places changed (an edit moved definitions), the grants
+/// whose results hold a diagnostic are lowered again and the others kept.
 fn context_key(
     keys: &RandomState,
     inputs: &Inputs<'_>,
     scope: &Scope<'_>,
     model: &Model,
     org_known: bool,
-) -> u64 {
+) -> (u64, u64) {
     let mut h = keys.build_hasher();
+    let mut at = keys.build_hasher();
     org_known.hash(&mut h);
     inputs.opts.today.hash(&mut h);
     let org = &model.org;
-    (
-        &org.root_id,
-        org.management,
-        org.ous.as_slice(),
-        org.accounts.as_slice(),
-        org.span,
-        org.declared,
-    )
-        .hash(&mut h);
-    model.principals.as_slice().hash(&mut h);
+    (&org.root_id, org.management, org.declared).hash(&mut h);
+    org.span.hash(&mut at);
+    org.ous.len().hash(&mut h);
+    for o in &org.ous {
+        (&o.name, &o.path, &o.id, o.parent, &o.children, &o.accounts).hash(&mut h);
+        o.span.hash(&mut at);
+    }
+    org.accounts.len().hash(&mut h);
+    for a in &org.accounts {
+        (&a.name, &a.id, a.ou, a.status).hash(&mut h);
+        a.span.hash(&mut at);
+    }
+    model.principals.len().hash(&mut h);
+    for p in &model.principals {
+        (p.kind, &p.name, &p.display_name, &p.id).hash(&mut h);
+        p.span.hash(&mut at);
+    }
     model.functions.len().hash(&mut h);
     for f in model.functions.values() {
         (
@@ -684,14 +708,8 @@ fn context_key(
     }
     model.managed_policies.len().hash(&mut h);
     for m in model.managed_policies.values() {
-        (
-            &m.name,
-            m.external,
-            m.default_body.is_some(),
-            &m.excluded,
-            m.span,
-        )
-            .hash(&mut h);
+        (&m.name, m.external, m.default_body.is_some(), &m.excluded).hash(&mut h);
+        m.span.hash(&mut at);
         for b in &m.ou_bodies {
             b.ou.hash(&mut h);
         }
@@ -705,12 +723,13 @@ fn context_key(
         .hash(&mut h);
     scope.names.defs.len().hash(&mut h);
     for ((kind, name), def) in &scope.names.defs {
-        (kind, name, def.span).hash(&mut h);
+        (kind, name).hash(&mut h);
+        def.span.hash(&mut at);
     }
     let mut broken: Vec<&(Kind, String)> = scope.names.broken.iter().collect();
     broken.sort_unstable();
     broken.hash(&mut h);
-    h.finish()
+    (h.finish(), at.finish())
 }
 
 /// A hash of one grant's syntax, with its spans relative to the grant's
