@@ -2,6 +2,7 @@
 //! program runs.
 
 use accessc_core::ast::{ItemKind, OrgDecl};
+use accessc_core::diagnostic::Severity;
 use accessc_core::ir::Ir;
 use accessc_core::load::{load_with_options, External, LoadOptions};
 use accessc_core::org_snapshot::OrgSnapshot;
@@ -33,6 +34,10 @@ pub struct Checking<'a> {
     pub expired_grants_ok: bool,
     /// What the user is told when errors stop the command: `nothing was written`.
     pub consequence: &'a str,
+    /// The program's warnings are shown on standard error when it has no
+    /// errors (commands whose output is deployed: a warning does not stop
+    /// them, and must not go unseen).
+    pub show_warnings: bool,
 }
 
 impl<'a> Checking<'a> {
@@ -44,6 +49,15 @@ impl<'a> Checking<'a> {
             today,
             expired_grants_ok: false,
             consequence,
+            show_warnings: false,
+        }
+    }
+
+    /// The same, with the program's warnings shown when it has no errors.
+    pub fn showing_warnings(self) -> Self {
+        Checking {
+            show_warnings: true,
+            ..self
         }
     }
 }
@@ -105,7 +119,34 @@ fn on_model<T>(
     let Some(model) = model else {
         return Err(stop_on_errors(program, &checked, how));
     };
+    if how.show_warnings {
+        show_warnings(program, &checked);
+    }
     Ok(then(program, model))
+}
+
+/// Renders the program's warnings (the tolerated errors, such as expired
+/// grants for `drift`, are the command's own to report) on standard error.
+fn show_warnings(program: &Program, checked: &Checked) {
+    let warnings: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .cloned()
+        .collect();
+    if warnings.is_empty() {
+        return;
+    }
+    let mut s = render_human(
+        &warnings,
+        &program.sources,
+        HumanOptions {
+            color: term::stderr_color(),
+            width: 100,
+        },
+    );
+    s.push_str(&summary(&warnings));
+    eprintln!("{s}");
 }
 
 /// Renders the diagnostics on standard error, says what was not done, exit 1.

@@ -104,6 +104,47 @@ fn deny_warnings_turns_warnings_into_failure() {
 }
 
 #[test]
+fn build_shows_the_warnings_it_does_not_stop_on() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let text = GOOD.replace("  boundary PowerUserAccess\n", "");
+    let p = write(dir.path(), "a.access", text.as_bytes());
+    let out_dir = dir.path().join("out");
+    let args = |p: &Path| {
+        accessc(&[
+            "build",
+            p.to_str().expect("utf8"),
+            "--target",
+            "ir",
+            "-o",
+            out_dir.to_str().expect("utf8"),
+            "--today",
+            "2026-11-28",
+        ])
+    };
+    let out = args(&p);
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("A501"), "{stderr}");
+    assert!(
+        stderr.contains("a.access:"),
+        "the warning points at its line: {stderr}"
+    );
+    assert!(stderr.contains("0 errors, 1 warning"), "{stderr}");
+    assert!(
+        out_dir.join("accessc.ir.json").is_file(),
+        "a warning does not stop the build"
+    );
+
+    // A clean program's build says nothing of warnings.
+    let clean = write(dir.path(), "b.access", GOOD.as_bytes());
+    std::fs::remove_file(&p).expect("rm");
+    let out = args(&clean);
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("warning"), "{stderr}");
+}
+
+#[test]
 fn unreadable_path_exits_two() {
     let out = accessc(&["check", "/nonexistent/nowhere.access"]);
     assert_eq!(out.status.code(), Some(2));

@@ -69,7 +69,8 @@ pub fn run(args: BuildArgs) -> ExitCode {
         args.allow_outside_root,
         args.today.unwrap_or_else(Today::now),
         "nothing was written",
-    );
+    )
+    .showing_warnings();
     let ir = match program::checked_ir(&args.path, &how, &timer) {
         Ok(ir) => ir,
         Err(code) => return code,

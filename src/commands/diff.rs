@@ -71,6 +71,7 @@ pub fn run(args: DiffArgs) -> ExitCode {
                         today,
                         expired_grants_ok: false,
                         consequence: &consequence,
+                        show_warnings: false,
                     };
                     program::checked_ir_or_errors(&path, &how)
                 })
