@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 use std::fs::{self, File, Permissions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use tempfile::NamedTempFile;
 
 pub const MANIFEST: &str = ".accessc-manifest";
 const MANIFEST_HEADER: &str =
@@ -420,6 +421,49 @@ impl OutputWriter {
         Ok(())
     }
 
+    /// [`OutputWriter::write`] of a file too large to hold whole: `produce`
+    /// writes its contents as they are made. They go to a fresh temporary
+    /// (created exclusively, never through a link) and are compared, as they
+    /// come, with the file already there; only when they differ is the
+    /// temporary renamed into place, otherwise it is removed and the file
+    /// left as it was (unchanged). When `produce` fails, nothing replaces
+    /// the file.
+    pub fn write_with(
+        &mut self,
+        path: &str,
+        produce: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> io::Result<()> {
+        if !self.now.contains(path) || !self.done.insert(path.to_string()) {
+            return Err(io::Error::other(format!(
+                "`{}` was not announced or is written twice",
+                shown(path)
+            )));
+        }
+        self.claim()?;
+        let dir = self.dir.path();
+        let p = dir.join(path);
+        let tmp = new_temporary(dir, None)?;
+        let mut sink = io::BufWriter::with_capacity(
+            STREAM_BUFFER,
+            Compared {
+                file: tmp,
+                old: open_old(&p),
+                same: true,
+                scratch: Vec::new(),
+            },
+        );
+        produce(&mut sink)?;
+        let mut sink = sink.into_inner().map_err(io::IntoInnerError::into_error)?;
+        if sink.same_to_the_end() {
+            // Dropping the temporary removes it.
+            self.report.unchanged.push(path.to_string());
+            return Ok(());
+        }
+        sink.file.persist(&p).map_err(|e| e.error)?;
+        self.report.written.push(path.to_string());
+        Ok(())
+    }
+
     /// Removes the files of earlier builds this one did not write, records
     /// the manifest (complete), and reports what was done (paths sorted).
     pub fn finish(mut self) -> io::Result<WriteReport> {
@@ -537,6 +581,16 @@ fn replace_in(
     contents: &[u8],
     permissions: Option<Permissions>,
 ) -> io::Result<()> {
+    let mut tmp = new_temporary(dir, permissions)?;
+    tmp.write_all(contents)?;
+    tmp.persist(dest).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// A new temporary in `dir`, created exclusively (never through a link),
+/// removed when dropped unless persisted; with `permissions`, or else the
+/// usual ones of a new file (0666 less the umask).
+fn new_temporary(dir: &Path, permissions: Option<Permissions>) -> io::Result<NamedTempFile> {
     let mut builder = tempfile::Builder::new();
     builder.prefix(TMP_PREFIX).suffix(TMP_SUFFIX);
     #[cfg(unix)]
@@ -544,13 +598,70 @@ fn replace_in(
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(Permissions::from_mode(0o666));
     }
-    let mut tmp = builder.tempfile_in(dir)?;
+    let tmp = builder.tempfile_in(dir)?;
     if let Some(p) = permissions {
         tmp.as_file().set_permissions(p)?;
     }
-    tmp.write_all(contents)?;
-    tmp.persist(dest).map_err(|e| e.error)?;
-    Ok(())
+    Ok(tmp)
+}
+
+/// How much of a streamed file is gathered before it is written.
+const STREAM_BUFFER: usize = 256 * 1024;
+
+/// The file at `path` to compare a streamed file with: a regular file (not
+/// a link), else none.
+fn open_old(path: &Path) -> Option<File> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.is_file() => open_regular(path).ok().flatten(),
+        _ => None,
+    }
+}
+
+/// A streamed file's temporary, compared as it is written with the file it
+/// may replace.
+struct Compared {
+    file: NamedTempFile,
+    /// The file already there, read as far as the temporary is written.
+    old: Option<File>,
+    /// Whether everything written so far is what `old` holds.
+    same: bool,
+    scratch: Vec<u8>,
+}
+
+impl Compared {
+    /// Whether `old` holds exactly what was written: nothing more either.
+    fn same_to_the_end(&mut self) -> bool {
+        let Some(old) = self.old.as_mut().filter(|_| self.same) else {
+            return false;
+        };
+        let mut byte = [0u8; 1];
+        matches!(old.read(&mut byte), Ok(0))
+    }
+}
+
+impl Write for Compared {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        let written = buf.get(..n).unwrap_or_default();
+        if self.same {
+            self.same = match self.old.as_mut() {
+                Some(old) => {
+                    self.scratch.resize(written.len(), 0);
+                    old.read_exact(&mut self.scratch).is_ok() && self.scratch == written
+                }
+                None => false,
+            };
+            if !self.same {
+                self.old = None;
+                self.scratch = Vec::new();
+            }
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
 }
 
 fn parent_dir(path: &Path) -> &Path {
@@ -776,6 +887,105 @@ mod tests {
             assert!(!Kinds::CFN_TEMPLATES.owns(name), "{name}");
         }
         assert!(!Kinds::TERRAFORM.owns(&format!("{}.tf", "a".repeat(300))));
+    }
+
+    /// The names in `dir` other than the manifest.
+    fn listed(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .filter(|n| n != MANIFEST)
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_streamed_file_is_written_compared_and_never_half_there() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let dir = tmp.path();
+        let big = "x = 1\n".repeat(100_000);
+        let stream = |w: &mut OutputWriter, text: &str| {
+            w.write_with("big.tf", |out| {
+                for piece in text.as_bytes().chunks(1000) {
+                    out.write_all(piece)?;
+                }
+                Ok(())
+            })
+        };
+        let paths = || ["big.tf".to_string(), "small.tf".to_string()];
+        let mut w = OutputWriter::begin(dir, Kinds::TERRAFORM, paths()).expect("begin");
+        stream(&mut w, &big).expect("streamed");
+        w.write("small.tf", "y = 2\n").expect("written");
+        let report = w.finish().expect("finish");
+        assert_eq!(report.written, vec!["big.tf", "small.tf"]);
+        assert_eq!(fs::read_to_string(dir.join("big.tf")).expect("read"), big);
+
+        // The same contents: unchanged, and no temporary is left.
+        let mut w = OutputWriter::begin(dir, Kinds::TERRAFORM, paths()).expect("begin");
+        stream(&mut w, &big).expect("streamed");
+        w.write("small.tf", "y = 2\n").expect("written");
+        let report = w.finish().expect("finish");
+        assert_eq!(report.unchanged, vec!["big.tf", "small.tf"]);
+        assert_eq!(listed(dir), vec!["big.tf", "small.tf"]);
+
+        // The same start and one byte more, or one byte less: replaced.
+        for text in [format!("{big}#"), big[..big.len() - 1].to_string()] {
+            let mut w = OutputWriter::begin(dir, Kinds::TERRAFORM, paths()).expect("begin");
+            stream(&mut w, &text).expect("streamed");
+            w.write("small.tf", "y = 2\n").expect("written");
+            assert_eq!(w.finish().expect("finish").written, vec!["big.tf"]);
+            assert_eq!(fs::read_to_string(dir.join("big.tf")).expect("read"), text);
+        }
+
+        // A producer that fails leaves the file as it was, and no temporary.
+        let before = fs::read_to_string(dir.join("big.tf")).expect("read");
+        let mut w = OutputWriter::begin(dir, Kinds::TERRAFORM, paths()).expect("begin");
+        let e = w
+            .write_with("big.tf", |out| {
+                out.write_all(b"half")?;
+                Err(io::Error::other("stopped"))
+            })
+            .expect_err("failed");
+        assert_eq!(e.to_string(), "stopped");
+        drop(w);
+        assert_eq!(
+            fs::read_to_string(dir.join("big.tf")).expect("read"),
+            before
+        );
+        assert_eq!(listed(dir), vec!["big.tf", "small.tf"]);
+
+        // Only an announced file, and only once.
+        let mut w = OutputWriter::begin(dir, Kinds::TERRAFORM, paths()).expect("begin");
+        assert!(w.write_with("other.tf", |_| Ok(())).is_err());
+        w.write_with("big.tf", |_| Ok(())).expect("empty");
+        assert!(w.write_with("big.tf", |_| Ok(())).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_streamed_file_replaces_a_link_and_never_writes_through_it() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let dir = tmp.path().join("out");
+        fs::create_dir(&dir).expect("dir");
+        let outside = tmp.path().join("outside.txt");
+        fs::write(&outside, "secret\n").expect("outside");
+        // A link where the file goes, listed in the manifest as accessc's.
+        std::os::unix::fs::symlink(&outside, dir.join("big.tf")).expect("link");
+        fs::write(
+            dir.join(MANIFEST),
+            format!("{MANIFEST_HEADER}{STATE_COMPLETE}\nbig.tf\n"),
+        )
+        .expect("manifest");
+        let mut w =
+            OutputWriter::begin(&dir, Kinds::TERRAFORM, ["big.tf".to_string()]).expect("begin");
+        // The same text as the link's target: still written, as a file.
+        w.write_with("big.tf", |out| out.write_all(b"secret\n"))
+            .expect("streamed");
+        assert_eq!(w.finish().expect("finish").written, vec!["big.tf"]);
+        assert_eq!(fs::read_to_string(&outside).expect("read"), "secret\n");
+        let meta = fs::symlink_metadata(dir.join("big.tf")).expect("meta");
+        assert!(meta.is_file());
     }
 
     #[test]
