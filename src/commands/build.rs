@@ -103,8 +103,8 @@ pub fn run(args: BuildArgs) -> ExitCode {
     // free again before CloudFormation needs its own).
     let mut terraform = None;
     if targets.contains(&Target::Terraform) {
-        match accessc_core::emit::terraform::emit_terraform_with(&ir, args.name_prefix) {
-            Ok(files) => terraform = Some(files),
+        match accessc_core::emit::terraform::prepare_terraform(&ir, args.name_prefix) {
+            Ok(output) => terraform = Some(output),
             Err(clashes) => {
                 for c in &clashes {
                     eprintln!("error: {c}");
@@ -194,7 +194,7 @@ pub fn run(args: BuildArgs) -> ExitCode {
         let mut paths = match t {
             Target::Cfn => cfn.as_ref().map(|c| c.paths()).unwrap_or_default(),
             Target::Ir => vec![accessc_core::emit::IR_FILE.to_string()],
-            Target::Terraform => terraform.iter().flatten().map(|f| f.path.clone()).collect(),
+            Target::Terraform => terraform.as_ref().map(|t| t.paths()).unwrap_or_default(),
             // The profiles are in `groups/` and `users/`: the folder itself
             // holds only its (empty) manifest, and is locked while they are written.
             Target::AwsConfig => Vec::new(),
@@ -274,9 +274,15 @@ pub fn run(args: BuildArgs) -> ExitCode {
                 timer.lap("ir: emit");
                 write_all(writer, &files).map(|r| vec![(dir, r)])
             }
-            Target::Terraform => {
-                write_all(writer, &terraform.take().unwrap_or_default()).map(|r| vec![(dir, r)])
-            }
+            // `assignments.tf` is rendered as it is written, never held whole.
+            Target::Terraform => match terraform.take() {
+                Some(output) => output
+                    .write(&mut writer)
+                    .and_then(|()| Ok(vec![(dir, writer.finish()?)])),
+                None => Err(std::io::Error::other(
+                    "the Terraform output was not prepared",
+                )),
+            },
             // Assignment templates are rendered in parallel and written as
             // they come, so the output is never held whole in memory.
             Target::AwsConfig => match (aws_config.take(), subs.pop(), subs.pop()) {

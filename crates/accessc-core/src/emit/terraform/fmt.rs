@@ -31,43 +31,120 @@ struct Line {
 /// nor a trailing comment ends every alignment run, so the stretch up to it
 /// is final. Only that stretch is held as cells, never the whole file.
 pub fn format(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 4);
-    let mut lines = text.lines();
-    let mut pending: Vec<Line> = Vec::new();
-    let mut stack: Vec<i32> = Vec::new();
-    // Whether a line was kept yet, and whether the last one kept was blank
-    // or opened a bracket.
-    let mut after_open = true;
-    // For a run of blank lines: whether the next line with text closes a
-    // bracket (or there is none), found once per run.
-    let mut next_closes: Option<bool> = None;
-    while let Some(raw) = lines.next() {
-        let l = raw.trim();
-        if l.is_empty() {
-            let before_close = *next_closes.get_or_insert_with(|| {
-                lines
-                    .clone()
-                    .map(str::trim)
-                    .find(|n| !n.is_empty())
-                    .is_none_or(|n| n.starts_with(['}', ']', ')']))
-            });
-            if after_open || before_close {
-                continue;
-            }
-        } else {
-            next_closes = None;
-        }
-        let mut line = split(l);
-        after_open = line.lead.is_empty() || line.net > 0;
-        indent_line(&mut line, &mut stack);
-        let ends_runs = line.assign.is_none() && line.comment.is_none();
-        pending.push(line);
-        if ends_runs {
-            flush(&mut pending, &mut out);
+    let mut f = Formatter::with_capacity(text.len() + text.len() / 4);
+    f.push_str(text);
+    f.finish();
+    f.take_output()
+}
+
+/// [`format`] of a text given a piece at a time: the layout of the
+/// concatenation of every piece given to [`Formatter::push_str`], once
+/// [`Formatter::finish`]ed. The laid-out text is taken as it becomes final
+/// ([`Formatter::take_output`]), so a file need never be held whole, neither
+/// as the template renders it nor as laid out.
+pub struct Formatter {
+    out: String,
+    /// The start of a line not yet ended by a newline.
+    partial: String,
+    /// The lines of the stretch not yet final.
+    pending: Vec<Line>,
+    stack: Vec<i32>,
+    /// Whether no line was kept yet, or the last one kept was blank or
+    /// opened a bracket (a blank line after it is dropped).
+    after_open: bool,
+    /// A blank line, kept unless the next line with text closes a bracket
+    /// (or there is none).
+    blank: bool,
+}
+
+impl Default for Formatter {
+    fn default() -> Formatter {
+        Formatter::with_capacity(0)
+    }
+}
+
+impl Formatter {
+    /// A formatter whose output starts with room for `capacity` bytes.
+    pub fn with_capacity(capacity: usize) -> Formatter {
+        Formatter {
+            out: String::with_capacity(capacity),
+            partial: String::new(),
+            pending: Vec::new(),
+            stack: Vec::new(),
+            after_open: true,
+            blank: false,
         }
     }
-    flush(&mut pending, &mut out);
-    out
+
+    /// Lays out the whole lines of `text` (with what an earlier piece left
+    /// unended); the rest waits for the next piece or [`Formatter::finish`].
+    pub fn push_str(&mut self, text: &str) {
+        let mut rest = text;
+        if !self.partial.is_empty() {
+            let Some(nl) = rest.find('\n') else {
+                self.partial.push_str(rest);
+                return;
+            };
+            let mut line = std::mem::take(&mut self.partial);
+            line.push_str(&rest[..nl]);
+            self.line(&line);
+            rest = &rest[nl + 1..];
+        }
+        while let Some(nl) = rest.find('\n') {
+            self.line(&rest[..nl]);
+            rest = &rest[nl + 1..];
+        }
+        self.partial.push_str(rest);
+    }
+
+    /// Ends the text: its last line, even without a newline, is laid out,
+    /// and a trailing blank line dropped.
+    pub fn finish(&mut self) {
+        if !self.partial.is_empty() {
+            let line = std::mem::take(&mut self.partial);
+            self.line(&line);
+        }
+        self.blank = false;
+        flush(&mut self.pending, &mut self.out);
+    }
+
+    /// The text laid out so far and final, taken.
+    pub fn take_output(&mut self) -> String {
+        std::mem::take(&mut self.out)
+    }
+
+    /// The text laid out so far and final.
+    pub fn output(&self) -> &str {
+        &self.out
+    }
+
+    /// Forgets the text laid out so far (once it was written elsewhere).
+    pub fn clear_output(&mut self) {
+        self.out.clear();
+    }
+
+    fn line(&mut self, raw: &str) {
+        let l = raw.trim();
+        if l.is_empty() {
+            if !self.after_open {
+                self.blank = true;
+            }
+            return;
+        }
+        if std::mem::take(&mut self.blank) && !l.starts_with(['}', ']', ')']) {
+            // A blank line has no cells: it ends every alignment run.
+            flush(&mut self.pending, &mut self.out);
+            self.out.push('\n');
+        }
+        let mut line = split(l);
+        self.after_open = line.lead.is_empty() || line.net > 0;
+        indent_line(&mut line, &mut self.stack);
+        let ends_runs = line.assign.is_none() && line.comment.is_none();
+        self.pending.push(line);
+        if ends_runs {
+            flush(&mut self.pending, &mut self.out);
+        }
+    }
 }
 
 /// Aligns a stretch of lines that no alignment run leaves, and writes it.
@@ -253,7 +330,7 @@ fn align_comments(lines: &mut [Line], width: impl Fn(&Line) -> usize) {
 
 #[cfg(test)]
 mod tests {
-    use super::format;
+    use super::{format, Formatter};
 
     #[test]
     fn aligns_runs_and_indents() {
@@ -281,6 +358,30 @@ mod tests {
     fn multi_bracket_openers_open_one_level() {
         let input = "p = jsonencode({\nA = 1\n})\n";
         assert_eq!(format(input), "p = jsonencode({\n  A = 1\n})\n");
+    }
+
+    #[test]
+    fn a_text_given_in_pieces_is_laid_out_as_a_whole() {
+        let text = "\n\n# c\na = 1\nbb = \"x\" # one\n\n\nb {\n\nc = 2\nlong_name = [\n\"1\", # x\n\"22\", # y\n]\n\n}\n\n\nd = 3\r\n\n";
+        let whole = format(text);
+        for size in 1..text.len() {
+            let mut f = Formatter::default();
+            let mut out = String::new();
+            let mut rest = text;
+            while !rest.is_empty() {
+                let mut at = size.min(rest.len());
+                while !rest.is_char_boundary(at) {
+                    at += 1;
+                }
+                f.push_str(&rest[..at]);
+                rest = &rest[at..];
+                out.push_str(f.output());
+                f.clear_output();
+            }
+            f.finish();
+            out.push_str(&f.take_output());
+            assert_eq!(out, whole, "pieces of {size}");
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::ir::{Boundary, CmpDeployment, Ir, OrgUnitRef, PermissionSet, Principa
 use rustc_hash::FxHashMap;
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::Arc;
+use std::ops::Range;
 
 /// Everything the templates render, for one IR.
 pub struct Views {
@@ -87,9 +87,10 @@ pub struct AssignmentView {
     pub set_ident: String,
     pub principal_type: &'static str,
     pub principal_id: String,
-    /// (quoted account id, comment) in account id order. The texts are
-    /// shared: an account's id and each distinct comment are made once.
-    pub accounts: Vec<(Arc<str>, Arc<str>)>,
+    /// Its accounts: these assignments of the IR (one per account, in
+    /// account id order), quoted and commented as the file is written
+    /// ([`AccountLines`]).
+    pub accounts: Range<usize>,
     pub depends_on: Option<String>,
 }
 
@@ -495,11 +496,7 @@ fn assignment_views(
 ) -> Vec<AssignmentView> {
     let mut out: Vec<AssignmentView> = Vec::new();
     let mut current: Option<(&str, PrincipalType, &str)> = None;
-    let mut quoted_ids: FxHashMap<&str, Arc<str>> = FxHashMap::default();
-    #[allow(clippy::type_complexity)]
-    let mut comments: FxHashMap<(&str, Option<crate::ir::Date>, Option<&str>), Arc<str>> =
-        FxHashMap::default();
-    for a in &ir.assignments {
+    for (i, a) in ir.assignments.iter().enumerate() {
         let group_key = (
             a.permission_set.as_str(),
             a.principal_type,
@@ -574,36 +571,75 @@ fn assignment_views(
                 set_ident,
                 principal_type: a.principal_type.as_str(),
                 principal_id,
-                accounts: Vec::new(),
+                accounts: i..i,
                 depends_on: depends_on(&refs),
             });
         }
-        let quoted = quoted_ids
-            .entry(a.account_id.as_str())
-            .or_insert_with(|| Arc::from(string(&a.account_id)))
-            .clone();
-        let comment = comments
-            .entry((a.account_id.as_str(), a.until, a.owner.as_deref()))
-            .or_insert_with(|| {
-                let mut note = ir.account_name(&a.account_id).unwrap_or("").to_string();
-                let mut extra = Vec::new();
-                if let Some(u) = &a.until {
-                    extra.push(format!("until {u}"));
-                }
-                if let Some(o) = &a.owner {
-                    extra.push(format!("owner {o}"));
-                }
-                if !extra.is_empty() {
-                    note = format!("{note}; {}", extra.join(", "));
-                }
-                Arc::from(hcl::comment(note.trim_start_matches("; ")))
-            })
-            .clone();
         if let Some(view) = out.last_mut() {
-            view.accounts.push((quoted, comment));
+            view.accounts.end = i + 1;
         }
     }
     out
+}
+
+/// The `for_each` lines of assignment resources: each account's quoted id
+/// and the comment of its line (the account's name, and the grant's `until`
+/// and owner), made once per account and per distinct comment.
+#[derive(Default)]
+pub struct AccountLines<'ir> {
+    quoted_ids: FxHashMap<&'ir str, usize>,
+    #[allow(clippy::type_complexity)]
+    comments: FxHashMap<(&'ir str, Option<crate::ir::Date>, Option<&'ir str>), usize>,
+    /// The texts the maps point into.
+    texts: Vec<String>,
+    /// (quoted id, comment) of the assignments at hand.
+    picked: Vec<(usize, usize)>,
+}
+
+impl<'ir> AccountLines<'ir> {
+    /// (quoted account id, comment) of each of `assignments`, into `lines`
+    /// (emptied first).
+    pub fn lines<'s>(
+        &'s mut self,
+        ir: &'ir Ir,
+        assignments: &'ir [crate::ir::Assignment],
+        lines: &mut Vec<(&'s str, &'s str)>,
+    ) {
+        let texts = &mut self.texts;
+        let mut text_of = |text: String| {
+            texts.push(text);
+            texts.len() - 1
+        };
+        self.picked.clear();
+        for a in assignments {
+            let id = *self
+                .quoted_ids
+                .entry(a.account_id.as_str())
+                .or_insert_with(|| text_of(string(&a.account_id)));
+            let comment = *self
+                .comments
+                .entry((a.account_id.as_str(), a.until, a.owner.as_deref()))
+                .or_insert_with(|| {
+                    let mut note = ir.account_name(&a.account_id).unwrap_or("").to_string();
+                    let mut extra = Vec::new();
+                    if let Some(u) = &a.until {
+                        extra.push(format!("until {u}"));
+                    }
+                    if let Some(o) = &a.owner {
+                        extra.push(format!("owner {o}"));
+                    }
+                    if !extra.is_empty() {
+                        note = format!("{note}; {}", extra.join(", "));
+                    }
+                    text_of(hcl::comment(note.trim_start_matches("; ")))
+                });
+            self.picked.push((id, comment));
+        }
+        let texts = &self.texts;
+        let text = |i: usize| texts.get(i).map_or("", String::as_str);
+        lines.clear();
+        lines.extend(self.picked.iter().map(|&(id, c)| (text(id), text(c))));
+    }
 }
 
 fn deployment(

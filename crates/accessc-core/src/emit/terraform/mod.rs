@@ -16,7 +16,9 @@ mod names;
 use crate::emit::common::NamePrefix;
 use crate::emit::OutFile;
 use crate::ir::Ir;
+use crate::output::OutputWriter;
 use askama::Template;
+use std::io::{self, Write};
 
 /// The AWS provider versions the output is written for: `account_filter_type`
 /// in `aws_cloudformation_stack_set_instance` came with
@@ -41,16 +43,129 @@ pub fn emit_terraform(ir: &Ir) -> Result<Vec<OutFile>, Vec<String>> {
 /// [`emit_terraform`] with `prefix` as the default of the `name_prefix`
 /// variable (`accessc build --name-prefix`), its `-` added.
 pub fn emit_terraform_with(ir: &Ir, prefix: NamePrefix) -> Result<Vec<OutFile>, Vec<String>> {
+    Ok(prepare_terraform(ir, prefix)?.into_files())
+}
+
+/// The Terraform files of one IR, ready to write: every name is given and
+/// checked, every file but `assignments.tf` is laid out. `assignments.tf`,
+/// nearly all of a large organization's output, is rendered and laid out a
+/// resource at a time as it is written ([`TerraformOutput::write`]), so it
+/// is never held whole.
+pub struct TerraformOutput<'ir> {
+    /// The files in their fixed order, `assignments.tf` left out.
+    files: Vec<OutFile>,
+    /// `assignments.tf`, and where it goes in `files`' order.
+    assignments: Option<(usize, Assignments<'ir>)>,
+}
+
+/// The name of the file of account assignments.
+const ASSIGNMENTS_FILE: &str = "assignments.tf";
+
+/// `assignments.tf` before it is rendered: a view per resource, each naming
+/// its assignments in the IR.
+struct Assignments<'ir> {
+    ir: &'ir Ir,
+    views: Vec<ir_to_views::AssignmentView>,
+}
+
+impl Assignments<'_> {
+    /// Renders and lays out the file a resource at a time into `out`.
+    fn write_to(&self, out: &mut dyn Write) -> io::Result<()> {
+        let mut layout = fmt::Formatter::default();
+        let mut text = String::new();
+        let rendered = AssignmentsTf { header: HEADER }.render_into(&mut text);
+        if let Err(e) = rendered {
+            // The template renders plain strings: this cannot happen, but it
+            // must not break the file's other resources either.
+            text = format!("# accessc: cannot render {ASSIGNMENTS_FILE}: {e}\n");
+        }
+        layout.push_str(&text);
+        let mut lines = ir_to_views::AccountLines::default();
+        for a in &self.views {
+            let mut accounts = Vec::with_capacity(a.accounts.len());
+            let assignments = self.ir.assignments.get(a.accounts.clone()).unwrap_or(&[]);
+            lines.lines(self.ir, assignments, &mut accounts);
+            text.clear();
+            text.push_str("\n\n");
+            let rendered = AssignmentTf {
+                a,
+                accounts: &accounts,
+            }
+            .render_into(&mut text);
+            if let Err(e) = rendered {
+                text = format!("\n\n# accessc: cannot render resource {}: {e}\n", a.ident);
+            }
+            layout.push_str(&text);
+            out.write_all(layout.output().as_bytes())?;
+            layout.clear_output();
+        }
+        layout.finish();
+        out.write_all(layout.output().as_bytes())
+    }
+}
+
+impl TerraformOutput<'_> {
+    /// The files' paths, in their fixed order.
+    pub fn paths(&self) -> Vec<String> {
+        let mut paths: Vec<String> = self.files.iter().map(|f| f.path.clone()).collect();
+        if let Some((at, _)) = &self.assignments {
+            paths.insert(*at, ASSIGNMENTS_FILE.to_string());
+        }
+        paths
+    }
+
+    /// Writes every file with `w` (which was given [`TerraformOutput::paths`]),
+    /// `assignments.tf` as it is rendered; `w` is not finished.
+    pub fn write(self, w: &mut OutputWriter) -> io::Result<()> {
+        let TerraformOutput { files, assignments } = self;
+        for (i, f) in files.iter().enumerate() {
+            if let Some((at, a)) = &assignments {
+                if *at == i {
+                    w.write_with(ASSIGNMENTS_FILE, |out| a.write_to(out))?;
+                }
+            }
+            w.write(&f.path, &f.contents)?;
+        }
+        if let Some((at, a)) = &assignments {
+            if *at == files.len() {
+                w.write_with(ASSIGNMENTS_FILE, |out| a.write_to(out))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every file whole, `assignments.tf` rendered too, in the fixed order.
+    pub fn into_files(self) -> Vec<OutFile> {
+        let TerraformOutput {
+            mut files,
+            assignments,
+        } = self;
+        if let Some((at, a)) = assignments {
+            let mut text = Vec::new();
+            // Writing into memory does not fail.
+            let _ = a.write_to(&mut text);
+            let text = String::from_utf8(text)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+            files.insert(at.min(files.len()), OutFile::new(ASSIGNMENTS_FILE, text));
+        }
+        files
+    }
+}
+
+/// [`TerraformOutput`] of `ir`, with `prefix` as the default of the
+/// `name_prefix` variable; refused as [`emit_terraform`] is.
+pub fn prepare_terraform(ir: &Ir, prefix: NamePrefix) -> Result<TerraformOutput<'_>, Vec<String>> {
     let mut v = ir_to_views::views(ir, prefix);
     if !v.errors.is_empty() {
         return Err(v.errors);
     }
     let mut files = Vec::new();
-    let mut add = |path: &str, rendered: Result<String, askama::Error>| {
+    fn add(files: &mut Vec<OutFile>, path: &str, rendered: Result<String, askama::Error>) {
         let text = rendered.unwrap_or_else(|e| format!("# accessc: cannot render {path}: {e}\n"));
         files.push(OutFile::new(path, fmt::format(&text)));
-    };
+    }
     add(
+        &mut files,
         "versions.tf",
         VersionsTf {
             header: HEADER,
@@ -60,6 +175,7 @@ pub fn emit_terraform_with(ir: &Ir, prefix: NamePrefix) -> Result<Vec<OutFile>, 
         .render(),
     );
     add(
+        &mut files,
         "main.tf",
         MainTf {
             header: HEADER,
@@ -72,6 +188,7 @@ pub fn emit_terraform_with(ir: &Ir, prefix: NamePrefix) -> Result<Vec<OutFile>, 
     );
     if !v.variables.is_empty() {
         add(
+            &mut files,
             "variables.tf",
             VariablesTf {
                 header: HEADER,
@@ -82,6 +199,7 @@ pub fn emit_terraform_with(ir: &Ir, prefix: NamePrefix) -> Result<Vec<OutFile>, 
     }
     if !v.sets.is_empty() {
         add(
+            &mut files,
             "permission_sets.tf",
             PermissionSetsTf {
                 header: HEADER,
@@ -92,6 +210,7 @@ pub fn emit_terraform_with(ir: &Ir, prefix: NamePrefix) -> Result<Vec<OutFile>, 
     }
     if !v.groups.is_empty() || !v.users.is_empty() {
         add(
+            &mut files,
             "principals.tf",
             PrincipalsTf {
                 header: HEADER,
@@ -101,19 +220,14 @@ pub fn emit_terraform_with(ir: &Ir, prefix: NamePrefix) -> Result<Vec<OutFile>, 
             .render(),
         );
     }
-    if !v.assignments.is_empty() {
-        let text = AssignmentsTf {
-            header: HEADER,
-            assignments: &v.assignments,
-        }
-        .render();
-        // Nearly all of a large organization's views: free them before the
-        // text is laid out.
-        drop(std::mem::take(&mut v.assignments));
-        add("assignments.tf", text);
-    }
+    let assignments = (!v.assignments.is_empty()).then(|| Assignments {
+        ir,
+        views: std::mem::take(&mut v.assignments),
+    });
+    let assignments_at = files.len();
     if !v.deployments.is_empty() {
         add(
+            &mut files,
             "customer_managed_policies.tf",
             CmpTf {
                 header: HEADER,
@@ -124,6 +238,7 @@ pub fn emit_terraform_with(ir: &Ir, prefix: NamePrefix) -> Result<Vec<OutFile>, 
     }
     if !v.attributes.is_empty() {
         add(
+            &mut files,
             "abac.tf",
             AbacTf {
                 header: HEADER,
@@ -134,6 +249,7 @@ pub fn emit_terraform_with(ir: &Ir, prefix: NamePrefix) -> Result<Vec<OutFile>, 
     }
     if !v.alarms.is_empty() {
         add(
+            &mut files,
             "break_glass.tf",
             BreakGlassTf {
                 header: HEADER,
@@ -144,6 +260,7 @@ pub fn emit_terraform_with(ir: &Ir, prefix: NamePrefix) -> Result<Vec<OutFile>, 
     }
     if !v.outputs.is_empty() {
         add(
+            &mut files,
             "outputs.tf",
             OutputsTf {
                 header: HEADER,
@@ -152,7 +269,10 @@ pub fn emit_terraform_with(ir: &Ir, prefix: NamePrefix) -> Result<Vec<OutFile>, 
             .render(),
         );
     }
-    Ok(files)
+    Ok(TerraformOutput {
+        files,
+        assignments: assignments.map(|a| (assignments_at, a)),
+    })
 }
 
 #[derive(Template)]
@@ -195,11 +315,20 @@ struct PrincipalsTf<'a> {
     users: &'a [ir_to_views::Lookup],
 }
 
+/// The start of `assignments.tf`, before its resources.
 #[derive(Template)]
 #[template(path = "terraform/assignments.tf", escape = "none")]
 struct AssignmentsTf<'a> {
     header: &'a str,
-    assignments: &'a [ir_to_views::AssignmentView],
+}
+
+/// One resource of `assignments.tf`.
+#[derive(Template)]
+#[template(path = "terraform/assignment.tf", escape = "none")]
+struct AssignmentTf<'a> {
+    a: &'a ir_to_views::AssignmentView,
+    /// (quoted account id, comment) of each account.
+    accounts: &'a [(&'a str, &'a str)],
 }
 
 #[derive(Template)]
