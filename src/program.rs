@@ -73,12 +73,22 @@ pub fn checked_ir(path: &Path, how: &Checking, timer: &StageTimer) -> Result<Ir,
 
 /// [`checked_ir`] of a program already loaded.
 pub fn checked_ir_of(program: Program, how: &Checking, timer: &StageTimer) -> Result<Ir, ExitCode> {
-    // The checker's results are freed when `on_model` returns.
-    let ir = on_model(&program, how, timer, |_, model| {
-        accessc_core::model_to_ir::lower(model)
-    })?;
-    // The IR is all the backends read: free the rest first.
+    let mut checked = check(&program, &CheckOptions { today: how.today });
+    timer.lap("check");
+    // Lowering reads the model alone: what else the check and the program
+    // hold is freed (and given back to the system) before the IR is made,
+    // rather than held with it at the peak. The errors need the sources.
+    drop(std::mem::take(&mut checked.index));
+    let Some(model) = usable_model(&checked, how) else {
+        return Err(stop_on_errors(&program, &checked, how));
+    };
+    if how.show_warnings {
+        show_warnings(&program, &checked);
+    }
     drop(program);
+    crate::term::release_free_memory();
+    let ir = accessc_core::model_to_ir::lower(model);
+    drop(checked);
     timer.lap("lower to IR");
     Ok(ir)
 }
@@ -111,12 +121,7 @@ fn on_model<T>(
 ) -> Result<T, ExitCode> {
     let checked = check(program, &CheckOptions { today: how.today });
     timer.lap("check");
-    let model = if how.expired_grants_ok {
-        checked.checked_model_with_expired_grants()
-    } else {
-        checked.checked_model()
-    };
-    let Some(model) = model else {
+    let Some(model) = usable_model(&checked, how) else {
         return Err(stop_on_errors(program, &checked, how));
     };
     if how.show_warnings {
@@ -147,6 +152,15 @@ fn show_warnings(program: &Program, checked: &Checked) {
     );
     s.push_str(&summary(&warnings));
     eprintln!("{s}");
+}
+
+/// The checked model, unless the program has errors that stop the command.
+fn usable_model<'c>(checked: &'c Checked, how: &Checking) -> Option<CheckedModel<'c>> {
+    if how.expired_grants_ok {
+        checked.checked_model_with_expired_grants()
+    } else {
+        checked.checked_model()
+    }
 }
 
 /// Renders the diagnostics on standard error, says what was not done, exit 1.

@@ -12,7 +12,11 @@ use std::collections::{BTreeSet, HashSet};
 /// [`CheckedModel`], and only of a model without errors.
 pub fn lower(checked: CheckedModel<'_>) -> Ir {
     let m = checked.model();
-    let granted: HashSet<FnIdx> = m.assignments.iter().map(|a| a.function).collect();
+    // Grown by insertion, as `used` below: only the functions granted.
+    let mut granted: HashSet<FnIdx> = HashSet::new();
+    for a in m.assignments.iter() {
+        granted.insert(a.function);
+    }
     // Standard-library functions become permission sets only when granted.
     let functions: Vec<(FnIdx, &model::FunctionDef)> = m
         .functions
@@ -100,10 +104,12 @@ pub fn lower(checked: CheckedModel<'_>) -> Ir {
             && a.account_id == b.account_id
     });
 
-    let used: HashSet<(PrincipalType, &str)> = assignments
-        .iter()
-        .map(|a| (a.principal_type, a.principal.as_str()))
-        .collect();
+    // Grown by insertion: `collect` would reserve room for every
+    // assignment, not for the few principals.
+    let mut used: HashSet<(PrincipalType, &str)> = HashSet::new();
+    for a in &assignments {
+        used.insert((a.principal_type, a.principal.as_str()));
+    }
     let mut principals: Vec<Principal> = m
         .principals
         .iter()
