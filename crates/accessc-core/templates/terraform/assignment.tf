@@ -1,6 +1,6 @@
 resource "aws_ssoadmin_account_assignment" "{{ a.ident }}" {
   for_each = toset([
-    {%- for (account, note) in accounts %}
+    {%- for (account, note) in accounts.lines() %}
     {{ account }}, # {{ note }}
     {%- endfor %}
   ])

@@ -597,14 +597,9 @@ pub struct AccountLines<'ir> {
 }
 
 impl<'ir> AccountLines<'ir> {
-    /// (quoted account id, comment) of each of `assignments`, into `lines`
-    /// (emptied first).
-    pub fn lines<'s>(
-        &'s mut self,
-        ir: &'ir Ir,
-        assignments: &'ir [crate::ir::Assignment],
-        lines: &mut Vec<(&'s str, &'s str)>,
-    ) {
+    /// Makes the lines of `assignments` the ones [`AccountLines::lines`]
+    /// gives.
+    pub fn pick(&mut self, ir: &'ir Ir, assignments: &'ir [crate::ir::Assignment]) {
         let texts = &mut self.texts;
         let mut text_of = |text: String| {
             texts.push(text);
@@ -635,10 +630,12 @@ impl<'ir> AccountLines<'ir> {
                 });
             self.picked.push((id, comment));
         }
-        let texts = &self.texts;
-        let text = |i: usize| texts.get(i).map_or("", String::as_str);
-        lines.clear();
-        lines.extend(self.picked.iter().map(|&(id, c)| (text(id), text(c))));
+    }
+
+    /// (quoted account id, comment) of each assignment picked last.
+    pub fn lines(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        let text = |i: usize| self.texts.get(i).map_or("", String::as_str);
+        self.picked.iter().map(move |&(id, c)| (text(id), text(c)))
     }
 }
 

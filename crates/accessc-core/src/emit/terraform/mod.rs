@@ -82,19 +82,20 @@ impl Assignments<'_> {
         layout.push_str(&text);
         let mut lines = ir_to_views::AccountLines::default();
         for a in &self.views {
-            let mut accounts = Vec::with_capacity(a.accounts.len());
             let assignments = self.ir.assignments.get(a.accounts.clone()).unwrap_or(&[]);
-            lines.lines(self.ir, assignments, &mut accounts);
+            lines.pick(self.ir, assignments);
+            // Each piece is whole lines: a blank line, the resource.
             text.clear();
             text.push_str("\n\n");
             let rendered = AssignmentTf {
                 a,
-                accounts: &accounts,
+                accounts: &lines,
             }
             .render_into(&mut text);
             if let Err(e) = rendered {
-                text = format!("\n\n# accessc: cannot render resource {}: {e}\n", a.ident);
+                text = format!("\n\n# accessc: cannot render resource {}: {e}", a.ident);
             }
+            text.push('\n');
             layout.push_str(&text);
             out.write_all(layout.output().as_bytes())?;
             layout.clear_output();
@@ -328,7 +329,7 @@ struct AssignmentsTf<'a> {
 struct AssignmentTf<'a> {
     a: &'a ir_to_views::AssignmentView,
     /// (quoted account id, comment) of each account.
-    accounts: &'a [(&'a str, &'a str)],
+    accounts: &'a ir_to_views::AccountLines<'a>,
 }
 
 #[derive(Template)]
