@@ -5,8 +5,10 @@
 //! `ir_to_views` turns the IR into plain view structs (every literal already
 //! quoted, every resource already named); askama templates in
 //! `templates/terraform/` lay out the blocks; [`fmt::format`] then indents and
-//! aligns the text exactly as `terraform fmt` does. `docs/terraform.md`
-//! describes the files, addresses and keys.
+//! aligns the text exactly as `terraform fmt` does. `assignments.tf`, nearly
+//! all of a large organization's output, is rendered and laid out a resource
+//! at a time ([`fmt::Formatter`]) as it is written, never held whole.
+//! `docs/terraform.md` describes the files, addresses and keys.
 
 pub mod fmt;
 pub mod hcl;
