@@ -13,6 +13,7 @@ use rustc_hash::FxHashMap;
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ops::Range;
+use std::sync::Arc;
 
 /// Everything the templates render, for one IR.
 pub struct Views {
@@ -84,14 +85,16 @@ pub struct Lookup {
 
 pub struct AssignmentView {
     pub ident: String,
-    pub set_ident: String,
+    /// Shared by the resources of one permission set.
+    pub set_ident: Arc<str>,
     pub principal_type: &'static str,
     pub principal_id: String,
     /// Its accounts: these assignments of the IR (one per account, in
     /// account id order), quoted and commented as the file is written
     /// ([`AccountLines`]).
     pub accounts: Range<usize>,
-    pub depends_on: Option<String>,
+    /// Shared by the resources of one permission set.
+    pub depends_on: Option<Arc<str>>,
 }
 
 pub struct DeploymentView {
@@ -496,6 +499,10 @@ fn assignment_views(
 ) -> Vec<AssignmentView> {
     let mut out: Vec<AssignmentView> = Vec::new();
     let mut current: Option<(&str, PrincipalType, &str)> = None;
+    // What the resources of one permission set share: its resource name
+    // and their `depends_on`.
+    #[allow(clippy::type_complexity)]
+    let mut per_set: FxHashMap<&str, (Arc<str>, Option<Arc<str>>)> = FxHashMap::default();
     for (i, a) in ir.assignments.iter().enumerate() {
         let group_key = (
             a.permission_set.as_str(),
@@ -504,10 +511,14 @@ fn assignment_views(
         );
         if current != Some(group_key) {
             current = Some(group_key);
-            let set_ident = set_ident
-                .get(a.permission_set.as_str())
-                .cloned()
-                .unwrap_or_else(|| ident(&a.permission_set));
+            let (set_ident, depends_on) = per_set
+                .entry(a.permission_set.as_str())
+                .or_insert_with(|| {
+                    let (ident, refs) =
+                        set_refs(ir, &a.permission_set, set_ident, sets, cmp_instances);
+                    (Arc::from(ident), depends_on(&refs).map(Arc::from))
+                })
+                .clone();
             let who = ident(&a.principal);
             let base = match a.principal_type {
                 PrincipalType::Group => format!("{set_ident}_{who}"),
@@ -526,53 +537,13 @@ fn assignment_views(
                     .cloned()
                     .unwrap_or_default(),
             };
-            let mut refs = Vec::new();
-            if let Some(s) = sets.iter().find(|s| s.ident == set_ident) {
-                if !s.managed.is_empty() {
-                    refs.push(format!(
-                        "aws_ssoadmin_managed_policy_attachment.{set_ident}"
-                    ));
-                }
-                if !s.customer.is_empty() {
-                    refs.push(format!(
-                        "aws_ssoadmin_customer_managed_policy_attachment.{set_ident}"
-                    ));
-                }
-                if s.has_boundary {
-                    refs.push(format!(
-                        "aws_ssoadmin_permissions_boundary_attachment.{set_ident}"
-                    ));
-                }
-                if s.inline_policy.is_some() {
-                    refs.push(format!(
-                        "aws_ssoadmin_permission_set_inline_policy.{set_ident}"
-                    ));
-                }
-            }
-            if let Some(p) = ir.permission_set(&a.permission_set) {
-                let mut cmps: Vec<&str> = p
-                    .customer_managed_policies
-                    .iter()
-                    .map(|c| c.name.as_str())
-                    .collect();
-                if let Some(Boundary::CustomerManagedPolicy(r)) = &p.permissions_boundary {
-                    cmps.push(&r.name);
-                }
-                for c in cmps {
-                    for r in cmp_instances.get(c).into_iter().flatten() {
-                        if !refs.contains(r) {
-                            refs.push(r.clone());
-                        }
-                    }
-                }
-            }
             out.push(AssignmentView {
                 ident: names.claim(base, &owner),
                 set_ident,
                 principal_type: a.principal_type.as_str(),
                 principal_id,
                 accounts: i..i,
-                depends_on: depends_on(&refs),
+                depends_on,
             });
         }
         if let Some(view) = out.last_mut() {
@@ -580,6 +551,60 @@ fn assignment_views(
         }
     }
     out
+}
+
+/// The resource name of the permission set `name`, and what its
+/// assignments depend on: its policy attachments and the StackSet instances
+/// of its customer managed policies.
+fn set_refs(
+    ir: &Ir,
+    name: &str,
+    set_ident: &HashMap<&str, String>,
+    sets: &[SetView],
+    cmp_instances: &HashMap<&str, Vec<String>>,
+) -> (String, Vec<String>) {
+    let set_ident = set_ident.get(name).cloned().unwrap_or_else(|| ident(name));
+    let mut refs = Vec::new();
+    if let Some(s) = sets.iter().find(|s| s.ident == set_ident) {
+        if !s.managed.is_empty() {
+            refs.push(format!(
+                "aws_ssoadmin_managed_policy_attachment.{set_ident}"
+            ));
+        }
+        if !s.customer.is_empty() {
+            refs.push(format!(
+                "aws_ssoadmin_customer_managed_policy_attachment.{set_ident}"
+            ));
+        }
+        if s.has_boundary {
+            refs.push(format!(
+                "aws_ssoadmin_permissions_boundary_attachment.{set_ident}"
+            ));
+        }
+        if s.inline_policy.is_some() {
+            refs.push(format!(
+                "aws_ssoadmin_permission_set_inline_policy.{set_ident}"
+            ));
+        }
+    }
+    if let Some(p) = ir.permission_set(name) {
+        let mut cmps: Vec<&str> = p
+            .customer_managed_policies
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        if let Some(Boundary::CustomerManagedPolicy(r)) = &p.permissions_boundary {
+            cmps.push(&r.name);
+        }
+        for c in cmps {
+            for r in cmp_instances.get(c).into_iter().flatten() {
+                if !refs.contains(r) {
+                    refs.push(r.clone());
+                }
+            }
+        }
+    }
+    (set_ident, refs)
 }
 
 /// The `for_each` lines of assignment resources: each account's quoted id
