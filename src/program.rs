@@ -75,10 +75,12 @@ pub fn checked_ir(path: &Path, how: &Checking, timer: &StageTimer) -> Result<Ir,
 pub fn checked_ir_of(program: Program, how: &Checking, timer: &StageTimer) -> Result<Ir, ExitCode> {
     let mut checked = check(&program, &CheckOptions { today: how.today });
     timer.lap("check");
-    // Lowering reads the model alone: what else the check and the program
-    // hold is freed (and given back to the system) before the IR is made,
-    // rather than held with it at the peak. The errors need the sources.
+    // Lowering reads the model alone, and not all of it: the rest of what
+    // the check and the program hold is freed (and given back to the
+    // system) before the IR is made, rather than held with it at the peak.
+    // The errors need only the diagnostics and the sources.
     drop(std::mem::take(&mut checked.index));
+    accessc_core::model_to_ir::shed_for_lowering(&mut checked.model);
     let Some(model) = usable_model(&checked, how) else {
         return Err(stop_on_errors(&program, &checked, how));
     };

@@ -178,6 +178,22 @@ pub fn lower(checked: CheckedModel<'_>) -> Ir {
     }
 }
 
+/// Frees what [`lower`] never reads of a model, so that it is not held
+/// with the IR while the IR is made: of each grant, the lists of what it
+/// reaches and which target reaches each account (the checker's, for its
+/// diagnostics; lowering reads the expanded assignments and each grant's
+/// `owner` and `until`). The model is then fit only for lowering.
+pub fn shed_for_lowering(model: &mut Model) {
+    let indices: Vec<GrantIdx> = model.grants.indices().collect();
+    for i in indices {
+        let g = &mut model.grants[i];
+        g.functions = Vec::new();
+        g.principals = Vec::new();
+        g.accounts = Vec::new();
+        g.reached_by = Vec::new();
+    }
+}
+
 fn principal_type(k: PrincipalKind) -> PrincipalType {
     match k {
         PrincipalKind::Group => PrincipalType::Group,
