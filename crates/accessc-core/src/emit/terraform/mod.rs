@@ -112,7 +112,7 @@ impl TerraformOutput<'_> {
     pub fn paths(&self) -> Vec<String> {
         let mut paths: Vec<String> = self.files.iter().map(|f| f.path.clone()).collect();
         if let Some((at, _)) = &self.assignments {
-            paths.insert(*at, ASSIGNMENTS_FILE.to_string());
+            paths.insert((*at).min(paths.len()), ASSIGNMENTS_FILE.to_string());
         }
         paths
     }
