@@ -24,7 +24,9 @@ pub struct Str {
 #[derive(Debug, Clone, Default)]
 pub struct Module {
     pub file: FileId,
-    pub items: Vec<Item>,
+    /// Shared: the language server's next parse of the file after an edit
+    /// reuses every item the edit did not touch.
+    pub items: Vec<std::sync::Arc<Item>>,
     /// Every comment in the file, in order (for `fmt`).
     pub comments: Vec<Comment>,
     /// Items that did not parse, by keyword and name where those could be

@@ -75,8 +75,10 @@ pub enum External {
 #[derive(Debug, Clone, Default)]
 pub struct Program {
     pub sources: SourceMap,
-    /// User modules first (in path order), then used files, then std modules.
-    pub modules: Vec<Module>,
+    /// User modules first (in path order), then used files, then std
+    /// modules. Shared: the language server reuses the module of a file
+    /// that did not change.
+    pub modules: Vec<Arc<Module>>,
     /// Which std module each module is, if any (`guards` for `std::guards`).
     pub std_name: HashMap<FileId, String>,
     /// JSON files, keyed by the span of the string that names them.
@@ -148,15 +150,26 @@ impl Program {
 pub trait ParseFile {
     /// Parse `text`, the file `name`, as file `file` of the program; the
     /// result must be what [`parse_file`] returns for the same arguments.
-    fn parse(&mut self, file: FileId, name: &str, text: &Arc<str>) -> (Module, Vec<Diagnostic>);
+    fn parse(
+        &mut self,
+        file: FileId,
+        name: &str,
+        text: &Arc<str>,
+    ) -> (Arc<Module>, Vec<Diagnostic>);
 }
 
 /// Every file parsed afresh.
 pub struct FreshParse;
 
 impl ParseFile for FreshParse {
-    fn parse(&mut self, file: FileId, _name: &str, text: &Arc<str>) -> (Module, Vec<Diagnostic>) {
-        parse_file(file, text)
+    fn parse(
+        &mut self,
+        file: FileId,
+        _name: &str,
+        text: &Arc<str>,
+    ) -> (Arc<Module>, Vec<Diagnostic>) {
+        let (module, diags) = parse_file(file, text);
+        (Arc::new(module), diags)
     }
 }
 

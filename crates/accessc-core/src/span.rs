@@ -191,6 +191,42 @@ fn is_continuation(b: u8) -> bool {
     b & 0xC0 == 0x80
 }
 
+/// The length of the common prefix of two texts.
+pub(crate) fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    // Compare in blocks first: this runs on every keystroke over large files.
+    let blocks = a
+        .chunks_exact(64)
+        .zip(b.chunks_exact(64))
+        .take_while(|(x, y)| x == y)
+        .count()
+        * 64;
+    blocks
+        + a.iter()
+            .skip(blocks)
+            .zip(b.iter().skip(blocks))
+            .take_while(|(x, y)| x == y)
+            .count()
+}
+
+/// The length of the common suffix of two texts, at most `max`.
+pub(crate) fn common_suffix(a: &[u8], b: &[u8], max: usize) -> usize {
+    let blocks = a
+        .rchunks_exact(64)
+        .zip(b.rchunks_exact(64))
+        .take(max / 64)
+        .take_while(|(x, y)| x == y)
+        .count()
+        * 64;
+    blocks
+        + a.iter()
+            .rev()
+            .skip(blocks)
+            .zip(b.iter().rev().skip(blocks))
+            .take(max - blocks)
+            .take_while(|(x, y)| x == y)
+            .count()
+}
+
 /// Every file of one compilation, user files and standard library alike.
 #[derive(Debug, Clone, Default)]
 pub struct SourceMap {

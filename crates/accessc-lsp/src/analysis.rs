@@ -90,7 +90,11 @@ impl Analysis {
 
     /// The parsed module of a file, if it is a `.access` file of the program.
     pub fn module(&self, file: FileId) -> Option<&Module> {
-        self.program.modules.iter().find(|m| m.file == file)
+        self.program
+            .modules
+            .iter()
+            .find(|m| m.file == file)
+            .map(|m| &**m)
     }
 
     /// Whether `file` is a std module.
@@ -323,20 +327,27 @@ pub struct ParseCache {
 
 struct CachedFile {
     state: ParsedFile,
-    module: Module,
+    module: Arc<Module>,
     diagnostics: Vec<Diagnostic>,
 }
 
 impl ParseFile for ParseCache {
-    fn parse(&mut self, file: FileId, name: &str, text: &Arc<str>) -> (Module, Vec<Diagnostic>) {
+    fn parse(
+        &mut self,
+        file: FileId,
+        name: &str,
+        text: &Arc<str>,
+    ) -> (Arc<Module>, Vec<Diagnostic>) {
         if let Some(c) = self.files.get(name) {
-            if c.module.file == file && **c.state.text() == **text {
+            let same = Arc::ptr_eq(c.state.text(), text) || **c.state.text() == **text;
+            if c.module.file == file && same {
                 self.chunks += c.module.items.len();
                 return (c.module.clone(), c.diagnostics.clone());
             }
         }
         let previous = self.files.get(name).map(|c| &c.state);
         let (module, diagnostics, state, reuse) = reparse_file(file, text, previous);
+        let module = Arc::new(module);
         self.chunks += reuse.chunks;
         self.reparsed += reuse.reparsed;
         self.files.insert(

@@ -222,7 +222,10 @@ impl<'a> Inputs<'a> {
 
     /// Every item of every module, in load order.
     pub fn items(&self) -> impl Iterator<Item = &'a Item> + 'a {
-        self.program.modules.iter().flat_map(|m| m.items.iter())
+        self.program
+            .modules
+            .iter()
+            .flat_map(|m| m.items.iter().map(|item| &**item))
     }
 }
 

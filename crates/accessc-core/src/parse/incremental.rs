@@ -1,29 +1,36 @@
 //! Reparsing a file after an edit: only the item chunks the edit touched are
-//! parsed again. The language server keeps a [`ParsedFile`] per file; the
-//! result is always exactly what [`parse_file`](super::parse_file) returns for
-//! the new text (a property test holds the two together).
+//! lexed and parsed again. The language server keeps a [`ParsedFile`] per
+//! file; the result is always exactly what [`parse_file`](super::parse_file)
+//! returns for the new text (a property test holds the two together).
 //!
-//! An item parses from its chunk's text alone (see [`ChunkOutcome`]), so a
-//! chunk whose text lies wholly in the part of the file before the edit is
-//! reused as it is, and one wholly in the part after it is reused with every
-//! span moved by the edit's change in length. Doc comments lie before their
-//! chunk and are looked up again for every item.
+//! The lexer's state is the same at the start of every chunk, so lexing
+//! starts again at a chunk boundary shortly before the edit and stops at the
+//! first chunk boundary after it that the last lexing also had (moved by the
+//! edit's change in length): the chunks and comments before and after are
+//! taken from the last lexing. An item parses from its chunk's text alone
+//! (see [`ChunkOutcome`]), so a chunk whose text lies wholly in the part of
+//! the file before the edit is reused as it is (the same shared item), and
+//! one wholly in the part after it is reused with every span moved by the
+//! edit's change in length (a copy, unless the length did not change). A doc
+//! comment lies before its item's chunk: it is looked up again for the
+//! items next to the lexed region.
 
-use super::{assemble, lexical, parse_chunk, ChunkOutcome};
+use super::lexical::{self, Chunk, Lexed};
+use super::{assemble, doc_of, parse_chunk, ChunkOutcome};
 use crate::ast::*;
 use crate::diagnostic::Diagnostic;
-use crate::span::{FileId, Span};
-use std::collections::HashMap;
+use crate::span::{common_prefix, common_suffix, FileId, Span};
 use std::sync::Arc;
 
-/// One file's text and the outcome of each of its chunks, kept for the next
-/// reparse of the same file.
+/// One file's text, its lexing and the outcome of each of its chunks, kept
+/// for the next reparse of the same file.
 #[derive(Debug, Clone)]
 pub struct ParsedFile {
     file: FileId,
     text: Arc<str>,
-    /// `(start, end)` of each chunk and what it parsed to.
-    chunks: Vec<(usize, usize, ChunkOutcome)>,
+    lexed: Lexed,
+    /// What each chunk of `lexed` parsed to.
+    outcomes: Vec<ChunkOutcome>,
 }
 
 /// How much of a reparse was reused: for the language server's timing log.
@@ -31,12 +38,19 @@ pub struct ParsedFile {
 pub struct Reuse {
     pub chunks: usize,
     pub reparsed: usize,
+    /// Bytes lexed again.
+    pub lexed: usize,
 }
 
 impl ParsedFile {
     /// The text this parse is of.
     pub fn text(&self) -> &Arc<str> {
         &self.text
+    }
+
+    /// The file this parse is of.
+    pub fn file(&self) -> FileId {
+        self.file
     }
 }
 
@@ -48,117 +62,203 @@ pub fn reparse_file(
     text: &Arc<str>,
     previous: Option<&ParsedFile>,
 ) -> (Module, Vec<Diagnostic>, ParsedFile, Reuse) {
-    let lexed = lexical::lex(file, text);
-    let new_len = text.len();
-    // The old chunks by position, and the unchanged prefix and suffix.
-    let (old_chunks, prefix, suffix_start, delta) = match previous {
-        Some(prev) => {
-            let old: &str = &prev.text;
-            let prefix = common_prefix(old.as_bytes(), text.as_bytes());
-            let max_suffix = old.len().min(new_len) - prefix;
-            let suffix = common_suffix(old.as_bytes(), text.as_bytes(), max_suffix);
-            let by_pos: HashMap<(usize, usize), &ChunkOutcome> =
-                prev.chunks.iter().map(|(s, e, o)| ((*s, *e), o)).collect();
-            (
-                Some((by_pos, prev.file)),
-                prefix,
-                new_len - suffix,
-                new_len as i64 - old.len() as i64,
-            )
+    let (lexed, outcomes, reuse) = match previous {
+        Some(prev) => reuse_previous(file, text, prev),
+        None => {
+            let lexed = lexical::lex(file, text);
+            let outcomes: Vec<ChunkOutcome> = lexed
+                .chunks
+                .iter()
+                .map(|chunk| parse_chunk(file, text, &lexed.comments, chunk))
+                .collect();
+            let reuse = Reuse {
+                chunks: outcomes.len(),
+                reparsed: outcomes.len(),
+                lexed: text.len(),
+            };
+            (lexed, outcomes, reuse)
         }
-        None => (None, 0, usize::MAX, 0),
     };
+    let (module, diags) = assemble(
+        file,
+        lexed.comments.clone(),
+        &lexed.unclosed_comments,
+        &outcomes,
+    );
+    let state = ParsedFile {
+        file,
+        text: text.clone(),
+        lexed,
+        outcomes,
+    };
+    (module, diags, state, reuse)
+}
+
+/// The lexing and chunk outcomes of `text`, from those of `prev`.
+fn reuse_previous(
+    file: FileId,
+    text: &Arc<str>,
+    prev: &ParsedFile,
+) -> (Lexed, Vec<ChunkOutcome>, Reuse) {
+    let old: &str = &prev.text;
+    let new_len = text.len();
+    let prefix = common_prefix(old.as_bytes(), text.as_bytes());
+    let max_suffix = old.len().min(new_len) - prefix;
+    let suffix = common_suffix(old.as_bytes(), text.as_bytes(), max_suffix);
+    // The new text's unchanged suffix starts here; the old one's at
+    // `suffix_start - delta`.
+    let suffix_start = new_len - suffix;
+    let delta = new_len as i64 - old.len() as i64;
+    let old_chunks = &prev.lexed.chunks;
+    let mover = Mover {
+        delta,
+        file,
+        from: prev.file,
+    };
+    let same_file = file == prev.file;
+
+    // Lex again from the start of the chunk two before the first chunk the
+    // edit reaches (its start was decided by text before the edit, the
+    // keyword's look-ahead included), or from the start of the file.
+    let before = old_chunks.partition_point(|c| c.end < prefix);
+    let restart = before.saturating_sub(2);
+    let from = match restart {
+        0 => 0,
+        i => old_chunks.get(i).map_or(0, |c| c.start),
+    };
+    // Stop at the first chunk start in the unchanged suffix that the old
+    // lexing also had: from there on, the text and the lexer's state are
+    // the same.
+    let mut synced = None;
+    let (relexed, stop) = lexical::lex_from(file, text, from, |q| {
+        if q < suffix_start {
+            return false;
+        }
+        let old_q = (q as i64 - delta) as usize;
+        let i = old_chunks.partition_point(|c| c.start < old_q);
+        let found = old_chunks.get(i).is_some_and(|c| c.start == old_q);
+        if found {
+            synced = Some(i);
+        }
+        found
+    });
+    let old_tail = match (stop, synced) {
+        (Some(q), Some(i)) => Some(((q as i64 - delta) as usize, i)),
+        _ => None,
+    };
+
+    // Chunks and comments: the old ones before `from`, the lexed ones, and
+    // the old ones after the point of resynchronization, moved.
+    let mut chunks: Vec<Chunk> = Vec::with_capacity(old_chunks.len() + relexed.chunks.len());
+    chunks.extend_from_slice(old_chunks.get(..restart).unwrap_or_default());
+    let kept = chunks.len();
+    chunks.extend_from_slice(&relexed.chunks);
+    let lexed_end = chunks.len();
+    let old_comments = &prev.lexed.comments;
+    let comments_before = old_comments.partition_point(|c| (c.span.end as usize) <= from);
+    let mut comments: Vec<Comment> = Vec::with_capacity(old_comments.len());
+    comments.extend(old_comments.iter().take(comments_before).map(|c| {
+        let mut c = c.clone();
+        if !same_file {
+            mover.span_in_place(&mut c.span, 0);
+        }
+        c
+    }));
+    comments.extend(relexed.comments);
+    let mut unclosed_comments = relexed.unclosed_comments;
+    if let Some((old_q, i)) = old_tail {
+        let shift = |at: usize| (at as i64 + delta) as usize;
+        chunks.extend(old_chunks.iter().skip(i).map(|c| Chunk {
+            start: shift(c.start),
+            end: shift(c.end),
+            max_depth: c.max_depth,
+            unclosed: c.unclosed.map(|(at, open)| (shift(at), open)),
+        }));
+        let first = old_comments.partition_point(|c| (c.span.start as usize) < old_q);
+        comments.extend(old_comments.iter().skip(first).map(|c| {
+            let mut c = c.clone();
+            mover.span_in_place(&mut c.span, delta);
+            c
+        }));
+        unclosed_comments.extend(
+            prev.lexed
+                .unclosed_comments
+                .iter()
+                .filter(|&&at| at >= old_q)
+                .map(|&at| shift(at)),
+        );
+    }
+
     let mut reuse = Reuse {
-        chunks: lexed.chunks.len(),
+        chunks: chunks.len(),
         reparsed: 0,
+        lexed: stop.unwrap_or(new_len) - from,
     };
-    let mut chunks = Vec::with_capacity(lexed.chunks.len());
-    for chunk in &lexed.chunks {
-        let reused = old_chunks.as_ref().and_then(|(by_pos, old_file)| {
-            let moved = |o: &ChunkOutcome, delta: i64| {
-                let mut o = o.clone();
-                if delta == 0 && file == *old_file {
-                    // Nothing to move: the walk would leave every span as it is.
-                    return o;
-                }
-                Mover {
-                    delta,
-                    file,
-                    from: *old_file,
-                }
-                .outcome(&mut o);
-                o
+    // The reused outcome of an old chunk: as it is, or moved.
+    let moved = |o: &ChunkOutcome, delta: i64| {
+        if delta == 0 && same_file {
+            o.clone()
+        } else {
+            mover.outcome(o, delta)
+        }
+    };
+    let mut outcomes = Vec::with_capacity(chunks.len());
+    for (k, chunk) in chunks.iter().enumerate() {
+        let outcome = if k < kept {
+            prev.outcomes.get(k).map(|o| moved(o, 0))
+        } else if k >= lexed_end {
+            let j = old_tail.map_or(0, |(_, i)| i) + (k - lexed_end);
+            prev.outcomes.get(j).map(|o| moved(o, delta))
+        } else {
+            // A chunk lexed again: reused if its text did not change.
+            let at = |start: usize, end: usize| {
+                let j = old_chunks.partition_point(|c| c.start < start);
+                old_chunks
+                    .get(j)
+                    .filter(|c| c.start == start && c.end == end)
+                    .and_then(|_| prev.outcomes.get(j))
             };
             if chunk.end <= prefix {
-                by_pos.get(&(chunk.start, chunk.end)).map(|o| moved(o, 0))
+                at(chunk.start, chunk.end).map(|o| moved(o, 0))
             } else if chunk.start >= suffix_start {
-                let old_start = (chunk.start as i64 - delta) as usize;
-                let old_end = (chunk.end as i64 - delta) as usize;
-                by_pos.get(&(old_start, old_end)).map(|o| moved(o, delta))
+                let shift = |x: usize| (x as i64 - delta) as usize;
+                at(shift(chunk.start), shift(chunk.end)).map(|o| moved(o, delta))
             } else {
                 None
             }
-        });
-        let outcome = match reused {
+        };
+        let outcome = match outcome {
+            // Its doc comment lies before it, in text that may have changed.
+            Some(ChunkOutcome::Item(item)) if k >= kept && k <= lexed_end => {
+                let doc = doc_of(text, &comments, chunk.start);
+                if doc == item.doc {
+                    ChunkOutcome::Item(item)
+                } else {
+                    let mut item = (*item).clone();
+                    item.doc = doc;
+                    ChunkOutcome::Item(Arc::new(item))
+                }
+            }
             Some(o) => o,
             None => {
                 reuse.reparsed += 1;
-                parse_chunk(file, text, &lexed.comments, chunk)
+                parse_chunk(file, text, &comments, chunk)
             }
         };
-        chunks.push((chunk.start, chunk.end, outcome));
+        outcomes.push(outcome);
     }
-    let outcomes: Vec<ChunkOutcome> = chunks.iter().map(|(_, _, o)| o.clone()).collect();
-    let (module, diags) = assemble(file, text, lexed, outcomes);
-    (
-        module,
-        diags,
-        ParsedFile {
-            file,
-            text: text.clone(),
-            chunks,
-        },
-        reuse,
-    )
-}
-
-fn common_prefix(a: &[u8], b: &[u8]) -> usize {
-    // Compare in blocks first: this runs on every keystroke over large files.
-    let blocks = a
-        .chunks_exact(64)
-        .zip(b.chunks_exact(64))
-        .take_while(|(x, y)| x == y)
-        .count()
-        * 64;
-    blocks
-        + a.iter()
-            .skip(blocks)
-            .zip(b.iter().skip(blocks))
-            .take_while(|(x, y)| x == y)
-            .count()
-}
-
-fn common_suffix(a: &[u8], b: &[u8], max: usize) -> usize {
-    let blocks = a
-        .rchunks_exact(64)
-        .zip(b.rchunks_exact(64))
-        .take(max / 64)
-        .take_while(|(x, y)| x == y)
-        .count()
-        * 64;
-    blocks
-        + a.iter()
-            .rev()
-            .skip(blocks)
-            .zip(b.iter().rev().skip(blocks))
-            .take(max - blocks)
-            .take_while(|(x, y)| x == y)
-            .count()
+    let lexed = Lexed {
+        chunks,
+        comments,
+        unclosed_comments,
+    };
+    (lexed, outcomes, reuse)
 }
 
 /// Moves every span of a reused chunk by `delta` bytes into file `file`.
 /// The patterns name every field, so a span added to the syntax tree does
 /// not compile until it is moved here too.
+#[derive(Clone, Copy)]
 struct Mover {
     delta: i64,
     file: FileId,
@@ -166,6 +266,22 @@ struct Mover {
 }
 
 impl Mover {
+    /// `s` moved by `delta` (not the mover's own) into the mover's file.
+    fn span_in_place(&self, s: &mut Span, delta: i64) {
+        Mover { delta, ..*self }.span(s);
+    }
+
+    /// A copy of `o` with its spans moved by `delta` into the mover's file.
+    fn outcome(&self, o: &ChunkOutcome, delta: i64) -> ChunkOutcome {
+        let mover = Mover { delta, ..*self };
+        let mut o = match o {
+            ChunkOutcome::Item(item) => ChunkOutcome::Item(Arc::new((**item).clone())),
+            o => o.clone(),
+        };
+        mover.outcome_in_place(&mut o);
+        o
+    }
+
     fn span(&self, s: &mut Span) {
         debug_assert_eq!(s.file, self.from);
         s.file = self.file;
@@ -173,9 +289,13 @@ impl Mover {
         s.end = (s.end as i64 + self.delta) as u32;
     }
 
-    fn outcome(&self, o: &mut ChunkOutcome) {
+    fn outcome_in_place(&self, o: &mut ChunkOutcome) {
         match o {
-            ChunkOutcome::Item(item) => self.item(item),
+            ChunkOutcome::Item(item) => {
+                if let Some(item) = Arc::get_mut(item) {
+                    self.item(item)
+                }
+            }
             ChunkOutcome::Failed { diagnostic, broken } => {
                 self.diagnostic(diagnostic);
                 if let Some((_, ident)) = broken {
@@ -628,10 +748,104 @@ mod tests {
             reuse,
             Reuse {
                 chunks: 3,
-                reparsed: 1
+                reparsed: 1,
+                // From the start of the file to the grant's chunk.
+                lexed: new.find("grant").expect("grant"),
             }
         );
         assert!(same(&(m, d), &parse_file(FileId(0), &new)));
+    }
+
+    /// A large file of many small items.
+    fn many_items(n: usize) -> String {
+        let mut text = String::from("/// The first group.\ngroup g0\n\n");
+        for i in 1..n {
+            text.push_str(&format!("/// Group {i}.\ngroup g{i}\n\n"));
+            text.push_str(&format!("grant F to g{i} on Workloads/Prod\n\n"));
+        }
+        text
+    }
+
+    #[test]
+    fn an_edit_lexes_only_near_itself_and_shares_the_other_items() {
+        let old: Arc<str> = many_items(2000).into();
+        let (_, _, state, _) = reparse_file(FileId(0), &old, None);
+        let (before, _) = parse_file(FileId(0), &old);
+        let at = old.find("g1000 on Workloads/Prod").expect("grant") + 14;
+        // The same length: every other item is the same shared one.
+        let new: Arc<str> = format!("{}z{}", &old[..at], &old[at + 1..]).into();
+        let (m, d, state2, reuse) = reparse_file(FileId(0), &new, Some(&state));
+        assert!(same(&(m.clone(), d), &parse_file(FileId(0), &new)));
+        assert_eq!(reuse.reparsed, 1);
+        assert!(reuse.lexed < 200, "{reuse:?}");
+        let shared = m
+            .items
+            .iter()
+            .zip(&state.outcomes)
+            .filter(|(a, b)| matches!(b, ChunkOutcome::Item(b) if Arc::ptr_eq(a, b)))
+            .count();
+        assert_eq!(shared, m.items.len() - 1);
+        assert_eq!(m.items.len(), before.items.len());
+        // Longer: the items after it are moved, the ones before shared.
+        let new2: Arc<str> = format!("{}Zz{}", &new[..at], &new[at + 1..]).into();
+        let (m2, d2, _, reuse) = reparse_file(FileId(0), &new2, Some(&state2));
+        assert!(same(&(m2.clone(), d2), &parse_file(FileId(0), &new2)));
+        assert!(reuse.lexed < 200, "{reuse:?}");
+        assert!(Arc::ptr_eq(&m2.items[0], &m.items[0]));
+        assert!(!Arc::ptr_eq(&m2.items[3000], &m.items[3000]));
+    }
+
+    /// Edits at and across chunk boundaries, that merge two items into one,
+    /// split one into two, or change the doc comment of the item after.
+    #[test]
+    fn edits_at_chunk_boundaries_equal_a_fresh_parse() {
+        let base = many_items(6);
+        let grant = base.find("grant F to g2").expect("grant");
+        let group = base.find("group g3").expect("group");
+        let doc = base.find("/// Group 3.").expect("doc");
+        let edits: Vec<(usize, usize, &str)> = vec![
+            // Merge: the line break before an item keyword goes.
+            (grant - 2, 2, " "),
+            // The keyword itself changes: no longer an item start.
+            (grant, 1, "x"),
+            (grant, 0, "x"),
+            // Split: a new item in the middle of one.
+            (grant + 8, 0, "\ngroup new\n"),
+            (grant + 8, 0, "\n/// doc\nuser u\n"),
+            // Right at a chunk's start and end.
+            (group, 0, "  "),
+            (group - 1, 1, ""),
+            (group + 8, 0, " {"),
+            // The doc comment of the next item.
+            (doc + 4, 5, "Grp"),
+            (doc, 3, "//"),
+            (doc - 1, 1, "\n\n"),
+            // Comments that swallow or free the items after them.
+            (grant, 0, "/* "),
+            (grant, 0, "// "),
+            (group, 0, "\"\n"),
+            (0, 0, "grant "),
+            (base.len(), 0, "\ngrant F to g5 on root"),
+            (base.len() - 1, 1, ""),
+        ];
+        for (file_from, file_to) in [(0, 0), (0, 1)] {
+            let old: Arc<str> = base.as_str().into();
+            let (_, _, state, _) = reparse_file(FileId(file_from), &old, None);
+            for &(at, len, insert) in &edits {
+                let new: Arc<str> = format!("{}{insert}{}", &base[..at], &base[at + len..]).into();
+                let (m, d, state2, _) = reparse_file(FileId(file_to), &new, Some(&state));
+                assert!(
+                    same(&(m, d), &parse_file(FileId(file_to), &new)),
+                    "{at} {len} {insert:?}:\n{new}"
+                );
+                // And back.
+                let (m, d, _, _) = reparse_file(FileId(file_to), &old, Some(&state2));
+                assert!(
+                    same(&(m, d), &parse_file(FileId(file_to), &old)),
+                    "{at} back"
+                );
+            }
+        }
     }
 
     #[test]

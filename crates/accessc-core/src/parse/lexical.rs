@@ -39,7 +39,7 @@ impl Braces {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Lexed {
     pub chunks: Vec<Chunk>,
     pub comments: Vec<Comment>,
@@ -53,6 +53,21 @@ fn is_ident_byte(b: u8) -> bool {
 
 /// Scan `text`, tracking strings, comments and braces.
 pub fn lex(file: FileId, text: &str) -> Lexed {
+    lex_from(file, text, 0, |_| false).0
+}
+
+/// [`lex`] from offset `from` of `text` on, which must be the start of the
+/// text or of a chunk of an earlier lexing of the same text before `from`
+/// (the lexer's state is the same at every chunk's start). After each chunk
+/// start `q` but the first, `stop(q)` may end the scan: the chunks before `q`
+/// are returned, and `Some(q)`. The incremental parser stops where the rest
+/// of the file is known from its last lexing.
+pub fn lex_from(
+    file: FileId,
+    text: &str,
+    from: usize,
+    mut stop: impl FnMut(usize) -> bool,
+) -> (Lexed, Option<usize>) {
     let bytes = text.as_bytes();
     let mut out = Lexed::default();
     let mut depth = 0usize;
@@ -67,7 +82,7 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
     let mut indent = 0usize;
     // The last significant token (a word or a punctuation byte).
     let mut last_token: &str = "";
-    let mut i = 0;
+    let mut i = from;
     let close = |out: &mut Lexed,
                  start: Option<usize>,
                  end: usize,
@@ -164,6 +179,10 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
                     && !text[i..].trim_start_matches([' ', '\t']).starts_with('=');
                 let starts_item = starts_item || resumes || (chunk_start.is_none() && depth == 0);
                 if starts_item {
+                    if chunk_start.is_some() && stop(s) {
+                        close(&mut out, chunk_start, s, max_depth, braces.unclosed());
+                        return (out, Some(s));
+                    }
                     close(&mut out, chunk_start, s, max_depth, braces.unclosed());
                     chunk_start = Some(s);
                     max_depth = 0;
@@ -216,7 +235,7 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
         max_depth,
         braces.unclosed(),
     );
-    out
+    (out, None)
 }
 
 /// The `///` doc comment directly above `offset`: consecutive `///` lines with

@@ -12,6 +12,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::span::{FileId, Span};
 pub use lexical::MAX_NESTING;
 use pest::Parser;
+use std::sync::Arc;
 use text_to_ast::{AccessParser, Builder, Rule};
 
 /// Parse one file's text.
@@ -22,16 +23,18 @@ pub fn parse_file(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
         .iter()
         .map(|chunk| parse_chunk(file, text, &lexed.comments, chunk))
         .collect();
-    assemble(file, text, lexed, outcomes)
+    assemble(file, lexed.comments, &lexed.unclosed_comments, &outcomes)
 }
 
 /// What one item chunk parses to. It depends on the chunk's text, its offset
-/// and the file alone, so the incremental parser can reuse it after an edit
-/// elsewhere, moved by the edit's length.
+/// and the file, and (for an item's doc comment) on the text between the
+/// start of the chunk before it and its own; so the incremental parser can
+/// reuse it after an edit elsewhere, moved by the edit's length.
 #[derive(Debug, Clone)]
 pub(crate) enum ChunkOutcome {
-    /// The item, without its doc comment (which lies before the chunk).
-    Item(Item),
+    /// The item, with its doc comment (which lies before the chunk). Shared
+    /// by every parse of the file that reuses it.
+    Item(Arc<Item>),
     /// A syntax error, and the name of the broken item when it can be read.
     Failed {
         diagnostic: Diagnostic,
@@ -86,7 +89,11 @@ fn parse_chunk(
                 comments,
             };
             match pairs.next() {
-                Some(p) => ChunkOutcome::Item(builder.item(p)),
+                Some(p) => {
+                    let mut item = builder.item(p);
+                    item.doc = doc_of(text, comments, chunk.start);
+                    ChunkOutcome::Item(Arc::new(item))
+                }
                 None => ChunkOutcome::Empty,
             }
         }
@@ -97,17 +104,24 @@ fn parse_chunk(
     }
 }
 
-/// The module and diagnostics of a file from its chunks' outcomes, in order.
+/// The `///` doc comment of the item whose chunk starts at `start`.
+fn doc_of(text: &str, comments: &[crate::ast::Comment], start: usize) -> Option<crate::ast::Str> {
+    lexical::doc_comment_before(text, comments, start)
+        .map(|(span, doc)| crate::ast::Str { value: doc, span })
+}
+
+/// The module and diagnostics of a file from its comments and its chunks'
+/// outcomes, in order.
 fn assemble(
     file: FileId,
-    text: &str,
-    lexed: lexical::Lexed,
-    outcomes: Vec<ChunkOutcome>,
+    comments: Vec<crate::ast::Comment>,
+    unclosed_comments: &[usize],
+    outcomes: &[ChunkOutcome],
 ) -> (Module, Vec<Diagnostic>) {
-    let mut items: Vec<Item> = Vec::new();
+    let mut items: Vec<Arc<Item>> = Vec::with_capacity(outcomes.len());
     let mut broken = Vec::new();
     let mut diags = Vec::new();
-    for &start in &lexed.unclosed_comments {
+    for &start in unclosed_comments {
         diags.push(
             Diagnostic::new(
                 Code::UnclosedComment,
@@ -118,24 +132,17 @@ fn assemble(
             .with_help("close it with `*/`"),
         );
     }
-    for (chunk, outcome) in lexed.chunks.iter().zip(outcomes) {
+    for outcome in outcomes {
         match outcome {
-            ChunkOutcome::Item(mut item) => {
-                if let Some((span, doc)) =
-                    lexical::doc_comment_before(text, &lexed.comments, chunk.start)
-                {
-                    item.doc = Some(crate::ast::Str { value: doc, span });
-                }
-                items.push(item);
-            }
+            ChunkOutcome::Item(item) => items.push(item.clone()),
             ChunkOutcome::Failed {
                 diagnostic,
                 broken: b,
             } => {
-                diags.push(diagnostic);
-                broken.extend(b);
+                diags.push(diagnostic.clone());
+                broken.extend(b.clone());
             }
-            ChunkOutcome::TooDeep(d) => diags.push(d),
+            ChunkOutcome::TooDeep(d) => diags.push(d.clone()),
             ChunkOutcome::Empty => {}
         }
     }
@@ -143,7 +150,7 @@ fn assemble(
         Module {
             file,
             items,
-            comments: lexed.comments,
+            comments,
             broken,
         },
         diags,
@@ -585,7 +592,7 @@ mod tests {
             (at, "this `{` is never closed")
         );
         assert!(
-            matches!(&m.items[..], [Item { kind: ItemKind::Group(g), .. }] if g.name.name == "devs")
+            matches!(&m.items[..], [item] if matches!(&item.kind, ItemKind::Group(g) if g.name.name == "devs"))
         );
         assert_eq!(m.broken.first().map(|(k, _)| k.as_str()), Some("org"));
         // Indented, or an attribute that happens to be named like an item
@@ -594,13 +601,7 @@ mod tests {
             let text = format!("attributes {{\n{inner}\n}}\n");
             let (m, _) = parse_file(FileId(0), &text);
             assert!(
-                matches!(
-                    &m.items[..],
-                    [Item {
-                        kind: ItemKind::Attributes(_),
-                        ..
-                    }]
-                ),
+                matches!(&m.items[..], [item] if matches!(item.kind, ItemKind::Attributes(_))),
                 "{text}"
             );
         }
