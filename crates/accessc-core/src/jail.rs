@@ -66,6 +66,55 @@ fn is_pseudo(path: &Path) -> bool {
 /// blocking on a FIFO or a device, never from `/proc` or `/sys`. Every other
 /// kind of file is an error that names the kind (and shows none of its bytes).
 pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
+    match read_regular_unless(path, None)? {
+        Some((bytes, _)) => Ok(bytes),
+        None => Err(io::Error::other("no stamp was given")),
+    }
+}
+
+/// What tells a file's contents apart without reading them: the file
+/// (device and inode), its length, and its modification and change times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    changed: (i64, i64),
+}
+
+impl Stamp {
+    /// The file's modification time, where the system gives one.
+    pub fn modified(&self) -> Option<std::time::SystemTime> {
+        self.modified
+    }
+
+    fn of(meta: &Metadata) -> Stamp {
+        #[cfg(unix)]
+        let (dev, ino, changed) = {
+            use std::os::unix::fs::MetadataExt;
+            (meta.dev(), meta.ino(), (meta.ctime(), meta.ctime_nsec()))
+        };
+        #[cfg(not(unix))]
+        let (dev, ino, changed) = (0, 0, (0, 0));
+        Stamp {
+            dev,
+            ino,
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            changed,
+        }
+    }
+}
+
+/// [`read_regular`], with the file's [`Stamp`] (taken before reading); but
+/// when the file's stamp is `known` (the caller holds its contents from an
+/// earlier read), `Ok(None)` and nothing is read. Every check of
+/// [`read_regular`] is made either way.
+pub fn read_regular_unless(
+    path: &Path,
+    known: Option<Stamp>,
+) -> io::Result<Option<(Vec<u8>, Stamp)>> {
     // The type first, from the path: opening a FIFO may block, and reading a
     // device may never end.
     let meta = std::fs::metadata(path)?;
@@ -79,6 +128,9 @@ pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
     }
     if meta.len() > MAX_FILE_BYTES as u64 {
         return Err(too_large());
+    }
+    if known.is_some_and(|k| k == Stamp::of(&meta)) {
+        return Ok(None);
     }
     let file = open_nonblocking(path)?;
     // The file opened may not be the one looked at (it was replaced in
@@ -94,7 +146,8 @@ pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
             return Err(refused("the file changed while it was being opened".into()));
         }
     }
-    read_bounded(file, opened.len())
+    let stamp = Stamp::of(&opened);
+    Ok(Some((read_bounded(file, opened.len())?, stamp)))
 }
 
 /// At most [`MAX_FILE_BYTES`] of `r`, counting the bytes read: more is an

@@ -28,6 +28,19 @@ pub trait FileSystem {
     fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
         std::fs::canonicalize(path)
     }
+    /// [`FileSystem::read`], as text where the file system holds it as
+    /// text already (an open buffer, or a file read before and unchanged).
+    fn read_contents(&self, path: &Path) -> io::Result<Contents> {
+        self.read(path).map(Contents::Bytes)
+    }
+}
+
+/// A file's contents: bytes, or text known to be UTF-8 (shared with the
+/// file system that holds it).
+#[derive(Debug, Clone)]
+pub enum Contents {
+    Bytes(Vec<u8>),
+    Text(Arc<str>),
 }
 
 /// The real file system.
@@ -112,9 +125,13 @@ pub fn std_file_name(module: &str) -> String {
 }
 
 impl Program {
-    fn add_text(&mut self, name: String, bytes: Vec<u8>) -> FileId {
+    fn add_text(&mut self, name: String, contents: Contents, parser: &mut dyn ParseFile) -> FileId {
+        let bytes = match contents {
+            Contents::Text(text) => return self.sources.add_shared(parser.source(name, text)),
+            Contents::Bytes(bytes) => bytes,
+        };
         match String::from_utf8(bytes) {
-            Ok(text) => self.sources.add(SourceFile::new(name, text)),
+            Ok(text) => self.sources.add_shared(parser.source(name, text.into())),
             Err(e) => {
                 let at = e.utf8_error().valid_up_to();
                 let bad = e.as_bytes().get(at).copied().unwrap_or(0);
@@ -156,6 +173,13 @@ pub trait ParseFile {
         name: &str,
         text: &Arc<str>,
     ) -> (Arc<Module>, Vec<Diagnostic>);
+
+    /// The source file `name` with text `text`: what [`SourceFile::new`]
+    /// makes (the language server returns the one it made last time for
+    /// the same name and text).
+    fn source(&mut self, name: String, text: Arc<str>) -> Arc<SourceFile> {
+        Arc::new(SourceFile::new(name, text))
+    }
 }
 
 /// Every file parsed afresh.
@@ -224,15 +248,15 @@ pub fn load_with(
                 // A dangling symlink (an editor's lock file, `.#main.access`).
                 Err(Refusal::Io(e)) if e.kind() == io::ErrorKind::NotFound => continue,
                 Err(why) => Err(why.to_string()),
-                Ok(canonical) => match fs.read(&canonical) {
+                Ok(canonical) => match fs.read_contents(&canonical) {
                     Ok(bytes) => Ok(bytes),
                     Err(e) if e.kind() == io::ErrorKind::InvalidInput => Err(e.to_string()),
                     Err(e) => return Err(e),
                 },
             };
             match read {
-                Ok(bytes) => {
-                    let id = prog.add_text(name, bytes);
+                Ok(contents) => {
+                    let id = prog.add_text(name, contents, parser);
                     prog.roots.push(id);
                     prog.root_paths.insert(id, f.clone());
                     prog.parse_added(id, parser);
@@ -254,8 +278,8 @@ pub fn load_with(
         // only if it is a regular file, and bounded.
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let jail = Jail::new(&base, opts.allow_outside_root, canonicalize);
-        let bytes = fs.read(path)?;
-        let id = prog.add_text(path.display().to_string(), bytes);
+        let contents = fs.read_contents(path)?;
+        let id = prog.add_text(path.display().to_string(), contents, parser);
         prog.roots.push(id);
         prog.root_paths.insert(id, path.to_path_buf());
         prog.parse_added(id, parser);
@@ -353,9 +377,9 @@ fn resolve_references(
                     }) {
                         continue;
                     }
-                    match fs.read(&key) {
-                        Ok(bytes) => {
-                            let id = prog.add_text(path.display().to_string(), bytes);
+                    match fs.read_contents(&key) {
+                        Ok(contents) => {
+                            let id = prog.add_text(path.display().to_string(), contents, parser);
                             seen_files.insert(key, id);
                             prog.parse_added(id, parser);
                         }
@@ -372,19 +396,23 @@ fn resolve_references(
                 Ok(key) => match seen_json.get(&key) {
                     Some(ext) => ext.clone(),
                     None => {
-                        let ext = match fs.read(&key) {
-                            Ok(bytes) => match String::from_utf8(bytes) {
-                                Ok(text) => {
-                                    let name = path.display().to_string();
-                                    let id = match prog.sources.find(&name) {
-                                        Some(id) => id,
-                                        None => prog.sources.add(SourceFile::new(name, text)),
-                                    };
-                                    External::Loaded(id)
-                                }
-                                Err(_) => External::Failed("the file is not valid UTF-8".into()),
-                            },
-                            Err(e) => External::Failed(e.to_string()),
+                        let text = match fs.read_contents(&key) {
+                            Ok(Contents::Text(text)) => Ok(text),
+                            Ok(Contents::Bytes(bytes)) => String::from_utf8(bytes)
+                                .map(Arc::from)
+                                .map_err(|_| "the file is not valid UTF-8".to_string()),
+                            Err(e) => Err(e.to_string()),
+                        };
+                        let ext = match text {
+                            Ok(text) => {
+                                let name = path.display().to_string();
+                                let id = match prog.sources.find(&name) {
+                                    Some(id) => id,
+                                    None => prog.sources.add_shared(parser.source(name, text)),
+                                };
+                                External::Loaded(id)
+                            }
+                            Err(why) => External::Failed(why),
                         };
                         seen_json.insert(key, ext.clone());
                         ext

@@ -63,25 +63,58 @@ impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceFile {
         let text: Arc<str> = text.into();
         let mut line_starts = vec![0u32];
+        push_line_starts(&mut line_starts, text.as_bytes(), 0);
         let mut marks = Vec::with_capacity(text.len() / MARK_EVERY + 1);
-        let (mut chars, mut units) = (0u32, 0u32);
-        for (i, b) in text.bytes().enumerate() {
-            if i % MARK_EVERY == 0 {
-                marks.push((chars, units));
-            }
-            if b == b'\n' {
-                line_starts.push(i as u32 + 1);
-            }
-            if !is_continuation(b) {
-                chars += 1;
-                units += 1;
-            }
-            if b >= 0xF0 {
-                units += 1;
-            }
-        }
+        push_marks(&mut marks, text.as_bytes(), 0, (0, 0));
         SourceFile {
             name: name.into(),
+            text,
+            line_starts,
+            marks,
+        }
+    }
+
+    /// [`SourceFile::new`] of `text`, an edit of this file's text: the line
+    /// index is made again only from the first changed byte on (and the
+    /// lines after the last changed byte are this file's, moved).
+    pub fn edited(&self, text: Arc<str>) -> SourceFile {
+        let (old, new) = (self.text.as_bytes(), text.as_bytes());
+        let prefix = common_prefix(old, new);
+        let suffix = common_suffix(old, new, old.len().min(new.len()) - prefix);
+        let (old_end, new_end) = (old.len() - suffix, new.len() - suffix);
+        let delta = new.len() as i64 - old.len() as i64;
+        // A line starts after each `\n`: before the edit, in it, after it.
+        let kept = self.line_starts.partition_point(|&s| s as usize <= prefix);
+        let mut line_starts = Vec::with_capacity(self.line_starts.len() + 16);
+        line_starts.extend_from_slice(self.line_starts.get(..kept).unwrap_or_default());
+        push_line_starts(
+            &mut line_starts,
+            new.get(prefix..new_end).unwrap_or_default(),
+            prefix,
+        );
+        let after = self
+            .line_starts
+            .partition_point(|&s| (s as usize) <= old_end);
+        line_starts.extend(
+            self.line_starts
+                .get(after..)
+                .unwrap_or_default()
+                .iter()
+                .map(|&s| (s as i64 + delta) as u32),
+        );
+        // Marks up to the edit stay; the rest are counted again.
+        let kept = (prefix / MARK_EVERY + 1).min(self.marks.len());
+        let mut marks = Vec::with_capacity(new.len() / MARK_EVERY + 1);
+        marks.extend_from_slice(self.marks.get(..kept).unwrap_or_default());
+        if let Some(&last) = marks.last() {
+            let from = (marks.len() - 1) * MARK_EVERY;
+            marks.pop();
+            push_marks(&mut marks, new.get(from..).unwrap_or_default(), from, last);
+        } else {
+            push_marks(&mut marks, new, 0, (0, 0));
+        }
+        SourceFile {
+            name: self.name.clone(),
             text,
             line_starts,
             marks,
@@ -191,6 +224,30 @@ fn is_continuation(b: u8) -> bool {
     b & 0xC0 == 0x80
 }
 
+/// The start of every line after a `\n` in `bytes`, which begin at `base`.
+fn push_line_starts(out: &mut Vec<u32>, bytes: &[u8], base: usize) {
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'\n' {
+            out.push((base + i) as u32 + 1);
+        }
+    }
+}
+
+/// A [`MARK_EVERY`] mark for each block of `bytes` (which begin at `base`,
+/// a multiple of it, with `at` characters and units before).
+fn push_marks(out: &mut Vec<(u32, u32)>, bytes: &[u8], base: usize, at: (u32, u32)) {
+    debug_assert_eq!(base % MARK_EVERY, 0);
+    let (mut chars, mut units) = at;
+    for block in bytes.chunks(MARK_EVERY) {
+        out.push((chars, units));
+        // Counted a block at a time: this runs over every byte of a file.
+        let starts = block.iter().filter(|&&b| !is_continuation(b)).count() as u32;
+        let wide = block.iter().filter(|&&b| b >= 0xF0).count() as u32;
+        chars += starts;
+        units += starts + wide;
+    }
+}
+
 /// The length of the common prefix of two texts.
 pub(crate) fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     // Compare in blocks first: this runs on every keystroke over large files.
@@ -230,7 +287,9 @@ pub(crate) fn common_suffix(a: &[u8], b: &[u8], max: usize) -> usize {
 /// Every file of one compilation, user files and standard library alike.
 #[derive(Debug, Clone, Default)]
 pub struct SourceMap {
-    files: Vec<SourceFile>,
+    /// Shared: the language server keeps the files that did not change
+    /// (their line indexes made once) from one load to the next.
+    files: Vec<Arc<SourceFile>>,
 }
 
 impl SourceMap {
@@ -239,6 +298,11 @@ impl SourceMap {
     }
 
     pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.add_shared(Arc::new(file))
+    }
+
+    /// [`SourceMap::add`] a file another map may hold too.
+    pub fn add_shared(&mut self, file: Arc<SourceFile>) -> FileId {
         self.files.push(file);
         FileId(self.files.len() as u32 - 1)
     }
@@ -262,7 +326,7 @@ impl SourceMap {
         self.files
             .iter()
             .enumerate()
-            .map(|(i, f)| (FileId(i as u32), f))
+            .map(|(i, f)| (FileId(i as u32), &**f))
     }
 
     /// The text a span covers.
@@ -276,6 +340,40 @@ impl SourceMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An edited file's line index is the one made from scratch, wherever
+    /// the edit and whatever it inserts or deletes.
+    #[test]
+    fn an_edited_file_indexes_as_a_new_one() {
+        let mut text = String::new();
+        for i in 0..4000 {
+            text.push_str(["ab", "é", "😀", "\n", "c\n"][i % 5 * (i % 7 + 1) % 5]);
+        }
+        let old = SourceFile::new("t", text.as_str());
+        let n = text.len();
+        let inserts = ["", "x", "\n", "😀\n", "\n\n\né"];
+        for (k, at) in [0, 1, 5, 1023, 1024, 1025, n / 2, n - 3, n]
+            .into_iter()
+            .enumerate()
+        {
+            let at = (at..=n).find(|&i| text.is_char_boundary(i)).unwrap_or(n);
+            for delete in [0, 1, 2, 700, 2100] {
+                let end = (at + delete..=n)
+                    .find(|&i| text.is_char_boundary(i))
+                    .unwrap_or(n);
+                let edited = format!(
+                    "{}{}{}",
+                    &text[..at],
+                    inserts[(k + delete) % 5],
+                    &text[end..]
+                );
+                let want = SourceFile::new("t", edited.as_str());
+                let got = old.edited(Arc::from(edited.as_str()));
+                assert_eq!(got.line_starts, want.line_starts, "{at} {delete}");
+                assert_eq!(got.marks, want.marks, "{at} {delete}");
+            }
+        }
+    }
 
     #[test]
     fn columns_match_a_plain_count_on_long_mixed_lines() {

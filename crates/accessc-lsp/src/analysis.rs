@@ -3,9 +3,12 @@
 //! is checked.
 //!
 //! Incrementality: the worker keeps every file's last parse
-//! ([`ParsedFile`]); loading a program goes through [`accessc_core::load::load_with`]
-//! with a cache that reparses only the item chunks an edit touched (and
-//! nothing at all of an unchanged file). Checking then runs over the whole
+//! ([`ParsedFile`]) and source file (its line index); loading a program goes
+//! through [`accessc_core::load::load_with`] with a cache that lexes and
+//! reparses only the item chunks an edit touched, shares every other item
+//! (and the whole module of an unchanged file) with the last program, and
+//! keeps the text of the files read from disk until their stamp changes
+//! ([`DiskCache`]). Checking then runs over the whole
 //! program, as `accessc check` does, because every rule of the language may
 //! look across files (duplicates, grants, rules, quotas); but the expansion
 //! of grants and the passes over it reuse the previous check's results
@@ -13,15 +16,16 @@
 //! while one runs are coalesced: only the latest input of each program is
 //! checked.
 
-use super::workspace::{path_to_uri, OverlayFs, ProgramKey, StdFiles};
+use super::workspace::{path_to_uri, DiskCache, OverlayFs, ProgramKey, StdFiles};
 use accessc_core::ast::Module;
 use accessc_core::check::{check_reusing, CheckCache, CheckOptions, Checked, Reuse, Today};
 use accessc_core::diagnostic::Diagnostic;
 use accessc_core::load::{load_texts, load_with, LoadOptions, ParseFile, Program};
 use accessc_core::parse::incremental::{reparse_file, ParsedFile};
-use accessc_core::span::FileId;
+use accessc_core::span::{FileId, SourceFile};
 use crossbeam_channel::{Receiver, Sender};
 use lsp_types::Uri;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -165,7 +169,8 @@ fn worker_loop(jobs: Receiver<WorkerMsg>, results: Sender<Arc<Analysis>>) {
             }
             WorkerMsg::Forget(names) => {
                 for n in names {
-                    cache.files.remove(&n);
+                    cache.parses.files.remove(&n);
+                    cache.parses.sources.remove(&n);
                 }
             }
         };
@@ -206,13 +211,13 @@ fn worker_loop(jobs: Receiver<WorkerMsg>, results: Sender<Arc<Analysis>>) {
 pub fn analyze(job: &Job, cache: &mut ParseCache) -> Analysis {
     let started = Instant::now();
     let cpu_started = ThreadUsage::now();
-    cache.chunks = 0;
-    cache.reparsed = 0;
-    let fs = OverlayFs::new(&job.overlay);
+    cache.parses.chunks = 0;
+    cache.parses.reparsed = 0;
+    let fs = OverlayFs::with_disk_cache(&job.overlay, &cache.disk);
     let mut failure = None;
     let program = match &job.key {
         ProgramKey::Dir(p) | ProgramKey::File(p) => {
-            match load_with(&fs, p, &LoadOptions::default(), cache) {
+            match load_with(&fs, p, &LoadOptions::default(), &mut cache.parses) {
                 Ok(p) => p,
                 Err(e) => {
                     failure = Some(format!("cannot read `{}`: {e}", p.display()));
@@ -264,8 +269,8 @@ pub fn analyze(job: &Job, cache: &mut ParseCache) -> Analysis {
             usage: ThreadUsage::now().since(cpu_started),
             cpu_load: cpu_loaded.since(cpu_started).cpu,
             cpu_check: cpu_checked.since(cpu_loaded).cpu,
-            chunks: cache.chunks,
-            reparsed: cache.reparsed,
+            chunks: cache.parses.chunks,
+            reparsed: cache.parses.reparsed,
             reuse: cache.check.last_use(),
         },
     }
@@ -315,14 +320,22 @@ impl ThreadUsage {
     }
 }
 
-/// The last parse of every file, by name, and what the last check keeps for
-/// the next.
+/// What the worker keeps from one load to the next: the last parse and
+/// source file of every file, by name, the text of the files read from
+/// disk, and what the last check keeps for the next.
 #[derive(Default)]
 pub struct ParseCache {
+    parses: Parses,
+    disk: RefCell<DiskCache>,
+    check: CheckCache,
+}
+
+#[derive(Default)]
+struct Parses {
     files: HashMap<String, CachedFile>,
+    sources: HashMap<String, Arc<SourceFile>>,
     chunks: usize,
     reparsed: usize,
-    check: CheckCache,
 }
 
 struct CachedFile {
@@ -331,7 +344,7 @@ struct CachedFile {
     diagnostics: Vec<Diagnostic>,
 }
 
-impl ParseFile for ParseCache {
+impl ParseFile for Parses {
     fn parse(
         &mut self,
         file: FileId,
@@ -359,6 +372,17 @@ impl ParseFile for ParseCache {
             },
         );
         (module, diagnostics)
+    }
+
+    fn source(&mut self, name: String, text: Arc<str>) -> Arc<SourceFile> {
+        let file = match self.sources.get(&name) {
+            Some(f) if Arc::ptr_eq(&f.text, &text) || *f.text == *text => return f.clone(),
+            // Its line index made again from the edit on.
+            Some(f) => Arc::new(f.edited(text)),
+            None => Arc::new(SourceFile::new(name.clone(), text)),
+        };
+        self.sources.insert(name, file.clone());
+        file
     }
 }
 
@@ -463,6 +487,79 @@ mod tests {
         let program = load_with(&fs, dir, &LoadOptions::default(), &mut FreshParse).expect("load");
         let today = job.today.expect("today");
         check(&program, &CheckOptions { today })
+    }
+
+    /// The files of a program that are not open are kept from one load to
+    /// the next, and read again when they change on disk; a file replaced
+    /// by a link out of the program is refused, as `accessc check` refuses
+    /// it.
+    #[cfg(unix)]
+    #[test]
+    fn unopened_files_changed_on_disk_are_read_again() {
+        let t = tempfile::tempdir().expect("tmp");
+        let dir = t.path().join("p");
+        std::fs::create_dir(&dir).expect("mkdir");
+        let (a, b) = (dir.join("a.access"), dir.join("b.access"));
+        let a_text = "group g\n\ngrant F to g on root\n";
+        std::fs::write(&a, a_text).expect("write");
+        std::fs::write(&b, "function F { session 2h }\n").expect("write");
+        let old = std::time::SystemTime::now() - Duration::from_secs(60);
+        let age = |p: &Path| {
+            std::fs::File::options()
+                .write(true)
+                .open(p)
+                .and_then(|f| f.set_modified(old))
+                .expect("set the time");
+        };
+        age(&b);
+        let mut open: HashMap<PathBuf, Arc<str>> = HashMap::new();
+        open.insert(a.clone(), Arc::from(a_text));
+        let mut cache = ParseCache::default();
+        let mut step = 0;
+        let mut analyze_and_compare = |cache: &mut ParseCache| {
+            step += 1;
+            let j = job(&dir, &open, step);
+            let got = analyze(&j, cache);
+            assert!(got.failure.is_none(), "{:?}", got.failure);
+            let want = from_scratch(&j).diagnostics;
+            assert_eq!(
+                format!("{:#?}", got.checked.diagnostics),
+                format!("{want:#?}"),
+                "step {step}"
+            );
+            got.checked
+                .diagnostics
+                .iter()
+                .map(|d| d.code.as_str())
+                .collect::<Vec<_>>()
+        };
+        // Unknown names (A102): `root` without an org, and `F` once renamed.
+        let unknown = |codes: Vec<&str>| codes.iter().filter(|c| **c == "A102").count();
+        assert_eq!(unknown(analyze_and_compare(&mut cache)), 1);
+        assert_eq!(cache.disk.borrow().holds(&b), Some(true));
+        assert_eq!(unknown(analyze_and_compare(&mut cache)), 1);
+        // The same length, a new time: read again.
+        std::fs::write(&b, "function G { session 2h }\n").expect("write");
+        assert_eq!(unknown(analyze_and_compare(&mut cache)), 2);
+        // Just modified: read again every time until it has settled.
+        assert_eq!(cache.disk.borrow().holds(&b), Some(false));
+        std::fs::write(&b, "function F { session 2h }\n").expect("write");
+        assert_eq!(unknown(analyze_and_compare(&mut cache)), 1);
+        // A link out of the program: not read, with or without a cache.
+        let outside = t.path().join("outside.access");
+        std::fs::write(&outside, "function G { session 2h }\n").expect("write");
+        std::fs::remove_file(&b).expect("rm");
+        std::os::unix::fs::symlink(&outside, &b).expect("link");
+        let codes = analyze_and_compare(&mut cache);
+        assert!(codes.contains(&"A104"), "{codes:?}");
+        assert!(!cache
+            .parses
+            .sources
+            .values()
+            .any(|f| f.text.contains("function G")));
+        // Gone: forgotten.
+        std::fs::remove_file(&b).expect("rm");
+        analyze_and_compare(&mut cache);
     }
 
     /// Random edit sequences on every example program: after each edit, the

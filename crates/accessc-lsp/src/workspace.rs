@@ -2,8 +2,10 @@
 //! open buffers laid over the file system, and the standard library written
 //! to disk so that an editor can open it.
 
-use accessc_core::load::{FileSystem, RealFs, STD_MODULES};
+use accessc_core::jail::Stamp;
+use accessc_core::load::{Contents, FileSystem, RealFs, STD_MODULES};
 use lsp_types::Uri;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -83,6 +85,8 @@ pub fn path_to_uri(path: &Path) -> Option<Uri> {
 /// open buffer stands for its path.
 pub struct OverlayFs<'a> {
     pub open: &'a HashMap<PathBuf, Arc<str>>,
+    /// The text of files read from disk before, if kept between loads.
+    disk: Option<&'a RefCell<DiskCache>>,
     /// The open buffers by their paths with symlinks resolved (made once,
     /// when a path is not found as written).
     resolved: std::cell::OnceCell<HashMap<PathBuf, Arc<str>>>,
@@ -92,7 +96,20 @@ impl<'a> OverlayFs<'a> {
     pub fn new(open: &'a HashMap<PathBuf, Arc<str>>) -> OverlayFs<'a> {
         OverlayFs {
             open,
+            disk: None,
             resolved: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// [`OverlayFs::new`], keeping the text of the files it reads from disk
+    /// in `disk` (and reading a file again only when it changed).
+    pub fn with_disk_cache(
+        open: &'a HashMap<PathBuf, Arc<str>>,
+        disk: &'a RefCell<DiskCache>,
+    ) -> OverlayFs<'a> {
+        OverlayFs {
+            disk: Some(disk),
+            ..OverlayFs::new(open)
         }
     }
 
@@ -139,6 +156,16 @@ impl FileSystem for OverlayFs<'_> {
         }
     }
 
+    fn read_contents(&self, path: &Path) -> io::Result<Contents> {
+        if let Some(text) = self.buffer(path) {
+            return Ok(Contents::Text(text.clone()));
+        }
+        match self.disk {
+            Some(disk) => disk.borrow_mut().read(path),
+            None => RealFs.read(path).map(Contents::Bytes),
+        }
+    }
+
     fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
         match std::fs::canonicalize(path) {
             Err(e) if self.open.contains_key(path) => canonical_or_new(path).ok_or(e),
@@ -165,6 +192,80 @@ impl FileSystem for OverlayFs<'_> {
         files.sort();
         files.dedup();
         Ok(files)
+    }
+}
+
+/// The text of the files a program read from disk, kept between loads: a
+/// file is read again only when its [`Stamp`] (file, length, modification
+/// and change times) changed. Every read is judged as
+/// [`accessc_core::jail::read_regular`] judges it, whether or not the file
+/// is read again; files that are not UTF-8 are not kept, and at most
+/// [`DiskCache::MAX_BYTES`] of text is.
+#[derive(Debug, Default)]
+pub struct DiskCache {
+    /// The text of each file, and its stamp if it may be trusted (see
+    /// [`DiskCache::RECENT`]).
+    files: HashMap<PathBuf, (Option<Stamp>, Arc<str>)>,
+    bytes: usize,
+}
+
+impl DiskCache {
+    /// Text kept at most: beyond it, the cache starts afresh.
+    pub const MAX_BYTES: usize = 256 << 20;
+
+    /// A file modified this recently when it was read may change again
+    /// within the resolution of its times and keep its length: it is read
+    /// again next time.
+    pub const RECENT: std::time::Duration = std::time::Duration::from_secs(2);
+
+    fn read(&mut self, path: &Path) -> io::Result<Contents> {
+        let known = self.files.get(path).and_then(|(stamp, _)| *stamp);
+        let read = accessc_core::jail::read_regular_unless(path, known);
+        let (bytes, stamp) = match read {
+            Ok(Some(read)) => read,
+            Ok(None) => {
+                if let Some((_, text)) = self.files.get(path) {
+                    return Ok(Contents::Text(text.clone()));
+                }
+                return accessc_core::jail::read_regular(path).map(Contents::Bytes);
+            }
+            Err(e) => {
+                self.forget(path);
+                return Err(e);
+            }
+        };
+        self.forget(path);
+        let text: Arc<str> = match String::from_utf8(bytes) {
+            Ok(text) => text.into(),
+            // Not kept: the loader reports it.
+            Err(e) => return Ok(Contents::Bytes(e.into_bytes())),
+        };
+        if self.bytes + text.len() > Self::MAX_BYTES {
+            self.files.clear();
+            self.bytes = 0;
+        }
+        let settled = stamp.modified().is_some_and(|m| {
+            std::time::SystemTime::now()
+                .duration_since(m)
+                .is_ok_and(|age| age >= Self::RECENT)
+        });
+        self.bytes += text.len();
+        self.files
+            .insert(path.to_path_buf(), (settled.then_some(stamp), text.clone()));
+        Ok(Contents::Text(text))
+    }
+
+    /// Whether the text of `path` is kept, and trusted while its stamp
+    /// stays the same.
+    #[cfg(test)]
+    pub fn holds(&self, path: &Path) -> Option<bool> {
+        self.files.get(path).map(|(stamp, _)| stamp.is_some())
+    }
+
+    fn forget(&mut self, path: &Path) {
+        if let Some((_, text)) = self.files.remove(path) {
+            self.bytes -= text.len();
+        }
     }
 }
 
