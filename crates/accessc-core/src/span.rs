@@ -240,12 +240,34 @@ fn push_marks(out: &mut Vec<(u32, u32)>, bytes: &[u8], base: usize, at: (u32, u3
     let (mut chars, mut units) = at;
     for block in bytes.chunks(MARK_EVERY) {
         out.push((chars, units));
-        // Counted a block at a time: this runs over every byte of a file.
-        let starts = block.iter().filter(|&&b| !is_continuation(b)).count() as u32;
-        let wide = block.iter().filter(|&&b| b >= 0xF0).count() as u32;
+        let (starts, wide) = count_units(block);
         chars += starts;
         units += starts + wide;
     }
+}
+
+/// The characters of `bytes` (the bytes that are not UTF-8 continuation
+/// bytes), and those of them that take two UTF-16 units (lead bytes of four
+/// bytes, `0xF0` and above). Eight bytes at a time: this runs over every byte
+/// of a file.
+fn count_units(bytes: &[u8]) -> (u32, u32) {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let words = bytes.chunks_exact(8);
+    let rest = words.remainder();
+    let (mut continuation, mut wide) = (0u32, 0u32);
+    for w in words {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(w);
+        let x = u64::from_le_bytes(word);
+        // Bit 7 of each byte: `10xxxxxx`, and `1111xxxx`.
+        continuation += (x & !(x << 1) & HIGH).count_ones();
+        wide += (x & (x << 1) & (x << 2) & (x << 3) & HIGH).count_ones();
+    }
+    for &b in rest {
+        continuation += u32::from(is_continuation(b));
+        wide += u32::from(b >= 0xF0);
+    }
+    (bytes.len() as u32 - continuation, wide)
 }
 
 /// The length of the common prefix of two texts.
@@ -340,6 +362,19 @@ impl SourceMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn units_are_counted_as_a_byte_at_a_time() {
+        let text = "aé😀\u{7ff}\u{800}\u{ffff}\u{10000}\u{10ffff}b\n".repeat(7);
+        for start in 0..text.len() {
+            for end in start..text.len().min(start + 40) {
+                let bytes = &text.as_bytes()[start..end];
+                let chars = bytes.iter().filter(|&&b| !is_continuation(b)).count() as u32;
+                let wide = bytes.iter().filter(|&&b| b >= 0xF0).count() as u32;
+                assert_eq!(count_units(bytes), (chars, wide), "{start}..{end}");
+            }
+        }
+    }
 
     /// An edited file's line index is the one made from scratch, wherever
     /// the edit and whatever it inserts or deletes.
