@@ -562,6 +562,82 @@ mod tests {
         analyze_and_compare(&mut cache);
     }
 
+    /// Random edit sequences on every example program with some of its
+    /// files not open: an edit of one of those is written to disk (with a
+    /// new modification time, old enough to be trusted), and the worker's
+    /// diagnostics after each edit are exactly those of a load from scratch.
+    #[test]
+    fn edits_on_disk_of_unopened_files_equal_a_load_from_scratch() {
+        let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(&examples)
+            .expect("examples")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.is_dir())
+            .collect();
+        dirs.sort();
+        let long_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+        let mut compared = 0;
+        for example in &dirs {
+            let t = tempfile::tempdir().expect("tmp");
+            let dir = t.path().to_path_buf();
+            let mut files = Vec::new();
+            for e in std::fs::read_dir(example).expect("example") {
+                let p = e.expect("entry").path();
+                if p.is_file() {
+                    let to = dir.join(p.file_name().expect("name"));
+                    std::fs::copy(&p, &to).expect("copy");
+                    if to.extension().is_some_and(|e| e == "access") {
+                        files.push(to);
+                    }
+                }
+            }
+            files.sort();
+            for seed in 0..3u64 {
+                let mut rng = Rng(seed ^ 0x5eed ^ example.as_os_str().len() as u64);
+                let mut cache = ParseCache::default();
+                // Every other file is open.
+                let mut open: HashMap<PathBuf, Arc<str>> = HashMap::new();
+                for f in files.iter().step_by(2) {
+                    let text = std::fs::read_to_string(f).expect("read");
+                    open.insert(f.clone(), Arc::from(text));
+                }
+                for step in 0..10u64 {
+                    let f = &files[rng.below(files.len())];
+                    match open.get(f) {
+                        Some(text) => {
+                            let new = edit(&mut rng, text);
+                            open.insert(f.clone(), Arc::from(new.as_str()));
+                        }
+                        None => {
+                            let old = std::fs::read_to_string(f).expect("read");
+                            std::fs::write(f, edit(&mut rng, &old)).expect("write");
+                            let when = long_ago + Duration::from_secs(seed * 100 + step);
+                            std::fs::File::options()
+                                .write(true)
+                                .open(f)
+                                .and_then(|file| file.set_modified(when))
+                                .expect("set the time");
+                        }
+                    }
+                    let j = job(&dir, &open, step);
+                    let got = analyze(&j, &mut cache);
+                    assert!(got.failure.is_none(), "{:?}", got.failure);
+                    let want = from_scratch(&j);
+                    assert_eq!(
+                        format!("{:#?}", got.checked.diagnostics),
+                        format!("{:#?}", want.diagnostics),
+                        "{} (seed {seed}, edit {step}) of {}",
+                        example.display(),
+                        f.display(),
+                    );
+                    assert_eq!(expansion_of(&got.checked), expansion_of(&want));
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 0);
+    }
+
     /// Random edit sequences on every example program: after each edit, the
     /// worker's diagnostics (incremental parse, reused modules) are exactly
     /// those of a load and check from scratch.
