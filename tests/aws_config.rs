@@ -90,7 +90,9 @@ fn aws_config_is_snapshotted_for_every_example() {
             let mut text = format!(
                 "# as it is: exit {:?}\n{}",
                 out.status.code(),
-                String::from_utf8_lossy(&out.stderr).replace(s(tmp.path()), "$TMP")
+                String::from_utf8_lossy(&out.stderr)
+                    .replace(s(tmp.path()), "$TMP")
+                    .replace(env!("CARGO_MANIFEST_DIR"), "$ROOT")
             );
             // With the identity store given.
             let prog = with_instance(ex, tmp.path());
