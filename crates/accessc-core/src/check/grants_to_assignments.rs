@@ -238,8 +238,16 @@ impl OrgView<'_> {
                 "`{}` is an account: write `account {}`",
                 a.name, a.name
             ))
+        } else if let Some(top) = self.org.ous.iter().find(|o| !o.path.contains('/')) {
+            // An OU of this org, never a made-up one.
+            d.with_help(format!(
+                "OU paths start at the root, e.g. `{}`: name the OU with the OUs above it, or define it in the org",
+                top.path
+            ))
         } else {
-            d.with_help("OU paths start at the root: `Workloads/NonProd`")
+            d.with_help(
+                "the org has no OU: target `root` or `account NAME`, or define the OU in the org",
+            )
         };
         sink.push(d);
         None
