@@ -534,13 +534,24 @@ impl GrantCx<'_, '_> {
                     }
                 }
             }
+            // An `except` that does not resolve (its error is reported once,
+            // at the name) leaves the grant's reach unknown: expanded without
+            // it, the grant would reach what the author excluded, and every
+            // pass on assignments (rules, duplicates, coverage, quotas, the
+            // management account) would report accounts it does not mean.
+            let mut except_unresolved = false;
             if !g.except.is_empty() {
+                let before = self.sink.len();
                 let except: HashSet<AccountIdx> =
                     self.expand_targets(&g.except).into_iter().collect();
+                except_unresolved = self.sink.iter().skip(before).any(Diagnostic::is_error);
                 accounts.retain(|a| !except.contains(a));
                 self.check_except_reach(&g.targets, &g.except);
             }
             self.inactive_targets(&g.targets, &accounts);
+            if except_unresolved {
+                accounts.clear();
+            }
             // AWS assigns nothing in a suspended, closing or closed account:
             // `root` and OU targets leave them out (build notes them), an
             // explicit `account` target is A510 above.
