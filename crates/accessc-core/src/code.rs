@@ -353,8 +353,8 @@ codes! {
         /// An `in OU { }` block of a managed policy with no statements and no inner blocks.
         EmptyOuBlock,
     }
-    A512 Warning "`except` names an OU the grant does not reach" {
-        /// An `except` OU that is outside every target of its grant.
+    A512 Warning "`except` outside the grant's targets, or removing all of them" {
+        /// An `except` OU or account outside every target of its grant, or an `except` that removes every target.
         ExceptOutsideTargets,
     }
 }

@@ -545,8 +545,10 @@ impl GrantCx<'_, '_> {
                 let except: HashSet<AccountIdx> =
                     self.expand_targets(&g.except).into_iter().collect();
                 except_unresolved = self.sink.iter().skip(before).any(Diagnostic::is_error);
+                if !except_unresolved {
+                    self.check_except_reach(&g.targets, &g.except, &accounts, &except);
+                }
                 accounts.retain(|a| !except.contains(a));
-                self.check_except_reach(&g.targets, &g.except);
             }
             self.inactive_targets(&g.targets, &accounts);
             if except_unresolved {
@@ -738,27 +740,40 @@ impl GrantCx<'_, '_> {
         out
     }
 
-    /// A512 for each `except` OU that no target of the grant reaches: it
-    /// excludes nothing, and was most likely meant for another grant or
-    /// names the wrong OU. Nothing is said when a target does not resolve
-    /// (that has its own error).
-    fn check_except_reach(&mut self, targets: &[Target], except: &[Target]) {
+    /// A512 for each `except` OU or account that no target of the grant
+    /// reaches: it excludes nothing, and was most likely meant for another
+    /// grant or names the wrong OU. And A512 when the `except` removes every
+    /// target: the grant grants nothing. `reach` is what the targets reach,
+    /// `excluded` what the `except` removes. Nothing is said when a target
+    /// does not resolve (that has its own error).
+    fn check_except_reach(
+        &mut self,
+        targets: &[Target],
+        except: &[Target],
+        reach: &[AccountIdx],
+        excluded: &HashSet<AccountIdx>,
+    ) {
         let org = &self.model.org;
         if !self.org_known || !org.declared {
             return;
         }
         let within =
             |a: &str, b: &str| a == b || a.strip_prefix(b).is_some_and(|r| r.starts_with('/'));
-        let mut reached: Vec<Option<Vec<OuIdx>>> = Vec::new();
+        // Per target: the OUs it is or is under (`Some(None)` for `root`),
+        // or `None` when it does not resolve.
+        let mut reached: Vec<Option<Option<Vec<OuIdx>>>> = Vec::new();
         for t in targets {
             reached.push(match t {
-                Target::Root(_) => return,
-                Target::Ou(p) => self.lookup.ou(&p.text()).map(|o| vec![o]),
-                Target::Account(n) => self.lookup.account_named(&n.name).map(|a| org.ancestry(a)),
+                Target::Root(_) => Some(None),
+                Target::Ou(p) => self.lookup.ou(&p.text()).map(|o| Some(vec![o])),
+                Target::Account(n) => self
+                    .lookup
+                    .account_named(&n.name)
+                    .map(|a| Some(org.ancestry(a))),
                 Target::AccountId(s) => self
                     .lookup
                     .account_with_id(&s.value)
-                    .map(|a| org.ancestry(a)),
+                    .map(|a| Some(org.ancestry(a))),
             });
         }
         if reached.iter().any(Option::is_none) {
@@ -766,37 +781,111 @@ impl GrantCx<'_, '_> {
         }
         let first = targets.first().map(Target::span);
         let last = targets.last().map(Target::span);
-        for e in except {
-            let Target::Ou(p) = e else {
-                continue;
-            };
-            let Some(eo) = self.lookup.ou(&p.text()) else {
-                continue;
-            };
-            let epath = org.ous[eo].path.as_str();
-            let hit = targets.iter().zip(&reached).any(|(t, r)| match (t, r) {
-                (Target::Ou(_), Some(ous)) => ous.iter().any(|&o| {
-                    let tpath = org.ous[o].path.as_str();
-                    within(epath, tpath) || within(tpath, epath)
-                }),
-                (_, Some(chain)) => chain.contains(&eo),
-                _ => true,
-            });
-            if hit {
-                continue;
+        let except_ous: Vec<&str> = except
+            .iter()
+            .filter_map(|e| match e {
+                Target::Ou(p) => self.lookup.ou(&p.text()).map(|o| org.ous[o].path.as_str()),
+                _ => None,
+            })
+            .collect();
+        // Every target removed: an OU at or under an `except` OU, or whose
+        // accounts are all excluded; an account excluded.
+        let removed = |t: &Target| -> bool {
+            let mut under = Vec::new();
+            match t {
+                Target::Root(_) => under.extend(org.accounts.indices()),
+                Target::Ou(p) => {
+                    let Some(o) = self.lookup.ou(&p.text()) else {
+                        return false;
+                    };
+                    let path = org.ous[o].path.as_str();
+                    if except_ous.iter().any(|e| within(path, e)) {
+                        return true;
+                    }
+                    org.accounts_under(o, &mut under);
+                }
+                Target::Account(n) => under.extend(self.lookup.account_named(&n.name)),
+                Target::AccountId(s) => under.extend(self.lookup.account_with_id(&s.value)),
             }
+            !under.is_empty() && under.iter().all(|a| excluded.contains(a))
+        };
+        let mut found = Vec::new();
+        if !targets.is_empty() && targets.iter().all(removed) {
+            if let (Some(a), Some(b)) = (except.first(), except.last()) {
+                let mut d = Diagnostic::new(
+                    Code::ExceptOutsideTargets,
+                    a.span().to(b.span()),
+                    "`except` removes every account this grant targets: it grants nothing",
+                )
+                .with_label("excludes all of the targets");
+                if let (Some(a), Some(b)) = (first, last) {
+                    d = d.with_related(a.to(b), "the grant's targets");
+                }
+                found.push(d.with_help(
+                    "`except` only narrows a grant: remove the grant if it should grant nothing, or name in `except` an OU or account under its targets",
+                ));
+            }
+        }
+        for e in except {
+            let (span, what, kind) = match e {
+                Target::Ou(p) => {
+                    let Some(eo) = self.lookup.ou(&p.text()) else {
+                        continue;
+                    };
+                    let epath = org.ous[eo].path.as_str();
+                    let hit = targets.iter().zip(&reached).any(|(t, r)| match (t, r) {
+                        (Target::Ou(_), Some(Some(ous))) => ous.iter().any(|&o| {
+                            let tpath = org.ous[o].path.as_str();
+                            within(epath, tpath) || within(tpath, epath)
+                        }),
+                        (_, Some(Some(chain))) => chain.contains(&eo),
+                        _ => true,
+                    });
+                    if hit {
+                        continue;
+                    }
+                    (p.span, format!("OU `{epath}`"), "an OU")
+                }
+                Target::Account(_) | Target::AccountId(_) => {
+                    let (span, hit) = match e {
+                        Target::Account(n) => (n.span, self.lookup.account_named(&n.name)),
+                        Target::AccountId(s) => (s.span, self.lookup.account_with_id(&s.value)),
+                        _ => continue,
+                    };
+                    let Some(a) = hit else {
+                        continue;
+                    };
+                    if reach.contains(&a) {
+                        continue;
+                    }
+                    let acct = &org.accounts[a];
+                    let what = match e {
+                        Target::AccountId(s) => format!("account `{}` ({})", acct.name, s.value),
+                        _ => format!("account `{}`", acct.name),
+                    };
+                    (span, what, "an account")
+                }
+                Target::Root(_) => continue,
+            };
             let mut d = Diagnostic::new(
                 Code::ExceptOutsideTargets,
-                p.span,
-                format!("`except` names OU `{epath}`, which this grant does not reach"),
+                span,
+                format!("`except` names {what}, which this grant does not reach"),
             )
             .with_label("outside the grant's targets");
             if let (Some(a), Some(b)) = (first, last) {
                 d = d.with_related(a.to(b), "the grant reaches only these");
             }
-            self.err(d.with_help(format!(
-                "`except` only narrows the grant's own targets: remove `{epath}`, or name an OU under them"
+            let name = match e {
+                Target::AccountId(s) => format!("\"{}\"", s.value),
+                _ => what.split('`').nth(1).unwrap_or_default().to_string(),
+            };
+            found.push(d.with_help(format!(
+                "`except` only narrows the grant's own targets: remove `{name}`, or name {kind} under them"
             )));
+        }
+        for d in found {
+            self.err(d);
         }
     }
 
