@@ -83,6 +83,23 @@ HAND_MAINTAINED_GLOBAL_KEYS = [
     "aws:ResourceTag/${TagKey}",
 ]
 
+# Tag placeholders the Service Authorization Reference writes literally in a few
+# services' key tables (`secretsmanager:ResourceTag/tag-key`,
+# `s3:ExistingObjectTag/<key>`, `glacier:ResourceTag/` with the placeholder
+# left out) where the others write `${TagKey}`. Such a key is the template
+# `…/${TagKey}`: written as it is, it would match only a tag named `tag-key`.
+LITERAL_TAG_PLACEHOLDERS = ("tag-key", "<key>", "")
+
+
+def templated_key(key: str) -> str:
+    """`secretsmanager:ResourceTag/tag-key` → `secretsmanager:ResourceTag/${TagKey}`;
+    any other key as it is."""
+    head, slash, tail = key.rpartition("/")
+    if slash and ":" in head and tail in LITERAL_TAG_PLACEHOLDERS:
+        return f"{head}/${{TagKey}}"
+    return key
+
+
 PREFIX_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
 ACTION_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 # Condition keys: service:Name, possibly with ${Template} parts, '/', '.', '-', '_'.
@@ -152,7 +169,7 @@ def gen_iam(data_dir: Path) -> tuple[str, dict]:
         table = load_json(path) if path.exists() else {}
         tables[prefix] = table
         for entry in table.values():
-            key = entry["key"]
+            key = templated_key(entry["key"])
             code = key_type_code(entry.get("type", ""), f"{prefix} {key}")
             all_types[key.lower()] = merge_type(all_types.get(key.lower()), code)
 
@@ -184,7 +201,8 @@ def gen_iam(data_dir: Path) -> tuple[str, dict]:
 
         # The service's condition-key table, plus any key its actions name that
         # the table lacks (cross-service keys, typed by their own service).
-        keys = {e["key"] for e in tables[prefix].values()} | used_keys
+        keys = {templated_key(e["key"]) for e in tables[prefix].values()}
+        keys |= {templated_key(k) for k in used_keys}
         for k in keys:
             if ":" not in k or BAD_KEY_CHARS & set(k):
                 die(f"unexpected condition key {k!r} in {prefix}")
@@ -374,7 +392,9 @@ SHA-256 of the upstream files read:
   such as `aws:ResourceTag/${{TagKey}}`, and cross-service keys its actions
   name, such as `ec2:SourceInstanceARN` under `ssm`), comma-separated
   `Key:T`, sorted case-insensitively, `T` the key's type: {codes}
-  (empty when unknown).
+  (empty when unknown). A tag placeholder that the source writes literally
+  (`secretsmanager:ResourceTag/tag-key`, `s3:ExistingObjectTag/<key>`,
+  `glacier:ResourceTag/`) is written as the template `${{TagKey}}`.
 - `global-condition-keys.txt`: `key<TAB>T`, one key a line, sorted
   case-insensitively, `T` as above or empty. Templates are written
   `${{TagKey}}`.

@@ -340,7 +340,7 @@ impl Service {
 
     /// The service's condition keys as IAM spells them, including the `aws:`
     /// keys it documents (`aws:ResourceTag/${TagKey}`) and the cross-service keys
-    /// it accepts. Templates are written `${Name}` (or `<key>` for a few S3 keys).
+    /// it accepts. Templates are written `${Name}`.
     pub fn condition_keys(&self) -> impl Iterator<Item = &str> + '_ {
         self.keys_vec().iter().map(|k| k.key)
     }
@@ -389,10 +389,28 @@ fn parse_keys(keys: impl Iterator<Item = (&'static str, &'static str)>) -> Vec<C
         .collect()
 }
 
+/// Tag placeholders that a few tables of the AWS reference write literally
+/// (`secretsmanager:ResourceTag/tag-key`, `glacier:ResourceTag/` with the
+/// placeholder left out). The generator writes them `${TagKey}`; a key still
+/// spelled so is read as that template all the same, never as a key of its own.
+const LITERAL_TAG_PLACEHOLDERS: [&str; 2] = ["tag-key", ""];
+
+/// Whether the part of a catalog key after its last `/` is a placeholder
+/// (`${TagKey}`, `<key>`, `tag-key`, nothing).
+fn is_placeholder_tail(tail: &str) -> bool {
+    tail.starts_with("${") || tail.starts_with('<') || LITERAL_TAG_PLACEHOLDERS.contains(&tail)
+}
+
 /// `aws:ResourceTag/${TagKey}` → `aws:ResourceTag/?*`; `None` for a key without
-/// placeholders. Keys never contain `*` or `?` (the generator checks), so the
-/// literal parts need no escaping.
+/// placeholders. A literal tag placeholder at the end
+/// (`secretsmanager:ResourceTag/tag-key`) is one too. Keys never contain `*`
+/// or `?` (the generator checks), so the literal parts need no escaping.
 fn template_pattern(key: &str) -> Option<String> {
+    if let Some((head, tail)) = key.rsplit_once('/') {
+        if head.contains(':') && LITERAL_TAG_PLACEHOLDERS.contains(&tail) {
+            return Some(format!("{head}/?*"));
+        }
+    }
     let mut out = String::with_capacity(key.len());
     let mut rest = key;
     let mut templated = false;
@@ -480,7 +498,7 @@ pub fn suggest_condition_key(key: &str, services: &[&Service]) -> Option<String>
     if let Some((head, tail)) = key.split_once('/') {
         let heads = all().filter_map(|k| {
             let (h, t) = k.key.split_once('/')?;
-            (k.pattern.is_some() && (t.starts_with("${") || t.starts_with('<'))).then_some(h)
+            (k.pattern.is_some() && is_placeholder_tail(t)).then_some(h)
         });
         let exact = all().any(|k| {
             k.pattern.is_some()
@@ -881,6 +899,29 @@ mod tests {
         assert!(!s3().has_condition_key("ec2:Region"));
         assert!(s3().condition_keys().any(|k| k == "s3:prefix"));
 
+        // Tag keys the AWS reference writes with a literal placeholder.
+        for (prefix, key) in [
+            ("secretsmanager", "secretsmanager:ResourceTag/Team"),
+            (
+                "secretsmanager",
+                "secretsmanager:ResourceTag/aws:secretsmanager:owningService",
+            ),
+            ("ssm", "ssm:resourceTag/Team"),
+            ("glacier", "glacier:ResourceTag/Team"),
+            ("sagemaker", "sagemaker:ResourceTag/Team"),
+            ("s3", "s3:RequestObjectTag/classification"),
+        ] {
+            let service = iam().service(prefix).expect(prefix);
+            assert!(service.has_condition_key(key), "{key}");
+            assert!(!service.has_condition_key(&format!("{prefix}:ResourceTag/")));
+            assert!(
+                service.condition_keys().all(|k| !k.ends_with("/tag-key")
+                    && !k.ends_with('/')
+                    && !k.ends_with("<key>")),
+                "{prefix} keeps a literal placeholder"
+            );
+        }
+
         let ec2 = iam().service("ec2").expect("ec2");
         assert!(ec2.has_condition_key("ec2:ResourceTag/Owner"));
         assert!(ec2.has_condition_key("ec2:Attribute/groupSet"));
@@ -995,6 +1036,23 @@ mod tests {
             Some("s3:prefix")
         );
         assert_eq!(suggest_condition_key("s3:prefx", &[]), None);
+        let secrets = [iam().service("secretsmanager").expect("secretsmanager")];
+        assert_eq!(
+            suggest_condition_key("secretsmanager:ResourceTg/Team", &secrets).as_deref(),
+            Some("secretsmanager:ResourceTag/Team")
+        );
+        // A placeholder is never suggested as it is written.
+        for (key, services) in [
+            ("secretsmanager:ResourceTg", &secrets[..]),
+            ("s3:ExistingObjectTg", &s3[..]),
+        ] {
+            let s = suggest_condition_key(key, services);
+            assert!(
+                !s.as_deref()
+                    .is_some_and(|s| s.contains("${") || s.contains('<') || s.ends_with("tag-key")),
+                "{key}: {s:?}"
+            );
+        }
         assert_eq!(suggest_condition_key("zz:completely-unrelated", &s3), None);
     }
 
@@ -1108,6 +1166,15 @@ mod tests {
             Some("a:?*.mid/?*")
         );
         assert_eq!(template_pattern("s3:prefix"), None);
+        assert_eq!(
+            template_pattern("secretsmanager:ResourceTag/tag-key").as_deref(),
+            Some("secretsmanager:ResourceTag/?*")
+        );
+        assert_eq!(
+            template_pattern("glacier:ResourceTag/").as_deref(),
+            Some("glacier:ResourceTag/?*")
+        );
+        assert_eq!(template_pattern("ec2:Add/userId"), None);
         assert_eq!(template_pattern("a:${unclosed").as_deref(), None);
     }
 
@@ -1190,6 +1257,53 @@ mod tests {
         assert!(parsed.is_some());
         println!("managed policy document (ReadOnlyAccess, find): {doc_lookup:?}");
         println!("managed policy document (ReadOnlyAccess, parse): {doc_parse:?}");
+    }
+
+    /// Every condition key the AWS managed policies use is one the catalog
+    /// knows (global, or of some service), but for the few that AWS uses in
+    /// its own policies without documenting them in the Service
+    /// Authorization Reference.
+    #[test]
+    fn managed_policy_condition_keys_are_known() {
+        // Undocumented: no table of the reference lists these keys.
+        const UNDOCUMENTED: [&str; 4] = [
+            "aws:PrincipalOrgMasterAccountId",
+            "deepracer:MultiUser",
+            "deepracer:UserToken",
+            "lakeformation:GlueARN",
+        ];
+        let mut keys: Vec<String> = Vec::new();
+        for line in MANAGED_DOCS_TSV.lines() {
+            let doc = line.splitn(3, '\t').nth(2).expect("a document");
+            let v: serde_json::Value = serde_json::from_str(doc).expect("json");
+            let statements = match &v["Statement"] {
+                serde_json::Value::Array(a) => a.clone(),
+                s => vec![s.clone()],
+            };
+            for s in statements {
+                if let Some(ops) = s["Condition"].as_object() {
+                    for kv in ops.values().filter_map(|kv| kv.as_object()) {
+                        keys.extend(kv.keys().cloned());
+                    }
+                }
+            }
+        }
+        keys.sort_unstable_by_key(|k| k.to_ascii_lowercase());
+        keys.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        assert!(keys.len() > 100, "only {} keys", keys.len());
+        let unknown: Vec<&str> = keys
+            .iter()
+            .map(String::as_str)
+            .filter(|k| {
+                let prefix = k.split_once(':').map_or("", |(p, _)| p);
+                global_condition_key(k).is_none()
+                    && !iam()
+                        .service(prefix)
+                        .is_some_and(|s| s.has_condition_key(k))
+                    && !iam().services().any(|s| s.has_condition_key(k))
+            })
+            .collect();
+        assert_eq!(unknown, UNDOCUMENTED);
     }
 
     #[test]
