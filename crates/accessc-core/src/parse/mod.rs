@@ -286,6 +286,45 @@ fn habit(file: FileId, base: usize, src: &str, pos: usize) -> Option<Diagnostic>
             )),
         );
     }
+    // `function F() {`: a parameter list after the name of a named block
+    // (on the item's first line, after any comments).
+    let mut line_at = 0;
+    for line in src.split_inclusive('\n') {
+        let t = line.trim();
+        if !(t.is_empty() || t.starts_with("//")) {
+            break;
+        }
+        line_at += line.len();
+    }
+    let item_line = src[line_at..].lines().next().unwrap_or("");
+    let item_line = item_line.split("//").next().unwrap_or("");
+    let item_kw = item_line.split_whitespace().next().unwrap_or("");
+    if let Some(rest) = item_line
+        .strip_prefix(item_kw)
+        .filter(|_| NAMED_ITEMS.contains(&item_kw))
+    {
+        let name_at = item_kw.len() + (rest.len() - rest.trim_start().len());
+        let name: String = item_line[name_at..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .collect();
+        let after = &item_line[name_at + name.len()..];
+        let paren = name_at + name.len() + (after.len() - after.trim_start().len());
+        if !name.is_empty() && item_line[paren..].starts_with('(') && pos <= line_at + paren {
+            let close = item_line[paren..]
+                .find(')')
+                .map_or(paren + 1, |c| paren + c + 1);
+            return Some(
+                Diagnostic::new(
+                    Code::Syntax,
+                    at(line_at + paren, line_at + close),
+                    format!("a `{item_kw}` takes no parameters: its header is `{item_kw} NAME {{`"),
+                )
+                .with_label("remove this")
+                .with_help(format!("write `{item_kw} {name} {{`")),
+            );
+        }
+    }
     // `session: 4h`: a property followed by a colon, on the error's line.
     let line_start = src[..pos.min(src.len())].rfind('\n').map_or(0, |n| n + 1);
     let line = &src[line_start..];
@@ -344,6 +383,9 @@ const BLOCK_ITEMS: &[&str] = &[
     "group",
     "user",
 ];
+
+/// The items with a name and a block: `function NAME { … }`.
+const NAMED_ITEMS: &[&str] = &["function", "policy", "managed_policy"];
 
 /// The offset of the first `"` in `src` (outside comments) whose string
 /// reaches the end of its line or of the text unclosed.
