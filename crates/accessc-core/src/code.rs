@@ -248,7 +248,7 @@ codes! {
         NonPrincipalTagValue,
         /// A condition without values.
         ConditionWithoutValue,
-        /// A condition key that is not `service:name`, or has characters no key has.
+        /// A condition key that is not `service:name`, has characters no key has, or names no tag (`aws:PrincipalTag/`).
         InvalidConditionKey,
         /// A condition value its operator cannot compare, or with characters IAM rejects.
         InvalidConditionValue,

@@ -788,6 +788,9 @@ impl<'c, 'a> StatementCx<'c, 'a> {
             let VariableKind::Key { key, .. } = v.kind else {
                 continue;
             };
+            if self.empty_tag(key, span, KeyAt::Variable) {
+                continue;
+            }
             if let Some(tag) = strip_prefix_ignore_case(key, "aws:PrincipalTag/") {
                 self.use_principal_tag(tag, span);
             }
@@ -942,10 +945,43 @@ impl<'c, 'a> StatementCx<'c, 'a> {
             );
             return None;
         }
+        if self.empty_tag(key, span, at) {
+            return None;
+        }
         if let Some(tag) = key.strip_prefix("aws:PrincipalTag/") {
             self.use_principal_tag(tag, span);
         }
         self.known_key(key, span, keys, at)
+    }
+
+    /// A302 for a tag key with nothing after its `/` (`aws:PrincipalTag/`,
+    /// `s3:ExistingObjectTag/`): one error saying so, instead of an unknown
+    /// key and a tag without a name. True when reported.
+    fn empty_tag(&mut self, key: &str, span: Span, at: KeyAt) -> bool {
+        if !key.ends_with('/')
+            || !matches!(
+                lookup_key(&format!("{key}Tag"), &KeyScope::Any),
+                KeyLookup::Known(_)
+            )
+        {
+            return false;
+        }
+        let what = if at == KeyAt::Variable {
+            format!("policy variable `${{{key}}}`")
+        } else {
+            format!("condition key `{key}`")
+        };
+        self.err(
+            Diagnostic::new(
+                Code::InvalidConditionKey,
+                span,
+                format!("{what} names no tag: the tag key after `/` is empty"),
+            )
+            .with_help(format!(
+                "write the tag's key after the `/`, e.g. `{key}Team`"
+            )),
+        );
+        true
     }
 
     /// A302: `key` (of a condition, or of a `${…}` variable) must be one IAM
