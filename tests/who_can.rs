@@ -507,9 +507,14 @@ fn fails(dir: &Path, args: &[&str]) -> (i32, String, String) {
 #[test]
 fn unknown_names_in_filters_get_a_did_you_mean_and_exit_2() {
     let dir = action_program(ACTION_FUNCTIONS);
-    let cases: [(&[&str], &str); 7] = [
+    let cases: [(&[&str], &str); 8] = [
         (&["--account", "prd"], "did you mean `prod`?"),
         (&["--ou", "Workload"], "did you mean `Workloads`?"),
+        // An OU close to none: the help shows an OU of this org.
+        (
+            &["--ou", "Sandbox"],
+            "OU paths start at the root, e.g. `Workloads`",
+        ),
         (&["--group", "raeders"], "did you mean `readers`?"),
         (
             &["--user", "readers"],

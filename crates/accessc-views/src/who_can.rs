@@ -231,7 +231,12 @@ impl Filter {
                         Some(a) => {
                             format!("`{}` is an account: use `--account {}`", a.name, a.name)
                         }
-                        None => "OU paths start at the root: `Workloads/NonProd`".to_string(),
+                        None => match org.ous.iter().find(|o| !o.path.contains('/')) {
+                            Some(top) => {
+                                format!("OU paths start at the root, e.g. `{}`", top.path)
+                            }
+                            None => "the org has no OU: use `--account NAME`".to_string(),
+                        },
                     }),
                 });
             };
