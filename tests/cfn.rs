@@ -598,6 +598,68 @@ fn over_the_stack_quota_is_a_warning() {
     );
 }
 
+/// The warning end to end: `accessc build --target cfn` of a program whose
+/// output is one stack over the quota. The smallest such program gives every
+/// function one assignment (each set's assignments are a stack of their own,
+/// and 450 assignments would fit in one): 1,985 functions on five accounts
+/// (at most 500 sets per account, A208) make 1,985 assignment stacks and 16
+/// permission-set stacks, 2,001 in all; 1,984 functions make exactly 2,000.
+#[test]
+fn a_build_over_the_stack_quota_warns_naming_the_count_and_apply() {
+    use accessc_core::emit::cfn::STACK_QUOTA;
+    const FUNCTIONS: usize = 1985;
+    const ACCOUNTS: usize = 5;
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut program = String::from("org {\n  root \"r-ab12\"\n  management \"999999999999\"\n");
+    for a in 0..ACCOUNTS {
+        program.push_str(&format!(
+            "  account a{a} \"{}\"\n",
+            100_000_000_000u64 + a as u64
+        ));
+    }
+    program.push_str("  account management \"999999999999\"\n}\ngroup g\n");
+    for i in 0..FUNCTIONS {
+        program.push_str(&format!(
+            "function F{i} {{ managed ReadOnlyAccess boundary ReadOnlyAccess }}\ngrant F{i} to group g on account a{}\n",
+            i % ACCOUNTS
+        ));
+    }
+    let src = dir.path().join("program");
+    std::fs::create_dir(&src).expect("mkdir");
+    std::fs::write(src.join("main.access"), program).expect("write");
+    let out_dir = dir.path().join("out");
+    let out = accessc()
+        .args(["build", "--target", "cfn", "--today", TODAY, "-o"])
+        .arg(&out_dir)
+        .arg(&src)
+        .output()
+        .expect("run accessc");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let stacks = std::fs::read_dir(out_dir.join("templates"))
+        .expect("templates")
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".template.yaml"))
+        })
+        .count();
+    assert_eq!(
+        stacks,
+        STACK_QUOTA + 1,
+        "the smallest output over the quota"
+    );
+    let warning = stderr
+        .lines()
+        .find(|l| l.starts_with("warning: the CloudFormation output has"))
+        .unwrap_or_else(|| panic!("no quota warning:\n{stderr}"));
+    assert!(
+        warning.contains(&format!("{stacks} stacks"))
+            && warning.contains(&format!("quota of {STACK_QUOTA} stacks"))
+            && warning.contains("`accessc apply`"),
+        "{warning}"
+    );
+}
+
 /// What one backend says of the break-glass sets and the StackSets, with
 /// the name prefix at its default: the sets tagged `accessc:BreakGlass` (and
 /// the tag's value), each metric filter as (name, namespace, metric), each
