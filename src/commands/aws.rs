@@ -138,8 +138,11 @@ const LIVE_ORG: &str = "the live organization (AWS Organizations)";
 /// Load and check the program, connect, and read the live state it needs.
 /// With `--org live` the OUs and accounts are read from AWS Organizations
 /// first and the program is checked against them (the `org from` snapshot
-/// still gives the identity store); with `compare_org` (drift) the snapshot
-/// is compared with the live organization.
+/// still gives the identity store). Otherwise an `org from` snapshot is
+/// compared with the live organization: `drift` (`compare_org`) reports every
+/// difference, `plan` and `apply` warn of the accounts suspended or closed
+/// since (their assignments would fail). Either way a note names the
+/// accounts the checked organization already has suspended or closed.
 pub async fn prepare(
     path: &Path,
     how: &Checking<'_>,
@@ -159,20 +162,27 @@ pub async fn prepare(
                 file,
                 snapshot: Some(doc),
                 ..
-            } if compare_org => {
-                match snapshot::organization(&aws, aws_args.read_concurrency.max(1)).await {
-                    Ok(live_org) => Some(drift::stale_snapshot(&file, &doc, &live_org)),
-                    Err(e) => {
-                        eprintln!(
-                            "warning: the org snapshot `{file}` was not compared with the live organization: {}",
-                            e.headline()
-                        );
-                        None
-                    }
+            } => match snapshot::organization(&aws, aws_args.read_concurrency.max(1)).await {
+                Ok(live_org) => Some(drift::stale_snapshot(&file, &doc, &live_org)),
+                Err(e) => {
+                    eprintln!(
+                        "warning: the org snapshot `{file}` was not compared with the live organization: {}",
+                        e.headline()
+                    );
+                    None
                 }
-            }
+            },
             _ => None,
         };
+        if !compare_org {
+            for w in stale
+                .iter()
+                .flat_map(|s| drift::unassignable_warnings(s, &ir))
+            {
+                eprintln!("{w}");
+            }
+        }
+        inactive_note(&ir);
         return Ok(Prepared {
             ir,
             aws,
@@ -245,6 +255,7 @@ pub async fn prepare(
         ..*how
     };
     let ir = program::checked_ir_of(program, &how, &timer)?;
+    inactive_note(&ir);
     let live = live::read(&aws, &ir, &read_options(aws_args, read))
         .await
         .map_err(|e| fail(&e))?;
@@ -255,6 +266,14 @@ pub async fn prepare(
         started,
         stale: None,
     })
+}
+
+/// The note on the accounts of the checked organization that no assignment
+/// reaches (suspended or closed), as `build` prints it.
+fn inactive_note(ir: &Ir) {
+    if let Some(note) = super::build::inactive_accounts_note(ir) {
+        eprintln!("{note}");
+    }
 }
 
 /// How `plan`, `apply` and `drift` check the program.

@@ -373,7 +373,7 @@ fn begin(
 /// The summary's note on the accounts no assignment reaches because AWS
 /// Organizations reports them suspended, closing or closed (the IR lists
 /// their `status`); `None` when every account is assignable.
-fn inactive_accounts_note(ir: &accessc_core::ir::Ir) -> Option<String> {
+pub(crate) fn inactive_accounts_note(ir: &accessc_core::ir::Ir) -> Option<String> {
     const SHOWN: usize = 10;
     let inactive: Vec<String> = ir
         .org

@@ -91,6 +91,30 @@ pub struct OrgOu {
     pub path: String,
 }
 
+/// An account whose AWS Organizations state differs between the snapshot
+/// and the live organization (`ACTIVE` where the snapshot writes none).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct AccountStateChange {
+    pub id: String,
+    pub name: String,
+    /// The OU path it is in live (`root` directly under the root).
+    pub ou: String,
+    pub from: String,
+    pub to: String,
+}
+
+impl AccountStateChange {
+    /// Whether the account could be assigned to in the snapshot and cannot
+    /// be live: suspended, closing or closed since the snapshot.
+    pub fn became_unassignable(&self) -> bool {
+        assignable(&self.from) && !assignable(&self.to)
+    }
+}
+
+fn assignable(state: &str) -> bool {
+    org_snapshot::AccountStatus::parse(state).is_none_or(|s| s.is_assignable())
+}
+
 /// What changed in the organization since the snapshot was written.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct StaleSnapshot {
@@ -99,6 +123,8 @@ pub struct StaleSnapshot {
     pub accounts_joined: Vec<OrgAccount>,
     pub accounts_left: Vec<OrgAccount>,
     pub accounts_moved: Vec<MovedAccount>,
+    /// Accounts suspended, closed or reactivated since the snapshot.
+    pub accounts_state_changed: Vec<AccountStateChange>,
     pub ous_added: Vec<OrgOu>,
     pub ous_removed: Vec<OrgOu>,
 }
@@ -108,16 +134,18 @@ impl StaleSnapshot {
         self.accounts_joined.len()
             + self.accounts_left.len()
             + self.accounts_moved.len()
+            + self.accounts_state_changed.len()
             + self.ous_added.len()
             + self.ous_removed.len()
     }
 }
 
 /// Each OU (keyed `id:ou-…`, else `path:A/B`) with its path, and each
-/// account with its name and the key of its OU (`None`: the root).
+/// account with its name, the key of its OU (`None`: the root) and its state
+/// (`None`: `ACTIVE`).
 type Flat = (
     BTreeMap<String, String>,
-    BTreeMap<String, (String, Option<String>)>,
+    BTreeMap<String, (String, Option<String>, Option<String>)>,
 );
 
 fn flatten(doc: &OrgSnapshot) -> Flat {
@@ -130,7 +158,11 @@ fn flatten(doc: &OrgSnapshot) -> Flat {
         for a in accounts {
             flat.1.insert(
                 a.id.clone(),
-                (a.name.clone(), parent.map(|(key, _)| key.to_string())),
+                (
+                    a.name.clone(),
+                    parent.map(|(key, _)| key.to_string()),
+                    a.status.clone(),
+                ),
             );
         }
         for o in ous {
@@ -153,8 +185,9 @@ fn flatten(doc: &OrgSnapshot) -> Flat {
 
 /// How the snapshot `snapshot` (named `file`) differs from the live
 /// organization: accounts that joined, left or moved between OUs, OUs added
-/// or removed. OUs are matched by id (by path when the snapshot has none),
-/// accounts by id; renames alone are not differences.
+/// or removed, accounts whose state changed (suspended, closed). OUs are
+/// matched by id (by path when the snapshot has none), accounts by id;
+/// renames alone are not differences.
 pub fn stale_snapshot(file: &str, snapshot: &OrgSnapshot, live: &OrgSnapshot) -> StaleSnapshot {
     let (old_ous, old_accounts) = flatten(snapshot);
     let (new_ous, new_accounts) = flatten(live);
@@ -171,14 +204,26 @@ pub fn stale_snapshot(file: &str, snapshot: &OrgSnapshot, live: &OrgSnapshot) ->
         snapshot: file.to_string(),
         ..StaleSnapshot::default()
     };
-    for (id, (name, parent)) in &new_accounts {
+    let state = |s: &Option<String>| s.clone().unwrap_or_else(|| "ACTIVE".to_string());
+    for (id, (name, parent, status)) in &new_accounts {
+        if let Some((old_name, _, old_status)) = old_accounts.get(id) {
+            if state(old_status) != state(status) {
+                s.accounts_state_changed.push(AccountStateChange {
+                    id: id.clone(),
+                    name: old_name.clone(),
+                    ou: ou_of(&new_ous, parent),
+                    from: state(old_status),
+                    to: state(status),
+                });
+            }
+        }
         match old_accounts.get(id) {
             None => s.accounts_joined.push(OrgAccount {
                 id: id.clone(),
                 name: name.clone(),
                 ou: ou_of(&new_ous, parent),
             }),
-            Some((old_name, old_parent))
+            Some((old_name, old_parent, _))
                 if !same_parent(old_parent, parent)
                     || (old_parent.as_deref().is_some_and(|k| !k.starts_with("id:"))
                         && ou_of(&old_ous, old_parent) != ou_of(&new_ous, parent)) =>
@@ -193,7 +238,7 @@ pub fn stale_snapshot(file: &str, snapshot: &OrgSnapshot, live: &OrgSnapshot) ->
             Some(_) => {}
         }
     }
-    for (id, (name, parent)) in &old_accounts {
+    for (id, (name, parent, _)) in &old_accounts {
         if !new_accounts.contains_key(id) {
             s.accounts_left.push(OrgAccount {
                 id: id.clone(),
@@ -489,6 +534,21 @@ fn render_stale(s: &StaleSnapshot, out: &mut String) {
             a.name, a.id, a.from, a.to
         ));
     }
+    for a in &s.accounts_state_changed {
+        out.push_str(&format!(
+            "  ~ account {} ({}) in {} is {} (was {}){}\n",
+            a.name,
+            a.id,
+            a.ou,
+            a.to,
+            a.from,
+            if a.became_unassignable() {
+                ": its assignments fail"
+            } else {
+                ""
+            }
+        ));
+    }
     for o in &s.ous_added {
         out.push_str(&format!("  + OU {}\n", ou_text(o)));
     }
@@ -499,6 +559,28 @@ fn render_stale(s: &StaleSnapshot, out: &mut String) {
         "  help: write it again with `accessc org snapshot -o {}`, or plan and apply with `--org live`\n",
         s.snapshot
     ));
+}
+
+/// For `plan` and `apply` from the snapshot: one warning per account the
+/// program assigns to that the live organization has suspended or closed
+/// since the snapshot `s` was written (IAM Identity Center refuses those
+/// assignments), naming what to do.
+pub fn unassignable_warnings(s: &StaleSnapshot, ir: &Ir) -> Vec<String> {
+    s.accounts_state_changed
+        .iter()
+        .filter(|a| a.became_unassignable())
+        .map(|a| {
+            let n = ir
+                .assignments
+                .iter()
+                .filter(|x| x.account_id.as_str() == a.id)
+                .count();
+            format!(
+                "warning: the live organization has account {} ({}) {}, but the org snapshot `{}` has it {}: its {n} assignment(s) in the program will fail; plan and apply with `--org live` (which leaves it out), or write the snapshot again with `accessc org snapshot -o {}`",
+                a.name, a.id, a.to, s.snapshot, a.from, s.snapshot
+            )
+        })
+        .collect()
 }
 
 fn ou_text(o: &OrgOu) -> String {
@@ -643,6 +725,98 @@ mod tests {
 
     fn org(text: &str) -> OrgSnapshot {
         OrgSnapshot::from_json(text).expect("snapshot")
+    }
+
+    /// An account suspended (or closed) since the snapshot is a difference,
+    /// with the warning `plan` prints; one reactivated is a difference
+    /// without a warning.
+    #[test]
+    fn a_stale_snapshot_lists_an_account_whose_state_changed() {
+        let file = org(
+            r#"{"format": "accessc-org/1", "accounts": [{"name": "mgmt", "id": "999999999999"}],
+            "ous": [{"name": "Dev", "id": "ou-ab12-11111111", "accounts": [
+              {"name": "a", "id": "111111111111"},
+              {"name": "b", "id": "222222222222", "status": "SUSPENDED"}
+            ], "ous": []}]}"#,
+        );
+        let live = org(
+            r#"{"format": "accessc-org/1", "accounts": [{"name": "mgmt", "id": "999999999999"}],
+            "ous": [{"name": "Dev", "id": "ou-ab12-11111111", "accounts": [
+              {"name": "a-renamed", "id": "111111111111", "status": "SUSPENDED"},
+              {"name": "b", "id": "222222222222"}
+            ], "ous": []}]}"#,
+        );
+        let s = stale_snapshot("org.json", &file, &live);
+        assert_eq!(s.differences(), 2);
+        assert!(s.accounts_joined.is_empty() && s.accounts_moved.is_empty());
+        assert_eq!(
+            s.accounts_state_changed,
+            [
+                AccountStateChange {
+                    id: "111111111111".into(),
+                    name: "a".into(),
+                    ou: "Dev".into(),
+                    from: "ACTIVE".into(),
+                    to: "SUSPENDED".into(),
+                },
+                AccountStateChange {
+                    id: "222222222222".into(),
+                    name: "b".into(),
+                    ou: "Dev".into(),
+                    from: "SUSPENDED".into(),
+                    to: "ACTIVE".into(),
+                }
+            ]
+        );
+        assert!(s.accounts_state_changed[0].became_unassignable());
+        assert!(!s.accounts_state_changed[1].became_unassignable());
+        let ir = Ir {
+            assignments: vec![Assignment {
+                permission_set: "Audit".into(),
+                principal_type: PrincipalType::Group,
+                principal: "g".into(),
+                principal_id: None,
+                account_id: "111111111111".into(),
+                until: None,
+                owner: None,
+            }],
+            ..Ir::default()
+        };
+        let warnings = unassignable_warnings(&s, &ir);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with("warning: the live organization has account a (111111111111) SUSPENDED, but the org snapshot `org.json` has it ACTIVE: its 1 assignment(s) in the program will fail; plan and apply with `--org live`"),
+            "{}",
+            warnings[0]
+        );
+        assert!(
+            warnings[0].ends_with("`accessc org snapshot -o org.json`"),
+            "{}",
+            warnings[0]
+        );
+        let mut d = drift(&Ir::default(), &Live::default(), date("2027-01-01"));
+        d.stale_snapshot = Some(s);
+        assert!(!d.is_clean());
+        let human = render_human(&d);
+        assert!(
+            human.contains(
+                "  ~ account a (111111111111) in Dev is SUSPENDED (was ACTIVE): its assignments fail\n"
+            ),
+            "{human}"
+        );
+        assert!(
+            human.contains("  ~ account b (222222222222) in Dev is ACTIVE (was SUSPENDED)\n"),
+            "{human}"
+        );
+        assert!(
+            human.ends_with("; the org snapshot is stale (2 difference(s)).\n"),
+            "{human}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&d.to_json()).expect("json");
+        assert_eq!(
+            json["stale_snapshot"]["accounts_state_changed"][0]["to"],
+            "SUSPENDED"
+        );
     }
 
     #[test]
