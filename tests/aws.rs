@@ -769,6 +769,130 @@ fn an_account_that_joins_an_ou_gets_its_access_with_org_live() {
     );
 }
 
+/// After the snapshot, one account is closed (moto's `CloseAccount` leaves
+/// it `SUSPENDED`) and another joins an OU. `plan --org live` assigns the
+/// joined one and leaves the closed one out, with a note; `plan` from the
+/// snapshot warns that the closed account's assignments will fail; `drift`
+/// names both changes and exits 3.
+#[test]
+fn an_account_closed_and_one_joined_after_the_snapshot() {
+    let (_tmp, dir, ir, moto, _) = seeded_example("org-matrix");
+    let d = s(&dir);
+    let url = moto.url();
+    expect(
+        &mut accessc(
+            &url,
+            &["org", "snapshot", d, "-o", s(&dir.join("org.json"))],
+        ),
+        0,
+    );
+    let closed = ir
+        .org
+        .accounts
+        .iter()
+        .find(|a| a.name == "sandbox-b")
+        .expect("sandbox-b")
+        .id
+        .clone();
+    assert!(ir.assignments.iter().any(|a| a.account_id == closed));
+    let nonprod = ir
+        .org
+        .ous
+        .iter()
+        .find(|o| o.path == "Workloads/NonProd")
+        .and_then(|o| o.id.clone())
+        .expect("NonProd id");
+    let joined = runtime().block_on(async {
+        let aws = sdk(&url).await;
+        aws.org
+            .close_account()
+            .account_id(&closed)
+            .send()
+            .await
+            .expect("close account");
+        let made = aws
+            .org
+            .create_account()
+            .account_name("app-c-dev")
+            .email("app-c-dev@example.com")
+            .send()
+            .await
+            .expect("create account");
+        let id = made
+            .create_account_status()
+            .and_then(|s| s.account_id())
+            .expect("account id")
+            .to_string();
+        let roots = aws.org.list_roots().send().await.expect("roots");
+        let root = roots.roots()[0].id().expect("root id").to_string();
+        aws.org
+            .move_account()
+            .account_id(&id)
+            .source_parent_id(root)
+            .destination_parent_id(&nonprod)
+            .send()
+            .await
+            .expect("move account");
+        id
+    });
+
+    // Live: the joined account is assigned, the closed one left out, noted.
+    let (out, err) = expect(
+        &mut accessc(
+            &url,
+            &[
+                "plan", d, "--today", TODAY, "--org", "live", "--format", "json",
+            ],
+        ),
+        0,
+    );
+    let accounts: BTreeSet<String> = json(&out)["permission_sets"]
+        .as_array()
+        .expect("sets")
+        .iter()
+        .flat_map(|ps| ps["create_assignments"].as_array().expect("assignments"))
+        .map(|a| a["account_id"].as_str().expect("id").to_string())
+        .collect();
+    assert!(accounts.contains(&joined), "{out}");
+    assert!(!accounts.contains(&closed), "{out}");
+    assert!(
+        err.contains(
+            "note: 1 suspended or closed account(s) get no assignments: sandbox-b (SUSPENDED)"
+        ),
+        "{err}"
+    );
+
+    // From the snapshot: the closed account's assignments are planned, with
+    // a warning that they will fail and what to do.
+    let (out, err) = expect(&mut accessc(&url, &["plan", d, "--today", TODAY]), 0);
+    assert!(out.contains(&format!("-> {closed}")), "{out}");
+    assert!(
+        err.contains(&format!(
+            "warning: the live organization has account sandbox-b ({closed}) SUSPENDED, but the org snapshot `org.json` has it ACTIVE: its "
+        )) && err.contains("plan and apply with `--org live`"),
+        "{err}"
+    );
+
+    // Drift: the snapshot is stale, naming both accounts.
+    let (out, _) = expect(&mut accessc(&url, &["drift", d, "--today", TODAY]), 3);
+    assert!(
+        out.contains(&format!(
+            "  + account app-c-dev ({joined}) joined Workloads/NonProd\n"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "  ~ account sandbox-b ({closed}) in Sandbox is SUSPENDED (was ACTIVE): its assignments fail\n"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("; the org snapshot is stale (2 difference(s)).\n"),
+        "{out}"
+    );
+}
+
 /// `--org live` replaces a snapshot's tree: a program with an inline org,
 /// or none, is a usage error before anything is read.
 #[test]
