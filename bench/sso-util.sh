@@ -66,17 +66,23 @@ EOF
 
 # run LABEL OUT CMD...: one timed run into a fresh OUT; appends "wall cpu"
 # (seconds; CPU is user + system of the process and its children, from
-# getrusage, to the microsecond: GNU time rounds to 10 ms).
+# getrusage, to the microsecond: GNU time rounds to 10 ms). CPU is the
+# difference of RUSAGE_CHILDREN after and before the run: the counter
+# survives exec, so a `python3` that is a launcher script (pyenv's shim runs
+# some 60 ms of shell commands before it execs the interpreter) would
+# otherwise add the launcher's own children to every figure.
 run() {
   local label=$1 out=$2; shift 2
   rm -rf "$out"
   python3 -c '
 import resource, subprocess, sys, time
+before = resource.getrusage(resource.RUSAGE_CHILDREN)
 t = time.perf_counter()
 subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 wall = time.perf_counter() - t
 r = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(f"{wall:.4f} {r.ru_utime + r.ru_stime:.4f}")' "$@" >>"$BENCH/$label.txt"
+cpu = r.ru_utime + r.ru_stime - before.ru_utime - before.ru_stime
+print(f"{wall:.4f} {cpu:.4f}")' "$@" >>"$BENCH/$label.txt"
 }
 rm -f "$BENCH/accessc.txt" "$BENCH/sso-util.txt"
 for ((i = 0; i < RUNS; i++)); do
