@@ -10,6 +10,8 @@
 
 #![deny(clippy::unwrap_used)]
 
+mod reduce;
+
 use accessc_core::emit::cfn::TemplateRules;
 
 use serde_json::Value;
@@ -111,7 +113,7 @@ pub fn check(templates: &[(String, String)]) -> Vec<String> {
                         let Some((name, text)) = order.get(i) else {
                             break;
                         };
-                        found.extend(check_one(name, text, rules));
+                        found.extend(check_template(name, text, rules));
                     }
                     found
                 })
@@ -207,6 +209,29 @@ fn selected_types_of(rules: &str) -> Option<Vec<String>> {
 
 fn is_name(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// What of a template the rules read (`reduce.rs`), when the rule text
+/// shows it.
+fn projection() -> Option<&'static reduce::Projection> {
+    static PROJECTION: std::sync::OnceLock<Option<reduce::Projection>> = std::sync::OnceLock::new();
+    PROJECTION
+        .get_or_init(|| reduce::Projection::of(&all_rules()))
+        .as_ref()
+}
+
+/// The violations of one template: the rules run on the template reduced
+/// to what they read (`reduce.rs`), which passes exactly when the whole
+/// template passes; only when it fails do they run on the whole template,
+/// whose report names every resource and value as written.
+fn check_template(file: &str, text: &str, rules: &str) -> Vec<String> {
+    if let Some(reduced) = projection().and_then(|p| p.reduce(text)) {
+        let found = check_one(file, &reduced, rules);
+        if found.is_empty() {
+            return found;
+        }
+    }
+    check_one(file, text, rules)
 }
 
 /// Whether the rules pass on a template none of whose resources they select.
@@ -387,5 +412,201 @@ mod tests {
             check_one("policy.json", policy, &all_rules()),
             Vec::<String>::new()
         );
+    }
+
+    /// A template of every selected type that passes every rule.
+    fn passing_template() -> Value {
+        serde_json::json!({
+            "AWSTemplateFormatVersion": "2010-09-09",
+            "Parameters": {"P": {"Type": "String"}},
+            "Resources": {
+                "Attributes": {"Type": "AWS::SSO::InstanceAccessControlAttributeConfiguration",
+                    "Properties": {"InstanceArn": "arn"}},
+                "PermissionSetA": {"Type": "AWS::SSO::PermissionSet",
+                    "Properties": {"Name": "A", "InstanceArn": "arn", "Description": "reads",
+                        "SessionDuration": "PT4H",
+                        "InlinePolicy": {"Version": "2012-10-17", "Statement": [
+                            {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "*"},
+                            {"Effect": "Deny", "Action": "*", "Resource": "*"}]},
+                        "Tags": [{"Key": "ManagedBy", "Value": "accessc"}]}},
+                "PermissionSetB": {"Type": "AWS::SSO::PermissionSet",
+                    "Properties": {"Name": "B", "InstanceArn": "arn", "SessionDuration": "PT1H",
+                        "InlinePolicy": {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
+                        "Tags": [{"Key": "ManagedBy", "Value": "accessc"},
+                                 {"Key": "accessc:BreakGlass", "Value": "true"}]}},
+                "FilterB": {"Type": "AWS::Logs::MetricFilter",
+                    "Metadata": {"accessc": {"BreakGlassPermissionSet": "B"}},
+                    "Properties": {"LogGroupName": "trail",
+                        "FilterPattern": "{ ($.eventName = \"AssumeRoleWithSAML\") && ($.requestParameters.roleArn = \"*/AWSReservedSSO_B_*\") }"}},
+                "AlarmB": {"Type": "AWS::CloudWatch::Alarm",
+                    "Metadata": {"accessc": {"BreakGlassPermissionSet": "B"}},
+                    "Properties": {"AlarmName": "b", "Threshold": 1, "Period": 60,
+                        "TreatMissingData": "notBreaching"}},
+                "AssignmentA": {"Type": "AWS::SSO::Assignment",
+                    "Properties": {"PrincipalType": "GROUP", "TargetType": "AWS_ACCOUNT",
+                        "PrincipalId": "g", "TargetId": "111111111111"}}
+            }
+        })
+    }
+
+    /// The rules' result on the whole template, as `check` gave it before
+    /// templates were reduced.
+    fn check_whole(file: &str, text: &str) -> Vec<String> {
+        let mut v = check_one(file, text, &all_rules());
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    #[test]
+    fn a_reduced_template_passes_exactly_when_the_whole_one_does() {
+        use serde_json::json;
+        let p = projection().expect("the rules are of the accepted shape");
+        let rules = all_rules();
+        // (JSON pointer, new value or `None` to remove it, whether the
+        // rules still pass)
+        let changes: Vec<(&str, Option<Value>, bool)> = vec![
+            (
+                "/Resources/PermissionSetA/Properties/Description",
+                Some(json!("PT13H")),
+                true,
+            ),
+            (
+                "/Resources/PermissionSetA/Properties/InstanceArn",
+                Some(json!("AWS")),
+                true,
+            ),
+            (
+                "/Resources/AlarmB/Properties/AlarmName",
+                Some(json!("AWSx")),
+                true,
+            ),
+            (
+                "/Resources/Attributes/Properties/SessionDuration",
+                Some(json!("PT99H")),
+                true,
+            ),
+            ("/Parameters/P/Default", Some(json!("*")), true),
+            (
+                "/Resources/PermissionSetA/Properties/SessionDuration",
+                Some(json!("PT13H")),
+                false,
+            ),
+            (
+                "/Resources/PermissionSetA/Properties/SessionDuration",
+                Some(json!("PT3600S")),
+                false,
+            ),
+            (
+                "/Resources/PermissionSetA/Properties/SessionDuration",
+                None,
+                false,
+            ),
+            (
+                "/Resources/PermissionSetA/Properties/Name",
+                Some(json!("AWSA")),
+                false,
+            ),
+            (
+                "/Resources/PermissionSetA/Properties/Tags",
+                Some(json!([])),
+                false,
+            ),
+            ("/Resources/PermissionSetA/Properties/Tags", None, false),
+            (
+                "/Resources/PermissionSetA/Properties/Tags/0/Value",
+                Some(json!("other")),
+                false,
+            ),
+            (
+                "/Resources/PermissionSetA/Properties/InlinePolicy/Statement/1/Effect",
+                Some(json!("Allow")),
+                false,
+            ),
+            (
+                "/Resources/PermissionSetA/Properties/InlinePolicy/Statement/0/Action",
+                Some(json!(["s3:GetObject", "*:*"])),
+                false,
+            ),
+            (
+                "/Resources/PermissionSetB/Properties/Tags/1/Value",
+                Some(json!("false")),
+                false,
+            ),
+            (
+                "/Resources/PermissionSetB/Properties/Name",
+                Some(json!("C")),
+                false,
+            ),
+            (
+                "/Resources/FilterB/Properties/FilterPattern",
+                Some(json!("AssumeRoleWithSAML")),
+                false,
+            ),
+            (
+                "/Resources/FilterB/Metadata/accessc/BreakGlassPermissionSet",
+                Some(json!("A")),
+                false,
+            ),
+            ("/Resources/FilterB", None, false),
+            ("/Resources/AlarmB", None, false),
+            (
+                "/Resources/AlarmB/Properties/Threshold",
+                Some(json!(2)),
+                false,
+            ),
+            (
+                "/Resources/AlarmB/Properties/Period",
+                Some(json!(300)),
+                false,
+            ),
+            (
+                "/Resources/AlarmB/Properties/TreatMissingData",
+                Some(json!("breaching")),
+                false,
+            ),
+            (
+                "/Resources/AssignmentA/Properties/PrincipalType",
+                Some(json!("ROLE")),
+                false,
+            ),
+            (
+                "/Resources/AssignmentA/Properties/TargetType",
+                Some(json!("ORGANIZATIONAL_UNIT")),
+                false,
+            ),
+        ];
+        let base = passing_template();
+        for (pointer, value, passes) in changes {
+            let mut t = base.clone();
+            let (parent, key) = pointer.rsplit_once('/').expect("a pointer");
+            let holder = t.pointer_mut(parent).expect(pointer);
+            match (value, holder) {
+                (Some(v), Value::Array(a)) => a[key.parse::<usize>().expect("an index")] = v,
+                (Some(v), Value::Object(m)) => {
+                    m.insert(key.to_string(), v);
+                }
+                (None, Value::Object(m)) => {
+                    m.remove(key);
+                }
+                _ => unreachable!("{pointer}"),
+            }
+            for text in [
+                serde_json::to_string_pretty(&t).expect("json"),
+                serde_yaml::to_string(&t).expect("yaml"),
+            ] {
+                let whole = check_whole("t", &text);
+                assert_eq!(whole.is_empty(), passes, "{pointer}: {whole:?}");
+                let reduced = p.reduce(&text).expect(pointer);
+                assert!(reduced.len() < text.len(), "{pointer}");
+                assert_eq!(
+                    check_one("t", &reduced, &rules).is_empty(),
+                    passes,
+                    "{pointer}: {reduced}"
+                );
+                // What `check` reports is the whole template's report.
+                assert_eq!(check(&[("t".to_string(), text)]), whole, "{pointer}");
+            }
+        }
     }
 }
