@@ -976,6 +976,33 @@ const PARLIAMENT_UNKNOWN: &[&str] = &[
     "EXCEPTION",
 ];
 
+/// Condition keys AWS documents for these actions (the Service Authorization
+/// Reference, as the catalog has it, and AWS's own managed policies use them)
+/// that parliament 1.6.4's bundled `iam_definition.json` does not tie to the
+/// action: it lists `glacier:ResourceTag/` and `sagemaker:ResourceTag/` for no
+/// action, `ssm:resourceTag/…` only as the literal `tag-key` of the
+/// `parameter` resource, and `ec2:Add/userId` for the service but not for
+/// `ModifyImageAttribute`. Only these exact (key, action) findings are set
+/// aside; any other key parliament cannot place fails the test.
+const PARLIAMENT_DATA_GAPS: &[(&str, &str)] = &[
+    ("ssm:resourceTag/Team", "ssm:GetParameter"),
+    ("glacier:ResourceTag/Team", "glacier:DescribeVault"),
+    (
+        "sagemaker:ResourceTag/Team",
+        "sagemaker:DescribeNotebookInstance",
+    ),
+    ("ec2:Add/userId", "ec2:ModifyImageAttribute"),
+];
+
+/// Whether a parliament finding is one of [`PARLIAMENT_DATA_GAPS`].
+fn parliament_data_gap(finding: &Value) -> bool {
+    finding["issue"] == "UNKNOWN_CONDITION_FOR_ACTION"
+        && PARLIAMENT_DATA_GAPS.iter().any(|(key, action)| {
+            finding["detail"].as_str()
+                == Some(&format!("Unknown condition {key} for action {action}"))
+        })
+}
+
 /// Every policy document in the output: inline policies of permission sets and
 /// the PolicyDocument of every StackSet's managed policy.
 fn policy_documents(files: &[OutFile]) -> Vec<(String, Value)> {
@@ -1039,7 +1066,8 @@ fn parliament_knows_every_action_condition_and_operator() {
                             let finding: Value = serde_json::from_str(line)
                                 .unwrap_or_else(|e| panic!("{at}: {e}: {line}"));
                             let issue = finding["issue"].as_str().unwrap_or("");
-                            if PARLIAMENT_UNKNOWN.contains(&issue) {
+                            if PARLIAMENT_UNKNOWN.contains(&issue) && !parliament_data_gap(&finding)
+                            {
                                 bad.push(format!("{at}: {line}"));
                             }
                         }
