@@ -11,10 +11,12 @@ mod peers;
 #[path = "support/aws.rs"]
 mod aws_support;
 
+use accessc_aws::client::Aws;
 use accessc_core::ir::{Ir, PrincipalType};
 use aws_support::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
+use std::path::Path;
 
 /// A fixed date, so that `until` dates in the examples never expire under the tests.
 const TODAY: &str = "2026-06-01";
@@ -467,13 +469,7 @@ fn unowned_and_control_tower_sets_are_never_touched() {
         .expect("instance")
         .to_string();
     // The snapshot's identity store is the program's (org from "org.json").
-    expect(
-        &mut accessc(
-            &url,
-            &["org", "snapshot", d, "-o", s(&dir.join("org.json"))],
-        ),
-        0,
-    );
+    snapshot_org(&url, &dir);
     let ir = ir_of(&dir, TODAY);
     let rt = runtime();
     let tagged = |k: &str, v: &str| {
@@ -559,6 +555,56 @@ fn unowned_and_control_tower_sets_are_never_touched() {
     assert_eq!(theirs.session_duration, "PT1H");
 }
 
+/// Writes the live organization as the program's `org.json`.
+fn snapshot_org(url: &str, dir: &Path) {
+    expect(
+        &mut accessc(
+            url,
+            &["org", "snapshot", s(dir), "-o", s(&dir.join("org.json"))],
+        ),
+        0,
+    );
+}
+
+/// The id of the OU at `path` in the IR's organization.
+fn ou_id(ir: &Ir, path: &str) -> String {
+    ir.org
+        .ous
+        .iter()
+        .find(|o| o.path == path)
+        .and_then(|o| o.id.clone())
+        .unwrap_or_else(|| panic!("no id for OU {path}"))
+}
+
+/// Creates an account named `name` and moves it from the root into the OU
+/// `ou` (an id), as a new account joins an OU; its id.
+async fn join_new_account(aws: &Aws, name: &str, ou: &str) -> String {
+    let made = aws
+        .org
+        .create_account()
+        .account_name(name)
+        .email(format!("{name}@example.com"))
+        .send()
+        .await
+        .expect("create account");
+    let id = made
+        .create_account_status()
+        .and_then(|s| s.account_id())
+        .expect("account id")
+        .to_string();
+    let roots = aws.org.list_roots().send().await.expect("roots");
+    let root = roots.roots()[0].id().expect("root id").to_string();
+    aws.org
+        .move_account()
+        .account_id(&id)
+        .source_parent_id(root)
+        .destination_parent_id(ou)
+        .send()
+        .await
+        .expect("move account");
+    id
+}
+
 /// An account that joins an OU after the snapshot was written: with
 /// `--org live` plan shows its assignments and apply makes them; the
 /// snapshot alone does not see it, and drift says the snapshot is stale
@@ -568,52 +614,17 @@ fn an_account_that_joins_an_ou_gets_its_access_with_org_live() {
     let (_tmp, dir, ir, moto, _) = seeded_example("org-matrix");
     let d = s(&dir);
     let url = moto.url();
-    expect(
-        &mut accessc(
-            &url,
-            &["org", "snapshot", d, "-o", s(&dir.join("org.json"))],
-        ),
-        0,
-    );
+    snapshot_org(&url, &dir);
     expect(&mut accessc(&url, &["apply", d, "--today", TODAY]), 0);
     // The snapshot is the live organization: no drift.
     expect(&mut accessc(&url, &["drift", d, "--today", TODAY]), 0);
 
     // A new account joins Workloads/NonProd.
-    let nonprod = ir
-        .org
-        .ous
-        .iter()
-        .find(|o| o.path == "Workloads/NonProd")
-        .and_then(|o| o.id.clone())
-        .expect("NonProd id");
+    let nonprod = ou_id(&ir, "Workloads/NonProd");
     let rt = runtime();
     let joined = rt.block_on(async {
         let aws = sdk(&url).await;
-        let made = aws
-            .org
-            .create_account()
-            .account_name("app-c-dev")
-            .email("app-c-dev@example.com")
-            .send()
-            .await
-            .expect("create account");
-        let id = made
-            .create_account_status()
-            .and_then(|s| s.account_id())
-            .expect("account id")
-            .to_string();
-        let roots = aws.org.list_roots().send().await.expect("roots");
-        let root = roots.roots()[0].id().expect("root id").to_string();
-        aws.org
-            .move_account()
-            .account_id(&id)
-            .source_parent_id(root)
-            .destination_parent_id(&nonprod)
-            .send()
-            .await
-            .expect("move account");
-        id
+        join_new_account(&aws, "app-c-dev", &nonprod).await
     });
 
     // The snapshot does not know it: nothing to do.
@@ -779,13 +790,7 @@ fn an_account_closed_and_one_joined_after_the_snapshot() {
     let (_tmp, dir, ir, moto, _) = seeded_example("org-matrix");
     let d = s(&dir);
     let url = moto.url();
-    expect(
-        &mut accessc(
-            &url,
-            &["org", "snapshot", d, "-o", s(&dir.join("org.json"))],
-        ),
-        0,
-    );
+    snapshot_org(&url, &dir);
     let closed = ir
         .org
         .accounts
@@ -795,13 +800,7 @@ fn an_account_closed_and_one_joined_after_the_snapshot() {
         .id
         .clone();
     assert!(ir.assignments.iter().any(|a| a.account_id == closed));
-    let nonprod = ir
-        .org
-        .ous
-        .iter()
-        .find(|o| o.path == "Workloads/NonProd")
-        .and_then(|o| o.id.clone())
-        .expect("NonProd id");
+    let nonprod = ou_id(&ir, "Workloads/NonProd");
     let joined = runtime().block_on(async {
         let aws = sdk(&url).await;
         aws.org
@@ -810,30 +809,7 @@ fn an_account_closed_and_one_joined_after_the_snapshot() {
             .send()
             .await
             .expect("close account");
-        let made = aws
-            .org
-            .create_account()
-            .account_name("app-c-dev")
-            .email("app-c-dev@example.com")
-            .send()
-            .await
-            .expect("create account");
-        let id = made
-            .create_account_status()
-            .and_then(|s| s.account_id())
-            .expect("account id")
-            .to_string();
-        let roots = aws.org.list_roots().send().await.expect("roots");
-        let root = roots.roots()[0].id().expect("root id").to_string();
-        aws.org
-            .move_account()
-            .account_id(&id)
-            .source_parent_id(root)
-            .destination_parent_id(&nonprod)
-            .send()
-            .await
-            .expect("move account");
-        id
+        join_new_account(&aws, "app-c-dev", &nonprod).await
     });
 
     // Live: the joined account is assigned, the closed one left out, noted.
@@ -959,13 +935,7 @@ fn a_closed_account_is_recorded_and_gets_no_assignment() {
             .await
             .expect("close account");
     });
-    expect(
-        &mut accessc(
-            &url,
-            &["org", "snapshot", d, "-o", s(&dir.join("org.json"))],
-        ),
-        0,
-    );
+    snapshot_org(&url, &dir);
     let snap = json(&std::fs::read_to_string(dir.join("org.json")).expect("snapshot"));
     let mut states = Vec::new();
     fn walk(v: &Value, out: &mut Vec<(String, Value)>) {

@@ -400,16 +400,22 @@ impl OutputWriter {
         Ok(())
     }
 
-    /// Writes one file (one of the paths given to `begin`), unless it
-    /// already holds exactly `contents`.
-    pub fn write(&mut self, path: &str, contents: &str) -> io::Result<()> {
+    /// Refuses a path not given to `begin`, or given to a write already;
+    /// then claims the directory for this build.
+    fn start_file(&mut self, path: &str) -> io::Result<()> {
         if !self.now.contains(path) || !self.done.insert(path.to_string()) {
             return Err(io::Error::other(format!(
                 "`{}` was not announced or is written twice",
                 shown(path)
             )));
         }
-        self.claim()?;
+        self.claim()
+    }
+
+    /// Writes one file (one of the paths given to `begin`), unless it
+    /// already holds exactly `contents`.
+    pub fn write(&mut self, path: &str, contents: &str) -> io::Result<()> {
+        self.start_file(path)?;
         let dir = self.dir.path();
         let p = dir.join(path);
         if holds_exactly(&p, contents.as_bytes()) {
@@ -433,13 +439,7 @@ impl OutputWriter {
         path: &str,
         produce: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     ) -> io::Result<()> {
-        if !self.now.contains(path) || !self.done.insert(path.to_string()) {
-            return Err(io::Error::other(format!(
-                "`{}` was not announced or is written twice",
-                shown(path)
-            )));
-        }
-        self.claim()?;
+        self.start_file(path)?;
         let dir = self.dir.path();
         let p = dir.join(path);
         let tmp = new_temporary(dir, None)?;
