@@ -25,7 +25,8 @@ while [[ $# -gt 0 ]]; do
     *) echo "bench/sso-util.sh: unknown argument: $1" >&2; exit 2 ;;
   esac
 done
-TARGET_DIR=${CARGO_TARGET_DIR:-target}
+# Absolute: aws-sso-util runs from inside the bench directory.
+TARGET_DIR=$(realpath -m "${CARGO_TARGET_DIR:-target}")
 BENCH=$TARGET_DIR/bench/sso-util
 ACCESSC=${ACCESSC:-$TARGET_DIR/release/accessc}
 GEN=$TARGET_DIR/release/accessc-gen-org
