@@ -162,8 +162,8 @@ pub async fn prepare(
                 file,
                 snapshot: Some(doc),
                 ..
-            } => match snapshot::organization(&aws, aws_args.read_concurrency.max(1)).await {
-                Ok(live_org) => Some(drift::stale_snapshot(&file, &doc, &live_org)),
+            } => match compare_live_org(&aws, aws_args, &file, &doc, compare_org).await {
+                Ok(stale) => Some(stale),
                 Err(e) => {
                     eprintln!(
                         "warning: the org snapshot `{file}` was not compared with the live organization: {}",
@@ -266,6 +266,26 @@ pub async fn prepare(
         started,
         stale: None,
     })
+}
+
+/// The snapshot compared with the live organization: `drift` (`whole`)
+/// reads the organization's tree and reports every difference; `plan` and
+/// `apply` read only the accounts' states (`ListAccounts`), to warn of the
+/// accounts suspended or closed since.
+async fn compare_live_org(
+    aws: &Aws,
+    aws_args: &AwsArgs,
+    file: &str,
+    doc: &OrgSnapshot,
+    whole: bool,
+) -> Result<StaleSnapshot, AwsError> {
+    if whole {
+        let live_org = snapshot::organization(aws, aws_args.read_concurrency.max(1)).await?;
+        Ok(drift::stale_snapshot(file, doc, &live_org))
+    } else {
+        let states = snapshot::account_states(aws).await?;
+        Ok(drift::state_changes(file, doc, &states))
+    }
 }
 
 /// The note on the accounts of the checked organization that no assignment

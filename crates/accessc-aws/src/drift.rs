@@ -183,6 +183,42 @@ fn flatten(doc: &OrgSnapshot) -> Flat {
     flat
 }
 
+/// The accounts of `snapshot` whose live state (`states`: every account of
+/// the organization with its state, `None` for `ACTIVE`) is not the
+/// snapshot's: a [`StaleSnapshot`] with only its state changes, each account
+/// in its OU as the snapshot has it. An account no longer in the
+/// organization has not changed state (`drift` reports it as left).
+pub fn state_changes(
+    file: &str,
+    snapshot: &OrgSnapshot,
+    states: &BTreeMap<String, Option<String>>,
+) -> StaleSnapshot {
+    let (ous, accounts) = flatten(snapshot);
+    let state = |s: &Option<String>| s.clone().unwrap_or_else(|| "ACTIVE".to_string());
+    let mut s = StaleSnapshot {
+        snapshot: file.to_string(),
+        ..StaleSnapshot::default()
+    };
+    for (id, (name, parent, status)) in &accounts {
+        let Some(live) = states.get(id) else {
+            continue;
+        };
+        if state(status) != state(live) {
+            s.accounts_state_changed.push(AccountStateChange {
+                id: id.clone(),
+                name: name.clone(),
+                ou: match parent {
+                    Some(k) => ous.get(k).cloned().unwrap_or_else(|| k.clone()),
+                    None => "root".to_string(),
+                },
+                from: state(status),
+                to: state(live),
+            });
+        }
+    }
+    s
+}
+
 /// How the snapshot `snapshot` (named `file`) differs from the live
 /// organization: accounts that joined, left or moved between OUs, OUs added
 /// or removed, accounts whose state changed (suspended, closed). OUs are
@@ -730,6 +766,46 @@ mod tests {
     /// An account suspended (or closed) since the snapshot is a difference,
     /// with the warning `plan` prints; one reactivated is a difference
     /// without a warning.
+    #[test]
+    fn state_changes_from_the_accounts_states_agree_with_the_whole_comparison() {
+        let file = org(
+            r#"{"format": "accessc-org/1", "accounts": [{"name": "mgmt", "id": "999999999999"}],
+            "ous": [{"name": "Dev", "id": "ou-ab12-11111111", "accounts": [
+              {"name": "a", "id": "111111111111"},
+              {"name": "b", "id": "222222222222", "status": "SUSPENDED"},
+              {"name": "gone", "id": "333333333333"}
+            ], "ous": []}]}"#,
+        );
+        let live = org(
+            r#"{"format": "accessc-org/1", "accounts": [{"name": "mgmt", "id": "999999999999"}],
+            "ous": [{"name": "Dev", "id": "ou-ab12-11111111", "accounts": [
+              {"name": "a", "id": "111111111111", "status": "SUSPENDED"},
+              {"name": "b", "id": "222222222222"},
+              {"name": "new", "id": "444444444444", "status": "SUSPENDED"}
+            ], "ous": []}]}"#,
+        );
+        // ListAccounts' answer: every live account and its state.
+        let states: BTreeMap<String, Option<String>> = [
+            ("999999999999", None),
+            ("111111111111", Some("SUSPENDED")),
+            ("222222222222", None),
+            ("444444444444", Some("SUSPENDED")),
+        ]
+        .into_iter()
+        .map(|(id, st)| (id.to_string(), st.map(str::to_string)))
+        .collect();
+        let only_states = state_changes("org.json", &file, &states);
+        let whole = stale_snapshot("org.json", &file, &live);
+        assert_eq!(
+            only_states.accounts_state_changed,
+            whole.accounts_state_changed
+        );
+        assert_eq!(only_states.accounts_state_changed.len(), 2);
+        // Joins and departures are drift's to report, not changes of state.
+        assert_eq!(only_states.differences(), 2);
+        assert_eq!(whole.differences(), 4);
+    }
+
     #[test]
     fn a_stale_snapshot_lists_an_account_whose_state_changed() {
         let file = org(

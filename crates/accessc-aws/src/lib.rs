@@ -149,6 +149,7 @@ pub fn iam_action(operation: &str) -> Option<String> {
         "ListRoots",
         "ListOrganizationalUnitsForParent",
         "ListAccountsForParent",
+        "ListAccounts",
     ];
     const IDENTITY_STORE: &[&str] = &[
         "GetGroupId",

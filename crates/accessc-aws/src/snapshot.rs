@@ -96,6 +96,28 @@ fn account_state(a: &aws_sdk_organizations::types::Account) -> Option<String> {
     (state != "ACTIVE").then(|| state.chars().take(64).collect())
 }
 
+/// Every account of the organization with its state as a snapshot records
+/// it (`None`: `ACTIVE`), from `ListAccounts`: one call per page of accounts,
+/// where reading the tree takes calls per OU. What `plan` and `apply`
+/// compare a snapshot's account states with.
+pub async fn account_states(aws: &Aws) -> Result<BTreeMap<String, Option<String>>, AwsError> {
+    let mut states = BTreeMap::new();
+    aws.pages(
+        "ListAccounts",
+        |next| aws.org.list_accounts().set_next_token(next).send(),
+        |r| r.next_token(),
+        |r| {
+            for a in r.accounts() {
+                if let Some(id) = a.id() {
+                    states.insert(id.to_string(), account_state(a));
+                }
+            }
+        },
+    )
+    .await?;
+    Ok(states)
+}
+
 async fn children(aws: Aws, parent: String) -> Result<(String, Children), AwsError> {
     let mut c = Children::default();
     aws.pages(
