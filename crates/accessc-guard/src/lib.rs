@@ -565,6 +565,46 @@ mod tests {
                 Some(json!("breaching")),
                 false,
             ),
+            // Statements and tags no filter can select are left out of the
+            // reduced template; cfn-guard reads `action` and `effect` for a
+            // missing `Action` and `Effect`, and the reduction keeps them.
+            (
+                "/Resources/PermissionSetA/Properties/InlinePolicy/Statement/1",
+                Some(
+                    json!({"Sid": "N", "Effect": "Allow", "NotAction": ["iam:*"], "Resource": "*"}),
+                ),
+                true,
+            ),
+            (
+                "/Resources/PermissionSetA/Properties/InlinePolicy/Statement",
+                Some(json!([{"Effect": "Allow", "NotAction": "*", "NotResource": "*"}])),
+                true,
+            ),
+            (
+                "/Resources/PermissionSetA/Properties/InlinePolicy/Statement/1",
+                Some(json!({"Effect": "Allow", "Action": "*", "NotResource": "arn:aws:s3:::b"})),
+                true,
+            ),
+            (
+                "/Resources/PermissionSetA/Properties/InlinePolicy/Statement/1",
+                Some(json!({"Effect": "Allow", "action": ["*"], "Resource": "*"})),
+                false,
+            ),
+            (
+                "/Resources/PermissionSetA/Properties/InlinePolicy/Statement/1",
+                Some(json!({"effect": "Allow", "Action": "*:*", "Resource": ["*"]})),
+                false,
+            ),
+            (
+                "/Resources/PermissionSetA/Properties/Tags/0",
+                Some(json!({"Key": "ManagedBy"})),
+                false,
+            ),
+            (
+                "/Resources/PermissionSetB/Properties/Tags/1",
+                Some(json!({"Key": "accessc:BreakGlass", "value": "true"})),
+                true,
+            ),
             (
                 "/Resources/AssignmentA/Properties/PrincipalType",
                 Some(json!("ROLE")),

@@ -17,32 +17,136 @@
 //! - `rule NAME [when CLAUSES] { … }` and `when CLAUSES { … }` blocks of
 //!   such clauses, with `<<messages>>` and `#` comments.
 //!
-//! A resource is read only through its keys: a query `%V.K1.K2…` reads the
-//! value at `K1.K2` (recorded: keep `K2` of `K1`, whole), a query that stops
-//! at `K1` (`%V.Properties exists`, `%V.Metadata[ … ]`) reads `K1` whole,
-//! and a resource itself (`%V`, `%V[ filter ]`) is only counted
-//! (`empty`, `exists` and their negations) or filtered by clauses whose
-//! paths are recorded the same way; anything else (a resource compared as a
-//! value, `%V[*]`, `%V.*`, a path from the template's root, a function, a
-//! rule reference, `this`) is refused. So a resource reduced to its `Type`
-//! and the recorded values gives every query the values the whole resource
-//! gives, and every rule the same result; a resource of another type is
-//! selected by no query, and no query reads the template's other sections.
-//! [`Projection::reduce`] builds that template (JSON, which the rules read
-//! as they read the YAML or JSON it came from).
+//! A resource is read only through its keys, and what is read is recorded
+//! by resource type as a tree ([`Read`]): a query `%V.K1.K2…` ending in a
+//! key reads that value whole, or only its presence under `exists` and
+//! `!exists`; `K[*]` reads `K` whole; a filter `K[ clauses ]` of a value
+//! reads, of each element of a list, what its clauses read; and a resource
+//! itself (`%V`, `%V[ filter ]`), or a filter's selection, is only counted
+//! (`empty`, `exists` and their negations) or filtered, or (a selection)
+//! read whole. Anything else (a resource compared as a value, `%V[*]`,
+//! `%V.*`, a path from the template's root, a function, a rule reference,
+//! `this`) is refused.
+//!
+//! A resource is reduced to its `Type` and what the tree reads. A list read
+//! only through filters loses the elements no filter can select: a map
+//! lacking a key that some clause of each filter needs on its own (a filter
+//! without `or`; `==`, `!=`, `IN`, `!IN`, `exists` and `!empty` give no
+//! selection on a missing key, as cfn-guard 3 gates a filter's clauses),
+//! and the filter's selection from the shorter list is the same. cfn-guard
+//! looks a key that a map lacks up again under seven case conventions; each
+//! keeps the key's first letter or digit, so where a key read is missing,
+//! the keys that start like it are kept whole, and an element that has
+//! such a key is not left out. So every query gives the reduced template
+//! the values it gives the whole one, and every rule the same result; a
+//! resource of another type is selected by no query, and no query reads
+//! the template's other sections. [`Projection::reduce`] builds that
+//! template (JSON, which the rules read as they read the YAML or JSON it
+//! came from). The reduction leaves out what would make cfn-guard search:
+//! a statement with `NotAction` no longer sends the `Action` filter through
+//! the case conventions, whose first use compiles some hundred regular
+//! expressions.
 
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The keys of a selected resource the rules can read.
+/// What of a selected resource the rules can read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Projection {
     /// The resource types the rules select.
     pub(crate) types: BTreeSet<String>,
-    /// Top-level key of a resource → its keys read (their values whole), or
-    /// `None`: the whole value.
-    pub(crate) keys: BTreeMap<String, Option<BTreeSet<String>>>,
+    /// Resource type → top-level key of such a resource → what is read of
+    /// its value.
+    pub(crate) keys: BTreeMap<String, BTreeMap<String, Read>>,
 }
+
+/// What the rules read of a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Read {
+    /// Only whether it is there (`exists`, `!exists`): kept as it is.
+    Present,
+    /// All of it.
+    Whole,
+    /// These keys of a map, each as read; a value that is not a map is kept
+    /// whole.
+    Keys(BTreeMap<String, Read>),
+    /// A list read only through filters (`K[ clauses ]`): each element as
+    /// `each` reads it. `required`: keys that some clause of every filter
+    /// of the list needs on its own (no `or` in the filter; an operator
+    /// that gives no selection when its key is missing): an element (a
+    /// map) without one of them is selected by no filter, and is left out.
+    /// `None`: no filter's keys recorded yet.
+    /// A value that is not a list is kept whole.
+    Filtered {
+        each: Box<Read>,
+        required: Option<BTreeSet<String>>,
+    },
+}
+
+impl Read {
+    /// What is read of a value read both as `self` and as `other`.
+    fn merge(self, other: Read) -> Read {
+        match (self, other) {
+            (Read::Whole, _) | (_, Read::Whole) => Read::Whole,
+            (Read::Present, x) | (x, Read::Present) => x,
+            (Read::Keys(mut a), Read::Keys(b)) => {
+                for (k, r) in b {
+                    let merged = match a.remove(&k) {
+                        Some(e) => e.merge(r),
+                        None => r,
+                    };
+                    a.insert(k, merged);
+                }
+                Read::Keys(a)
+            }
+            (
+                Read::Filtered {
+                    each: e1,
+                    required: r1,
+                },
+                Read::Filtered {
+                    each: e2,
+                    required: r2,
+                },
+            ) => Read::Filtered {
+                each: Box::new(e1.merge(*e2)),
+                required: match (r1, r2) {
+                    (Some(a), Some(b)) => Some(a.intersection(&b).cloned().collect()),
+                    (a, None) | (None, a) => a,
+                },
+            },
+            // A value read both as a map and as a list.
+            _ => Read::Whole,
+        }
+    }
+
+    /// `leaf` at `path` below a value.
+    fn at(path: &[Step], leaf: Read) -> Read {
+        match path.split_first() {
+            None => leaf,
+            Some((Step::Key(k), rest)) => {
+                Read::Keys(BTreeMap::from([(k.clone(), Read::at(rest, leaf))]))
+            }
+            Some((Step::Each, rest)) => Read::Filtered {
+                each: Box::new(Read::at(rest, leaf)),
+                required: None,
+            },
+        }
+    }
+}
+
+/// A step of a path from a resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    Key(String),
+    /// The elements of a list, through a filter.
+    Each,
+}
+
+/// Where a query's values are: the type of the resources they are in and
+/// the steps from them; `None` when they are not followed (values already
+/// read whole).
+type Path = Option<(String, Vec<Step>)>;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
@@ -222,9 +326,9 @@ enum Held {
 struct Parser {
     toks: Vec<Tok>,
     at: usize,
-    vars: BTreeMap<String, Held>,
+    vars: BTreeMap<String, (Held, Path)>,
     types: BTreeSet<String>,
-    keys: BTreeMap<String, Option<BTreeSet<String>>>,
+    keys: BTreeMap<String, BTreeMap<String, Read>>,
 }
 
 /// `None` from a parse step: the rule text is not of the accepted shape.
@@ -265,26 +369,41 @@ impl Parser {
         }
     }
 
-    /// Records a path read from a resource: its first key whole, or with
-    /// a second, that key of it (whole).
-    fn record(&mut self, path: &[String]) {
-        let Some(k1) = path.first() else {
+    /// Records `leaf` read at `path` from a resource (nothing for the
+    /// resource itself, which is only counted or filtered).
+    fn record(&mut self, (ty, path): &(String, Vec<Step>), leaf: Read) {
+        let Some((Step::Key(k), rest)) = path.split_first() else {
             return;
         };
-        match path.get(1) {
-            Some(k2) => {
-                if let Some(set) = self
-                    .keys
-                    .entry(k1.clone())
-                    .or_insert_with(|| Some(BTreeSet::new()))
-                {
-                    set.insert(k2.clone());
-                }
+        let read = Read::at(rest, leaf);
+        let keys = self.keys.entry(ty.clone()).or_default();
+        let merged = match keys.remove(k) {
+            Some(e) => e.merge(read),
+            None => read,
+        };
+        keys.insert(k.clone(), merged);
+    }
+
+    /// Records what a clause's operator reads of the values of a query
+    /// that ends at `path`: a key's presence for `exists`, the count of a
+    /// resource or of a filter's selection for `exists` and `empty` (their
+    /// filters record what they read), all of it otherwise; `None` when a
+    /// resource itself would be read as a value.
+    fn record_use(&mut self, path: &Path, op: &str) -> Parsed<()> {
+        let Some(path) = path else {
+            return Some(());
+        };
+        let counted = matches!(op, "exists" | "!exists" | "empty" | "!empty");
+        match path.1.last() {
+            None if counted => {}
+            None => return None,
+            Some(Step::Each) if counted => {}
+            Some(Step::Key(_)) if matches!(op, "exists" | "!exists") => {
+                self.record(path, Read::Present)
             }
-            None => {
-                self.keys.insert(k1.clone(), None);
-            }
+            Some(_) => self.record(path, Read::Whole),
         }
+        Some(())
     }
 
     fn file(&mut self) -> Parsed<()> {
@@ -315,9 +434,10 @@ impl Parser {
             Tok::Word(w) if w == "Resources" => {
                 self.at += 1;
                 let t = self.typed_selection()?;
-                self.types.insert(t);
-                Held::Resources
+                self.types.insert(t.clone());
+                (Held::Resources, Some((t, Vec::new())))
             }
+            // What its uses read is recorded at each use.
             Tok::Var(_) => self.query(None)?,
             _ => return None,
         };
@@ -359,7 +479,9 @@ impl Parser {
                     self.at += 1;
                     self.let_binding()?;
                 }
-                _ => self.clause(None)?,
+                _ => {
+                    self.clause(None)?;
+                }
             }
         }
     }
@@ -372,38 +494,62 @@ impl Parser {
     }
 
     /// One clause; `element` is `Some` inside a filter (what the filtered
-    /// values are), where a clause may start with a path from the element.
-    fn clause(&mut self, element: Option<Held>) -> Parsed<()> {
+    /// values are, and where), where a clause may start with a path from
+    /// the element. Returns the key of the element this clause needs on its
+    /// own (see [`Read::Filtered`]), and whether an `or` follows it.
+    fn clause(&mut self, element: Option<&(Held, Path)>) -> Parsed<(Option<String>, bool)> {
         self.eat_word("some");
-        let held = match self.peek()? {
-            Tok::Var(_) => self.query(None)?,
-            Tok::Word(w) if element.is_some() && !is_keyword(w) => self.query(element)?,
+        let mut first = None;
+        let (held, path) = match (self.peek()?, element) {
+            (Tok::Var(_), _) => self.query(None)?,
+            (Tok::Word(w), Some(e)) if !is_keyword(w) => {
+                first = Some(w.clone());
+                self.query(Some(e.clone()))?
+            }
             _ => return None,
         };
-        match self.next()? {
+        let op = match self.next()? {
             Tok::Word(w) if is_unary(&w) => {
                 if held == Held::Resources
                     && !matches!(w.trim_start_matches('!'), "exists" | "empty")
                 {
                     return None;
                 }
+                self.record_use(&path, &w)?;
+                w
             }
-            Tok::Word(w) if w == "IN" || w == "!IN" => self.value(held)?,
-            Tok::Op(_) => self.value(held)?,
+            Tok::Word(w) if w == "IN" || w == "!IN" => {
+                self.value(held, &path)?;
+                w
+            }
+            Tok::Op(o) => {
+                self.value(held, &path)?;
+                o.to_string()
+            }
             _ => return None,
-        }
-        if self.eat_word("or") || self.eat_word("OR") {
-            // The next clause follows.
-        }
-        Some(())
+        };
+        let or = self.eat_word("or") || self.eat_word("OR");
+        // In a filter, a clause whose key is missing from an element gives
+        // no selection with these operators (cfn-guard 3 evaluates a
+        // filter's clauses as gates); `!exists`, `empty` and the ordering
+        // operators are left out.
+        let needs = first.filter(|_| {
+            matches!(
+                op.as_str(),
+                "==" | "!=" | "IN" | "!IN" | "exists" | "!empty"
+            )
+        });
+        Some((needs, or))
     }
 
-    /// The right-hand side of a binary operator whose left side holds `lhs`.
-    fn value(&mut self, lhs: Held) -> Parsed<()> {
+    /// The right-hand side of a binary operator whose left side holds `lhs`
+    /// at `lhs_path`; both are read whole.
+    fn value(&mut self, lhs: Held, lhs_path: &Path) -> Parsed<()> {
         if lhs == Held::Resources {
             // Whole resources compared as values.
             return None;
         }
+        self.record_use(lhs_path, "==")?;
         match self.peek()? {
             Tok::Literal(_) => {
                 self.at += 1;
@@ -426,9 +572,11 @@ impl Parser {
                 }
             }
             Tok::Var(_) => {
-                if self.query(None)? == Held::Resources {
+                let (held, path) = self.query(None)?;
+                if held == Held::Resources {
                     return None;
                 }
+                self.record_use(&path, "==")?;
             }
             _ => return None,
         }
@@ -436,20 +584,18 @@ impl Parser {
     }
 
     /// A query: `%V` and its steps, or (`from` given: inside a filter of
-    /// such values) a path from the filtered element. Records what it reads
-    /// of a resource; returns what it holds.
-    fn query(&mut self, from: Option<Held>) -> Parsed<Held> {
-        let mut held = match from {
-            Some(h) => h,
+    /// such values) a path from the filtered element. Records what its
+    /// filters and `[*]` read; returns what it holds, and where (its
+    /// operator's reading is recorded by the caller).
+    fn query(&mut self, from: Option<(Held, Path)>) -> Parsed<(Held, Path)> {
+        let mut first = from.is_some();
+        let (mut held, mut path) = match from {
+            Some(e) => e,
             None => match self.next()? {
-                Tok::Var(v) => *self.vars.get(&v)?,
+                Tok::Var(v) => self.vars.get(&v)?.clone(),
                 _ => return None,
             },
         };
-        // Keys read from a resource so far: `Some` while the query is at a
-        // resource or one or two keys below it.
-        let mut path: Option<Vec<String>> = (held == Held::Resources).then(Vec::new);
-        let mut first = from.is_some();
         loop {
             let key = if first {
                 first = false;
@@ -464,12 +610,7 @@ impl Parser {
             };
             if let Some(k) = key {
                 if let Some(p) = path.as_mut() {
-                    p.push(k);
-                    if p.len() == 2 {
-                        let p = std::mem::take(p);
-                        self.record(&p);
-                        path = None;
-                    }
+                    p.1.push(Step::Key(k));
                 }
                 held = Held::Other;
                 continue;
@@ -482,41 +623,59 @@ impl Parser {
                     }
                 {
                     self.expect(&Tok::Close)?;
-                    match path.as_ref() {
-                        // `%V[*]`: refused; `%V.K1[*]`: K1 is read whole.
-                        Some(p) if p.is_empty() => return None,
-                        Some(p) => {
-                            let p = p.clone();
-                            self.record(&p);
-                            path = None;
-                        }
+                    match path.take() {
+                        // `%V[*]`, `%V[0]`: refused; `%V.K[*]`: K is read whole.
+                        Some(p) if p.1.is_empty() => return None,
+                        Some(p) => self.record(&p, Read::Whole),
                         None => {}
                     }
                     held = Held::Other;
                     continue;
                 }
                 // A filter: its clauses read the filtered values.
-                if let Some(p) = path.as_ref().filter(|p| !p.is_empty()) {
-                    let p = p.clone();
-                    self.record(&p);
-                    path = None;
-                }
-                let element = if path.is_some() {
-                    Held::Resources
-                } else {
-                    Held::Other
-                };
-                while !self.eat(&Tok::Close) {
-                    self.clause(Some(element))?;
+                match path.clone() {
+                    // Of resources: each resource.
+                    Some(p) if p.1.is_empty() => {
+                        let element = (Held::Resources, Some(p));
+                        while !self.eat(&Tok::Close) {
+                            self.clause(Some(&element))?;
+                        }
+                    }
+                    // Of a value below a resource: each element of a list.
+                    Some(mut p) => {
+                        let list = p.clone();
+                        p.1.push(Step::Each);
+                        let element = (Held::Other, Some(p.clone()));
+                        let (mut needs, mut or) = (BTreeSet::new(), false);
+                        while !self.eat(&Tok::Close) {
+                            let (key, then_or) = self.clause(Some(&element))?;
+                            needs.extend(key);
+                            or |= then_or;
+                        }
+                        if or {
+                            needs.clear();
+                        }
+                        self.record(
+                            &list,
+                            Read::Filtered {
+                                each: Box::new(Read::Keys(BTreeMap::new())),
+                                required: Some(needs),
+                            },
+                        );
+                        path = Some(p);
+                    }
+                    None => {
+                        let element = (Held::Other, None);
+                        while !self.eat(&Tok::Close) {
+                            self.clause(Some(&element))?;
+                        }
+                    }
                 }
                 continue;
             }
             break;
         }
-        if let Some(p) = path.filter(|p| !p.is_empty()) {
-            self.record(&p);
-        }
-        Some(held)
+        Some((held, path))
     }
 }
 
@@ -608,31 +767,103 @@ impl Projection {
             return Some(None);
         }
         let mut out = Map::new();
-        for (k, v) in fields {
-            let k = k?;
+        for (k, v) in &fields {
+            let k = (*k)?;
             if k == "Type" {
                 out.insert(k.to_string(), json(v)?);
-                continue;
-            }
-            match (self.keys.get(k), v.entries()) {
-                (None, _) => {}
-                (Some(Some(inner)), Some(entries)) => {
-                    let mut m = Map::new();
-                    for (k2, v2) in entries {
-                        let k2 = k2?;
-                        if inner.contains(k2) {
-                            m.insert(k2.to_string(), json(v2)?);
-                        }
-                    }
-                    out.insert(k.to_string(), Value::Object(m));
-                }
-                // Read whole, or not a map: kept as it is.
-                (Some(_), _) => {
-                    out.insert(k.to_string(), json(v)?);
-                }
             }
         }
+        let none = BTreeMap::new();
+        for (k, read, v) in kept(self.keys.get(ty).unwrap_or(&none), &fields)? {
+            out.insert(k.to_string(), apply(read, v, &json)?);
+        }
         Some(Some(Value::Object(out)))
+    }
+}
+
+/// The first letter or digit of a key, lowercased. cfn-guard looks a key
+/// that a map lacks up again in seven case conventions (camelCase, class,
+/// kebab, Pascal, snake, title and train case; class case also makes the
+/// last word singular): each keeps the key's first letter or digit up to
+/// its case, so a map none of whose keys starts with it cannot give the
+/// key a value.
+fn initial(key: &str) -> Option<char> {
+    key.chars()
+        .find(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+}
+
+/// Whether cfn-guard may read key `e` of a map for a missing key `k`.
+fn stands_in(e: &str, k: &str) -> bool {
+    initial(e).is_some() && initial(e) == initial(k)
+}
+
+/// Whether a map with these keys may give key `k` a value.
+fn may_have<V>(entries: &[(Option<&str>, &V)], k: &str) -> bool {
+    entries.iter().any(|(e, _)| match e {
+        Some(e) => *e == k || stands_in(e, k),
+        None => true,
+    })
+}
+
+/// The entries of a map the rules may read, each with its reading: a key
+/// the rules read as they read it, and, when such a key is missing, a key
+/// cfn-guard may read in its place (see [`initial`]) whole; `None` when a
+/// key is not a string.
+#[allow(clippy::type_complexity)]
+fn kept<'a, 'r, V>(
+    reads: &'r BTreeMap<String, Read>,
+    entries: &[(Option<&'a str>, &'a V)],
+) -> Option<Vec<(&'a str, &'r Read, &'a V)>> {
+    const WHOLE: &Read = &Read::Whole;
+    let mut out = Vec::new();
+    for (e, v) in entries {
+        let e = (*e)?;
+        if let Some(r) = reads.get(e) {
+            out.push((e, r, *v));
+        } else if reads
+            .keys()
+            .any(|k| stands_in(e, k) && !entries.iter().any(|(x, _)| *x == Some(k.as_str())))
+        {
+            out.push((e, WHOLE, *v));
+        }
+    }
+    Some(out)
+}
+
+/// What is kept of value `v` read as `read`, converted by `json`.
+fn apply<V: Node>(read: &Read, v: &V, json: &impl Fn(&V) -> Option<Value>) -> Option<Value> {
+    match read {
+        Read::Present | Read::Whole => json(v),
+        Read::Keys(keys) => match v.entries() {
+            Some(entries) => {
+                let mut m = Map::new();
+                for (k, r, x) in kept(keys, &entries)? {
+                    m.insert(k.to_string(), apply(r, x, json)?);
+                }
+                Some(Value::Object(m))
+            }
+            None => json(v),
+        },
+        Read::Filtered { each, required } => match v.items() {
+            Some(items) => {
+                // An element that is a map lacking a key some filter needs
+                // on its own is selected by none.
+                let selectable = |x: &V| match (required, x.entries()) {
+                    (Some(needs), Some(entries)) => needs.iter().all(|k| may_have(&entries, k)),
+                    _ => true,
+                };
+                // With none left, the list is empty: a filter selects
+                // nothing from it either.
+                items
+                    .into_iter()
+                    .filter(|x| selectable(x))
+                    .map(|x| apply(each, x, json))
+                    .collect::<Option<Vec<_>>>()
+                    .map(Value::Array)
+            }
+            None => json(v),
+        },
     }
 }
 
@@ -642,6 +873,8 @@ trait Node {
     /// string; `None` for anything but a map.
     #[allow(clippy::type_complexity)]
     fn entries(&self) -> Option<Vec<(Option<&str>, &Self)>>;
+    /// A list's elements; `None` for anything but a list.
+    fn items(&self) -> Option<Vec<&Self>>;
     fn get_str(&self, key: &str) -> Option<&str>;
 }
 
@@ -649,6 +882,9 @@ impl Node for Value {
     fn entries(&self) -> Option<Vec<(Option<&str>, &Self)>> {
         self.as_object()
             .map(|m| m.iter().map(|(k, v)| (Some(k.as_str()), v)).collect())
+    }
+    fn items(&self) -> Option<Vec<&Self>> {
+        self.as_array().map(|a| a.iter().collect())
     }
     fn get_str(&self, key: &str) -> Option<&str> {
         self.get(key).and_then(Value::as_str)
@@ -659,6 +895,9 @@ impl Node for serde_yaml::Value {
     fn entries(&self) -> Option<Vec<(Option<&str>, &Self)>> {
         self.as_mapping()
             .map(|m| m.iter().map(|(k, v)| (k.as_str(), v)).collect())
+    }
+    fn items(&self) -> Option<Vec<&Self>> {
+        self.as_sequence().map(|a| a.iter().collect())
     }
     fn get_str(&self, key: &str) -> Option<&str> {
         self.get(key).and_then(serde_yaml::Value::as_str)
@@ -714,8 +953,20 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn set(keys: &[&str]) -> Option<BTreeSet<String>> {
-        Some(keys.iter().map(|k| k.to_string()).collect())
+    fn keys(reads: &[(&str, Read)]) -> Read {
+        Read::Keys(
+            reads
+                .iter()
+                .map(|(k, r)| (k.to_string(), r.clone()))
+                .collect(),
+        )
+    }
+
+    fn filtered(each: &[(&str, Read)], needs: &[&str]) -> Read {
+        Read::Filtered {
+            each: Box::new(keys(each)),
+            required: Some(needs.iter().map(|k| k.to_string()).collect()),
+        }
     }
 
     #[test]
@@ -731,26 +982,100 @@ mod tests {
                 "AWS::SSO::PermissionSet"
             ]
         );
-        let mut want = BTreeMap::new();
-        want.insert(
-            "Properties".to_string(),
-            set(&[
-                "FilterPattern",
-                "InlinePolicy",
-                "Name",
-                "Period",
-                "PrincipalType",
-                "SessionDuration",
-                "Tags",
-                "TargetType",
-                "Threshold",
-                "TreatMissingData",
-            ]),
+        use Read::Whole;
+        let statement = filtered(
+            &[("Action", Whole), ("Effect", Whole), ("Resource", Whole)],
+            &["Action", "Effect", "Resource"],
         );
-        want.insert("Metadata".to_string(), set(&["accessc"]));
+        let metadata = (
+            "Metadata",
+            keys(&[("accessc", keys(&[("BreakGlassPermissionSet", Whole)]))]),
+        );
+        let of_type = |reads: &[(&str, Read)]| match keys(reads) {
+            Read::Keys(m) => m,
+            _ => unreachable!(),
+        };
+        let want = BTreeMap::from([
+            (
+                "AWS::CloudWatch::Alarm".to_string(),
+                of_type(&[
+                    metadata.clone(),
+                    (
+                        "Properties",
+                        keys(&[
+                            ("Period", Whole),
+                            ("Threshold", Whole),
+                            ("TreatMissingData", Whole),
+                        ]),
+                    ),
+                ]),
+            ),
+            (
+                "AWS::Logs::MetricFilter".to_string(),
+                of_type(&[metadata, ("Properties", keys(&[("FilterPattern", Whole)]))]),
+            ),
+            (
+                "AWS::SSO::Assignment".to_string(),
+                of_type(&[(
+                    "Properties",
+                    keys(&[("PrincipalType", Whole), ("TargetType", Whole)]),
+                )]),
+            ),
+            (
+                "AWS::SSO::PermissionSet".to_string(),
+                of_type(&[(
+                    "Properties",
+                    keys(&[
+                        ("InlinePolicy", keys(&[("Statement", statement)])),
+                        ("Name", Whole),
+                        ("SessionDuration", Whole),
+                        (
+                            "Tags",
+                            filtered(&[("Key", Whole), ("Value", Whole)], &["Key", "Value"]),
+                        ),
+                    ]),
+                )]),
+            ),
+        ]);
         assert_eq!(p.keys, want);
     }
 
+    /// A list none of whose elements a filter can select, and the same
+    /// list emptied: every use of the filter's selection gives the same
+    /// result.
+    #[test]
+    fn a_filter_selects_from_an_emptied_list_what_it_selects_from_the_list() {
+        let template = json!({"Resources": {"S": {"Type": "AWS::SSO::PermissionSet",
+            "Properties": {"P": {"S": [{"B": 1}, {"C": "x"}]}, "Q": [{"A": 1, "B": 2}]}}}});
+        let selection = "let v = Resources.*[ Type == 'AWS::SSO::PermissionSet' ]\nlet s = %v.Properties.P.S[ A == 1 B exists ]\n";
+        for rule in [
+            "%s empty",
+            "%s !empty",
+            "%s exists",
+            "%s !exists",
+            "%s.B == 1",
+            "%s.B != 1",
+            "%v.Properties.Q[ A == 1 ].B == %s.B",
+            "some %s.B IN [1, 2]",
+        ] {
+            let rules = format!("{selection}rule r {{\n    {rule}\n}}\n");
+            let p = Projection::of(&rules).expect(rule);
+            let reduced = p.reduce(&template.to_string()).expect(rule);
+            let emptied: Value = serde_json::from_str(&reduced).expect("json");
+            assert_eq!(
+                emptied["Resources"]["S"]["Properties"]["P"]["S"],
+                json!([]),
+                "{rule}"
+            );
+            assert_eq!(
+                crate::check_one("t", &reduced, &rules).is_empty(),
+                crate::check_one("t", &template.to_string(), &rules).is_empty(),
+                "{rule}"
+            );
+        }
+    }
+
+    const PS: &str = "AWS::SSO::PermissionSet";
     const TYPED: &str = "let v = Resources.*[ Type == 'AWS::SSO::PermissionSet' ]\n";
 
     fn of(rest: &str) -> Option<Projection> {
@@ -758,17 +1083,101 @@ mod tests {
     }
 
     #[test]
-    fn one_key_is_read_whole_and_filters_read_their_paths() {
+    fn a_key_tested_for_presence_is_kept_and_filters_read_their_paths() {
         let p =
             of("rule r {\n    %v.Metadata exists\n    %v[ Properties.Name == 'x' ] !empty\n}\n")
                 .expect("accepted");
-        assert_eq!(p.keys.get("Metadata"), Some(&None));
-        assert_eq!(p.keys.get("Properties"), Some(&set(&["Name"])));
+        assert_eq!(p.keys[PS].get("Metadata"), Some(&Read::Present));
+        assert_eq!(
+            p.keys[PS].get("Properties"),
+            Some(&keys(&[("Name", Read::Whole)]))
+        );
         let p = of("let w = %v[\n    Properties.Tags exists\n]\nlet d = %w.Properties.InlinePolicy.Statement[ Effect == 'Allow' ]\nrule r when %w !empty {\n    %d empty\n    %v.Properties[*] exists <<a message with %v.Other in it>>\n}\n")
             .expect("accepted");
         // `Properties[*]` reads all of Properties.
-        assert_eq!(p.keys.get("Properties"), Some(&None));
-        assert!(!p.keys.contains_key("Other"));
+        assert_eq!(p.keys[PS].get("Properties"), Some(&Read::Whole));
+        assert!(!p.keys[PS].contains_key("Other"));
+        // A filter with an `or`, or whose clauses pass on a missing key,
+        // needs no key; a filter's selection compared as a value is read
+        // whole; a key compared is read whole.
+        let p = of("let s = %v.Properties.P.S[ A exists or B == 1 ]\nlet t = %v.Properties.P.T[ A !exists C empty D < 2 ]\nlet u = %v.Properties.P.U[ A == 1 ]\nrule r {\n    %s empty\n    %t !empty\n    %u == 'x'\n    %v.Properties.P.V empty\n}\n")
+            .expect("accepted");
+        let none: &[&str] = &[];
+        assert_eq!(
+            p.keys[PS].get("Properties"),
+            Some(&keys(&[(
+                "P",
+                keys(&[
+                    (
+                        "S",
+                        filtered(&[("A", Read::Present), ("B", Read::Whole)], none)
+                    ),
+                    (
+                        "T",
+                        filtered(
+                            &[("A", Read::Present), ("C", Read::Whole), ("D", Read::Whole)],
+                            none
+                        )
+                    ),
+                    (
+                        "U",
+                        Read::Filtered {
+                            each: Box::new(Read::Whole),
+                            required: Some(BTreeSet::from(["A".to_string()])),
+                        }
+                    ),
+                    ("V", Read::Whole),
+                ])
+            )]))
+        );
+    }
+
+    #[test]
+    fn an_element_no_filter_can_select_is_left_out_and_a_stand_in_key_is_kept() {
+        let p = Projection::of(&crate::all_rules()).expect("accepted");
+        let set = |statements: Value, tags: Value| {
+            json!({"Resources": {"S": {"Type": "AWS::SSO::PermissionSet",
+                "Properties": {"Name": "S", "InlinePolicy": {"Statement": statements}, "Tags": tags}}}})
+        };
+        let reduced = |t: Value| -> Value {
+            serde_json::from_str(&p.reduce(&t.to_string()).expect("reduced")).expect("json")
+        };
+        let tag = json!({"Key": "ManagedBy", "Value": "accessc"});
+        // A statement without Action is selected by no filter; Sid and
+        // Condition are not read.
+        let t = set(
+            json!([
+                {"Sid": "A", "Effect": "Allow", "NotAction": "iam:*", "Resource": "*"},
+                {"Sid": "B", "Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {}}
+            ]),
+            json!([tag, {"Key": "NoValue"}]),
+        );
+        assert_eq!(
+            reduced(t),
+            set(
+                json!([{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]),
+                json!([tag])
+            )
+        );
+        // None may be left.
+        let t = set(
+            json!([{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]),
+            json!([tag]),
+        );
+        assert_eq!(reduced(t), set(json!([]), json!([tag])));
+        // cfn-guard reads `action` for a missing `Action`: kept whole, and
+        // the statement is not left out.
+        let t = set(
+            json!([{"Effect": "Allow", "action": ["*"], "Resource": "*", "Sid": "x"}]),
+            json!([tag]),
+        );
+        assert_eq!(
+            reduced(t),
+            set(
+                json!([{"Effect": "Allow", "action": ["*"], "Resource": "*"}]),
+                json!([tag])
+            )
+        );
     }
 
     #[test]
@@ -833,8 +1242,8 @@ mod tests {
         let want = json!({"Resources": {
             "PermissionSetA": {"Type": "AWS::SSO::PermissionSet",
                 "Properties": {"Name": "A", "SessionDuration": "PT4H",
-                    "InlinePolicy": {"Version": "2012-10-17", "Statement": [
-                        {"Sid": "S", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "*"}]},
+                    "InlinePolicy": {"Statement": [
+                        {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "*"}]},
                     "Tags": [{"Key": "ManagedBy", "Value": "accessc"}]}},
             "Alarm": {"Type": "AWS::CloudWatch::Alarm",
                 "Metadata": {"accessc": {"BreakGlassPermissionSet": "A"}},
