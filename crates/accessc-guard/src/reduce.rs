@@ -67,6 +67,12 @@ pub(crate) enum Read {
     Present,
     /// All of it.
     Whole,
+    /// Only compared for equality (`==`, `!=`, `IN`, `!IN`, directly or
+    /// element by element) with these strings: a string among them is
+    /// kept, any other becomes one that is not; a list keeps its elements
+    /// among them and, for all the others, one such string. Anything else
+    /// is kept whole.
+    Compared(BTreeSet<String>),
     /// These keys of a map, each as read; a value that is not a map is kept
     /// whole.
     Keys(BTreeMap<String, Read>),
@@ -89,6 +95,10 @@ impl Read {
         match (self, other) {
             (Read::Whole, _) | (_, Read::Whole) => Read::Whole,
             (Read::Present, x) | (x, Read::Present) => x,
+            (Read::Compared(mut a), Read::Compared(b)) => {
+                a.extend(b);
+                Read::Compared(a)
+            }
             (Read::Keys(mut a), Read::Keys(b)) => {
                 for (k, r) in b {
                     let merged = match a.remove(&k) {
@@ -131,6 +141,8 @@ impl Read {
                 each: Box::new(Read::at(rest, leaf)),
                 required: None,
             },
+            // Not recorded (see `Parser::record`).
+            Some((Step::All, _)) => Read::Whole,
         }
     }
 }
@@ -141,6 +153,8 @@ enum Step {
     Key(String),
     /// The elements of a list, through a filter.
     Each,
+    /// `[*]` ending a query: its operator reads the value before it.
+    All,
 }
 
 /// Where a query's values are: the type of the resources they are in and
@@ -162,8 +176,10 @@ enum Tok {
     Comma,
     Assign,
     Op(&'static str),
-    /// A string (its text), regular expression or number (empty).
+    /// A string (its text).
     Literal(String),
+    /// A regular expression or a number.
+    Pattern,
 }
 
 fn tokens(text: &str) -> Option<Vec<Tok>> {
@@ -211,7 +227,7 @@ fn tokens(text: &str) -> Option<Vec<Tok>> {
                     return None;
                 }
                 i = j + 1;
-                out.push(Tok::Literal(String::new()));
+                out.push(Tok::Pattern);
             }
             b'0'..=b'9' => {
                 let mut j = i;
@@ -219,7 +235,7 @@ fn tokens(text: &str) -> Option<Vec<Tok>> {
                     j += 1;
                 }
                 i = j;
-                out.push(Tok::Literal(String::new()));
+                out.push(Tok::Pattern);
             }
             b'%' => {
                 let j = word(i + 1);
@@ -372,6 +388,7 @@ impl Parser {
     /// Records `leaf` read at `path` from a resource (nothing for the
     /// resource itself, which is only counted or filtered).
     fn record(&mut self, (ty, path): &(String, Vec<Step>), leaf: Read) {
+        let path = path.strip_suffix(&[Step::All]).unwrap_or(path);
         let Some((Step::Key(k), rest)) = path.split_first() else {
             return;
         };
@@ -395,6 +412,8 @@ impl Parser {
         };
         let counted = matches!(op, "exists" | "!exists" | "empty" | "!empty");
         match path.1.last() {
+            // `K[*] exists`: whether K has elements.
+            Some(Step::All) => self.record(path, Read::Whole),
             None if counted => {}
             None => return None,
             Some(Step::Each) if counted => {}
@@ -519,11 +538,11 @@ impl Parser {
                 w
             }
             Tok::Word(w) if w == "IN" || w == "!IN" => {
-                self.value(held, &path)?;
+                self.value(&w, held, &path)?;
                 w
             }
             Tok::Op(o) => {
-                self.value(held, &path)?;
+                self.value(o, held, &path)?;
                 o.to_string()
             }
             _ => return None,
@@ -542,29 +561,34 @@ impl Parser {
         Some((needs, or))
     }
 
-    /// The right-hand side of a binary operator whose left side holds `lhs`
-    /// at `lhs_path`; both are read whole.
-    fn value(&mut self, lhs: Held, lhs_path: &Path) -> Parsed<()> {
+    /// The right-hand side of operator `op` whose left side holds `lhs` at
+    /// `lhs_path`. The right side is read whole; the left side is only
+    /// compared with strings when that is all the right side is and `op`
+    /// compares for equality, else it is read whole.
+    fn value(&mut self, op: &str, lhs: Held, lhs_path: &Path) -> Parsed<()> {
         if lhs == Held::Resources {
             // Whole resources compared as values.
             return None;
         }
-        self.record_use(lhs_path, "==")?;
+        let mut strings = matches!(op, "==" | "!=" | "IN" | "!IN").then(BTreeSet::new);
+        let literal = |t: Tok, strings: &mut Option<BTreeSet<String>>| -> Parsed<()> {
+            match t {
+                Tok::Literal(text) => {
+                    if let Some(set) = strings.as_mut() {
+                        set.insert(text);
+                    }
+                }
+                Tok::Pattern => *strings = None,
+                Tok::Word(w) if w == "true" || w == "false" => *strings = None,
+                _ => return None,
+            }
+            Some(())
+        };
         match self.peek()? {
-            Tok::Literal(_) => {
-                self.at += 1;
-            }
-            Tok::Word(w) if w == "true" || w == "false" => {
-                self.at += 1;
-            }
             Tok::Open => {
                 self.at += 1;
                 loop {
-                    match self.next()? {
-                        Tok::Literal(_) => {}
-                        Tok::Word(w) if w == "true" || w == "false" => {}
-                        _ => return None,
-                    }
+                    literal(self.next()?, &mut strings)?;
                     if self.eat(&Tok::Close) {
                         break;
                     }
@@ -577,10 +601,17 @@ impl Parser {
                     return None;
                 }
                 self.record_use(&path, "==")?;
+                strings = None;
             }
-            _ => return None,
+            _ => literal(self.next()?, &mut strings)?,
         }
-        Some(())
+        match (strings, lhs_path) {
+            (Some(set), Some(path)) if !path.1.is_empty() => {
+                self.record(path, Read::Compared(set));
+                Some(())
+            }
+            _ => self.record_use(lhs_path, "=="),
+        }
     }
 
     /// A query: `%V` and its steps, or (`from` given: inside a filter of
@@ -617,15 +648,24 @@ impl Parser {
             }
             if self.eat(&Tok::Open) {
                 if self.eat(&Tok::Star)
-                    || matches!(self.peek(), Some(Tok::Literal(_))) && {
+                    || matches!(self.peek(), Some(Tok::Literal(_) | Tok::Pattern)) && {
                         self.at += 1;
                         true
                     }
                 {
+                    let all = self.toks.get(self.at - 1) == Some(&Tok::Star);
                     self.expect(&Tok::Close)?;
+                    let ends = !matches!(self.peek(), Some(Tok::Dot | Tok::Open));
                     match path.take() {
-                        // `%V[*]`, `%V[0]`: refused; `%V.K[*]`: K is read whole.
+                        // `%V[*]`, `%V[0]`: refused.
                         Some(p) if p.1.is_empty() => return None,
+                        // `%V.K[*]` ending the query: what its operator
+                        // reads of K (element by element).
+                        Some(mut p) if all && ends => {
+                            p.1.push(Step::All);
+                            path = Some(p);
+                        }
+                        // Else K is read whole.
                         Some(p) => self.record(&p, Read::Whole),
                         None => {}
                     }
@@ -835,6 +875,43 @@ fn kept<'a, 'r, V>(
 fn apply<V: Node>(read: &Read, v: &V, json: &impl Fn(&V) -> Option<Value>) -> Option<Value> {
     match read {
         Read::Present | Read::Whole => json(v),
+        Read::Compared(strings) => {
+            // A string that equals none of them.
+            let other = || {
+                (0..=strings.len())
+                    .map(|n| "_".repeat(n))
+                    .find(|s| !strings.contains(s))
+                    .map(Value::String)
+            };
+            if let Some(s) = v.as_str() {
+                return if strings.contains(s) {
+                    Some(Value::String(s.to_string()))
+                } else {
+                    other()
+                };
+            }
+            match v.items() {
+                Some(items) => {
+                    let mut out = Vec::new();
+                    let mut others = false;
+                    for x in items {
+                        match x.as_str() {
+                            Some(s) if strings.contains(s) => {
+                                out.push(Value::String(s.to_string()))
+                            }
+                            Some(_) if others => {}
+                            Some(_) => {
+                                others = true;
+                                out.push(other()?);
+                            }
+                            None => out.push(json(x)?),
+                        }
+                    }
+                    Some(Value::Array(out))
+                }
+                None => json(v),
+            }
+        }
         Read::Keys(keys) => match v.entries() {
             Some(entries) => {
                 let mut m = Map::new();
@@ -875,6 +952,8 @@ trait Node {
     fn entries(&self) -> Option<Vec<(Option<&str>, &Self)>>;
     /// A list's elements; `None` for anything but a list.
     fn items(&self) -> Option<Vec<&Self>>;
+    /// A string's text; `None` for anything but a string.
+    fn as_str(&self) -> Option<&str>;
     fn get_str(&self, key: &str) -> Option<&str>;
 }
 
@@ -885,6 +964,9 @@ impl Node for Value {
     }
     fn items(&self) -> Option<Vec<&Self>> {
         self.as_array().map(|a| a.iter().collect())
+    }
+    fn as_str(&self) -> Option<&str> {
+        Value::as_str(self)
     }
     fn get_str(&self, key: &str) -> Option<&str> {
         self.get(key).and_then(Value::as_str)
@@ -898,6 +980,9 @@ impl Node for serde_yaml::Value {
     }
     fn items(&self) -> Option<Vec<&Self>> {
         self.as_sequence().map(|a| a.iter().collect())
+    }
+    fn as_str(&self) -> Option<&str> {
+        serde_yaml::Value::as_str(self)
     }
     fn get_str(&self, key: &str) -> Option<&str> {
         self.get(key).and_then(serde_yaml::Value::as_str)
@@ -962,6 +1047,10 @@ mod tests {
         )
     }
 
+    fn compared(strings: &[&str]) -> Read {
+        Read::Compared(strings.iter().map(|s| s.to_string()).collect())
+    }
+
     fn filtered(each: &[(&str, Read)], needs: &[&str]) -> Read {
         Read::Filtered {
             each: Box::new(keys(each)),
@@ -984,7 +1073,11 @@ mod tests {
         );
         use Read::Whole;
         let statement = filtered(
-            &[("Action", Whole), ("Effect", Whole), ("Resource", Whole)],
+            &[
+                ("Action", compared(&["*", "*:*"])),
+                ("Effect", compared(&["Allow"])),
+                ("Resource", compared(&["*"])),
+            ],
             &["Action", "Effect", "Resource"],
         );
         let metadata = (
@@ -1005,7 +1098,7 @@ mod tests {
                         keys(&[
                             ("Period", Whole),
                             ("Threshold", Whole),
-                            ("TreatMissingData", Whole),
+                            ("TreatMissingData", compared(&["notBreaching"])),
                         ]),
                     ),
                 ]),
@@ -1018,7 +1111,10 @@ mod tests {
                 "AWS::SSO::Assignment".to_string(),
                 of_type(&[(
                     "Properties",
-                    keys(&[("PrincipalType", Whole), ("TargetType", Whole)]),
+                    keys(&[
+                        ("PrincipalType", compared(&["GROUP", "USER"])),
+                        ("TargetType", compared(&["AWS_ACCOUNT"])),
+                    ]),
                 )]),
             ),
             (
@@ -1031,7 +1127,13 @@ mod tests {
                         ("SessionDuration", Whole),
                         (
                             "Tags",
-                            filtered(&[("Key", Whole), ("Value", Whole)], &["Key", "Value"]),
+                            filtered(
+                                &[
+                                    ("Key", compared(&["ManagedBy", "accessc:BreakGlass"])),
+                                    ("Value", compared(&["accessc", "true"])),
+                                ],
+                                &["Key", "Value"],
+                            ),
                         ),
                     ]),
                 )]),
@@ -1075,6 +1177,20 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_value_only_compared_with_strings_keeps_them_and_one_other() {
+        let p = of("rule r {\n    %v.Properties.A IN ['', '_']\n    some %v.Properties.B[*] == 'b'\n    %v.Properties.C == /c/\n}\n")
+            .expect("accepted");
+        let t = json!({"Resources": {"S": {"Type": "AWS::SSO::PermissionSet",
+            "Properties": {"A": "q", "B": ["x", "b", "y", 1, "b"], "C": "long"}}}});
+        let reduced: Value =
+            serde_json::from_str(&p.reduce(&t.to_string()).expect("reduced")).expect("json");
+        assert_eq!(
+            reduced["Resources"]["S"]["Properties"],
+            json!({"A": "__", "B": ["", "b", 1, "b"], "C": "long"})
+        );
+    }
+
     const PS: &str = "AWS::SSO::PermissionSet";
     const TYPED: &str = "let v = Resources.*[ Type == 'AWS::SSO::PermissionSet' ]\n";
 
@@ -1090,7 +1206,7 @@ mod tests {
         assert_eq!(p.keys[PS].get("Metadata"), Some(&Read::Present));
         assert_eq!(
             p.keys[PS].get("Properties"),
-            Some(&keys(&[("Name", Read::Whole)]))
+            Some(&keys(&[("Name", compared(&["x"]))]))
         );
         let p = of("let w = %v[\n    Properties.Tags exists\n]\nlet d = %w.Properties.InlinePolicy.Statement[ Effect == 'Allow' ]\nrule r when %w !empty {\n    %d empty\n    %v.Properties[*] exists <<a message with %v.Other in it>>\n}\n")
             .expect("accepted");
@@ -1155,7 +1271,7 @@ mod tests {
         assert_eq!(
             reduced(t),
             set(
-                json!([{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]),
+                json!([{"Effect": "Allow", "Action": "", "Resource": "*"}]),
                 json!([tag])
             )
         );
@@ -1243,7 +1359,7 @@ mod tests {
             "PermissionSetA": {"Type": "AWS::SSO::PermissionSet",
                 "Properties": {"Name": "A", "SessionDuration": "PT4H",
                     "InlinePolicy": {"Statement": [
-                        {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "*"}]},
+                        {"Effect": "Allow", "Action": [""], "Resource": "*"}]},
                     "Tags": [{"Key": "ManagedBy", "Value": "accessc"}]}},
             "Alarm": {"Type": "AWS::CloudWatch::Alarm",
                 "Metadata": {"accessc": {"BreakGlassPermissionSet": "A"}},
