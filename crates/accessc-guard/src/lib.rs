@@ -15,7 +15,7 @@ mod reduce;
 use accessc_core::emit::cfn::TemplateRules;
 
 use serde_json::Value;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The rule files, by name.
 pub const RULE_FILES: &[(&str, &str)] = &[
@@ -46,13 +46,35 @@ pub const RULE_FILES: &[(&str, &str)] = &[
 ];
 
 /// Every rule file joined into one rule set (their variable names are
-/// distinct), so each template costs one guard run.
+/// distinct), so each template costs one guard run. A top-level selection
+/// `let V = Resources.*[ Type == 'T' ]` that an earlier file already makes
+/// becomes `let V = %FIRST`: the same values, and cfn-guard resolves each
+/// variable once, where each selection copies the whole template.
 fn all_rules() -> String {
-    RULE_FILES
-        .iter()
-        .map(|(_, text)| *text)
-        .collect::<Vec<_>>()
-        .join("\n")
+    let mut first: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut out = String::new();
+    for (_, text) in RULE_FILES {
+        for line in text.lines() {
+            let selection = line
+                .strip_prefix("let ")
+                .and_then(|l| l.split_once(" = Resources.*[ Type == '"))
+                .and_then(|(name, rest)| Some((name, rest.strip_suffix("' ]")?)))
+                .filter(|(name, t)| is_name(name) && !t.contains('\''));
+            match selection {
+                Some((name, t)) => match first.get(t) {
+                    Some(earlier) => out.push_str(&format!("let {name} = %{earlier}")),
+                    None => {
+                        first.insert(t, name);
+                        out.push_str(line);
+                    }
+                },
+                None => out.push_str(line),
+            }
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// The file that defines rule `rule`.
@@ -649,6 +671,15 @@ mod tests {
                 "/Resources/PermissionSetA/Properties/InlinePolicy/Statement/0",
                 Some(json!({"Effect": "allow", "Action": "*", "Resource": "*"})),
                 true,
+            ),
+            (
+                "/Resources/PermissionSetA/Properties/InlinePolicy/Statement",
+                Some(json!([
+                    {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+                    {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"},
+                    {"Effect": "Allow", "Action": ["s3:ListBucket", "*"], "Resource": "*"}
+                ])),
+                false,
             ),
             (
                 "/Resources/PermissionSetA/Properties/Tags/0/Key",

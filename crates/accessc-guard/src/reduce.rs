@@ -931,13 +931,18 @@ fn apply<V: Node>(read: &Read, v: &V, json: &impl Fn(&V) -> Option<Value>) -> Op
                     _ => true,
                 };
                 // With none left, the list is empty: a filter selects
-                // nothing from it either.
-                items
-                    .into_iter()
-                    .filter(|x| selectable(x))
-                    .map(|x| apply(each, x, json))
-                    .collect::<Option<Vec<_>>>()
-                    .map(Value::Array)
+                // nothing from it either. An element that reduces to one
+                // already kept is left out too: a selection is only counted
+                // or compared (every or some of its values), which a value
+                // twice does not change.
+                let mut out: Vec<Value> = Vec::new();
+                for x in items.into_iter().filter(|x| selectable(x)) {
+                    let x = apply(each, x, json)?;
+                    if !out.contains(&x) {
+                        out.push(x);
+                    }
+                }
+                Some(Value::Array(out))
             }
             None => json(v),
         },
@@ -1272,6 +1277,25 @@ mod tests {
             reduced(t),
             set(
                 json!([{"Effect": "Allow", "Action": "", "Resource": "*"}]),
+                json!([tag])
+            )
+        );
+        // Statements that reduce alike are kept once.
+        let t = set(
+            json!([
+                {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+                {"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*", "Sid": "S"},
+                {"Effect": "Allow", "Action": "*", "Resource": "*"}
+            ]),
+            json!([tag]),
+        );
+        assert_eq!(
+            reduced(t),
+            set(
+                json!([
+                    {"Effect": "Allow", "Action": "", "Resource": "*"},
+                    {"Effect": "Allow", "Action": "*", "Resource": "*"}
+                ]),
                 json!([tag])
             )
         );
