@@ -83,6 +83,7 @@ fn version() -> &'static str {
 }
 
 fn main() -> ExitCode {
+    term::tune_allocator();
     let matches = Cli::command().version(version()).get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     match cli.command {
