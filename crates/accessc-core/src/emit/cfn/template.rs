@@ -9,7 +9,7 @@
 //! YAML of that value by the tests below.
 
 use super::names::{stable_id, MAX_ID_LEN};
-use super::yaml::{self, to_yaml, write_entry, write_map_key, write_str_entry};
+use super::yaml::{self, to_yaml, write_entry, write_map_key};
 use super::CfnFormat;
 use crate::ir::PrincipalType;
 use serde::ser::{SerializeMap, Serializer};
@@ -273,49 +273,49 @@ impl AssignmentResource {
     fn write_yaml(&self, out: &mut String, id: &str, depends_on: Option<&str>, indent: usize) {
         let i = indent;
         write_map_key(out, id, i);
-        write_str_entry(out, "Type", "AWS::SSO::Assignment", i + 2);
+        yaml::write_known_entry(out, "Type", "AWS::SSO::Assignment", i + 2);
         if let Some(d) = depends_on {
-            write_str_entry(out, "DependsOn", d, i + 2);
+            yaml::write_known_entry(out, "DependsOn", d, i + 2);
         }
-        write_map_key(out, "Metadata", i + 2);
-        write_map_key(out, "accessc", i + 4);
-        write_str_entry(out, "Principal", &self.principal.name, i + 6);
+        yaml::write_known_key(out, "Metadata", i + 2);
+        yaml::write_known_key(out, "accessc", i + 4);
+        yaml::write_known_entry(out, "Principal", &self.principal.name, i + 6);
         if let Some(name) = &self.account.name {
-            write_str_entry(out, "Account", name, i + 6);
+            yaml::write_known_entry(out, "Account", name, i + 6);
         }
         if let Some(o) = self.owner() {
-            write_str_entry(out, "Owner", o, i + 6);
+            yaml::write_known_entry(out, "Owner", o, i + 6);
         }
         if let Some(u) = self.until() {
-            write_str_entry(out, "Until", u, i + 6);
+            yaml::write_known_entry(out, "Until", u, i + 6);
         }
-        write_map_key(out, "Properties", i + 2);
+        yaml::write_known_key(out, "Properties", i + 2);
         match &self.set.instance_arn {
-            Some(arn) => write_str_entry(out, "InstanceArn", arn, i + 4),
+            Some(arn) => yaml::write_known_entry(out, "InstanceArn", arn, i + 4),
             None => {
-                write_map_key(out, "InstanceArn", i + 4);
-                write_str_entry(out, "Ref", "InstanceArn", i + 6);
+                yaml::write_known_key(out, "InstanceArn", i + 4);
+                yaml::write_known_entry(out, "Ref", "InstanceArn", i + 6);
             }
         }
-        write_map_key(out, "PermissionSetArn", i + 4);
-        write_map_key(out, "Fn::ImportValue", i + 6);
-        write_str_entry(out, "Fn::Sub", &self.set.export, i + 8);
-        write_str_entry(
+        yaml::write_known_key(out, "PermissionSetArn", i + 4);
+        yaml::write_known_key(out, "Fn::ImportValue", i + 6);
+        yaml::write_known_entry(out, "Fn::Sub", &self.set.export, i + 8);
+        yaml::write_known_entry(
             out,
             "PrincipalType",
             self.principal.principal_type.as_str(),
             i + 4,
         );
         match &self.principal.id {
-            PrincipalRef::Id(id) => write_str_entry(out, "PrincipalId", id, i + 4),
+            PrincipalRef::Id(id) => yaml::write_known_entry(out, "PrincipalId", id, i + 4),
             PrincipalRef::Param(p) => {
-                write_map_key(out, "PrincipalId", i + 4);
-                write_str_entry(out, "Ref", p, i + 6);
+                yaml::write_known_key(out, "PrincipalId", i + 4);
+                yaml::write_known_entry(out, "Ref", p, i + 6);
             }
-            PrincipalRef::Missing => write_str_entry(out, "PrincipalId", "", i + 4),
+            PrincipalRef::Missing => yaml::write_known_entry(out, "PrincipalId", "", i + 4),
         }
-        write_str_entry(out, "TargetType", "AWS_ACCOUNT", i + 4);
-        write_str_entry(out, "TargetId", &self.account.id, i + 4);
+        yaml::write_known_entry(out, "TargetType", "AWS_ACCOUNT", i + 4);
+        yaml::write_known_entry(out, "TargetId", &self.account.id, i + 4);
     }
 
     /// An upper bound of the bytes this resource adds to a template under

@@ -39,11 +39,23 @@ pub fn write_map_key(out: &mut String, k: &str, indent: usize) {
     out.push_str(":\n");
 }
 
-/// Writes `key: "value"` at `indent` for a string value, exactly as
-/// [`write_entry`] would for `Value::String`.
-pub fn write_str_entry(out: &mut String, k: &str, v: &str, indent: usize) {
+/// [`write_map_key`] for a key written in the source that reads as a plain
+/// scalar (a debug assertion checks it in every test that renders an
+/// assignment): the keys of an assignment, written thousands of times,
+/// without the check of each byte.
+pub(super) fn write_known_key(out: &mut String, k: &'static str, indent: usize) {
+    debug_assert!(is_plain(k), "{k}");
     pad(out, indent);
-    key(out, k);
+    out.push_str(k);
+    out.push_str(":\n");
+}
+
+/// `key: "value"` at `indent` for a string value, exactly as [`write_entry`]
+/// writes it for `Value::String`, for a key as in [`write_known_key`].
+pub(super) fn write_known_entry(out: &mut String, k: &'static str, v: &str, indent: usize) {
+    debug_assert!(is_plain(k), "{k}");
+    pad(out, indent);
+    out.push_str(k);
     out.push_str(": ");
     write_str(out, v, indent + 2, true);
     out.push('\n');
