@@ -50,7 +50,12 @@ pub const RULE_FILES: &[(&str, &str)] = &[
 /// `let V = Resources.*[ Type == 'T' ]` that an earlier file already makes
 /// becomes `let V = %FIRST`: the same values, and cfn-guard resolves each
 /// variable once, where each selection copies the whole template.
-fn all_rules() -> String {
+fn all_rules() -> &'static str {
+    static RULES: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    RULES.get_or_init(join_rules)
+}
+
+fn join_rules() -> String {
     let mut first: BTreeMap<&str, &str> = BTreeMap::new();
     let mut out = String::new();
     for (_, text) in RULE_FILES {
@@ -115,13 +120,19 @@ pub fn check(templates: &[(String, String)]) -> Vec<String> {
             .collect(),
         _ => templates.iter().collect(),
     };
-    if let [(name, text)] = templates[..] {
+    let mut out = match templates[..] {
         // One template: no thread of its own (nor a heap of its own).
-        let mut out = check_template(name, text, &rules);
-        out.sort();
-        out.dedup();
-        return out;
-    }
+        [(name, text)] => check_template(name, text, rules),
+        _ => check_in_parallel(templates, rules),
+    };
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// [`check_template`] of each template, on as many threads as there are
+/// cores, largest template first.
+fn check_in_parallel(templates: Vec<&(String, String)>, rules: &str) -> Vec<String> {
     let threads = std::thread::available_parallelism()
         .map_or(4, |n| n.get())
         .clamp(1, 16)
@@ -131,10 +142,10 @@ pub fn check(templates: &[(String, String)]) -> Vec<String> {
     let mut order: Vec<&(String, String)> = templates;
     order.sort_by_key(|(_, text)| std::cmp::Reverse(text.len()));
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut out: Vec<String> = std::thread::scope(|s| {
+    std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
-                let (rules, order, next) = (&rules, &order, &next);
+                let (order, next) = (&order, &next);
                 s.spawn(move || {
                     let mut found = Vec::new();
                     loop {
@@ -155,10 +166,7 @@ pub fn check(templates: &[(String, String)]) -> Vec<String> {
                     .unwrap_or_else(|_| vec!["the guard rule check panicked".to_string()])
             })
             .collect()
-    });
-    out.sort();
-    out.dedup();
-    out
+    })
 }
 
 /// The resource types the rules can see, when every query of the rules
@@ -174,7 +182,7 @@ pub fn check(templates: &[(String, String)]) -> Vec<String> {
 fn selected_types() -> Option<&'static [String]> {
     static TYPES: std::sync::OnceLock<Option<Vec<String>>> = std::sync::OnceLock::new();
     TYPES
-        .get_or_init(|| selected_types_of(&all_rules()))
+        .get_or_init(|| selected_types_of(all_rules()))
         .as_deref()
 }
 
@@ -245,7 +253,7 @@ fn is_name(s: &str) -> bool {
 fn projection() -> Option<&'static reduce::Projection> {
     static PROJECTION: std::sync::OnceLock<Option<reduce::Projection>> = std::sync::OnceLock::new();
     PROJECTION
-        .get_or_init(|| reduce::Projection::of(&all_rules()))
+        .get_or_init(|| reduce::Projection::of(all_rules()))
         .as_ref()
 }
 
@@ -413,13 +421,13 @@ mod tests {
     #[test]
     fn the_probe_result_is_the_rules_result() {
         assert_eq!(
-            check_one("probe", PROBE, &all_rules()).is_empty(),
+            check_one("probe", PROBE, all_rules()).is_empty(),
             PROBE_PASSES,
             "PROBE_PASSES must say what the rules give on the probe"
         );
         // And the probe is what the rules refuse when they select it.
         let selected = PROBE.replace("AccessC::Guard::Probe", "AWS::SSO::PermissionSet");
-        assert!(!check_one("probe", &selected, &all_rules()).is_empty());
+        assert!(!check_one("probe", &selected, all_rules()).is_empty());
     }
 
     #[test]
@@ -455,7 +463,7 @@ mod tests {
         assert!(!v.is_empty());
         assert!(v.iter().all(|m| m.contains("`sets.json`")), "{v:?}");
         assert_eq!(
-            check_one("policy.json", policy, &all_rules()),
+            check_one("policy.json", policy, all_rules()),
             Vec::<String>::new()
         );
     }
@@ -498,7 +506,7 @@ mod tests {
     /// The rules' result on the whole template, as `check` gave it before
     /// templates were reduced.
     fn check_whole(file: &str, text: &str) -> Vec<String> {
-        let mut v = check_one(file, text, &all_rules());
+        let mut v = check_one(file, text, all_rules());
         v.sort();
         v.dedup();
         v
@@ -726,7 +734,7 @@ mod tests {
                 let reduced = p.reduce(&text).expect(pointer);
                 assert!(reduced.len() < text.len(), "{pointer}");
                 assert_eq!(
-                    check_one("t", &reduced, &rules).is_empty(),
+                    check_one("t", &reduced, rules).is_empty(),
                     passes,
                     "{pointer}: {reduced}"
                 );

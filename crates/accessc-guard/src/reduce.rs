@@ -275,32 +275,16 @@ fn tokens(text: &str) -> Option<Vec<Tok>> {
                 }));
                 i += if eq { 2 } else { 1 };
             }
-            b'.' => {
-                out.push(Tok::Dot);
-                i += 1;
-            }
-            b'*' => {
-                out.push(Tok::Star);
-                i += 1;
-            }
-            b'[' => {
-                out.push(Tok::Open);
-                i += 1;
-            }
-            b']' => {
-                out.push(Tok::Close);
-                i += 1;
-            }
-            b'{' => {
-                out.push(Tok::LBrace);
-                i += 1;
-            }
-            b'}' => {
-                out.push(Tok::RBrace);
-                i += 1;
-            }
-            b',' => {
-                out.push(Tok::Comma);
+            b'.' | b'*' | b'[' | b']' | b'{' | b'}' | b',' => {
+                out.push(match c {
+                    b'.' => Tok::Dot,
+                    b'*' => Tok::Star,
+                    b'[' => Tok::Open,
+                    b']' => Tok::Close,
+                    b'{' => Tok::LBrace,
+                    b'}' => Tok::RBrace,
+                    _ => Tok::Comma,
+                });
                 i += 1;
             }
             c if c.is_ascii_alphabetic() || c == b'_' => {
@@ -1065,7 +1049,7 @@ mod tests {
 
     #[test]
     fn the_rules_read_these_keys_of_these_types() {
-        let p = Projection::of(&crate::all_rules()).expect("the rules are of the accepted shape");
+        let p = Projection::of(crate::all_rules()).expect("the rules are of the accepted shape");
         let types: Vec<&str> = p.types.iter().map(String::as_str).collect();
         assert_eq!(
             types,
@@ -1255,7 +1239,7 @@ mod tests {
 
     #[test]
     fn an_element_no_filter_can_select_is_left_out_and_a_stand_in_key_is_kept() {
-        let p = Projection::of(&crate::all_rules()).expect("accepted");
+        let p = Projection::of(crate::all_rules()).expect("accepted");
         let set = |statements: Value, tags: Value| {
             json!({"Resources": {"S": {"Type": "AWS::SSO::PermissionSet",
                 "Properties": {"Name": "S", "InlinePolicy": {"Statement": statements}, "Tags": tags}}}})
@@ -1378,7 +1362,7 @@ mod tests {
 
     #[test]
     fn a_template_keeps_its_selected_resources_and_what_the_rules_read_of_them() {
-        let p = Projection::of(&crate::all_rules()).expect("accepted");
+        let p = Projection::of(crate::all_rules()).expect("accepted");
         let want = json!({"Resources": {
             "PermissionSetA": {"Type": "AWS::SSO::PermissionSet",
                 "Properties": {"Name": "A", "SessionDuration": "PT4H",
